@@ -1,0 +1,310 @@
+/**
+ * SparseEncoder: text -> SPLADE sparse vectors, exactly as sentence-transformers' SparseEncoder
+ * computes them (plus windowing for long documents and zeroed special tokens).
+ *
+ * Runtime-agnostic: the browser entry plugs in onnxruntime-web (WebGPU + WGSL pooling, or WASM),
+ * the Node entry plugs in onnxruntime-node. Everything else is shared.
+ */
+import { SpladeError, throwIfAborted } from '../errors.ts';
+import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
+import { openModelSource, type SourceOptions } from '../model/source.ts';
+import { cleanText } from '../model/tokenizer.ts';
+import { ENCODER_DEVICES, type EncoderDevice, type ExecutionBackend } from '../runtime/backend.ts';
+import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../vector/explain.ts';
+import type { SparseVector } from '../vector/sparse.ts';
+import { batchInputs, planBatches, truncatedWindow, windowsOf } from './plan.ts';
+import { mergeParts, selectTopK, type EncodedVector, type VectorPart } from './merge.ts';
+
+export type { EncodedVector } from './merge.ts';
+
+/** Default number of windows per model call. */
+export const DEFAULT_BATCH_SIZE = 16;
+
+export interface Runtime {
+  readonly name: string;
+  /** What `device: 'auto'` means here. */
+  autoDevice(): Promise<EncoderDevice>;
+  createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: EncoderOptions): Promise<ExecutionBackend>;
+  /** Device to fall back to when the GPU device is lost. */
+  readonly fallbackDevice?: EncoderDevice;
+  readonly readLocalFile?: SourceOptions['readLocalFile'];
+}
+
+export interface EncoderOptions extends SourceOptions {
+  /** 'auto' (default): WebGPU on a hardware GPU, WASM otherwise (including software GPUs). */
+  device?: 'auto' | EncoderDevice;
+  /** Windows per model call (default 16); WebGPU batches are further split to fit buffer limits. */
+  batchSize?: number;
+  /** Keep only the k largest entries of every vector (sentence-transformers' max_active_dims). */
+  maxActiveDims?: number;
+  /** Load only what encoding queries needs (inference-free models never download their ONNX file then). */
+  queryOnly?: boolean;
+  /** ONNX file inside the transformer folder (default onnx/model.onnx, then model.onnx). */
+  onnxFile?: string;
+  /**
+   * Documents longer than the model's max_seq_length: 'window' (default) encodes every window and
+   * max-pools across them; 'truncate' keeps the first window, as sentence-transformers does.
+   */
+  longDocuments?: 'window' | 'truncate';
+  /** On WebGPU: pool on the GPU with WGSL (default) or read the logits back and pool in JS. */
+  pooling?: 'gpu' | 'cpu';
+  /** A GPUDevice for onnxruntime to use (e.g. one requested with default limits). */
+  gpuDevice?: GPUDevice;
+}
+
+export interface EncodeOptions {
+  maxActiveDims?: number;
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** Report, per entry, the (window, token) that produced it (max pooling only). */
+  positions?: boolean;
+  /** Keep entries strictly above this weight (default 0). */
+  threshold?: number;
+  /** Called after each model batch. */
+  onBatch?: (progress: { done: number; total: number; device: EncoderDevice }) => void;
+}
+
+export interface EncodeStats {
+  device: EncoderDevice | 'static';
+  batches: number;
+  windows: number;
+  /** Bytes copied from GPU to CPU. */
+  readbackBytes: number;
+  /** Bytes of the [rows, tokens, vocab] logits the model produced. */
+  logitsBytes: number;
+  /** Batches redone on the fallback device after a GPU device loss. */
+  recovered: number;
+}
+
+export class SparseEncoder {
+  private backend?: ExecutionBackend;
+  private backendPromise?: Promise<ExecutionBackend>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  /** Figures of the last encode call. */
+  lastStats: EncodeStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
+
+  protected constructor(
+    readonly spec: ModelSpec,
+    private readonly runtime: Runtime,
+    private readonly options: EncoderOptions,
+  ) {}
+
+  /** Loads a model; the entry files (browser, Node) call this with their runtime. */
+  static async load(runtime: Runtime, source: string, options: EncoderOptions = {}): Promise<SparseEncoder> {
+    validateOptions(options);
+    const files = openModelSource(source, { ...options, ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}) });
+    const layout: { queryOnly?: boolean; onnxFile?: string } = {};
+    if (options.queryOnly) layout.queryOnly = true;
+    if (options.onnxFile) layout.onnxFile = options.onnxFile;
+    const spec = await loadModelSpec(files, layout);
+    const encoder = new SparseEncoder(spec, runtime, options);
+    options.onProgress?.({ status: 'ready', model: source, device: options.device ?? 'auto' });
+    return encoder;
+  }
+
+  /** True when queries are encoded by table lookup, without a model call. */
+  get inferenceFree(): boolean {
+    return this.spec.inferenceFree;
+  }
+
+  get vocabSize(): number {
+    return this.spec.vocabSize;
+  }
+
+  /** The device documents are encoded on, once the first document has been encoded. */
+  get device(): EncoderDevice | undefined {
+    return this.backend?.device;
+  }
+
+  encodeQuery(text: string, options?: EncodeOptions): Promise<EncodedVector>;
+  encodeQuery(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
+  async encodeQuery(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+    const list = asList(texts);
+    const route = this.spec.query;
+    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts.query, options);
+    return typeof texts === 'string' ? vectors[0]! : vectors;
+  }
+
+  encodeDocument(text: string, options?: EncodeOptions): Promise<EncodedVector>;
+  encodeDocument(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
+  async encodeDocument(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+    const list = asList(texts);
+    const route = this.spec.document;
+    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts.document, options);
+    return typeof texts === 'string' ? vectors[0]! : vectors;
+  }
+
+  /** The `topK` heaviest entries as tokens. */
+  decode(vector: SparseVector, topK?: number): TokenWeight[] {
+    return decodeVector(vector, (id) => this.token(id), topK);
+  }
+
+  /** Per-token contributions of `doc` to the score of `query`; they sum to the dot product. */
+  explain(query: SparseVector, doc: SparseVector): Explanation {
+    return explainMatch(query, doc, (id) => this.token(id));
+  }
+
+  /** The vocabulary entry of an id. */
+  token(id: number): string {
+    return this.spec.document.tokenizer.token(id);
+  }
+
+  /** The windows (token ids with special tokens) a document is encoded as; positions refer to them. */
+  windows(text: string, route: 'query' | 'document' = 'document'): number[][] {
+    const r = route === 'query' ? this.spec.query : this.spec.document;
+    if (r.kind === 'static') return [r.tokenizer.contentIds(text)];
+    const prompt = route === 'query' ? this.spec.prompts.query : this.spec.prompts.document;
+    return this.windowsFor(r, (prompt ?? '') + cleanText(text));
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const backend = this.backend ?? (await this.backendPromise?.catch(() => undefined));
+    this.backend = undefined;
+    this.backendPromise = undefined;
+    await backend?.dispose();
+  }
+
+  private staticVector(route: StaticRoute, text: string, options: EncodeOptions): EncodedVector {
+    this.checkUsable();
+    // Inference-free: the distinct query tokens, each weighted by the static table (no specials).
+    const ids = [...new Set(route.tokenizer.contentIds(text))].sort((a, b) => a - b);
+    const indices: number[] = [];
+    const values: number[] = [];
+    const threshold = options.threshold ?? 0;
+    for (const id of ids) {
+      const w = route.weights[id] ?? 0;
+      if (w > threshold) {
+        indices.push(id);
+        values.push(w);
+      }
+    }
+    this.lastStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
+    return selectTopK({ indices: Uint32Array.from(indices), values: Float32Array.from(values) }, options.maxActiveDims ?? this.options.maxActiveDims);
+  }
+
+  private windowsFor(route: MlmRoute, text: string): number[][] {
+    const ids = route.tokenizer.contentIds(text);
+    const { prefix, suffix } = route.tokenizer;
+    return this.options.longDocuments === 'truncate' ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix) : windowsOf(ids, route.maxSeqLength, prefix, suffix);
+  }
+
+  private encodeWithModel(route: MlmRoute, texts: readonly string[], prompt: string | undefined, options: EncodeOptions): Promise<EncodedVector[]> {
+    this.checkUsable();
+    // Tokenize before queueing so bad input fails fast and never reaches the model.
+    const docs = texts.map((t) => {
+      const clean = cleanText(t);
+      return clean.trim() === '' ? [] : this.windowsFor(route, (prompt ?? '') + clean);
+    });
+    // One model call at a time: ORT sessions do not run concurrently.
+    const run = this.queue.then(() => this.runBatches(route, docs, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runBatches(route: MlmRoute, docs: number[][][], options: EncodeOptions): Promise<EncodedVector[]> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    const stats: EncodeStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
+    this.lastStats = stats;
+    const parts: VectorPart[][] = docs.map(() => []);
+    const total = docs.reduce((n, d) => n + d.length, 0);
+    if (total > 0) {
+      let backend = await this.getBackend(route);
+      const vocab = route.pooling.vocabSize;
+      const rows = Math.max(1, Math.min(options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE, backend.maxRows(route.maxSeqLength, vocab)));
+      const batches = planBatches(docs, rows);
+      const runOptions = { zeroIds: route.tokenizer.specialIds, threshold: options.threshold ?? 0, positions: options.positions === true && route.pooling.strategy === 'max' };
+      let done = 0;
+      for (const batch of batches) {
+        throwIfAborted(signal);
+        const inputs = batchInputs(batch, route.tokenizer.padId);
+        const modelBatch = { ...inputs, rows: batch.rows.length, tokens: batch.tokens, vocab, segments: batch.segments };
+        let result;
+        try {
+          result = await backend.run(modelBatch, route.pooling, runOptions);
+        } catch (error) {
+          if (!(error instanceof SpladeError && error.code === 'gpu-device-lost') || !this.runtime.fallbackDevice) throw error;
+          // The GPU is gone: redo this batch (and the rest) on the fallback device. Nothing
+          // half-done is returned, since parts are only kept from batches that completed.
+          backend = await this.replaceBackend(route, this.runtime.fallbackDevice);
+          result = await backend.run(modelBatch, route.pooling, runOptions);
+          stats.recovered++;
+        }
+        batch.segments.forEach((seg, k) => parts[seg.doc]!.push({ firstWindow: seg.firstWindow, vector: result.vectors[k]! }));
+        stats.batches++;
+        stats.windows += batch.rows.length;
+        stats.readbackBytes += result.readbackBytes;
+        stats.logitsBytes += batch.rows.length * batch.tokens * vocab * 4;
+        stats.device = backend.device;
+        done += batch.rows.length;
+        options.onBatch?.({ done, total, device: backend.device });
+      }
+    }
+    const k = options.maxActiveDims ?? this.options.maxActiveDims;
+    return parts.map((p) => selectTopK(mergeParts(p, route.pooling.strategy, runOptionsPositions(options, route)), k));
+  }
+
+  private getBackend(route: MlmRoute): Promise<ExecutionBackend> {
+    if (this.backend && !this.backend.lost) return Promise.resolve(this.backend);
+    if (this.backend?.lost && this.runtime.fallbackDevice) return this.replaceBackend(route, this.runtime.fallbackDevice);
+    this.backendPromise ??= (async () => {
+      const requested = this.options.device ?? 'auto';
+      const device = requested === 'auto' ? await this.runtime.autoDevice() : requested;
+      this.backend = await this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options);
+      return this.backend;
+    })();
+    const pending = this.backendPromise;
+    pending.catch(() => {
+      if (this.backendPromise === pending) this.backendPromise = undefined; // allow a retry
+    });
+    return pending;
+  }
+
+  private async replaceBackend(route: MlmRoute, device: EncoderDevice): Promise<ExecutionBackend> {
+    const old = this.backend;
+    this.backend = undefined;
+    await old?.dispose().catch(() => {});
+    const next = this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options);
+    this.backendPromise = next;
+    this.backend = await next;
+    return this.backend;
+  }
+
+  private onnxOf(route: MlmRoute): Uint8Array {
+    if (!route.onnx) throw new SpladeError('invalid-option', `this encoder was loaded with queryOnly: true, so it cannot encode with ${route.onnxFile}`);
+    return route.onnx;
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new SpladeError('disposed', 'this SparseEncoder was disposed');
+  }
+}
+
+function runOptionsPositions(options: EncodeOptions, route: MlmRoute): boolean {
+  return options.positions === true && route.pooling.strategy === 'max';
+}
+
+function asList(texts: string | readonly string[]): readonly string[] {
+  if (typeof texts === 'string') return [texts];
+  if (!Array.isArray(texts)) throw new SpladeError('invalid-input', `expected a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`);
+  return texts;
+}
+
+function validateOptions(options: EncoderOptions): void {
+  if (options.device !== undefined && !ENCODER_DEVICES.includes(options.device)) {
+    throw new SpladeError('invalid-option', `device ${JSON.stringify(options.device)} is not supported; accepted: ${ENCODER_DEVICES.join(', ')}`);
+  }
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1)) {
+    throw new SpladeError('invalid-option', `batchSize must be a positive integer, got ${JSON.stringify(options.batchSize)}`);
+  }
+  if (options.maxActiveDims !== undefined && !(Number.isInteger(options.maxActiveDims) && options.maxActiveDims >= 1)) {
+    throw new SpladeError('invalid-option', `maxActiveDims must be a positive integer, got ${JSON.stringify(options.maxActiveDims)}`);
+  }
+  if (options.longDocuments !== undefined && !['window', 'truncate'].includes(options.longDocuments)) {
+    throw new SpladeError('invalid-option', `longDocuments must be 'window' or 'truncate', got ${JSON.stringify(options.longDocuments)}`);
+  }
+}
+
+export type { Route };

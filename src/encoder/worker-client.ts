@@ -1,0 +1,150 @@
+/**
+ * WorkerSparseEncoder: the SparseEncoder API, running in a dedicated Web Worker so the page's main
+ * thread never blocks on tokenization, inference or pooling.
+ */
+import { SpladeError, throwIfAborted } from '../errors.ts';
+import type { LoadProgress } from '../model/source.ts';
+import type { EncoderDevice } from '../runtime/backend.ts';
+import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../vector/explain.ts';
+import type { SparseVector } from '../vector/sparse.ts';
+import type { EncodeOptions, EncodeStats, EncoderOptions } from './encoder.ts';
+import type { EncodedVector } from './merge.ts';
+import type { FromWorker, ToWorker, WorkerEncoderOptions } from './protocol.ts';
+
+interface Pending {
+  resolve: (v: EncodedVector[]) => void;
+  reject: (e: unknown) => void;
+  onBatch?: EncodeOptions['onBatch'];
+}
+
+export class WorkerSparseEncoder {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private disposed = false;
+  /** Figures of the last encode call (from the worker). */
+  lastStats?: EncodeStats;
+  /** The device documents are encoded on, once known. */
+  device?: EncoderDevice;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly tokens: string[],
+    readonly inferenceFree: boolean,
+    readonly vocabSize: number,
+  ) {
+    worker.addEventListener('message', (event: MessageEvent<FromWorker>) => this.onMessage(event.data));
+    worker.addEventListener('error', (event) => this.failAll(new SpladeError('runtime', `the encoder worker crashed: ${event.message}`)));
+  }
+
+  static async fromPretrained(source: string, options: EncoderOptions = {}): Promise<WorkerSparseEncoder> {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'splade-web encoder' });
+    const { onProgress, signal } = options;
+    const sendable: WorkerEncoderOptions = {};
+    for (const [key, value] of Object.entries(options)) {
+      if (!['onProgress', 'signal', 'fetch', 'readLocalFile', 'gpuDevice'].includes(key)) (sendable as Record<string, unknown>)[key] = value;
+    }
+    try {
+      throwIfAborted(signal);
+      const loaded = await new Promise<Extract<FromWorker, { type: 'loaded' }>>((resolve, reject) => {
+        const onAbort = () => reject(new SpladeError('aborted', 'loading was aborted by its AbortSignal'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        worker.onmessage = (event: MessageEvent<FromWorker>) => {
+          const msg = event.data;
+          if (msg.type === 'progress') onProgress?.(msg.event as LoadProgress);
+          else if (msg.type === 'loaded') resolve(msg);
+          else if (msg.type === 'load-error') reject(new SpladeError(msg.error.code, msg.error.message.replace(/^splade-web: /, ''), msg.error.file ? { file: msg.error.file } : {}));
+        };
+        worker.onerror = (event) => reject(new SpladeError('runtime', `the encoder worker failed to start: ${event.message}`));
+        post(worker, { type: 'load', source, options: sendable });
+      });
+      worker.onmessage = null;
+      worker.onerror = null;
+      return new WorkerSparseEncoder(worker, loaded.tokens, loaded.inferenceFree, loaded.vocabSize);
+    } catch (error) {
+      worker.terminate();
+      throw error;
+    }
+  }
+
+  encodeQuery(text: string, options?: EncodeOptions): Promise<EncodedVector>;
+  encodeQuery(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
+  encodeQuery(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+    return this.encode('query', texts, options);
+  }
+
+  encodeDocument(text: string, options?: EncodeOptions): Promise<EncodedVector>;
+  encodeDocument(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
+  encodeDocument(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+    return this.encode('document', texts, options);
+  }
+
+  decode(vector: SparseVector, topK?: number): TokenWeight[] {
+    return decodeVector(vector, (id) => this.token(id), topK);
+  }
+
+  explain(query: SparseVector, doc: SparseVector): Explanation {
+    return explainMatch(query, doc, (id) => this.token(id));
+  }
+
+  token(id: number): string {
+    return this.tokens[id] ?? `[${id}]`;
+  }
+
+  /** Ends the worker, freeing its sessions and GPU buffers. Pending calls fail with 'disposed'. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
+        if (e.data.type === 'disposed') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      post(this.worker, { type: 'dispose' });
+    });
+    this.worker.terminate();
+    this.failAll(new SpladeError('disposed', 'this WorkerSparseEncoder was disposed'));
+  }
+
+  private async encode(route: 'query' | 'document', texts: string | readonly string[], options: EncodeOptions): Promise<EncodedVector | EncodedVector[]> {
+    if (this.disposed) throw new SpladeError('disposed', 'this WorkerSparseEncoder was disposed');
+    const list = typeof texts === 'string' ? [texts] : texts;
+    if (!Array.isArray(list)) throw new SpladeError('invalid-input', `expected a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`);
+    for (const t of list) if (typeof t !== 'string') throw new SpladeError('invalid-input', `texts must be strings, got ${t === null ? 'null' : typeof t}`);
+    throwIfAborted(options.signal);
+    const id = this.nextId++;
+    const { signal, onBatch, ...rest } = options;
+    const result = new Promise<EncodedVector[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, ...(onBatch ? { onBatch } : {}) });
+      signal?.addEventListener('abort', () => post(this.worker, { type: 'abort', id }), { once: true });
+      post(this.worker, { type: 'encode', id, route, texts: [...list], options: rest });
+    });
+    const vectors = await result;
+    return typeof texts === 'string' ? vectors[0]! : vectors;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'batch') this.pending.get(msg.id)?.onBatch?.({ done: msg.done, total: msg.total, device: msg.device });
+    else if (msg.type === 'result') {
+      this.lastStats = msg.stats;
+      if (msg.device) this.device = msg.device;
+      this.pending.get(msg.id)?.resolve(msg.vectors);
+      this.pending.delete(msg.id);
+    } else if (msg.type === 'error') {
+      const e = msg.error;
+      this.pending.get(msg.id)?.reject(new SpladeError(e.code, e.message.replace(/^splade-web: /, ''), e.file ? { file: e.file } : {}));
+      this.pending.delete(msg.id);
+    }
+  }
+
+  private failAll(error: SpladeError): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+}
+
+function post(worker: Worker, message: ToWorker): void {
+  worker.postMessage(message);
+}

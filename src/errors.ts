@@ -1,0 +1,32 @@
+/**
+ * One error type for the whole library. `code` is a closed union so callers can branch on it;
+ * `file` names the model file at fault when there is one.
+ */
+export type SpladeErrorCode =
+  | 'invalid-input' // a caller passed something the API does not accept
+  | 'invalid-option' // an option has a value outside its documented range
+  | 'model-not-found' // a model file could not be fetched or read
+  | 'model-file-invalid' // a model file exists but is malformed
+  | 'unsupported-module' // modules.json / router_config.json names a module we cannot run
+  | 'network' // a download failed and no cached copy exists
+  | 'gpu-unavailable' // WebGPU was requested but no adapter/device could be had
+  | 'gpu-device-lost' // the GPU device was lost during work
+  | 'runtime' // the inference runtime failed
+  | 'aborted' // the caller's AbortSignal fired
+  | 'disposed'; // the object was used after dispose()
+
+export class SpladeError extends Error {
+  readonly code: SpladeErrorCode;
+  readonly file?: string;
+
+  constructor(code: SpladeErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
+    super(`splade-web: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SpladeError';
+    this.code = code;
+    if (options.file !== undefined) this.file = options.file;
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SpladeError('aborted', 'the operation was aborted by its AbortSignal', { cause: signal.reason });
+}

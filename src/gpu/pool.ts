@@ -1,0 +1,163 @@
+/**
+ * Host side of the WGSL pooling kernel: runs on the GPUDevice that holds the logits (ORT's own
+ * device) and reads back one small buffer per batch: the counts and the sparse entries.
+ */
+import shaderSource from './pool.wgsl?raw';
+import type { PoolingConfig } from '../pool/config.ts';
+import type { PoolBatchShape, PooledVector } from '../pool/cpu.ts';
+import { SpladeError } from '../errors.ts';
+
+/** Entries reserved per segment before the first try; a segment that overflows is redone with room for all. */
+export const INITIAL_CAPACITY = 512;
+const WORKGROUP = 64;
+const ENTRY_WORDS = 3;
+
+export interface GpuPoolStats {
+  /** Bytes copied back from the GPU for this call. */
+  readbackBytes: number;
+  /** Kernel launches (more than one when a segment overflowed its capacity). */
+  launches: number;
+}
+
+export class GpuPooler {
+  private readonly pipeline: GPUComputePipeline;
+  private zeroMask?: { key: string; buffer: GPUBuffer };
+  /** Sizing memory: after an overflow, later batches start with the capacity that was needed. */
+  private capacity = INITIAL_CAPACITY;
+  lastStats: GpuPoolStats = { readbackBytes: 0, launches: 0 };
+
+  constructor(private readonly device: GPUDevice) {
+    const module = device.createShaderModule({ label: 'splade-web pool shader', code: shaderSource });
+    this.pipeline = device.createComputePipeline({ label: 'splade-web pool pipeline', layout: 'auto', compute: { module, entryPoint: 'main' } });
+  }
+
+  /**
+   * Pools `logits` ([rows, tokens, vocab] f32, on this device) segment by segment.
+   * Returns one vector per segment, ids ascending, with (window, token) positions when max-pooling.
+   */
+  async pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold = 0): Promise<PooledVector[]> {
+    const { rows, tokens, vocab, segments } = shape;
+    const needed = rows * tokens * vocab * 4;
+    if (logits.size < needed) throw new SpladeError('runtime', `the logits buffer has ${logits.size} bytes, expected at least ${needed}`);
+    const device = this.device;
+    const info = new Uint32Array(2 * segments.length + rows);
+    segments.forEach((s, k) => {
+      info[2 * k] = s.start;
+      info[2 * k + 1] = s.end;
+    });
+    for (let r = 0; r < rows; r++) info[2 * segments.length + r] = shape.lengths[r]!;
+    const infoBuffer = this.upload('splade-web pool segments', info);
+    const params = new ArrayBuffer(32);
+    const words = new Uint32Array(params);
+    words.set([tokens, vocab, segments.length, 0, config.strategy === 'max' ? 0 : 1, config.activation === 'relu' ? 0 : 1]);
+    new Float32Array(params)[6] = threshold;
+    const zeroBuffer = this.zeroMaskBuffer(vocab, zeroIds);
+    const owned: GPUBuffer[] = [infoBuffer];
+    this.lastStats = { readbackBytes: 0, launches: 0 };
+    try {
+      let capacity = Math.min(this.capacity, vocab);
+      for (;;) {
+        words[3] = capacity;
+        const paramsBuffer = this.upload('splade-web pool params', new Uint8Array(params), GPUBufferUsage.UNIFORM);
+        owned.push(paramsBuffer);
+        const outBytes = (segments.length + segments.length * capacity * ENTRY_WORDS) * 4;
+        const out = device.createBuffer({ label: 'splade-web pool output', size: outBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+        const staging = device.createBuffer({ label: 'splade-web pool readback', size: outBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        owned.push(out, staging);
+        const bindGroup = device.createBindGroup({
+          label: 'splade-web pool bindings',
+          layout: this.pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: logits, size: needed } },
+            { binding: 1, resource: { buffer: infoBuffer } },
+            { binding: 2, resource: { buffer: zeroBuffer } },
+            { binding: 3, resource: { buffer: out } },
+            { binding: 4, resource: { buffer: paramsBuffer } },
+          ],
+        });
+        const encoder = device.createCommandEncoder({ label: 'splade-web pool' });
+        encoder.clearBuffer(out, 0, segments.length * 4); // counts start at zero
+        const pass = encoder.beginComputePass({ label: 'splade-web pool pass' });
+        pass.setPipeline(this.pipeline);
+        pass.setBindGroup(0, bindGroup);
+        pass.dispatchWorkgroups(Math.ceil(vocab / WORKGROUP), segments.length);
+        pass.end();
+        encoder.copyBufferToBuffer(out, 0, staging, 0, outBytes);
+        device.queue.submit([encoder.finish()]);
+        await staging.mapAsync(GPUMapMode.READ);
+        const data = new Uint32Array(staging.getMappedRange().slice(0));
+        staging.unmap();
+        this.lastStats.readbackBytes += outBytes;
+        this.lastStats.launches++;
+        let most = 0;
+        for (let s = 0; s < segments.length; s++) most = Math.max(most, data[s]!);
+        if (most > capacity) {
+          capacity = Math.min(vocab, most);
+          this.capacity = Math.max(this.capacity, nextPow2(most));
+          continue;
+        }
+        return decodeEntries(data, segments.length, capacity, config.strategy === 'max');
+      }
+    } finally {
+      for (const b of owned) b.destroy();
+    }
+  }
+
+  dispose(): void {
+    this.zeroMask?.buffer.destroy();
+    this.zeroMask = undefined;
+  }
+
+  private upload(label: string, data: Uint8Array | Uint32Array, usage: number = GPUBufferUsage.STORAGE): GPUBuffer {
+    const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
+    const buffer = this.device.createBuffer({ label, size, usage: usage | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  private zeroMaskBuffer(vocab: number, zeroIds: ArrayLike<number>): GPUBuffer {
+    const key = `${vocab}:${Array.from(zeroIds).join(',')}`;
+    if (this.zeroMask?.key === key) return this.zeroMask.buffer;
+    const bits = new Uint32Array(Math.ceil(vocab / 32));
+    for (let k = 0; k < zeroIds.length; k++) {
+      const id = zeroIds[k]!;
+      if (id < vocab) bits[id >>> 5]! |= 1 << (id & 31);
+    }
+    this.zeroMask?.buffer.destroy();
+    this.zeroMask = { key, buffer: this.upload('splade-web pool zeroed ids', bits) };
+    return this.zeroMask.buffer;
+  }
+}
+
+/** Turns the kernel's unordered entries into sorted sparse vectors. */
+export function decodeEntries(data: Uint32Array, segments: number, capacity: number, withPositions: boolean): PooledVector[] {
+  const floats = new Float32Array(data.buffer, data.byteOffset, data.length);
+  const out: PooledVector[] = [];
+  for (let s = 0; s < segments; s++) {
+    const n = Math.min(data[s]!, capacity);
+    const base = segments + s * capacity * ENTRY_WORDS;
+    const order = new Uint32Array(n);
+    for (let k = 0; k < n; k++) order[k] = k;
+    order.sort((a, b) => data[base + a * ENTRY_WORDS]! - data[base + b * ENTRY_WORDS]!);
+    const indices = new Uint32Array(n);
+    const values = new Float32Array(n);
+    const positions = withPositions ? new Uint32Array(2 * n) : undefined;
+    for (let k = 0; k < n; k++) {
+      const at = base + order[k]! * ENTRY_WORDS;
+      indices[k] = data[at]!;
+      values[k] = floats[at + 1]!;
+      if (positions) {
+        positions[2 * k] = data[at + 2]! >>> 16;
+        positions[2 * k + 1] = data[at + 2]! & 0xffff;
+      }
+    }
+    const v: PooledVector = { indices, values };
+    if (positions) v.positions = positions;
+    out.push(v);
+  }
+  return out;
+}
+
+function nextPow2(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+}

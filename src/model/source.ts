@@ -1,0 +1,192 @@
+/**
+ * Where model files come from: a Hugging Face hub id, a URL, or a local path.
+ * Everything above this file asks for files by their path inside the model repository and never
+ * cares which of the three it is; that is what lets tests exercise the hub code path on local files
+ * (by pointing `hubUrl` at a local server that mimics the hub's URL layout).
+ */
+import { SpladeError, throwIfAborted } from '../errors.ts';
+
+/** Progress while loading, keyed on `status` (the same shape transformers.js uses). */
+export type LoadProgress =
+  | { status: 'initiate'; file: string }
+  | { status: 'progress'; file: string; loaded: number; total: number | null }
+  | { status: 'done'; file: string; bytes: number; fromCache: boolean }
+  | { status: 'ready'; model: string; device: string };
+
+export interface SourceOptions {
+  /** Hub revision (branch, tag or commit). Default `main`. */
+  revision?: string;
+  /** Base URL of the model hub. Default `https://huggingface.co`. */
+  hubUrl?: string;
+  /**
+   * Cache downloaded files with the Cache API (browser) so the model loads offline afterwards.
+   * Default true where the Cache API exists.
+   */
+  cache?: boolean;
+  /** Name of the Cache API cache. */
+  cacheName?: string;
+  onProgress?: (event: LoadProgress) => void;
+  signal?: AbortSignal;
+  /** Reads a local file (the Node entry provides one); in browsers local paths resolve against the page URL. */
+  readLocalFile?: (path: string) => Promise<Uint8Array | undefined>;
+  fetch?: typeof fetch;
+}
+
+export interface ModelFiles {
+  /** What was asked for, for error messages. */
+  readonly description: string;
+  /** Reads a file by its path inside the model repository; `undefined` when it does not exist. */
+  read(path: string): Promise<Uint8Array | undefined>;
+}
+
+export const DEFAULT_HUB_URL = 'https://huggingface.co';
+export const DEFAULT_CACHE_NAME = 'splade-web-models-v1';
+const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export type SourceKind = 'hub' | 'url' | 'path';
+
+/**
+ * Hub ids look like `owner/name`. Local paths must start with `/`, `./` or `../` so that a relative
+ * path is never mistaken for a hub id (and vice versa).
+ */
+export function classifySource(source: string): SourceKind {
+  if (typeof source !== 'string' || source.trim() === '') {
+    throw new SpladeError('invalid-input', `a model source must be a non-empty string (a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"), got ${JSON.stringify(source)}`);
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) return 'url';
+  if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../') || /^[a-z]:[\\/]/i.test(source)) return 'path';
+  if (HUB_ID.test(source)) return 'hub';
+  throw new SpladeError('invalid-input', `cannot tell what model source ${JSON.stringify(source)} is: use a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"`);
+}
+
+export function hubFileUrl(id: string, path: string, options: Pick<SourceOptions, 'hubUrl' | 'revision'> = {}): string {
+  const base = (options.hubUrl ?? DEFAULT_HUB_URL).replace(/\/+$/, '');
+  const revision = encodeURIComponent(options.revision ?? 'main');
+  return `${base}/${id}/resolve/${revision}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export function openModelSource(source: string, options: SourceOptions = {}): ModelFiles {
+  const kind = classifySource(source);
+  if (kind === 'path' && options.readLocalFile) {
+    const root = source.replace(/[\\/]+$/, '');
+    const readLocal = options.readLocalFile;
+    return {
+      description: source,
+      async read(path) {
+        throwIfAborted(options.signal);
+        options.onProgress?.({ status: 'initiate', file: path });
+        const bytes = await readLocal(`${root}/${path}`);
+        if (bytes) options.onProgress?.({ status: 'done', file: path, bytes: bytes.byteLength, fromCache: false });
+        return bytes;
+      },
+    };
+  }
+  let urlOf: (path: string) => string;
+  if (kind === 'hub') urlOf = (path) => hubFileUrl(source, path, options);
+  else {
+    const base = new URL(source.endsWith('/') ? source : `${source}/`, kind === 'path' ? pageUrl(source) : undefined);
+    urlOf = (path) => new URL(path, base).href;
+  }
+  // Hub files at a revision are immutable enough to serve from cache first; plain URLs (often a dev
+  // server) are asked for first and the cache is the offline fallback.
+  return new HttpModelFiles(source, urlOf, kind === 'hub' ? 'cache-first' : 'network-first', options);
+}
+
+function pageUrl(source: string): string {
+  const here = (globalThis as { location?: { href: string } }).location?.href;
+  if (!here) throw new SpladeError('invalid-input', `the local path ${JSON.stringify(source)} needs a file reader outside the browser: use the Node entry (splade-web/node)`);
+  return here;
+}
+
+class HttpModelFiles implements ModelFiles {
+  constructor(
+    readonly description: string,
+    private readonly urlOf: (path: string) => string,
+    private readonly policy: 'cache-first' | 'network-first',
+    private readonly options: SourceOptions,
+  ) {}
+
+  async read(path: string): Promise<Uint8Array | undefined> {
+    const { signal, onProgress } = this.options;
+    throwIfAborted(signal);
+    const url = this.urlOf(path);
+    const cache = await this.openCache();
+    onProgress?.({ status: 'initiate', file: path });
+    if (cache && this.policy === 'cache-first') {
+      const hit = await cache.match(url);
+      if (hit) return this.fromCached(path, hit);
+    }
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, { signal: signal ?? null });
+    } catch (cause) {
+      throwIfAborted(signal);
+      const hit = await cache?.match(url);
+      if (hit) return this.fromCached(path, hit);
+      throw new SpladeError('network', `could not download ${path} from ${url} and no cached copy exists (${(cause as Error).message})`, { file: path, cause });
+    }
+    if (response.status === 404) {
+      // A missing optional file (e.g. idf.json) is normal; callers decide whether it is an error.
+      return undefined;
+    }
+    if (!response.ok) {
+      const hit = await cache?.match(url);
+      if (hit) return this.fromCached(path, hit);
+      throw new SpladeError('network', `downloading ${path} from ${url} failed with HTTP ${response.status}`, { file: path });
+    }
+    // Dev servers answer unknown paths with the index page; an HTML body is never a model file.
+    if ((response.headers.get('content-type') ?? '').startsWith('text/html') && !path.endsWith('.html')) return undefined;
+    const bytes = await readWithProgress(response, path, onProgress);
+    if (cache) {
+      await cache.put(url, new Response(bytes.slice(), { headers: { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' } })).catch(() => {
+        // A full disk must not stop a model that is already in memory from loading.
+      });
+    }
+    onProgress?.({ status: 'done', file: path, bytes: bytes.byteLength, fromCache: false });
+    return bytes;
+  }
+
+  private async fromCached(path: string, hit: Response): Promise<Uint8Array> {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    this.options.onProgress?.({ status: 'done', file: path, bytes: bytes.byteLength, fromCache: true });
+    return bytes;
+  }
+
+  private async openCache(): Promise<Cache | undefined> {
+    if (this.options.cache === false || typeof caches === 'undefined') return undefined;
+    try {
+      return await caches.open(this.options.cacheName ?? DEFAULT_CACHE_NAME);
+    } catch {
+      return undefined; // e.g. opaque origins, where the Cache API throws
+    }
+  }
+}
+
+async function readWithProgress(response: Response, file: string, onProgress: SourceOptions['onProgress']): Promise<Uint8Array> {
+  const totalHeader = Number(response.headers.get('content-length'));
+  const total = Number.isFinite(totalHeader) && totalHeader > 0 ? totalHeader : null;
+  if (!response.body || !onProgress) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    onProgress({ status: 'progress', file, loaded, total });
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return bytes;
+}
+
+/** Removes every cached model file (e.g. from a settings page). */
+export async function clearModelCache(cacheName = DEFAULT_CACHE_NAME): Promise<boolean> {
+  if (typeof caches === 'undefined') return false;
+  return caches.delete(cacheName);
+}

@@ -1,0 +1,126 @@
+/**
+ * SPLADE pooling on the CPU: the WASM / Node path, and the oracle the WGSL kernel is tested against.
+ *
+ * Input is a batch of windows (rows) of logits [rows, tokens, vocab]; windows that belong to the same
+ * document form a contiguous segment and are pooled together, which is what makes windowed encoding
+ * of long documents equal to pooling over all of their tokens.
+ */
+import type { PoolingConfig } from './config.ts';
+import { activate } from './config.ts';
+import type { SparseVector } from '../vector/sparse.ts';
+
+/** The shape of a batch of windows, shared by the CPU and GPU poolers. */
+export interface PoolBatchShape {
+  rows: number;
+  tokens: number;
+  vocab: number;
+  /** Real (unpadded) length of each row; padding is at the end of a row. */
+  lengths: ArrayLike<number>;
+  /** Consecutive row ranges, one per output vector. */
+  segments: readonly { start: number; end: number }[];
+}
+
+export interface PoolBatch extends PoolBatchShape {
+  /** [rows, tokens, vocab] float32. */
+  logits: Float32Array;
+}
+
+export interface PoolOptions {
+  /** Vocabulary ids forced to zero (special tokens). */
+  zeroIds: ArrayLike<number>;
+  /** Keep entries with a value strictly above this (default 0). */
+  threshold?: number;
+  /** Also report which (window, token) produced each entry (max pooling only). */
+  positions?: boolean;
+}
+
+/** A pooled vector; `positions` holds (window, token) pairs, interleaved, when requested. */
+export interface PooledVector extends SparseVector {
+  positions?: Uint32Array;
+}
+
+export function poolCpu(batch: PoolBatch, config: PoolingConfig, options: PoolOptions): PooledVector[] {
+  const { logits, tokens: T, vocab: V } = batch;
+  if (logits.length < batch.rows * T * V) throw new RangeError(`logits has ${logits.length} values, expected ${batch.rows * T * V}`);
+  const zero = new Uint8Array(V);
+  for (let k = 0; k < options.zeroIds.length; k++) {
+    const id = options.zeroIds[k]!;
+    if (id < V) zero[id] = 1;
+  }
+  const threshold = options.threshold ?? 0;
+  const acc = new Float32Array(V);
+  const arg = options.positions ? new Uint32Array(V) : undefined;
+  const out: PooledVector[] = [];
+
+  for (const seg of batch.segments) {
+    if (config.strategy === 'max') {
+      // Max the raw logits, then activate once per entry: the activations are monotone, so this
+      // equals max(activation(x)) at T times fewer logarithms.
+      acc.fill(-Infinity);
+      for (let r = seg.start; r < seg.end; r++) {
+        const len = batch.lengths[r]!;
+        for (let t = 0; t < len; t++) {
+          const base = (r * T + t) * V;
+          if (arg) {
+            const where = (r - seg.start) * 65536 + t;
+            for (let v = 0; v < V; v++) {
+              const x = logits[base + v]!;
+              if (x > acc[v]!) {
+                acc[v] = x;
+                arg[v] = where;
+              }
+            }
+          } else {
+            for (let v = 0; v < V; v++) {
+              const x = logits[base + v]!;
+              if (x > acc[v]!) acc[v] = x;
+            }
+          }
+        }
+      }
+    } else {
+      acc.fill(0);
+      for (let r = seg.start; r < seg.end; r++) {
+        const len = batch.lengths[r]!;
+        for (let t = 0; t < len; t++) {
+          const base = (r * T + t) * V;
+          for (let v = 0; v < V; v++) {
+            const x = logits[base + v]!;
+            if (x > 0) acc[v]! += activate(x, config.activation);
+          }
+        }
+      }
+    }
+    out.push(compact(acc, zero, threshold, config, arg));
+  }
+  return out;
+}
+
+function compact(acc: Float32Array, zero: Uint8Array, threshold: number, config: PoolingConfig, arg?: Uint32Array): PooledVector {
+  const V = acc.length;
+  const isMax = config.strategy === 'max';
+  let n = 0;
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let v = 0; v < V; v++) {
+    const raw = acc[v]!;
+    if (raw <= 0 || zero[v]) continue;
+    const value = Math.fround(isMax ? activate(raw, config.activation) : raw);
+    if (value > threshold) {
+      indices.push(v);
+      values.push(value);
+      n++;
+    }
+  }
+  const result: PooledVector = { indices: Uint32Array.from(indices), values: Float32Array.from(values) };
+  if (arg && isMax) {
+    const positions = new Uint32Array(2 * n);
+    for (let k = 0; k < n; k++) {
+      const packed = arg[indices[k]!]!;
+      positions[2 * k] = Math.floor(packed / 65536);
+      positions[2 * k + 1] = packed % 65536;
+    }
+    result.positions = positions;
+  }
+  return result;
+}

@@ -1,0 +1,161 @@
+/**
+ * An execution backend runs the masked-LM on a batch of windows and returns pooled sparse vectors.
+ * The same ORT code serves onnxruntime-web (WebGPU or WASM) and onnxruntime-node: their APIs are
+ * the shared onnxruntime-common surface, so the module is passed in rather than imported.
+ */
+import type * as Ort from 'onnxruntime-common';
+import { SpladeError } from '../errors.ts';
+import type { PoolingConfig } from '../pool/config.ts';
+import { poolCpu, type PoolBatchShape, type PooledVector } from '../pool/cpu.ts';
+
+export type EncoderDevice = 'webgpu' | 'wasm' | 'cpu';
+export const ENCODER_DEVICES: readonly (EncoderDevice | 'auto')[] = ['auto', 'webgpu', 'wasm', 'cpu'];
+
+export interface ModelBatch extends PoolBatchShape {
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+}
+
+export interface BackendRunOptions {
+  zeroIds: ArrayLike<number>;
+  threshold: number;
+  positions: boolean;
+}
+
+export interface BackendRunResult {
+  vectors: PooledVector[];
+  /** Bytes copied from the GPU to the CPU for this batch (0 on CPU backends). */
+  readbackBytes: number;
+}
+
+export interface ExecutionBackend {
+  readonly device: EncoderDevice;
+  /** Largest number of rows of `tokens` tokens one batch may hold on this backend. */
+  maxRows(tokens: number, vocab: number): number;
+  run(batch: ModelBatch, pooling: PoolingConfig, options: BackendRunOptions): Promise<BackendRunResult>;
+  /** True once the backend can no longer run (e.g. its GPU device was lost). */
+  readonly lost: boolean;
+  dispose(): Promise<void>;
+}
+
+/** What the WebGPU path needs from the WGSL pooler (injected so Node never loads WGSL). */
+export interface GpuPoolerLike {
+  pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold?: number): Promise<PooledVector[]>;
+  lastStats: { readbackBytes: number };
+  dispose(): void;
+}
+
+type OrtModule = typeof Ort;
+
+export interface OrtBackendOptions {
+  ort: OrtModule;
+  model: Uint8Array;
+  modelFile: string;
+  device: EncoderDevice;
+  /** Where the logits are pooled: 'gpu' (WGSL, WebGPU only) or 'cpu' (logits read back). */
+  pooling: 'gpu' | 'cpu';
+  createGpuPooler?: (device: GPUDevice) => GpuPoolerLike;
+  sessionOptions?: Ort.InferenceSession.SessionOptions;
+}
+
+export async function createOrtBackend(options: OrtBackendOptions): Promise<ExecutionBackend> {
+  const { ort, device } = options;
+  const gpuPooling = device === 'webgpu' && options.pooling === 'gpu';
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+    ...options.sessionOptions,
+  };
+  // With the logits left on the GPU we get ORT's own buffer and pool it there.
+  if (gpuPooling) sessionOptions.preferredOutputLocation = 'gpu-buffer';
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(options.model, sessionOptions);
+  } catch (cause) {
+    const message = (cause as Error)?.message ?? String(cause);
+    if (device === 'webgpu' && /webgpu|adapter|device/i.test(message) && !/protobuf|parse|model/i.test(message)) {
+      throw new SpladeError('gpu-unavailable', `onnxruntime could not start its WebGPU backend: ${message}`, { cause });
+    }
+    throw new SpladeError('model-file-invalid', `${options.modelFile} could not be loaded by onnxruntime (${device}): ${message}`, { file: options.modelFile, cause });
+  }
+  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
+  const needsTypeIds = session.inputNames.includes('token_type_ids');
+  const needsMask = session.inputNames.includes('attention_mask');
+  for (const name of session.inputNames) {
+    if (!['input_ids', 'attention_mask', 'token_type_ids'].includes(name)) {
+      await session.release();
+      throw new SpladeError('model-file-invalid', `${options.modelFile} has an input "${name}"; accepted inputs: input_ids, attention_mask, token_type_ids`, { file: options.modelFile });
+    }
+  }
+
+  let gpu: { device: GPUDevice; pooler: GpuPoolerLike } | undefined;
+  let lost = false;
+  let lostPromise: Promise<never> | undefined;
+  let maxBindingBytes = Infinity;
+  if (device === 'webgpu') {
+    const gpuDevice = (await ort.env.webgpu.device) as GPUDevice;
+    // One batch's logits must fit in one storage binding (and one buffer) of this device.
+    maxBindingBytes = Math.min(gpuDevice.limits.maxStorageBufferBindingSize, gpuDevice.limits.maxBufferSize);
+    lostPromise = gpuDevice.lost.then((info) => {
+      lost = true;
+      throw new SpladeError('gpu-device-lost', `the GPU device was lost (${info.reason}: ${info.message})`);
+    });
+    lostPromise.catch(() => {}); // observed through `lost` and the races below
+    if (gpuPooling) {
+      if (!options.createGpuPooler) throw new SpladeError('invalid-option', 'GPU pooling needs a WGSL pooler (use the browser entry)');
+      gpu = { device: gpuDevice, pooler: options.createGpuPooler(gpuDevice) };
+    }
+  }
+
+  // A lost device can leave GPU promises pending forever; the lost promise ends the wait.
+  const loseGuard = <T>(p: Promise<T>): Promise<T> => (lostPromise ? Promise.race([p, lostPromise]) : p);
+
+  return {
+    device,
+    get lost() {
+      return lost;
+    },
+    maxRows(tokens, vocab) {
+      return Math.max(1, Math.floor(maxBindingBytes / (tokens * vocab * 4)));
+    },
+    async run(batch, pooling, runOptions) {
+      if (lost) throw new SpladeError('gpu-device-lost', 'the GPU device was lost before the batch started');
+      const dims = [batch.rows, batch.tokens];
+      // Feed only what the graph declares: exporters drop inputs a model ignores.
+      const feeds: Record<string, Ort.Tensor> = { input_ids: new ort.Tensor('int64', batch.inputIds, dims) };
+      if (needsMask) feeds['attention_mask'] = new ort.Tensor('int64', batch.attentionMask, dims);
+      if (needsTypeIds) feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), dims);
+      let outputs: Ort.InferenceSession.OnnxValueMapType;
+      try {
+        outputs = await loseGuard(session.run(feeds, [outputName]));
+      } catch (cause) {
+        if (cause instanceof SpladeError) throw cause;
+        if (lost) throw new SpladeError('gpu-device-lost', `the GPU device was lost during the batch: ${(cause as Error).message}`, { cause });
+        throw new SpladeError('runtime', `onnxruntime failed on a batch of ${batch.rows}x${batch.tokens} tokens: ${(cause as Error).message}`, { cause });
+      }
+      const logits = outputs[outputName] as Ort.Tensor;
+      try {
+        const [, T, V] = logits.dims as number[];
+        if (T !== batch.tokens || V === undefined) throw new SpladeError('model-file-invalid', `${options.modelFile} returned logits of shape [${logits.dims.join(', ')}], expected [${batch.rows}, ${batch.tokens}, vocab]`, { file: options.modelFile });
+        const shape = { ...batch, vocab: V };
+        if (gpu) {
+          const vectors = await loseGuard(gpu.pooler.pool(logits.gpuBuffer as GPUBuffer, shape, pooling, runOptions.zeroIds, runOptions.threshold));
+          return { vectors, readbackBytes: gpu.pooler.lastStats.readbackBytes };
+        }
+        const data = logits.location === 'cpu' ? (logits.data as Float32Array) : ((await loseGuard(logits.getData())) as Float32Array);
+        const vectors = poolCpu({ ...shape, logits: data }, pooling, runOptions);
+        return { vectors, readbackBytes: device === 'webgpu' ? data.byteLength : 0 };
+      } catch (cause) {
+        if (cause instanceof SpladeError) throw cause;
+        if (lost) throw new SpladeError('gpu-device-lost', `the GPU device was lost while pooling: ${(cause as Error).message}`, { cause });
+        throw new SpladeError('runtime', `pooling failed: ${(cause as Error).message}`, { cause });
+      } finally {
+        logits.dispose();
+      }
+    },
+    async dispose() {
+      gpu?.pooler.dispose();
+      await session.release();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** The Node runtime: onnxruntime-node (native CPU) with the JS pooler; local paths read from disk. */
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import type { Runtime } from '../encoder/encoder.ts';
+import { SpladeError } from '../errors.ts';
+import { createOrtBackend } from './backend.ts';
+
+export const nodeRuntime: Runtime = {
+  name: 'onnxruntime-node',
+  async autoDevice() {
+    return 'cpu';
+  },
+  async createBackend(model, modelFile, device) {
+    if (device !== 'cpu' && device !== 'wasm') {
+      throw new SpladeError('invalid-option', `device '${device}' is not available in Node; accepted: 'auto', 'cpu'`);
+    }
+    return createOrtBackend({ ort: ort as never, model, modelFile, device: 'cpu', pooling: 'cpu' });
+  },
+  async readLocalFile(path: string) {
+    try {
+      const buffer = await readFile(path);
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new SpladeError('model-not-found', `could not read ${path}: ${(error as Error).message}`, { file: path, cause: error });
+    }
+  },
+};

@@ -1,0 +1,12 @@
+/** What both entries (browser and Node) export besides their SparseEncoder. */
+export { SpladeError, type SpladeErrorCode } from './errors.ts';
+export type { EncoderOptions, EncodeOptions, EncodeStats, Runtime } from './encoder/encoder.ts';
+export type { EncodedVector } from './encoder/merge.ts';
+export { DEFAULT_BATCH_SIZE } from './encoder/encoder.ts';
+export { type EncoderDevice, ENCODER_DEVICES } from './runtime/backend.ts';
+export { type LoadProgress, classifySource, hubFileUrl, clearModelCache, DEFAULT_HUB_URL } from './model/source.ts';
+export type { ModelSpec } from './model/layout.ts';
+export { type PoolingConfig, type Activation, type PoolingStrategy, activate } from './pool/config.ts';
+export { poolCpu } from './pool/cpu.ts';
+export { type SparseVector, dot, topK, fromPairs, nnz, maxMerge, sumMerge, isValidSparseVector } from './vector/sparse.ts';
+export { type Contribution, type Explanation, type TokenWeight, decodeVector, explainMatch } from './vector/explain.ts';
