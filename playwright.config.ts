@@ -34,7 +34,7 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   workers: 1,
   retries: 0,
-  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  reporter: [['list'], ['json', { outputFile: '.test-output/e2e.json' }]],
   use: {
     baseURL: 'http://127.0.0.1:5173',
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs },
