@@ -1,0 +1,2 @@
+export function htmlToText(html: string): string;
+export function benchDocuments(count: number, chars?: number): { source: string; texts: string[] };

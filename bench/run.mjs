@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm run bench:encode`: serves the project with Vite, drives the system Chromium (WebGPU through
+// SwiftShader here) through bench/encode.html, runs the native CPU baseline in Node, then prints
+// and writes bench/results/encode.json. Figures are from one run on this machine: compare ratios.
+import { execSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+import { benchDocuments } from './corpus.mjs';
+
+const which = process.argv[2] ?? 'encode';
+if (which !== 'encode') throw new Error(`unknown benchmark ${which}; accepted: encode`);
+
+const MODEL = '/models/splade-tiny-en-if';
+const DOCS = Number(process.env.BENCH_DOCS ?? 64);
+const GPU_DOCS = Number(process.env.BENCH_GPU_DOCS ?? 32);
+const BATCH = 32;
+const { source, texts } = benchDocuments(DOCS);
+const queries = ['how to rebase a branch', 'undo last commit', 'git stash pop conflict', 'configure remote url', 'cherry pick range', 'bisect a regression', 'sparse checkout', 'sign tags with gpg', 'submodule update recursive', 'garbage collection of loose objects'];
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
+const server = await createServer({ logLevel: 'warn' });
+await server.listen();
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let browserResult;
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => console.log(`[page] ${m.text()}`));
+  await page.goto('http://127.0.0.1:5173/bench/encode.html');
+  await page.waitForFunction(() => 'runEncodeBench' in window);
+  browserResult = await page.evaluate((cfg) => window.runEncodeBench(cfg), { model: MODEL, texts, queries, batchSize: BATCH, gpuTexts: GPU_DOCS });
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const native = spawnSync('npx', ['tsx', 'bench/native.ts', `./public${MODEL}`, String(DOCS), String(BATCH)], { encoding: 'utf8' });
+if (native.status !== 0) throw new Error(`native baseline failed: ${native.stderr}`);
+const nativeResult = JSON.parse(native.stdout.trim().split('\n').pop());
+
+const paths = { ...browserResult.paths, 'native-cpu': nativeResult };
+const result = {
+  machine: { adapter: browserResult.adapter, wasmThreads: browserResult.wasmThreads, crossOriginIsolated: browserResult.crossOriginIsolated, cores: (await import('node:os')).cpus().length },
+  corpus: source,
+  documents: DOCS,
+  gpuDocuments: GPU_DOCS,
+  batchSize: BATCH,
+  paths,
+  poolMs: browserResult.poolMs,
+  poolBench: { logits: '[8, 128, 30522] f32', logitsBytes: browserResult.logitsBytes, bandwidthGBps: browserResult.bandwidthGBps },
+  queryEncodeMs: browserResult.queryEncodeMs,
+  ratios: {
+    readbackReduction: paths['webgpu-wgsl'].logitsBytesPerDoc / paths['webgpu-wgsl'].readbackBytesPerDoc,
+    wasmVsNative: paths['native-cpu'].docsPerSec / paths['wasm'].docsPerSec,
+    wgslPoolVsCopyBandwidth: browserResult.bandwidthGBps.wgslPool / browserResult.bandwidthGBps.copyReadPlusWrite,
+    wgslPoolVsJsPool: browserResult.poolMs.js / browserResult.poolMs.wgsl,
+  },
+};
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/encode.json', `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result, null, 2));
