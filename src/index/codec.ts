@@ -1,0 +1,163 @@
+/**
+ * Posting block codec. A term's postings in one segment are cut into blocks of up to
+ * BLOCK_SIZE (document number, weight) pairs:
+ *
+ *   u8  count-1            u8  bit width of the deltas
+ *   varint first document number (relative to the segment's first document)
+ *   f32 block max weight   (the quantization scale, and the block-max bound for pruning)
+ *   bit-packed deltas      (count-1 of them, `width` bits each, LSB first)
+ *   u8  weights            (count of them: round(255 * w / max))
+ *
+ * Weights are quantized to 8 bits against their block's max, so a stored weight is within
+ * max/510 of the original: a hit's score is off by at most sum(q_t * max_t) / 510 over its terms.
+ * Every search scores the same dequantized weights, so pruned and exhaustive top-k agree exactly.
+ */
+
+export const BLOCK_SIZE = 128;
+/** Quantization error bound per posting, as a fraction of the block max weight. */
+export const WEIGHT_ERROR_BOUND = 1 / 510;
+
+export interface PostingList {
+  /** Document numbers, strictly ascending. */
+  docs: Uint32Array;
+  /** Weights (dequantized when decoded). */
+  weights: Float32Array;
+}
+
+export class ByteWriter {
+  private buf = new Uint8Array(1024);
+  length = 0;
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
+  u8(x: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = x;
+  }
+
+  varint(x: number): void {
+    this.ensure(5);
+    while (x >= 0x80) {
+      this.buf[this.length++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[this.length++] = x;
+  }
+
+  f32(x: number): void {
+    this.ensure(4);
+    new DataView(this.buf.buffer).setFloat32(this.length, x, true);
+    this.length += 4;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+/** Encodes one term's postings (docs relative to `base`) as consecutive blocks. */
+export function encodePostings(list: PostingList, base: number, out: ByteWriter): void {
+  const n = list.docs.length;
+  for (let start = 0; start < n; start += BLOCK_SIZE) {
+    const end = Math.min(n, start + BLOCK_SIZE);
+    const count = end - start;
+    let max = 0;
+    let widest = 0;
+    for (let k = start; k < end; k++) {
+      if (list.weights[k]! > max) max = list.weights[k]!;
+      if (k > start) widest = Math.max(widest, list.docs[k]! - list.docs[k - 1]! - 1);
+    }
+    const width = widest === 0 ? 0 : 32 - Math.clz32(widest);
+    out.u8(count - 1);
+    out.u8(width);
+    out.varint(list.docs[start]! - base);
+    const scale = Math.fround(max);
+    out.f32(scale);
+    // Deltas minus one (documents are distinct), bit-packed.
+    const packedBytes = Math.ceil(((count - 1) * width) / 8);
+    const packed = new Uint8Array(packedBytes);
+    let bit = 0;
+    for (let k = start + 1; k < end; k++) {
+      let d = list.docs[k]! - list.docs[k - 1]! - 1;
+      for (let b = 0; b < width; b++, bit++) {
+        if (d & 1) packed[bit >>> 3]! |= 1 << (bit & 7);
+        d >>>= 1;
+      }
+    }
+    out.bytes(packed);
+    for (let k = start; k < end; k++) out.u8(scale > 0 ? Math.round((255 * list.weights[k]!) / scale) : 0);
+  }
+}
+
+/** Decodes `count` postings starting at `offset` of `bytes`; documents come back absolute. */
+export function decodePostings(bytes: Uint8Array, offset: number, count: number, base: number): PostingList & { blockMax: Float32Array; blockLast: Uint32Array } {
+  const docs = new Uint32Array(count);
+  const weights = new Float32Array(count);
+  const blocks = Math.ceil(count / BLOCK_SIZE);
+  const blockMax = new Float32Array(blocks);
+  const blockLast = new Uint32Array(blocks);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = offset;
+  let k = 0;
+  for (let b = 0; b < blocks; b++) {
+    const n = bytes[at++]! + 1;
+    const width = bytes[at++]!;
+    let first = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[at++]!;
+      first += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+      shift += 7;
+    }
+    const scale = view.getFloat32(at, true);
+    at += 4;
+    let doc = base + first;
+    docs[k] = doc;
+    let bit = at * 8;
+    for (let j = 1; j < n; j++) {
+      let d = 0;
+      for (let b2 = 0; b2 < width; b2++, bit++) if (bytes[bit >>> 3]! & (1 << (bit & 7))) d |= 1 << b2;
+      doc += (d >>> 0) + 1;
+      docs[k + j] = doc;
+    }
+    at += Math.ceil(((n - 1) * width) / 8);
+    const unit = scale / 255;
+    for (let j = 0; j < n; j++) weights[k + j] = bytes[at + j]! * unit;
+    at += n;
+    blockMax[b] = scale;
+    blockLast[b] = docs[k + n - 1]!;
+    k += n;
+  }
+  return { docs, weights, blockMax, blockLast };
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE), the checksum stored with every block chunk and verified on read. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let k = 0; k < bytes.length; k++) c = CRC_TABLE[(c ^ bytes[k]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
