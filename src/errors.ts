@@ -13,6 +13,13 @@ export type SpladeErrorCode =
   | 'gpu-device-lost' // the GPU device was lost during work
   | 'runtime' // the inference runtime failed
   | 'aborted' // the caller's AbortSignal fired
+  | 'duplicate-id' // add() of an id the index already holds (use upsert)
+  | 'index-corrupt' // a stored block failed its checksum or is unreadable
+  | 'index-schema' // the stored index was written by an incompatible version
+  | 'index-missing' // the database was deleted or evicted while in use
+  | 'quota-exceeded' // the browser refused to store more
+  | 'storage-unavailable' // IndexedDB cannot be used here
+  | 'storage-failed' // another IndexedDB failure
   | 'disposed'; // the object was used after dispose()
 
 export class SpladeError extends Error {
