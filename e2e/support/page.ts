@@ -3,6 +3,7 @@ import { expect, type Page } from '@playwright/test';
 
 export async function openHarness(page: Page): Promise<void> {
   page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('[page]', m.text()));
   await page.goto('/e2e/harness.html');
   await expect(page.locator('#status')).toHaveText('ready');
 }

@@ -69,7 +69,7 @@ export function openKeyValueStore(dbName: string): KeyValueStore {
 export function toSpladeError(error: unknown, what: string): SpladeError {
   if (error instanceof SpladeError) return error;
   const name = (error as DOMException | null)?.name ?? '';
-  const message = (error as Error | null)?.message ?? String(error);
+  const message = (error as Error | null)?.message || name || String(error);
   if (name === 'QuotaExceededError' || /quota/i.test(message)) {
     return new SpladeError('quota-exceeded', `${what} failed: the browser's storage quota is exhausted (${message}); the last committed state is intact. Free space (remove documents or other sites' data) and retry`, { cause: error });
   }

@@ -1,0 +1,78 @@
+/**
+ * Synthetic corpora with SPLADE-like statistics, for the index tests and benchmark:
+ * Zipfian term use over a 30522-entry vocabulary, 150-250 non-zeros per document, positive
+ * weights (a long tail of small ones), and queries of a few (inference-free) or tens of
+ * (expanded SPLADE) terms drawn from the same distribution.
+ */
+import type { SparseVector } from '../src/vector/sparse.ts';
+
+export function rng(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface CorpusShape {
+  vocab?: number;
+  minTerms?: number;
+  maxTerms?: number;
+  /** Zipf exponent of term use. */
+  exponent?: number;
+}
+
+export class ZipfTerms {
+  private readonly cdf: Float64Array;
+  private readonly perm: Uint32Array;
+  constructor(vocab = 30522, exponent = 1.0, seed = 1) {
+    this.cdf = new Float64Array(vocab);
+    let sum = 0;
+    for (let r = 0; r < vocab; r++) this.cdf[r] = sum += 1 / (r + 20) ** exponent;
+    for (let r = 0; r < vocab; r++) this.cdf[r]! /= sum;
+    // Frequent terms are spread over the vocabulary, as real ids are.
+    const next = rng(seed * 7919);
+    this.perm = Uint32Array.from({ length: vocab }, (_, k) => k);
+    for (let k = vocab - 1; k > 0; k--) {
+      const j = Math.floor(next() * (k + 1));
+      [this.perm[k], this.perm[j]] = [this.perm[j]!, this.perm[k]!];
+    }
+  }
+  sample(r: number): number {
+    let lo = 0;
+    let hi = this.cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.cdf[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.perm[lo]!;
+  }
+}
+
+function vectorOf(terms: ZipfTerms, next: () => number, n: number): SparseVector {
+  const seen = new Map<number, number>();
+  let guard = 0;
+  while (seen.size < n && guard++ < n * 20) {
+    const t = terms.sample(next());
+    if (!seen.has(t)) seen.set(t, Math.round((0.05 + 2.5 * next() ** 3) * 1000) / 1000);
+  }
+  const indices = Uint32Array.from(seen.keys()).sort();
+  return { indices, values: Float32Array.from(indices, (t) => seen.get(t)!) };
+}
+
+export function syntheticDocuments(count: number, seed: number, shape: CorpusShape = {}, start = 0): { id: string; vector: SparseVector; fields: { group: number } }[] {
+  const terms = new ZipfTerms(shape.vocab ?? 30522, shape.exponent ?? 1.0, 1);
+  const next = rng(seed * 1_000_003 + start);
+  const lo = shape.minTerms ?? 150;
+  const hi = shape.maxTerms ?? 250;
+  return Array.from({ length: count }, (_, k) => ({ id: `d${start + k}`, vector: vectorOf(terms, next, lo + Math.floor(next() * (hi - lo + 1))), fields: { group: (start + k) % 4 } }));
+}
+
+export function syntheticQueries(count: number, terms: number, seed: number, shape: CorpusShape = {}): SparseVector[] {
+  const z = new ZipfTerms(shape.vocab ?? 30522, shape.exponent ?? 1.0, 1);
+  const next = rng(seed * 31 + terms);
+  return Array.from({ length: count }, () => vectorOf(z, next, terms));
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { buildSegment, findTerm, mergeSegments, readTerm } from '../src/index/segment.ts';
+import { makeSnippet, surfaceOf } from '../src/search/snippet.ts';
+import { fromPairs } from '../src/vector/sparse.ts';
+import { mulberry32 } from './support.ts';
+
+describe('segments', () => {
+  const rng = mulberry32(4);
+  const docs = Array.from({ length: 400 }, (_, k) => ({ num: 1000 + k, vector: fromPairs(Array.from({ length: 30 }, () => [Math.floor(rng() ** 2 * 3000), 0.1 + rng()] as [number, number])) }));
+
+  it('inverts vectors: every posting is found under its term', () => {
+    const seg = buildSegment(docs, 1000, 1400);
+    let total = 0;
+    for (const d of docs) total += d.vector.indices.length;
+    expect(seg.postings).toBe(total);
+    const probe = docs[123]!;
+    for (let k = 0; k < probe.vector.indices.length; k++) {
+      const at = findTerm(seg.dictionary, probe.vector.indices[k]!);
+      expect(at).toBeGreaterThanOrEqual(0);
+      const list = readTerm(seg.dictionary, at, seg.chunks[seg.dictionary.chunk[at]!]!, 1000);
+      const p = Array.from(list.docs).indexOf(probe.num);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(list.weights[p]! - probe.vector.values[k]!)).toBeLessThanOrEqual(seg.dictionary.maxWeight[at]! / 510 + 1e-6);
+    }
+    expect(findTerm(seg.dictionary, 999_999)).toBe(-1);
+  });
+
+  it('merging adjacent segments drops deleted documents and keeps the rest', () => {
+    const a = buildSegment(docs.slice(0, 200), 1000, 1200);
+    const b = buildSegment(docs.slice(200), 1200, 1400);
+    const merged = mergeSegments([a, b], (doc) => doc % 2 === 0);
+    const whole = buildSegment(docs.filter((d) => d.num % 2 === 1), 1000, 1400);
+    expect(Array.from(merged.dictionary.terms)).toEqual(Array.from(whole.dictionary.terms));
+    expect(merged.postings).toBe(whole.postings);
+  });
+});
+
+describe('snippets', () => {
+  it('marks matched words by offsets inside the best window, never building HTML', () => {
+    const text = 'Intro text. '.repeat(40) + 'To rebase a branch, run git rebase main. Rebasing rewrites history.' + ' Outro.'.repeat(40);
+    const s = makeSnippet(text, [{ token: 'rebase', weight: 2 }, { token: '##ing', weight: 0.1 }, { token: 'branch', weight: 1 }], 120);
+    expect(s.text.length).toBeLessThanOrEqual(120);
+    expect(s.highlights.length).toBeGreaterThanOrEqual(3);
+    for (const h of s.highlights) expect(s.text.slice(h.start, h.end).toLowerCase()).toBe(surfaceOf(h.token));
+    expect(text.slice(s.offset, s.offset + s.text.length)).toBe(s.text);
+  });
+
+  it('handles Korean pieces and special tokens', () => {
+    expect(surfaceOf('▁레이어')).toBe('레이어');
+    expect(surfaceOf('[CLS]')).toBe('');
+    const s = makeSnippet('새 레이어를 만들고 레이어 이름을 바꿉니다', [{ token: '▁레이어', weight: 1 }]);
+    expect(s.highlights.map((h) => s.text.slice(h.start, h.end))).toEqual(['레이어', '레이어']);
+  });
+});
