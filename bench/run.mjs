@@ -9,7 +9,39 @@ import { createServer } from 'vite';
 import { benchDocuments } from './corpus.mjs';
 
 const which = process.argv[2] ?? 'encode';
-if (which !== 'encode') throw new Error(`unknown benchmark ${which}; accepted: encode`);
+if (!['encode', 'index'].includes(which)) throw new Error(`unknown benchmark ${which}; accepted: encode, index`);
+
+const chromiumArgs = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+async function withPage(path, fn) {
+  const chromiumPath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
+  const server = await createServer({ logLevel: 'warn' });
+  await server.listen();
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => console.log(`[page] ${m.text()}`));
+    await page.goto(`http://127.0.0.1:5173${path}`);
+    return await fn(page);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (which === 'index') {
+  const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+  const result = await withPage('/bench/index.html', async (page) => {
+    await page.waitForFunction(() => 'runIndexBench' in window);
+    return page.evaluate((cfg) => window.runIndexBench(cfg), { sizes, queries: Number(process.env.BENCH_QUERIES ?? 200), miniSearchUpTo: Number(process.env.BENCH_MINISEARCH_UP_TO ?? 100000) });
+  });
+  result.machine = { cores: (await import('node:os')).cpus().length };
+  result.corpus = 'synthetic: Zipfian term use (exponent 1) over 30522 ids, 150-250 non-zeros per document; queries of 5 and 40 terms';
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/index.json', `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+  process.exit(0);
+}
 
 const MODEL = '/models/splade-tiny-en-if';
 const DOCS = Number(process.env.BENCH_DOCS ?? 64);
@@ -18,24 +50,10 @@ const BATCH = 32;
 const { source, texts } = benchDocuments(DOCS);
 const queries = ['how to rebase a branch', 'undo last commit', 'git stash pop conflict', 'configure remote url', 'cherry pick range', 'bisect a regression', 'sparse checkout', 'sign tags with gpg', 'submodule update recursive', 'garbage collection of loose objects'];
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
-const server = await createServer({ logLevel: 'warn' });
-await server.listen();
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-let browserResult;
-try {
-  const page = await browser.newPage();
-  page.on('console', (m) => console.log(`[page] ${m.text()}`));
-  await page.goto('http://127.0.0.1:5173/bench/encode.html');
+const browserResult = await withPage('/bench/encode.html', async (page) => {
   await page.waitForFunction(() => 'runEncodeBench' in window);
-  browserResult = await page.evaluate((cfg) => window.runEncodeBench(cfg), { model: MODEL, texts, queries, batchSize: BATCH, gpuTexts: GPU_DOCS });
-} finally {
-  await browser.close();
-  await server.close();
-}
+  return page.evaluate((cfg) => window.runEncodeBench(cfg), { model: MODEL, texts, queries, batchSize: BATCH, gpuTexts: GPU_DOCS });
+});
 
 const native = spawnSync('npx', ['tsx', 'bench/native.ts', `./public${MODEL}`, String(DOCS), String(BATCH)], { encoding: 'utf8' });
 if (native.status !== 0) throw new Error(`native baseline failed: ${native.stderr}`);

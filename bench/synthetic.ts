@@ -1,8 +1,9 @@
 /**
  * Synthetic corpora with SPLADE-like statistics, for the index tests and benchmark:
- * Zipfian term use over a 30522-entry vocabulary, 150-250 non-zeros per document, positive
- * weights (a long tail of small ones), and queries of a few (inference-free) or tens of
- * (expanded SPLADE) terms drawn from the same distribution.
+ * Zipfian term use over a 30522-entry vocabulary, 150-250 non-zeros per document, and queries of a
+ * few (inference-free) or tens of (expanded SPLADE) terms drawn from the same distribution.
+ * Weights are IDF-like, as SPLADE learns them: frequent terms get small weights (~0.05-0.25),
+ * rare ones large (up to 3), each with multiplicative noise.
  */
 import type { SparseVector } from '../src/vector/sparse.ts';
 
@@ -40,7 +41,8 @@ export class ZipfTerms {
       [this.perm[k], this.perm[j]] = [this.perm[j]!, this.perm[k]!];
     }
   }
-  sample(r: number): number {
+  /** A term rank (0 = most frequent) for a uniform draw. */
+  rank(r: number): number {
     let lo = 0;
     let hi = this.cdf.length - 1;
     while (lo < hi) {
@@ -48,16 +50,25 @@ export class ZipfTerms {
       if (this.cdf[mid]! < r) lo = mid + 1;
       else hi = mid;
     }
-    return this.perm[lo]!;
+    return lo;
   }
+  id(rank: number): number {
+    return this.perm[rank]!;
+  }
+}
+
+/** IDF-like weight of a term of this frequency rank, with noise. */
+function weightOf(rank: number, noise: number): number {
+  return Math.min(3, Math.round((0.15 + 0.22 * Math.log(1 + rank / 20)) * (0.4 + 1.2 * noise) * 1000) / 1000);
 }
 
 function vectorOf(terms: ZipfTerms, next: () => number, n: number): SparseVector {
   const seen = new Map<number, number>();
   let guard = 0;
   while (seen.size < n && guard++ < n * 20) {
-    const t = terms.sample(next());
-    if (!seen.has(t)) seen.set(t, Math.round((0.05 + 2.5 * next() ** 3) * 1000) / 1000);
+    const rank = terms.rank(next());
+    const t = terms.id(rank);
+    if (!seen.has(t)) seen.set(t, weightOf(rank, next()));
   }
   const indices = Uint32Array.from(seen.keys()).sort();
   return { indices, values: Float32Array.from(indices, (t) => seen.get(t)!) };

@@ -11,5 +11,5 @@ export { poolCpu } from './pool/cpu.ts';
 export { type SparseVector, dot, topK, fromPairs, nnz, maxMerge, sumMerge, isValidSparseVector } from './vector/sparse.ts';
 export { type Contribution, type Explanation, type TokenWeight, decodeVector, explainMatch } from './vector/explain.ts';
 export { makeSnippet, surfaceOf, type Snippet, type Highlight } from './search/snippet.ts';
-export { TopK, maxScore, exhaustive, type TermList } from './search/topk.ts';
+export { TopK, prunedTopK, exhaustive, type TermList } from './search/topk.ts';
 export { WEIGHT_ERROR_BOUND, BLOCK_SIZE } from './index/codec.ts';

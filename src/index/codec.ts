@@ -128,11 +128,23 @@ export function decodePostings(bytes: Uint8Array, offset: number, count: number,
     let doc = base + first;
     docs[k] = doc;
     let bit = at * 8;
-    for (let j = 1; j < n; j++) {
-      let d = 0;
-      for (let b2 = 0; b2 < width; b2++, bit++) if (bytes[bit >>> 3]! & (1 << (bit & 7))) d |= 1 << b2;
-      doc += (d >>> 0) + 1;
-      docs[k + j] = doc;
+    if (width > 0 && width <= 24) {
+      // Fast path: every delta fits in one 32-bit little-endian read (width + bit shift <= 31).
+      const mask = (1 << width) - 1;
+      for (let j = 1; j < n; j++) {
+        const byte = bit >>> 3;
+        const word = bytes[byte]! | (bytes[byte + 1]! << 8) | (bytes[byte + 2]! << 16) | (bytes[byte + 3]! << 24);
+        doc += ((word >>> (bit & 7)) & mask) + 1;
+        docs[k + j] = doc;
+        bit += width;
+      }
+    } else {
+      for (let j = 1; j < n; j++) {
+        let d = 0;
+        for (let b2 = 0; b2 < width; b2++, bit++) if (bytes[bit >>> 3]! & (1 << (bit & 7))) d |= 1 << b2;
+        doc += (d >>> 0) + 1;
+        docs[k + j] = doc;
+      }
     }
     at += Math.ceil(((n - 1) * width) / 8);
     const unit = scale / 255;

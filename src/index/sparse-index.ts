@@ -17,7 +17,7 @@ import { SpladeError, throwIfAborted } from '../errors.ts';
 import { explainMatch, type Contribution } from '../vector/explain.ts';
 import { isValidSparseVector, type SparseVector } from '../vector/sparse.ts';
 import { makeSnippet, type Snippet } from '../search/snippet.ts';
-import { exhaustive, maxScore, seek, TopK, type TermList } from '../search/topk.ts';
+import { exhaustive, prunedTopK, seek, TopK, type TermList } from '../search/topk.ts';
 import { crc32, type PostingList } from './codec.ts';
 import { buildSegment, findTerm, mergeSegments, readTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
 import { deleteDatabase, openKeyValueStore, type KeyValueStore } from './store.ts';
@@ -55,6 +55,11 @@ export interface IndexOptions {
   /** Bytes of decoded postings and chunks kept in memory (default 64 MiB). */
   cacheBytes?: number;
   commitSize?: number;
+  /**
+   * Keep each document's exact vector (default true): export() and rebuild() need them. Without
+   * them the index stores about half as much, and documents must be re-added to recover.
+   */
+  storeVectors?: boolean;
   /** A stored index of another schema version: 'error' (default) or 'reset' (start empty). */
   onIncompatible?: 'error' | 'reset';
 }
@@ -89,6 +94,8 @@ interface SegmentInfo {
   end: number;
   chunks: number;
   postings: number;
+  /** Stored bytes of the posting chunks and the dictionary. */
+  bytes: number;
 }
 
 interface Manifest {
@@ -110,6 +117,8 @@ interface DocRecord {
   fields: Fields;
   indices: Uint32Array;
   values: Float32Array;
+  /** Set when the index was opened with storeVectors: false. */
+  noVector?: boolean;
 }
 
 interface SegmentMeta {
@@ -212,8 +221,10 @@ export class SparseIndex {
     return this.manifest.generation;
   }
 
-  get stats(): { documents: number; postings: number; segments: number; generation: number } {
-    return { documents: this.manifest.liveDocs, postings: this.manifest.postings, segments: this.segments.length, generation: this.manifest.generation };
+  /** Sizes of the committed generation; `postingBytes` counts posting chunks and dictionaries. */
+  get stats(): { documents: number; postings: number; postingBytes: number; segments: number; generation: number } {
+    const postingBytes = this.manifest.segments.reduce((n, s) => n + (s.bytes ?? 0), 0);
+    return { documents: this.manifest.liveDocs, postings: this.manifest.postings, postingBytes, segments: this.segments.length, generation: this.manifest.generation };
   }
 
   /** Adds new documents; an id already in the index (or twice in `docs`) fails the whole call. */
@@ -299,7 +310,7 @@ export class SparseIndex {
       this.cache.clear();
       this.chunkCache.clear();
       const built = buildSegment(docs.map((d) => ({ num: d.num, vector: d.record })), 0, old.nextDocNum);
-      const info: SegmentInfo = { id: `g${old.generation + 1}r`, base: 0, end: old.nextDocNum, chunks: built.chunks.length, postings: built.postings };
+      const info: SegmentInfo = { id: `g${old.generation + 1}r`, base: 0, end: old.nextDocNum, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
       const meta = await this.concatMeta(this.segments, 0, old.nextDocNum);
       await this.writeSegment(info, built, meta);
       const next: Manifest = { ...old, generation: old.generation + 1, segments: [info], postings: built.postings, garbage: this.segments.flatMap(segKeys) };
@@ -347,17 +358,22 @@ export class SparseIndex {
       throwIfAborted(options.signal);
       const lists = await this.termLists(segment, query);
       perSegment.push({ segment, lists });
-      if (options.exhaustive) exhaustive(lists, heap, accept, options.minScore);
-      else maxScore(lists, heap, accept, options.minScore);
+      if (options.exhaustive) exhaustive(lists, heap, segment, accept, options.minScore);
+      else prunedTopK(lists, heap, segment, accept, options.minScore);
     }
     const top = heap.sorted();
     if (top.length === 0) return [];
-    const records = await this.store.getMany<DocRecord>(top.map((h) => `doc/${h.doc}`));
+    // Ids and fields come from the segments' cached metadata: a query reads no document record
+    // unless it asks for explanations (which need the text).
+    const metas = await Promise.all(top.map((h) => this.meta(this.segmentOf(h.doc))));
+    const records = options.explain ? await this.store.getMany<DocRecord>(top.map((h) => `doc/${h.doc}`)) : [];
     return top.map((h, k) => {
-      const record = records[k];
-      if (!record) throw new SpladeError('index-corrupt', `document record doc/${h.doc} is missing; call rebuild() or import() a snapshot`);
-      const hit: Hit = { id: record.id, score: h.score, fields: record.fields ?? {} };
+      const segment = this.segmentOf(h.doc);
+      const at = h.doc - segment.base;
+      const hit: Hit = { id: metas[k]!.ids[at]!, score: h.score, fields: metas[k]!.fields[at] ?? {} };
       if (options.explain) {
+        const record = records[k];
+        if (!record) throw new SpladeError('index-corrupt', `document record doc/${h.doc} is missing; call rebuild() or import() a snapshot`);
         const { segment, lists } = perSegment.find((p) => h.doc >= p.segment.base && h.doc < p.segment.end)!;
         void segment;
         const docVector = storedWeights(lists, h.doc);
@@ -368,6 +384,12 @@ export class SparseIndex {
       }
       return hit;
     });
+  }
+
+  private segmentOf(doc: number): LoadedSegment {
+    const s = this.segments.find((x) => doc >= x.base && doc < x.end);
+    if (!s) throw new SpladeError('index-corrupt', `document number ${doc} belongs to no segment`);
+    return s;
   }
 
   private tokenOf(id: number): string {
@@ -538,10 +560,12 @@ export class SparseIndex {
       const base = old.nextDocNum;
       const numbered = docs.map((d, k) => ({ num: base + k, vector: d.vector }));
       const built = buildSegment(numbered, base, nextDocNum);
-      const info: SegmentInfo = { id: `g${generation}`, base, end: nextDocNum, chunks: built.chunks.length, postings: built.postings };
+      const info: SegmentInfo = { id: `g${generation}`, base, end: nextDocNum, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
       const meta: SegmentMeta = { ids: docs.map((d) => d.id), fields: docs.map((d) => d.fields ?? {}) };
       await this.writeSegment(info, built, meta);
-      docs.forEach((d, k) => writes.push([`doc/${base + k}`, { id: d.id, text: d.text ?? '', fields: d.fields ?? {}, indices: d.vector.indices, values: d.vector.values } satisfies DocRecord]));
+      const keep = this.options.storeVectors !== false;
+      const none = { indices: new Uint32Array(0), values: new Float32Array(0) };
+      docs.forEach((d, k) => writes.push([`doc/${base + k}`, { id: d.id, text: d.text ?? '', fields: d.fields ?? {}, ...(keep ? { indices: d.vector.indices, values: d.vector.values } : { ...none, noVector: true }) }]));
       newSegments.push({ ...info, dictionary: built.dictionary });
       postings += built.postings;
     }
@@ -586,7 +610,7 @@ export class SparseIndex {
       const merged = mergeSegments(parts, (doc) => ((tomb[doc >>> 3] ?? 0) >> (doc & 7)) & 1 ? true : false);
       const old = this.manifest;
       const generation = old.generation + 1;
-      const info: SegmentInfo = { id: `g${generation}m`, base: merged.base, end: merged.end, chunks: merged.chunks.length, postings: merged.postings };
+      const info: SegmentInfo = { id: `g${generation}m`, base: merged.base, end: merged.end, chunks: merged.chunks.length, postings: merged.postings, bytes: segmentBytes(merged) };
       await this.writeSegment(info, merged, await this.concatMeta(pair, merged.base, merged.end));
       const segments = [...this.segments.slice(0, best), { ...info, dictionary: merged.dictionary }, ...this.segments.slice(best + 2)];
       const postings = old.postings - pair[0]!.postings - pair[1]!.postings + merged.postings;
@@ -661,6 +685,7 @@ export class SparseIndex {
       const records = await this.store.getMany<DocRecord>(slice.map((n) => `doc/${n}`));
       records.forEach((r, j) => {
         if (!r) throw new SpladeError('index-corrupt', `document record doc/${slice[j]} is missing`);
+        if (r.noVector) throw new SpladeError('invalid-option', `document "${r.id}" was stored without its vector (storeVectors: false), so export() and rebuild() cannot use it; re-add the documents instead`);
         out.push({ num: slice[j]!, record: r });
       });
     }
@@ -685,6 +710,11 @@ export class SparseIndex {
   private checkOpen(): void {
     if (this.closed) throw new SpladeError('disposed', `index "${this.name}" was closed`);
   }
+}
+
+function segmentBytes(b: BuiltSegment): number {
+  const d = b.dictionary;
+  return b.chunks.reduce((n, c) => n + c.bytes.byteLength, 0) + d.terms.byteLength * 5;
 }
 
 function dictBytes(d: SegmentDictionary): Uint8Array<ArrayBuffer> {
