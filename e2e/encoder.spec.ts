@@ -7,9 +7,9 @@ import { expectMatchesGolden, loadGolden, MODELS, type PlainVector } from './sup
 import { openHarness } from './support/page.ts';
 
 for (const model of MODELS) {
-  const golden = loadGolden(model);
   for (const device of ['webgpu', 'wasm'] as const) {
     test(`${model} on ${device} matches the PyTorch golden outputs`, async ({ page }) => {
+      const golden = loadGolden(model);
       await openHarness(page);
       const result = await page.evaluate(
         async ({ model, device, cases }) => {

@@ -11,8 +11,8 @@ const golden = (model: string) => JSON.parse(readFileSync(`e2e/fixtures/golden/$
 
 for (const model of ['splade-tiny-en-if', 'splade-tiny-ko']) {
   describe(`${model} on onnxruntime-node`, () => {
-    const g = golden(model);
     it('matches the PyTorch golden vectors and token ids', async () => {
+      const g = golden(model);
       const enc = await SparseEncoder.fromPretrained(`./public/models/${model}`);
       const docs = g.cases.filter((c) => c.route === 'document');
       const queries = g.cases.filter((c) => c.route === 'query');

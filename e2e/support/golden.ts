@@ -44,10 +44,17 @@ export function expectMatchesGolden(got: PlainVector, want: GoldenCase, label: s
   let maxDiff = 0;
   want.values.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - got.values[k]!))));
   expect(maxDiff, `${label}: max abs difference on "${want.name}"`).toBeLessThanOrEqual(TOLERANCE);
+  // A position is the argmax over tokens. The same word repeated in a document gives nearly equal
+  // logits at each occurrence, so float noise may pick another occurrence: that is the same input
+  // token and counts as a match. Any other difference is a mismatch.
   let positionMismatches = 0;
   if (want.positions && got.positions) {
     want.positions.forEach(([w, t], k) => {
-      if (got.positions![2 * k] !== w || got.positions![2 * k + 1] !== t) positionMismatches++;
+      const gw = got.positions![2 * k]!;
+      const gt = got.positions![2 * k + 1]!;
+      if (gw === w && gt === t) return;
+      if (want.windows[gw]?.[gt] !== undefined && want.windows[gw]![gt] === want.windows[w]?.[t]) return;
+      positionMismatches++;
     });
   }
   return { maxDiff, positionMismatches };

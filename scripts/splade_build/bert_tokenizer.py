@@ -57,6 +57,32 @@ def load_bert_vocab(path: str = BERT_VOCAB_JSON) -> List[str]:
     return vocab
 
 
+def split_special(text: str, specials: Dict[str, int]):
+    """Hugging Face added-token semantics: special-token strings are matched in the raw
+    text (leftmost, longest first) and become their own id; the text between them is
+    tokenized on its own. Yields (segment, None) or (token, id)."""
+    names = sorted(specials, key=len, reverse=True)
+    pos = 0
+    start = 0
+    while pos < len(text):
+        hit = None
+        if text[pos] == "[":
+            for n in names:
+                if text.startswith(n, pos):
+                    hit = n
+                    break
+        if hit is None:
+            pos += 1
+            continue
+        if start < pos:
+            yield text[start:pos], None
+        yield hit, specials[hit]
+        pos += len(hit)
+        start = pos
+    if start < len(text):
+        yield text[start:], None
+
+
 # ---------------------------------------------------------------------------
 # Basic tokenizer
 # ---------------------------------------------------------------------------
@@ -176,8 +202,12 @@ class BertReferenceTokenizer:
 
     def encode(self, text: str, add_special_tokens: bool = False) -> List[int]:
         ids: List[int] = []
-        for w in basic_tokenize(text):
-            ids.extend(self.wordpiece(w))
+        for seg, special in split_special(text, SPECIALS):
+            if special is not None:
+                ids.append(special)
+                continue
+            for w in basic_tokenize(seg):
+                ids.extend(self.wordpiece(w))
         if add_special_tokens:
             ids = [self.cls_id] + ids + [self.sep_id]
         return ids

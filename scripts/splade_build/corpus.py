@@ -29,7 +29,7 @@ _BLOCK_TAGS = {
     "caption", "figure", "title",
 }
 _SKIP_TAGS = {"script", "style", "head", "header", "aside", "nav", "noscript", "footer"}
-_SKIP_DIV_CLASSES = {"navheader", "navfooter", "toc", "footer-text", "footer", "header"}
+_SKIP_DIV_CLASSES = {"navheader", "navfooter", "toc", "footer-text", "footer"}
 _WS = re.compile(r"\s+")
 
 

@@ -51,24 +51,20 @@ def leech_min_vectors() -> np.ndarray:
                 v = np.zeros(24, dtype=np.int8)
                 v[i], v[j] = si, sj
                 out.append(v)
-    # shape 2
+    # shape 2: 2 * (-1)^bit on the octad positions, even number of minus signs
     octads = code[code.sum(axis=1) == 8]
+    signs = np.array([[(s >> k) & 1 for k in range(8)] for s in range(1 << 8)], dtype=np.int8)
+    signs = signs[signs.sum(axis=1) % 2 == 0]                      # 128 sign patterns
+    vals = np.where(signs == 1, -2, 2).astype(np.int8)             # [128, 8]
     for o in octads:
-        pos = np.nonzero(o)[0]
-        for signs in range(1 << 8):
-            bits = [(signs >> k) & 1 for k in range(8)]
-            if sum(bits) % 2:
-                continue
-            v = np.zeros(24, dtype=np.int8)
-            v[pos] = [(-2 if b else 2) for b in bits]
-            out.append(v)
+        v = np.zeros((len(vals), 24), dtype=np.int8)
+        v[:, np.nonzero(o)[0]] = vals
+        out.extend(v)
     # shape 3
+    base = np.ones((24, 24), dtype=np.int8) - 4 * np.eye(24, dtype=np.int8)  # row j: -3 at j
     for cw in code:
         flip = np.where(cw == 1, -1, 1).astype(np.int8)
-        for j in range(24):
-            v = np.ones(24, dtype=np.int8)
-            v[j] = -3
-            out.append(v * flip)
+        out.extend(base * flip[None, :])
     m = np.stack(out)
     if m.shape != (196560, 24) or not np.all((m.astype(np.int32) ** 2).sum(axis=1) == 32):
         raise AssertionError("Leech construction failed")

@@ -80,6 +80,7 @@ class BertLayer(nn.Module):
         super().__init__()
         h, i = cfg.hidden_size, cfg.intermediate_size
         self.n_heads = cfg.num_attention_heads
+        self.head_dim = h // cfg.num_attention_heads
         self.query = nn.Linear(h, h)
         self.key = nn.Linear(h, h)
         self.value = nn.Linear(h, h)
@@ -91,7 +92,7 @@ class BertLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, add_mask: torch.Tensor) -> torch.Tensor:
         b, s, d = x.shape
-        hd = d // self.n_heads
+        hd = self.head_dim
 
         def split(t):
             return t.reshape(b, s, self.n_heads, hd).transpose(1, 2)
@@ -202,10 +203,14 @@ class NoBiasLayerNorm(nn.Module):
     def __init__(self, h: int, eps: float):
         super().__init__()
         self.weight = nn.Parameter(torch.ones(h))
+        # ModernBERT's norms have no bias. The ONNX export still gets an explicit zero
+        # bias: onnxruntime 1.30 crashes on LayerNormalization with the optional bias absent.
+        self.register_buffer("zero_bias", torch.zeros(h), persistent=False)
+        self.h = h
         self.eps = eps
 
     def forward(self, x):
-        return F.layer_norm(x, (x.shape[-1],), self.weight, None, self.eps)
+        return F.layer_norm(x, (self.h,), self.weight, self.zero_bias, self.eps)
 
 
 def _rotate_half(x: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Dict, List, Tuple
 
 from . import corpus
+from .bert_tokenizer import split_special
 
 SPECIAL_IDS = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
 VOCAB_SIZE = 50000
@@ -65,6 +66,32 @@ def train(model_prefix: str, lines: List[str], rule_tsv: str | None = None) -> s
     return model_prefix + ".model"
 
 
+# tokenizer.json normalizer reproducing SentencePiece's "nmt_nfkc" rule plus its
+# remove_extra_whitespaces option (checked code point by code point by make_models.py):
+# drop some control characters, map whitespace-like characters to " ", NFKC (except
+# U+FF5E, which nmt_nfkc keeps), collapse runs of spaces, strip.
+_NMT_REMOVE = "[\u0001-\u0008\u000b\u000e-\u001f\u007f\u008f\u009f]"
+_NMT_SPACE = ("[\t\n\u000c\r\u00a0\u1680\u2000-\u200c\u200e\u200f\u2028\u2029\u202f\u205f"
+              "\u2581\u3000\ufeff\ufffd]")
+_KEEP = "\uff5e"
+_PLACEHOLDER = "\ufdd0"  # a noncharacter: NFKC leaves it alone
+
+
+def hf_normalizer() -> dict:
+    return {
+        "type": "Sequence",
+        "normalizers": [
+            {"type": "Replace", "pattern": {"Regex": _NMT_REMOVE}, "content": ""},
+            {"type": "Replace", "pattern": {"Regex": _NMT_SPACE}, "content": " "},
+            {"type": "Replace", "pattern": {"String": _KEEP}, "content": _PLACEHOLDER},
+            {"type": "NFKC"},
+            {"type": "Replace", "pattern": {"String": _PLACEHOLDER}, "content": _KEEP},
+            {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
+            {"type": "Strip", "strip_left": True, "strip_right": True},
+        ],
+    }
+
+
 class SpmReference:
     def __init__(self, model_path: str):
         import sentencepiece as spm
@@ -81,7 +108,14 @@ class SpmReference:
         return [(self.sp.id_to_piece(i), float(self.sp.get_score(i))) for i in range(self.sp.get_piece_size())]
 
     def encode(self, text: str, add_special_tokens: bool = False) -> List[int]:
-        ids = list(self.sp.encode(text, out_type=int))
+        """SentencePiece ids with Hugging Face added-token semantics (special-token strings
+        in the text become their id; the segments between them are encoded separately)."""
+        ids: List[int] = []
+        for seg, special in split_special(text, SPECIAL_IDS):
+            if special is not None:
+                ids.append(special)
+            else:
+                ids.extend(self.sp.encode(seg, out_type=int))
         if add_special_tokens:
             ids = [SPECIAL_IDS["[CLS]"]] + ids + [SPECIAL_IDS["[SEP]"]]
         return ids

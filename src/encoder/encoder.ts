@@ -153,7 +153,10 @@ export class SparseEncoder {
   /** The windows (token ids with special tokens) a document is encoded as; positions refer to them. */
   windows(text: string, route: 'query' | 'document' = 'document'): number[][] {
     const r = route === 'query' ? this.spec.query : this.spec.document;
-    if (r.kind === 'static') return [r.tokenizer.contentIds(text)];
+    if (r.kind === 'static') {
+      const ids = r.tokenizer.contentIds(text);
+      return ids.length ? [ids] : [];
+    }
     const prompt = route === 'query' ? this.spec.prompts.query : this.spec.prompts.document;
     return this.windowsFor(r, (prompt ?? '') + cleanText(text));
   }
