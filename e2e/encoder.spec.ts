@@ -9,6 +9,8 @@ import { openHarness } from './support/page.ts';
 for (const model of MODELS) {
   for (const device of ['webgpu', 'wasm'] as const) {
     test(`${model} on ${device} matches the PyTorch golden outputs`, async ({ page }) => {
+      // WebGPU here is SwiftShader: correct, but seconds per window.
+      test.setTimeout(device === 'webgpu' ? 900_000 : 180_000);
       const golden = loadGolden(model);
       await openHarness(page);
       const result = await page.evaluate(

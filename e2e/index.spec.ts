@@ -251,3 +251,57 @@ test('quota exceeded: a clear error, and the index stays intact', async ({ page,
   expect(r.count).toBe(200);
   expect(r.afterReopen).toEqual({ count: 200, hits: r.before });
 });
+
+test('a schema version mismatch and a database deleted under an open index give clear errors and a rebuild path', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const { SparseIndex } = window.splade;
+    const docs = window.synthetic.syntheticDocuments(50, 12);
+    const index = await SparseIndex.open('schema');
+    await index.add(docs);
+    index.close();
+    // Pretend a future version wrote this index.
+    await new Promise<void>((resolve) => {
+      const req = indexedDB.open('splade-web:schema');
+      req.onsuccess = () => {
+        const tx = req.result.transaction('kv', 'readwrite');
+        const store = tx.objectStore('kv');
+        const get = store.get('manifest');
+        get.onsuccess = () => store.put({ ...get.result, schema: 99 }, 'manifest');
+        tx.oncomplete = () => {
+          req.result.close();
+          resolve();
+        };
+      };
+    });
+    let schemaError = '';
+    try {
+      await SparseIndex.open('schema');
+    } catch (e: any) {
+      schemaError = `${e.code}:${e.message}`;
+    }
+    const reset = await SparseIndex.open('schema', { onIncompatible: 'reset' });
+    const afterReset = reset.count();
+    await reset.add(docs);
+    const q = window.synthetic.syntheticQueries(1, 10, 12)[0];
+    const before = (await reset.search(q)).length;
+    // Another tab (or the user) deletes the database while this index is open.
+    await SparseIndex.delete('schema');
+    let deletedError = '';
+    try {
+      await reset.search(q);
+    } catch (e: any) {
+      deletedError = `${e.code}:${e.message}`;
+    }
+    await reset.clear();
+    await reset.add(docs.slice(0, 10));
+    const afterClear = reset.count();
+    reset.close();
+    return { schemaError, afterReset, before, deletedError, afterClear };
+  });
+  expect(r.schemaError).toMatch(/^index-schema:splade-web: index "schema" was stored with schema 99 .* this version reads schema 1\. Open it with \{ onIncompatible: 'reset' \}/);
+  expect(r.afterReset).toBe(0);
+  expect(r.before).toBeGreaterThan(0);
+  expect(r.deletedError).toMatch(/^index-missing:splade-web: the database of index "schema" was deleted or evicted by the browser; call clear\(\)/);
+  expect(r.afterClear).toBe(10);
+});

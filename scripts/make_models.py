@@ -71,7 +71,7 @@ def log(*a):
 def st_config():
     return {
         "model_type": "SparseEncoder",
-        "__version__": {"sentence_transformers": ST_VERSION, "transformers": "4.56.0", "pytorch": torch.__version__},
+        "__version__": {"sentence_transformers": ST_VERSION},
         "prompts": {"query": "", "document": ""},
         "default_prompt_name": None,
         "similarity_fn_name": "dot",
@@ -168,7 +168,7 @@ def verify_onnx(model, onnx_path, windows, pad_id, with_tt, extra_long):
     }
 
 
-def verify_tokenizer(folder, items, tag):
+def verify_tokenizer(folder, items, tag, categorize=None):
     """items: list of (text, ids with specials). Runs @huggingface/tokenizers in node."""
     tmp = tempfile.mkdtemp(prefix="splade-tok-")
     try:
@@ -184,8 +184,25 @@ def verify_tokenizer(folder, items, tag):
         shutil.rmtree(tmp, ignore_errors=True)
     mism = res["mismatches"]
     log(f"  tokenizer check [{tag}]: {res['compared']} compared, {len(mism)} mismatches")
-    return {"compared": res["compared"], "mismatches": len(mism),
-            "examples": [{"text": m["text"], "expected": m["expectedTokens"], "js": m["gotTokens"]} for m in mism[:12]]}
+    out = {"compared": res["compared"], "mismatches": len(mism),
+           "examples": [{"text": m["text"], "expected": m["expectedTokens"], "js": m["gotTokens"]} for m in mism[:12]]}
+    if categorize is not None:
+        cats = {}
+        for m in mism:
+            k = categorize(m["text"])
+            cats[k] = cats.get(k, 0) + 1
+        out["mismatch_categories"] = cats
+    return out
+
+
+def cp_category(text):
+    """For 'a' + c + 'b' probes: why might c tokenize differently in JavaScript?"""
+    import unicodedata
+    c = text[1:-1]
+    cp = ord(c)
+    if 0x20000 <= cp <= 0x2FA1F:
+        return "CJK ideograph outside the BMP (JS BertNormalizer does not split it)"
+    return f"U+{cp:04X} category {unicodedata.category(c)} (Python unicodedata {unicodedata.unidata_version})"
 
 
 def case_record(name, route, text, vec):
@@ -245,14 +262,17 @@ def build_en(leech_vecs):
     assoc_all = stats.english_associations(vocab, df, n_docs)
 
     cfg = M.BertConfig(vocab_size=V, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                       intermediate_size=128, max_position_embeddings=512)
-    edges = assoc_all[: cfg.num_hidden_layers * cfg.intermediate_size]
+                       intermediate_size=256, max_position_embeddings=512)
+    edges = assoc_all[: W.associations_capacity(cfg.num_hidden_layers, cfg.intermediate_size)]
     codes, kept = W.assign_codes(V, edges, SEEDS["en_codes"], leech_vecs)
     max_cos = leech.check_max_cosine(codes)
     geo = W.Geometry(SEEDS["en_geometry"])
     torch.manual_seed(SEEDS["torch"])
     model = M.BertMLM(cfg).eval()
     W.build_bert_weights(model, codes, r, kept, SEEDS["en_weights"], geo)
+    calib = [golden.make_windows(tok.encode(c), cls_id, sep_id, MAX_SEQ)[0] for c in chunks[::50] if tok.encode(c)]
+    s_mean, s_std = W.calibrate_context(model, geo, calib)
+    W.set_bert_head(model, geo, s_mean, s_std)
 
     # --- files -------------------------------------------------------------
     write_json(os.path.join(OUT_A, "modules.json"),
@@ -328,7 +348,8 @@ def build_en(leech_vecs):
         "input containing a special-token string such as '[MASK]' is split as that special token (Hugging Face added "
         "tokens semantics, see case special-token-literal). Known differences of @huggingface/tokenizers 0.2.0 from the "
         "reference (none occurs in these cases): CJK ideographs outside the BMP (U+20000..) are not split into single "
-        "characters, and unassigned code points (category Cn) are not removed by its BertNormalizer."
+        "characters; unassigned code points (category Cn) are not removed by its BertNormalizer; characters whose "
+        "Unicode category changed after Python's Unicode 14 tables (e.g. U+1171E) are stripped or kept differently."
     )
     gold = {"model": "splade-tiny-en-if", "vocabSize": V, "maxSeqLength": MAX_SEQ, "specialIds": special_ids,
             "notes": notes, "cases": records}
@@ -368,7 +389,7 @@ def build_en(leech_vecs):
     import unicodedata
     cps = [cp for cp in range(1, 0x110000) if unicodedata.category(chr(cp)) not in ("Cn", "Cs")]
     items_cp = [("a" + chr(cp) + "b", tok.encode("a" + chr(cp) + "b", True)) for cp in cps]
-    tok_res["code_points"] = verify_tokenizer(d_dir, items_cp, "en every assigned code point")
+    tok_res["code_points"] = verify_tokenizer(d_dir, items_cp, "en every assigned code point", cp_category)
     if tok_res["golden_inputs"]["mismatches"]:
         raise SystemExit("tokenizer.json disagrees with the reference on golden inputs")
 
@@ -384,6 +405,7 @@ def build_en(leech_vecs):
         "corpus": {"chunks": n_docs, "tokens_seen": int((df > 0).sum()), "idf_default_unseen": idf_default},
         "associations": {"used": len(kept), "examples": [[vocab[s], vocab[d]] for s, d in kept[:40]]},
         "max_cos_between_token_codes": max_cos,
+        "context_calibration": {"s_mean": s_mean, "s_std": s_std, "windows": len(calib)},
         "onnx": onnx_res,
         "golden": {"cases": len(records), "ambiguous_positions": ambiguous,
                    "argmax_on_activation_differs": act_diff},
@@ -428,15 +450,18 @@ def build_ko(leech_vecs):
     assoc_all = stats.korean_associations(pieces, tf, special_ids)
 
     cfg = M.ModernBertConfig(vocab_size=V, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
-                             intermediate_size=256, global_attn_every_n_layers=3, local_attention=16,
+                             intermediate_size=512, global_attn_every_n_layers=3, local_attention=16,
                              max_position_embeddings=512)
-    edges = assoc_all[: cfg.num_hidden_layers * cfg.intermediate_size]
+    edges = assoc_all[: W.associations_capacity(cfg.num_hidden_layers, cfg.intermediate_size)]
     codes, kept = W.assign_codes(V, edges, SEEDS["ko_codes"], leech_vecs)
     max_cos = leech.check_max_cosine(codes)
     geo = W.Geometry(SEEDS["ko_geometry"])
     torch.manual_seed(SEEDS["torch"])
     model = M.ModernBertMLM(cfg).eval()
     W.build_modernbert_weights(model, codes, r, kept, SEEDS["ko_weights"], geo)
+    calib = [golden.make_windows(ref.encode(c), cls_id, sep_id, MAX_SEQ)[0] for c in chunks[::50] if ref.encode(c)]
+    s_mean, s_std = W.calibrate_context(model, geo, calib)
+    W.set_modernbert_head(model, geo, s_mean, s_std)
 
     write_json(os.path.join(OUT_B, "modules.json"), [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.sparse_encoder.models.MLMTransformer"},
@@ -445,7 +470,8 @@ def build_ko(leech_vecs):
     write_json(os.path.join(OUT_B, "config.json"), cfg.hf_config())
     write_json(os.path.join(OUT_B, "sentence_bert_config.json"), {"max_seq_length": MAX_SEQ, "do_lower_case": False})
     write_json(os.path.join(OUT_B, "config_sentence_transformers.json"), st_config())
-    TF.write_unigram_tokenizer(OUT_B, pieces_scores, sid["[UNK]"], spm_ko.hf_normalizer(), sid)
+    TF.write_unigram_tokenizer(OUT_B, pieces_scores, sid["[UNK]"], spm_ko.hf_normalizer(), sid,
+                               model_max_length=cfg.max_position_embeddings)
     onnx_path = os.path.join(OUT_B, "onnx", "model.onnx")
     OX.export(model, onnx_path, with_token_type=False)
     write_json(os.path.join(OUT_B, "1_SpladePooling", "config.json"), pooling_config("relu", V))
@@ -511,7 +537,7 @@ def build_ko(leech_vecs):
     doc_tokens = [ref.encode(d["text"]) for d in docs]
     nnz = [len(v.indices) for v in doc_vecs]
     log(f"  demo docs: {len(docs)}, nnz min/median/max = {min(nnz)}/{statistics.median(nnz)}/{max(nnz)}")
-    queries = ["레이어 복사", "새 붓 만들기", "이미지 크기 바꾸기", "글꼴 추가", "실행 취소"]
+    queries = ["타원 선택 도구", "새 붓 만들기", "이미지 크기 바꾸기", "글꼴 추가", "실행 취소"]
     sanity = search_sanity(doc_vecs, docs, queries, encode_doc, pieces)
 
     items = [(t, ref.encode(t, True)) for _, _, t in case_list]
@@ -529,7 +555,7 @@ def build_ko(leech_vecs):
     texts = ["a" + chr(cp) + "b" for cp in cps]
     ids = ref.sp.encode(texts)
     tok_res["code_points"] = verify_tokenizer(OUT_B, [(t, [cls_id] + i + [sep_id]) for t, i in zip(texts, ids)],
-                                              "ko every code point")
+                                              "ko every code point", cp_category)
     if tok_res["golden_inputs"]["mismatches"]:
         raise SystemExit("tokenizer.json disagrees with SentencePiece on golden inputs")
 
@@ -548,6 +574,7 @@ def build_ko(leech_vecs):
         "corpus": {"chunks": n_docs, "tokens_seen": int((df > 0).sum()), "idf_default_unseen": idf_default},
         "associations": {"used": len(kept), "examples": [[pieces[s], pieces[d]] for s, d in kept[:40]]},
         "max_cos_between_token_codes": max_cos,
+        "context_calibration": {"s_mean": s_mean, "s_std": s_std, "windows": len(calib)},
         "onnx": onnx_res,
         "golden": {"cases": len(records), "ambiguous_positions": ambiguous,
                    "argmax_on_activation_differs": act_diff},

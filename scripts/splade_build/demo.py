@@ -70,7 +70,7 @@ def korean_docs(limit: int = 60) -> List[Dict[str, str]]:
         if d.name in ("gimp-help-index.html",):
             continue
         blocks = [b for b in d.blocks if corpus.hangul_ratio(b) >= 0.5]
-        if sum(len(b) + 1 for b in blocks) < 330:
+        if sum(len(b) + 1 for b in blocks) < 300:
             continue
         text = _truncate(blocks, 1500)
         if len(text) < 300:

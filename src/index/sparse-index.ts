@@ -248,7 +248,13 @@ export class SparseIndex {
   /** Removes every document (a new, empty generation). */
   clear(): Promise<void> {
     return this.locked(async () => {
-      await this.reload();
+      try {
+        await this.reload();
+      } catch (error) {
+        // clear() is the way out of a deleted, evicted or incompatible database: start over.
+        if (!(error instanceof SpladeError && ['index-missing', 'index-schema', 'index-corrupt'].includes(error.code))) throw error;
+        this.store.acknowledgeDeleted();
+      }
       const old = this.manifest;
       const next: Manifest = { ...emptyManifest(), generation: old.generation + 1, nextDocNum: old.nextDocNum, garbage: [] };
       await this.store.setMany([['manifest', next]]);

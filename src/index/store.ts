@@ -14,8 +14,9 @@ export interface KeyValueStore {
   setMany(entries: [string, unknown][]): Promise<void>;
   delMany(keys: string[]): Promise<void>;
   keys(): Promise<string[]>;
-  /** True once another tab deleted the database under us. */
+  /** True once another tab deleted the database under us (until acknowledged). */
   readonly deleted: boolean;
+  acknowledgeDeleted(): void;
   close(): void;
 }
 
@@ -57,6 +58,9 @@ export function openKeyValueStore(dbName: string): KeyValueStore {
     keys: () => wrap('listing the index', keys<string>(useStore)),
     get deleted() {
       return deleted;
+    },
+    acknowledgeDeleted() {
+      deleted = false;
     },
     close() {
       closed = true;

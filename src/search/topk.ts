@@ -352,3 +352,6 @@ export function exhaustive(lists: readonly TermList[], heap: TopK, range: DocRan
     seen[d] = 0;
   }
 }
+
+/** @internal exposed for tests */
+export const __kth = kthLargest;
