@@ -97,6 +97,39 @@ async function poolKernels(rows: number, tokens: number, vocab: number, reps: nu
   };
 }
 
+/**
+ * The same model through transformers.js on WebGPU, logits read back and pooled in JS: what one
+ * would write with transformers.js today. It is handed this page's onnxruntime-web instance
+ * (transformers.js uses a host runtime published under Symbol.for('onnxruntime')).
+ */
+async function transformersJsPath(texts: string[], batchSize: number): Promise<PathResult> {
+  (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+  const { AutoModelForMaskedLM, AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.localModelPath = '/models/';
+  const id = 'splade-tiny-en-if/document_0_MLMTransformer';
+  const tokenizer = await AutoTokenizer.from_pretrained(id);
+  const model = await AutoModelForMaskedLM.from_pretrained(id, { device: 'webgpu', dtype: 'fp32' });
+  const config = { strategy: 'max' as const, activation: 'log1p_relu' as const, vocabSize: 30522 };
+  let logitsBytes = 0;
+  const run = async (batch: string[]) => {
+    const inputs = tokenizer(batch, { padding: true, truncation: true, max_length: 128 });
+    const { logits } = await model(inputs);
+    const [rows, tokens, vocab] = logits.dims as number[];
+    const mask = inputs.attention_mask.tolist() as bigint[][];
+    const lengths = mask.map((m) => m.filter((x) => x === 1n).length);
+    poolCpu({ logits: logits.data as Float32Array, rows: rows!, tokens: tokens!, vocab: vocab!, lengths, segments: lengths.map((_, r) => ({ start: r, end: r + 1 })) }, config, { zeroIds: [0, 100, 101, 102, 103] });
+    logitsBytes += (logits.data as Float32Array).byteLength;
+  };
+  await run(texts.slice(0, batchSize));
+  logitsBytes = 0;
+  const started = performance.now();
+  for (let k = 0; k < texts.length; k += batchSize) await run(texts.slice(k, k + batchSize));
+  const seconds = (performance.now() - started) / 1000;
+  await model.dispose();
+  return { docsPerSec: texts.length / seconds, readbackBytesPerDoc: logitsBytes / texts.length, logitsBytesPerDoc: logitsBytes / texts.length, windows: texts.length };
+}
+
 async function queryEncodeMs(model: string, queries: string[]): Promise<number> {
   const enc = await SparseEncoder.fromPretrained(model, { queryOnly: true });
   for (const q of queries.slice(0, 20)) await enc.encodeQuery(q);
@@ -120,6 +153,12 @@ async function queryEncodeMs(model: string, queries: string[]): Promise<number> 
   log(`webgpu-wgsl ${JSON.stringify(paths['webgpu-wgsl'])}`);
   paths['webgpu-readback'] = await encodePath(model, gpuTexts, 'webgpu', 'cpu', batchSize);
   log(`webgpu-readback ${JSON.stringify(paths['webgpu-readback'])}`);
+  try {
+    paths['webgpu-transformersjs'] = await transformersJsPath(gpuTexts, batchSize);
+    log(`webgpu-transformersjs ${JSON.stringify(paths['webgpu-transformersjs'])}`);
+  } catch (error) {
+    log(`webgpu-transformersjs failed: ${(error as Error).message}`);
+  }
   const kernels = await poolKernels(8, 128, 30522, 5);
   log(`kernels ${JSON.stringify(kernels)}`);
   const q = await queryEncodeMs(model, queries);

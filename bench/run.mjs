@@ -45,7 +45,7 @@ if (which === 'index') {
 
 const MODEL = '/models/splade-tiny-en-if';
 const DOCS = Number(process.env.BENCH_DOCS ?? 64);
-const GPU_DOCS = Number(process.env.BENCH_GPU_DOCS ?? 32);
+const GPU_DOCS = Number(process.env.BENCH_GPU_DOCS ?? 8);
 const BATCH = 32;
 const { source, texts } = benchDocuments(DOCS);
 const queries = ['how to rebase a branch', 'undo last commit', 'git stash pop conflict', 'configure remote url', 'cherry pick range', 'bisect a regression', 'sparse checkout', 'sign tags with gpg', 'submodule update recursive', 'garbage collection of loose objects'];

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 from . import corpus
 from .bert_tokenizer import split_special

@@ -178,7 +178,6 @@ def build_bert_weights(model, codes: np.ndarray, r: np.ndarray, assoc: Sequence[
     rng = np.random.default_rng(seed)
     sqh = math.sqrt(H)
     u = codes @ geo.code.T                                   # [V, 32] unit code directions
-    sd = model.state_dict()
     with torch.no_grad():
         model.word_embeddings.weight.copy_(_t(r[:, None] * u))
         pos_dirs = rng.standard_normal((cfg.max_position_embeddings, geo.spare.shape[1]))
@@ -217,7 +216,6 @@ def build_bert_weights(model, codes: np.ndarray, r: np.ndarray, assoc: Sequence[
         model.head_norm.bias.zero_()
         model.decoder_bias.copy_(_t(-TAU * G_SCALE * r))
     set_bert_head(model, geo, 0.0, 0.0)
-    del sd
 
 
 def set_bert_head(model, geo: Geometry, s_mean: float, s_std: float) -> None:

@@ -251,7 +251,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     for (; stop < n; stop++) {
       const rest = suffix[stop]!;
       if (rest < bar && L[stop]!.docs.length > count / 4) break;
-      if (stop > 0 && rest < maxPartial && rest < 0.7 * lastTry) {
+      if (stop > 0 && rest < maxPartial && rest < 0.5 * lastTry) {
         lastTry = rest;
         if (counters) counters.selections = (counters.selections ?? 0) + 1;
         bar = Math.max(bar, estimateThreshold(L, acc, touched, count, base, stop, heap.k, accept));
@@ -282,11 +282,14 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     if (stop < n && lastTry !== rest) bar = Math.max(bar, estimateThreshold(L, acc, touched, count, base, stop, heap.k, accept));
     let candidates: Int32Array;
     if (stop < n) {
-      // Scanning the seen-flags in document order yields the candidates already sorted.
-      candidates = new Int32Array(count);
+      // Survivors are few: filter the seen documents, then sort those for the probe walk.
       let kept = 0;
-      for (let d = 0; d < size; d++) if (seen[d] && acc[d]! + rest >= bar) candidates[kept++] = d;
-      candidates = candidates.subarray(0, kept);
+      const pool = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
+        const d = touched[i]!;
+        if (acc[d]! + rest >= bar) pool[kept++] = d;
+      }
+      candidates = pool.subarray(0, kept).sort();
       if (counters) {
         counters.probedLists = n - stop;
         counters.probeCandidates = candidates.length;
@@ -352,6 +355,3 @@ export function exhaustive(lists: readonly TermList[], heap: TopK, range: DocRan
     seen[d] = 0;
   }
 }
-
-/** @internal exposed for tests */
-export const __kth = kthLargest;
