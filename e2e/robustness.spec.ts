@@ -187,11 +187,17 @@ test('a GPU device at the WebGPU default limits: batches are split to fit and re
   await openHarness(page);
   const r = await page.evaluate(async (texts) => {
     const { SparseEncoder } = (window as any).splade;
-    const adapter = await navigator.gpu.requestAdapter();
-    const device = await adapter!.requestDevice(); // no requiredLimits: the spec's defaults
-    const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'webgpu', gpuDevice: device, batchSize: 64 });
+    const real = (await navigator.gpu.requestAdapter())!;
+    // An adapter that only offers the WebGPU default limits: onnxruntime requests its device with
+    // the adapter's limits, so its device gets the defaults (128 MiB per storage binding).
+    const probe = await (await navigator.gpu.requestAdapter())!.requestDevice(); // an adapter is spent after one device
+    const defaults = probe.limits;
+    probe.destroy();
+    const adapter = { limits: defaults, features: real.features, info: real.info, requestDevice: (d: GPUDeviceDescriptor) => real.requestDevice({ ...d, requiredLimits: {} }) };
+    const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'webgpu', gpuAdapter: adapter, batchSize: 64 });
     const vectors = await enc.encodeDocument(texts);
-    return { limit: device.limits.maxStorageBufferBindingSize, stats: enc.lastStats, vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })) };
+    const ortDevice = await (window as any).ort.env.webgpu.device;
+    return { limit: ortDevice.limits.maxStorageBufferBindingSize, stats: enc.lastStats, vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })) };
   }, docs.map((c) => c.text));
   expect(r.limit).toBe(128 * 1024 * 1024);
   // 128 tokens x 50000 entries x 4 bytes = 25.6 MB per window: at most 5 windows per batch.

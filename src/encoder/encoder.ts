@@ -48,8 +48,11 @@ export interface EncoderOptions extends SourceOptions {
   longDocuments?: 'window' | 'truncate';
   /** On WebGPU: pool on the GPU with WGSL (default) or read the logits back and pool in JS. */
   pooling?: 'gpu' | 'cpu';
-  /** A GPUDevice for onnxruntime to use (e.g. one requested with default limits). */
-  gpuDevice?: GPUDevice;
+  /**
+   * The GPUAdapter onnxruntime requests its device from (its device takes the adapter's limits,
+   * and batches are split to fit them). Takes effect before the page's first WebGPU session.
+   */
+  gpuAdapter?: GPUAdapter;
 }
 
 export interface EncodeOptions {

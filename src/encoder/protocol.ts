@@ -6,7 +6,7 @@ import type { EncodeStats, EncoderOptions } from './encoder.ts';
 import type { EncodedVector } from './merge.ts';
 
 /** Encoder options that can cross a thread boundary (no callbacks, signals or GPU objects). */
-export type WorkerEncoderOptions = Omit<EncoderOptions, 'onProgress' | 'signal' | 'fetch' | 'readLocalFile' | 'gpuDevice'>;
+export type WorkerEncoderOptions = Omit<EncoderOptions, 'onProgress' | 'signal' | 'fetch' | 'readLocalFile' | 'gpuAdapter'>;
 export type WorkerEncodeOptions = { maxActiveDims?: number; batchSize?: number; positions?: boolean; threshold?: number };
 
 export type ToWorker =

@@ -41,7 +41,7 @@ export class WorkerSparseEncoder {
     const { onProgress, signal } = options;
     const sendable: WorkerEncoderOptions = {};
     for (const [key, value] of Object.entries(options)) {
-      if (!['onProgress', 'signal', 'fetch', 'readLocalFile', 'gpuDevice'].includes(key)) (sendable as Record<string, unknown>)[key] = value;
+      if (!['onProgress', 'signal', 'fetch', 'readLocalFile', 'gpuAdapter'].includes(key)) (sendable as Record<string, unknown>)[key] = value;
     }
     try {
       throwIfAborted(signal);

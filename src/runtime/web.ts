@@ -48,7 +48,7 @@ export const webRuntime: Runtime = {
       if (!(globalThis.navigator as Navigator | undefined)?.gpu) {
         throw new SpladeError('gpu-unavailable', "device 'webgpu' was requested but this browser has no WebGPU (navigator.gpu is missing; it needs a secure context); use device 'auto' or 'wasm'");
       }
-      if (options.gpuDevice) ort.env.webgpu.device = options.gpuDevice;
+      if (options.gpuAdapter) ort.env.webgpu.adapter = options.gpuAdapter as never;
     }
     return createOrtBackend({
       ort: ort as never,
