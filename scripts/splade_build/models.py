@@ -228,7 +228,12 @@ class ModernBertLayer(nn.Module):
         self.window = cfg.local_attention // 2
         theta = cfg.global_rope_theta if self.is_global else cfg.local_rope_theta
         inv_freq = 1.0 / (theta ** (torch.arange(0, self.head_dim, 2, dtype=torch.float32) / self.head_dim))
-        self.register_buffer("inv_freq", inv_freq, persistent=False)
+        # cos/sin tables are precomputed for every position and exported as constants: GPU sin/cos
+        # of angles up to max_position_embeddings radians are not accurate enough (fp32 goldens).
+        freqs = torch.arange(cfg.max_position_embeddings, dtype=torch.float32)[:, None] * inv_freq[None, :]
+        emb = torch.cat([freqs, freqs], dim=-1)
+        self.register_buffer("rope_cos", emb.cos(), persistent=False)
+        self.register_buffer("rope_sin", emb.sin(), persistent=False)
         self.attn_norm = nn.Identity() if idx == 0 else NoBiasLayerNorm(h, cfg.norm_eps)
         self.Wqkv = nn.Linear(h, 3 * h, bias=False)
         self.Wo = nn.Linear(h, h, bias=False)
@@ -240,10 +245,7 @@ class ModernBertLayer(nn.Module):
         b, s, d = x.shape
         qkv = self.Wqkv(x).reshape(b, s, 3, self.n_heads, self.head_dim)
         q, k, v = (qkv[:, :, j].transpose(1, 2) for j in range(3))  # b, nh, s, hd
-        pos = torch.arange(s, dtype=torch.float32, device=x.device)
-        freqs = pos[:, None] * self.inv_freq[None, :]
-        emb = torch.cat([freqs, freqs], dim=-1)
-        cos, sin = emb.cos(), emb.sin()
+        cos, sin = self.rope_cos[:s], self.rope_sin[:s]
         q = q * cos + _rotate_half(q) * sin
         k = k * cos + _rotate_half(k) * sin
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_dim)
