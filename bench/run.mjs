@@ -3,7 +3,7 @@
 // SwiftShader here) through bench/encode.html, runs the native CPU baseline in Node, then prints
 // and writes bench/results/encode.json. Figures are from one run on this machine: compare ratios.
 import { execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { benchDocuments } from './corpus.mjs';
@@ -35,6 +35,9 @@ if (which === 'index') {
     await page.waitForFunction(() => 'runIndexBench' in window);
     return page.evaluate((cfg) => window.runIndexBench(cfg), { sizes, queries: Number(process.env.BENCH_QUERIES ?? 200), miniSearchUpTo: Number(process.env.BENCH_MINISEARCH_UP_TO ?? 100000) });
   });
+  // Sizes run separately (BENCH_SIZES) accumulate in one results file.
+  const previous = existsSync('bench/results/index.json') ? JSON.parse(readFileSync('bench/results/index.json', 'utf8')) : { sizes: {} };
+  result.sizes = { ...previous.sizes, ...result.sizes };
   result.machine = { cores: (await import('node:os')).cpus().length };
   result.corpus = 'synthetic: Zipfian term use (exponent 1) over 30522 ids, 150-250 non-zeros per document; queries of 5 and 40 terms';
   mkdirSync('bench/results', { recursive: true });
