@@ -106,6 +106,7 @@ async function transformersJsPath(texts: string[], batchSize: number): Promise<P
   (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
   const { AutoModelForMaskedLM, AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
+  env.allowLocalModels = true; // off by default in browsers
   env.localModelPath = '/models/';
   const id = 'splade-tiny-en-if/document_0_MLMTransformer';
   const tokenizer = await AutoTokenizer.from_pretrained(id);
