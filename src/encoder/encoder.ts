@@ -122,19 +122,20 @@ export class SparseEncoder {
 
   encodeQuery(text: string, options?: EncodeOptions): Promise<EncodedVector>;
   encodeQuery(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
-  async encodeQuery(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
-    const list = asList(texts);
-    const route = this.spec.query;
-    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts.query, options);
-    return typeof texts === 'string' ? vectors[0]! : vectors;
+  encodeQuery(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+    return this.encodeRoute('query', texts, options);
   }
 
   encodeDocument(text: string, options?: EncodeOptions): Promise<EncodedVector>;
   encodeDocument(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
-  async encodeDocument(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+  encodeDocument(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+    return this.encodeRoute('document', texts, options);
+  }
+
+  private async encodeRoute(name: 'query' | 'document', texts: string | readonly string[], options: EncodeOptions): Promise<EncodedVector | EncodedVector[]> {
     const list = asList(texts);
-    const route = this.spec.document;
-    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts.document, options);
+    const route = this.spec[name];
+    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts[name], options);
     return typeof texts === 'string' ? vectors[0]! : vectors;
   }
 
@@ -215,13 +216,14 @@ export class SparseEncoder {
     const stats: EncodeStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
     this.lastStats = stats;
     const parts: VectorPart[][] = docs.map(() => []);
+    const positions = options.positions === true && route.pooling.strategy === 'max';
     const total = docs.reduce((n, d) => n + d.length, 0);
     if (total > 0) {
       let backend = await this.getBackend(route);
       const vocab = route.pooling.vocabSize;
       const rows = Math.max(1, Math.min(options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE, backend.maxRows(route.maxSeqLength, vocab)));
       const batches = planBatches(docs, rows);
-      const runOptions = { zeroIds: route.tokenizer.specialIds, threshold: options.threshold ?? 0, positions: options.positions === true && route.pooling.strategy === 'max' };
+      const runOptions = { zeroIds: route.tokenizer.specialIds, threshold: options.threshold ?? 0, positions };
       let done = 0;
       for (const batch of batches) {
         throwIfAborted(signal);
@@ -249,7 +251,7 @@ export class SparseEncoder {
       }
     }
     const k = options.maxActiveDims ?? this.options.maxActiveDims;
-    return parts.map((p) => selectTopK(mergeParts(p, route.pooling.strategy, runOptionsPositions(options, route)), k));
+    return parts.map((p) => selectTopK(mergeParts(p, route.pooling.strategy, positions), k));
   }
 
   private getBackend(route: MlmRoute): Promise<ExecutionBackend> {
@@ -286,10 +288,6 @@ export class SparseEncoder {
   private checkUsable(): void {
     if (this.disposed) throw new SpladeError('disposed', 'this SparseEncoder was disposed');
   }
-}
-
-function runOptionsPositions(options: EncodeOptions, route: MlmRoute): boolean {
-  return options.positions === true && route.pooling.strategy === 'max';
 }
 
 function asList(texts: string | readonly string[]): readonly string[] {

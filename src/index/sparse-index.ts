@@ -380,8 +380,7 @@ export class SparseIndex {
       if (options.explain) {
         const record = records[k];
         if (!record) throw new SpladeError('index-corrupt', `document record doc/${h.doc} is missing; call rebuild() or import() a snapshot`);
-        const { segment, lists } = perSegment.find((p) => h.doc >= p.segment.base && h.doc < p.segment.end)!;
-        void segment;
+        const { lists } = perSegment.find((p) => h.doc >= p.segment.base && h.doc < p.segment.end)!;
         const docVector = storedWeights(lists, h.doc);
         const explanation = explainMatch(query, docVector, (id) => this.tokenOf(id));
         hit.contributions = explanation.contributions;
@@ -517,21 +516,15 @@ export class SparseIndex {
     }
     const commitSize = this.options.commitSize ?? DEFAULT_COMMIT_SIZE;
     let removedTotal = 0;
-    if (docs.length === 0) {
-      await this.locked(() => this.commit([], removeIds, mode).then((n) => void (removedTotal += n)));
-    }
-    for (let start = 0; start < docs.length; start += commitSize) {
+    // One commit per slice (a removal-only call is one empty slice); removals go with the first.
+    for (let start = 0; start < Math.max(docs.length, 1); start += commitSize) {
       throwIfAborted(signal);
       const slice = docs.slice(start, start + commitSize);
       const needText = slice.filter((d) => !d.vector);
-      if (needText.length) {
-        const vectors = await this.options.encoder!.encodeDocument(needText.map((d) => d.text ?? ''));
-        const map = new Map(needText.map((d, k) => [d, vectors[k]!]));
-        const ready = slice.map((d) => ({ ...d, vector: d.vector ?? map.get(d)! }));
-        await this.locked(() => this.commit(ready, start === 0 ? removeIds : [], mode).then((n) => void (removedTotal += n)));
-      } else {
-        await this.locked(() => this.commit(slice as (IndexDocument & { vector: SparseVector })[], start === 0 ? removeIds : [], mode).then((n) => void (removedTotal += n)));
-      }
+      const vectors = needText.length ? await this.options.encoder!.encodeDocument(needText.map((d) => d.text ?? '')) : [];
+      const made = new Map(needText.map((d, k) => [d, vectors[k]!]));
+      const ready = slice.map((d) => ({ ...d, vector: d.vector ?? made.get(d)! }));
+      removedTotal += await this.locked(() => this.commit(ready, start === 0 ? removeIds : [], mode));
     }
     onRemoved?.(removedTotal);
   }
