@@ -102,59 +102,164 @@ export function encodePostings(list: PostingList, base: number, out: ByteWriter)
   }
 }
 
-/** Decodes `count` postings starting at `offset` of `bytes`; documents come back absolute. */
-export function decodePostings(bytes: Uint8Array, offset: number, count: number, base: number): PostingList & { blockMax: Float32Array; blockLast: Uint32Array } {
-  const docs = new Uint32Array(count);
-  const weights = new Float32Array(count);
-  const blocks = Math.ceil(count / BLOCK_SIZE);
-  const blockMax = new Float32Array(blocks);
-  const blockLast = new Uint32Array(blocks);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = offset;
-  let k = 0;
-  for (let b = 0; b < blocks; b++) {
-    const n = bytes[at++]! + 1;
-    const width = bytes[at++]!;
-    let first = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = bytes[at++]!;
-      first += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) break;
-      shift += 7;
-    }
-    const scale = view.getFloat32(at, true);
-    at += 4;
-    let doc = base + first;
-    docs[k] = doc;
-    let bit = at * 8;
-    if (width > 0 && width <= 24) {
-      // Fast path: every delta fits in one 32-bit little-endian read (width + bit shift <= 31).
-      const mask = (1 << width) - 1;
-      for (let j = 1; j < n; j++) {
-        const byte = bit >>> 3;
-        const word = bytes[byte]! | (bytes[byte + 1]! << 8) | (bytes[byte + 2]! << 16) | (bytes[byte + 3]! << 24);
-        doc += ((word >>> (bit & 7)) & mask) + 1;
-        docs[k + j] = doc;
-        bit += width;
+/**
+ * One term's postings, decoded block by block on demand: a query reads all of a short list but only
+ * the blocks of a long list that hold its candidate documents. `docs`/`weights` are full-length;
+ * an entry is valid once its block is loaded (`load`, `loadAll`, or a `seek` that lands in it).
+ */
+export class LazyPostings implements PostingList {
+  readonly docs: Uint32Array;
+  readonly weights: Float32Array;
+  /** First document of each block (read from the block headers, no decoding). */
+  readonly blockFirst: Uint32Array;
+  /** Quantization scale of each block, which is also its largest weight. */
+  readonly blockMax: Float32Array;
+  private readonly blockOffset: Uint32Array;
+  private readonly loaded: Uint8Array;
+  private pending: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    offset: number,
+    readonly count: number,
+    private readonly base: number,
+  ) {
+    this.docs = new Uint32Array(count);
+    this.weights = new Float32Array(count);
+    const blocks = Math.ceil(count / BLOCK_SIZE);
+    this.pending = blocks;
+    this.blockFirst = new Uint32Array(blocks);
+    this.blockMax = new Float32Array(blocks);
+    this.blockOffset = new Uint32Array(blocks);
+    this.loaded = new Uint8Array(blocks);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let at = offset;
+    for (let b = 0; b < blocks; b++) {
+      this.blockOffset[b] = at;
+      const n = bytes[at]! + 1;
+      const width = bytes[at + 1]!;
+      at += 2;
+      let first = 0;
+      let shift = 0;
+      for (;;) {
+        const byte = bytes[at++]!;
+        first += (byte & 0x7f) * 2 ** shift;
+        if (byte < 0x80) break;
+        shift += 7;
       }
-    } else {
-      for (let j = 1; j < n; j++) {
-        let d = 0;
-        for (let b2 = 0; b2 < width; b2++, bit++) if (bytes[bit >>> 3]! & (1 << (bit & 7))) d |= 1 << b2;
-        doc += (d >>> 0) + 1;
-        docs[k + j] = doc;
-      }
+      this.blockFirst[b] = base + first;
+      this.blockMax[b] = view.getFloat32(at, true);
+      at += 4 + Math.ceil(((n - 1) * width) / 8) + n;
     }
-    at += Math.ceil(((n - 1) * width) / 8);
-    const unit = scale / 255;
-    for (let j = 0; j < n; j++) weights[k + j] = bytes[at + j]! * unit;
-    at += n;
-    blockMax[b] = scale;
-    blockLast[b] = docs[k + n - 1]!;
-    k += n;
   }
-  return { docs, weights, blockMax, blockLast };
+
+  get blocks(): number {
+    return this.blockFirst.length;
+  }
+
+  get decodedBlocks(): number {
+    return this.blocks - this.pending;
+  }
+
+  /** Decodes every block not decoded yet. */
+  loadAll(): void {
+    if (this.pending === 0) return;
+    for (let b = 0; b < this.blockFirst.length; b++) if (!this.loaded[b]) this.load(b);
+  }
+
+  /** Decodes block `b` into `docs`/`weights` (once). */
+  load(b: number): void {
+    if (this.loaded[b]) return;
+    decodeBlock(this.bytes, this.blockOffset[b]!, this.base, this.docs, this.weights, b * BLOCK_SIZE);
+    this.loaded[b] = 1;
+    this.pending--;
+  }
+
+  /**
+   * Position of the first posting at or after position `from` whose document is >= target
+   * (`count` when there is none), with that posting's block loaded. Skips over whole blocks by their
+   * first documents, so only the block that can hold the target is decoded.
+   */
+  seek(from: number, target: number): number {
+    const count = this.count;
+    if (from >= count) return count;
+    const first = this.blockFirst;
+    const blocks = first.length;
+    let b = (from / BLOCK_SIZE) | 0;
+    // Last block (from b on) whose first document is <= target: gallop, then bisect.
+    if (first[b]! <= target) {
+      let lo = b;
+      let step = 1;
+      let hi = lo + 1;
+      while (hi < blocks && first[hi]! <= target) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+      }
+      hi = Math.min(hi, blocks);
+      while (lo + 1 < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (first[mid]! <= target) lo = mid;
+        else hi = mid;
+      }
+      b = lo;
+    }
+    this.load(b);
+    let p = Math.max(from, b * BLOCK_SIZE);
+    const end = Math.min(count, (b + 1) * BLOCK_SIZE);
+    const docs = this.docs;
+    while (p < end && docs[p]! < target) p++;
+    if (p === end && p < count) this.load(b + 1);
+    return p;
+  }
+}
+
+/** Decodes the block at `at` into docs/weights from position `k`; returns the offset after it. */
+function decodeBlock(bytes: Uint8Array, at: number, base: number, docs: Uint32Array, weights: Float32Array, k: number): number {
+  const n = bytes[at++]! + 1;
+  const width = bytes[at++]!;
+  let first = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[at++]!;
+    first += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) break;
+    shift += 7;
+  }
+  const scale = new DataView(bytes.buffer, bytes.byteOffset + at, 4).getFloat32(0, true);
+  at += 4;
+  let doc = base + first;
+  docs[k] = doc;
+  let bit = at * 8;
+  if (width > 0 && width <= 24) {
+    // Fast path: every delta fits in one 32-bit little-endian read (width + bit shift <= 31).
+    const mask = (1 << width) - 1;
+    for (let j = 1; j < n; j++) {
+      const byte = bit >>> 3;
+      const word = bytes[byte]! | (bytes[byte + 1]! << 8) | (bytes[byte + 2]! << 16) | (bytes[byte + 3]! << 24);
+      doc += ((word >>> (bit & 7)) & mask) + 1;
+      docs[k + j] = doc;
+      bit += width;
+    }
+  } else {
+    for (let j = 1; j < n; j++) {
+      let d = 0;
+      for (let b2 = 0; b2 < width; b2++, bit++) if (bytes[bit >>> 3]! & (1 << (bit & 7))) d |= 1 << b2;
+      doc += (d >>> 0) + 1;
+      docs[k + j] = doc;
+    }
+  }
+  at += Math.ceil(((n - 1) * width) / 8);
+  const unit = scale / 255;
+  for (let j = 0; j < n; j++) weights[k + j] = bytes[at + j]! * unit;
+  return at + n;
+}
+
+/** Decodes `count` postings starting at `offset` of `bytes`; documents come back absolute. */
+export function decodePostings(bytes: Uint8Array, offset: number, count: number, base: number): PostingList & { blockMax: Float32Array } {
+  const list = new LazyPostings(bytes, offset, count, base);
+  list.loadAll();
+  return list;
 }
 
 const CRC_TABLE = (() => {

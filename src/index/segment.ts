@@ -7,7 +7,7 @@
  * encoded blocks of a range of terms, so a query reads only the chunks of its own terms.
  */
 import type { SparseVector } from '../vector/sparse.ts';
-import { ByteWriter, crc32, decodePostings, encodePostings, type PostingList } from './codec.ts';
+import { ByteWriter, crc32, decodePostings, encodePostings, LazyPostings, type PostingList } from './codec.ts';
 
 /** Target size of one stored chunk of posting blocks. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -96,6 +96,11 @@ export function findTerm(dict: SegmentDictionary, term: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** One term's postings from its chunk, decoded block by block as a query needs them. */
+export function openTerm(dict: SegmentDictionary, at: number, chunk: Chunk, base: number): LazyPostings {
+  return new LazyPostings(chunk.bytes, dict.offset[at]!, dict.count[at]!, base);
 }
 
 /** Decodes one term's postings from its chunk. */

@@ -17,9 +17,9 @@ import { SpladeError, throwIfAborted } from '../errors.ts';
 import { explainMatch, type Contribution } from '../vector/explain.ts';
 import { isValidSparseVector, type SparseVector } from '../vector/sparse.ts';
 import { makeSnippet, type Snippet } from '../search/snippet.ts';
-import { exhaustive, prunedTopK, seek, TopK, type TermList } from '../search/topk.ts';
-import { crc32, type PostingList } from './codec.ts';
-import { buildSegment, findTerm, mergeSegments, readTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
+import { exhaustive, prunedTopK, TopK, weightOf, type TermList } from '../search/topk.ts';
+import { crc32, type LazyPostings } from './codec.ts';
+import { buildSegment, findTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
 import { deleteDatabase, openKeyValueStore, type KeyValueStore } from './store.ts';
 
 export const INDEX_FORMAT = 'splade-web-index';
@@ -175,7 +175,7 @@ export class SparseIndex {
   private tomb: Uint8Array = new Uint8Array(0);
   private idMap?: Map<string, number>;
   private readonly metas = new Map<string, SegmentMeta>();
-  private readonly cache: LruCache<PostingList & { maxWeight: number }>;
+  private readonly cache: LruCache<LazyPostings>;
   private readonly chunkCache: LruCache<Chunk>;
   private stale = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
@@ -451,10 +451,12 @@ export class SparseIndex {
       let list = this.cache.get(key);
       if (!list) {
         const chunk = this.chunkCache.get(`seg/${segment.id}/chunk/${dict.chunk[at]}`)!;
-        list = { ...readTerm(dict, at, chunk, segment.base), maxWeight: dict.maxWeight[at]! };
-        this.cache.set(key, list, list.docs.byteLength * 2 + 64);
+        list = openTerm(dict, at, chunk, segment.base);
+        // Counted at full size: blocks are decoded into place as queries need them.
+        this.cache.set(key, list, list.count * 8 + list.blocks * 12 + 64);
       }
-      return { term, queryWeight: q, docs: list.docs, weights: list.weights, maxWeight: list.maxWeight };
+      const postings = list;
+      return { term, queryWeight: q, docs: postings.docs, weights: postings.weights, maxWeight: dict.maxWeight[at]!, loadAll: () => postings.loadAll(), seek: (from, target) => postings.seek(from, target) };
     });
   }
 
@@ -731,8 +733,8 @@ function dictBytes(d: SegmentDictionary): Uint8Array<ArrayBuffer> {
 function storedWeights(lists: readonly TermList[], doc: number): SparseVector {
   const pairs: [number, number][] = [];
   for (const l of lists) {
-    const p = seek(l.docs, 0, doc);
-    if (p < l.docs.length && l.docs[p] === doc) pairs.push([l.term, l.weights[p]!]);
+    const w = weightOf(l, doc);
+    if (w > 0) pairs.push([l.term, w]);
   }
   pairs.sort((a, b) => a[0] - b[0]);
   return { indices: Uint32Array.from(pairs, (p) => p[0]), values: Float32Array.from(pairs, (p) => p[1]) };

@@ -6,10 +6,14 @@
 export interface TermList {
   term: number;
   queryWeight: number;
+  /** Documents, strictly ascending, and their weights. Lazily decoded lists fill them on demand. */
   docs: Uint32Array;
   weights: Float32Array;
   /** Largest weight in `weights`. */
   maxWeight: number;
+  /** Lazily decoded lists: decode everything, or seek decoding only the block it lands in. */
+  loadAll?(): void;
+  seek?(from: number, target: number): number;
 }
 
 export interface Scored {
@@ -104,16 +108,27 @@ export function seek(docs: Uint32Array, from: number, target: number): number {
   return hi;
 }
 
+/** Position of the first posting at or after `from` with a document >= target, readable. */
+export function seekIn(list: TermList, from: number, target: number): number {
+  return list.seek ? list.seek(from, target) : seek(list.docs, from, target);
+}
+
+/** The weight `list` gives `doc`, or 0. */
+export function weightOf(list: TermList, doc: number): number {
+  const p = seekIn(list, 0, doc);
+  return p < list.docs.length && list.docs[p] === doc ? list.weights[p]! : 0;
+}
+
 export interface SearchCounters {
   /** Documents that reached the final scoring step. */
   candidates: number;
   /** Postings added in the accumulate phase. */
   accumulated?: number;
-  /** Lists left to the probe phase. */
+  /** Lists probed for candidates rather than added in full. */
   probedLists?: number;
-  /** Selections of the k-th partial score. */
-  selections?: number;
-  /** Candidates entering the probe phase. */
+  /** Exact-score threshold estimates. */
+  estimates?: number;
+  /** Candidates when unseen documents fell out of reach. */
   probeCandidates?: number;
 }
 
@@ -130,89 +145,118 @@ export interface DocRange {
   end: number;
 }
 
-/** Reused accumulators (one search runs at a time per thread). */
-let scratch = { acc: new Float64Array(0), seen: new Uint8Array(0) };
-function accumulators(size: number) {
-  if (scratch.acc.length < size) scratch = { acc: new Float64Array(size), seen: new Uint8Array(size) };
-  return scratch;
+/**
+ * Dense accumulators, one per document of a segment, reused across searches (one search runs at a
+ * time per thread) and left zeroed. Dense beats tracking touched documents: the adds stay a tight
+ * loop, and the passes over a segment's accumulators are sequential.
+ */
+let dense = new Float64Array(0);
+let gathered = new Int32Array(0);
+function accumulators(size: number): Float64Array {
+  if (dense.length < size) dense = new Float64Array(size);
+  return dense;
 }
 
-let selectScratch = new Float64Array(1024);
+function accumulate(acc: Float64Array, list: TermList, base: number): void {
+  list.loadAll?.();
+  const q = list.queryWeight;
+  const docs = list.docs;
+  const weights = list.weights;
+  for (let p = 0; p < docs.length; p++) acc[docs[p]! - base]! += q * weights[p]!;
+}
 
-/** k-th largest accumulator among accepted touched documents (-Infinity when fewer than k). */
-function kthLargest(acc: Float64Array, touched: Int32Array, n: number, base: number, k: number, accept?: (doc: number) => boolean): number {
-  if (k <= 0) return Infinity;
-  if (selectScratch.length < n) selectScratch = new Float64Array(n * 2);
-  const values = selectScratch;
-  let m = 0;
-  if (accept) {
-    for (let i = 0; i < n; i++) if (accept(touched[i]! + base)) values[m++] = acc[touched[i]!]!;
-  } else {
-    for (let i = 0; i < n; i++) values[m++] = acc[touched[i]!]!;
+let marks = new Uint8Array(0);
+let pickDocs = new Int32Array(1024);
+let pickValues = new Float64Array(1024);
+
+/**
+ * About m documents with large partial scores, ascending. The best partial scores sit on the
+ * documents of the lists added first (the largest bounds), so those lists are read, up to a budget
+ * of postings, and their documents' partial scores ranked: much cheaper than ranking every
+ * accumulator, and any real documents make a valid estimate.
+ */
+function topPartial(L: readonly TermList[], stop: number, acc: Float64Array, size: number, base: number, m: number): Int32Array {
+  if (marks.length < size) marks = new Uint8Array(size);
+  const budget = 32 * m;
+  if (pickDocs.length < budget) {
+    pickDocs = new Int32Array(budget);
+    pickValues = new Float64Array(budget);
   }
-  if (m < k) return -Infinity;
-  // Quickselect (Hoare partition) for the (k-1)-th position in descending order.
-  let lo = 0;
-  let hi = m - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >>> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! > pivot) i++;
-      while (values[j]! < pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i++;
-        j--;
+  const docs = pickDocs;
+  const values = pickValues;
+  let n = 0;
+  for (let j = 0; j < stop && n < budget; j++) {
+    const list = L[j]!.docs;
+    for (let p = 0; p < list.length && n < budget; p++) {
+      const d = list[p]! - base;
+      if (!marks[d]) {
+        marks[d] = 1;
+        values[n] = acc[d]!;
+        docs[n++] = d;
       }
     }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
   }
-  return values[target]!;
+  for (let i = 0; i < n; i++) marks[docs[i]!] = 0;
+  if (n > m) {
+    // Hoare-partition quickselect moving the m largest to the front, documents alongside.
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const pivot = values[(lo + hi) >>> 1]!;
+      let i = lo;
+      let j = hi;
+      while (i <= j) {
+        while (values[i]! > pivot) i++;
+        while (values[j]! < pivot) j--;
+        if (i <= j) {
+          const v = values[i]!;
+          values[i] = values[j]!;
+          values[j] = v;
+          const d = docs[i]!;
+          docs[i] = docs[j]!;
+          docs[j] = d;
+          i++;
+          j--;
+        }
+      }
+      if (m - 1 <= j) hi = j;
+      else if (m - 1 >= i) lo = i;
+      else break;
+    }
+  }
+  return docs.slice(0, Math.min(n, m)).sort();
+}
+
+/** Adds lists[from..] to the accumulators of ascending `docs` (one forward seek per list). */
+function probe(L: readonly TermList[], from: number, to: number, acc: Float64Array, docs: Int32Array, base: number): void {
+  for (let j = from; j < to; j++) {
+    const l = L[j]!;
+    const q = l.queryWeight;
+    const len = l.docs.length;
+    let p = 0;
+    for (let c = 0; c < docs.length && p < len; c++) {
+      const target = docs[c]! + base;
+      p = seekIn(l, p, target);
+      if (p < len && l.docs[p] === target) acc[docs[c]!]! += q * l.weights[p]!;
+    }
+  }
 }
 
 /**
- * A lower bound of the final k-th score: the documents with the best partial scores are scored
+ * A lower bound of the final k-th score: the 2k documents with the best partial scores are scored
  * exactly (probing the lists not yet added), and the k-th best of those exact scores is returned.
  * Exact scores beat partial ones by a wide margin, so far fewer candidates survive the bar.
  */
-function estimateThreshold(L: readonly TermList[], acc: Float64Array, touched: Int32Array, count: number, base: number, from: number, k: number, accept?: (doc: number) => boolean): number {
-  const m = Math.min(count, 4 * k);
-  if (m < k) return -Infinity;
-  const cut = kthLargest(acc, touched, count, base, m, accept);
-  if (cut === -Infinity) return -Infinity;
+function estimateThreshold(L: readonly TermList[], from: number, acc: Float64Array, size: number, base: number, k: number, accept?: (doc: number) => boolean): number {
+  const docs = topPartial(L, from, acc, size, base, 2 * k);
+  if (docs.length < k) return -Infinity;
+  const partial = Float64Array.from(docs, (d) => acc[d]!);
+  probe(L, from, L.length, acc, docs, base);
   const best = new TopK(k);
-  const exact = (d: number) => {
-    let score = acc[d]!;
-    for (let j = from; j < L.length; j++) {
-      const l = L[j]!;
-      const p = seek(l.docs, 0, d + base);
-      if (p < l.docs.length && l.docs[p] === d + base) score += l.queryWeight * l.weights[p]!;
-    }
-    best.push(d + base, score);
-  };
-  // Documents above the cut, then (partial scores repeat a lot) ties at the cut up to m in all.
-  let scored = 0;
-  for (let i = 0; i < count; i++) {
-    const d = touched[i]!;
-    if (acc[d]! > cut && (!accept || accept(d + base))) {
-      exact(d);
-      scored++;
-    }
-  }
-  for (let i = 0; i < count && scored < m; i++) {
-    const d = touched[i]!;
-    if (acc[d]! === cut && (!accept || accept(d + base))) {
-      exact(d);
-      scored++;
-    }
-  }
+  docs.forEach((d, i) => {
+    if (!accept || accept(d + base)) best.push(d + base, acc[d]!);
+    acc[d] = partial[i]!; // back to the partial score
+  });
   return best.threshold;
 }
 
@@ -220,12 +264,14 @@ function estimateThreshold(L: readonly TermList[], acc: Float64Array, touched: I
  * Exact top-k with threshold pruning, term-at-a-time (the MaxScore idea in accumulator form, which
  * suits JavaScript's typed arrays better than document-at-a-time cursors):
  *  1. Add lists into dense accumulators, largest bound first, while the bounds of the lists not yet
- *     added could still lift an unseen document to the k-th best score.
- *  2. Once they cannot (their summed bounds R fall strictly below θ, the k-th best partial score,
- *     itself a lower bound of the final k-th score), only documents already seen can make it, and
- *     only those with partial + R >= θ: the remaining lists are probed for those few candidates.
- * Comparisons are strict, so documents tying with the k-th score survive; sums are formed in the
- * same order as `exhaustive`, so both return the same documents with the same scores.
+ *     added (their sum R) could still lift an unseen document to θ, a lower bound of the final k-th
+ *     score (the heap's threshold from earlier segments, or an exactly scored estimate).
+ *  2. Once R < θ, only documents already seen can make it, and only those with partial + R >= θ.
+ *     Probing the remaining lists for those candidates costs a seek per candidate and list; adding
+ *     the next list costs its length and shrinks the candidates: whichever is cheaper is done.
+ *  3. The candidates are probed list by list (dropping those that fall out of reach), then ranked.
+ * Comparisons keep ties with θ; sums are formed in the same order as `exhaustive`, so both return
+ * the same documents with the same scores. A document needs a positive score to be a hit.
  */
 export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRange, accept?: (doc: number) => boolean, minScore = -Infinity, counters?: SearchCounters): void {
   const L = byBound(lists);
@@ -233,89 +279,62 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
   if (n === 0 || heap.k <= 0) return;
   const base = range.base;
   const size = range.end - base;
-  const { acc, seen } = accumulators(size);
-  let touched = new Int32Array(1024);
-  let count = 0;
+  const acc = accumulators(size);
   const suffix = new Float64Array(n + 1);
   for (let i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + L[i]!.queryWeight * L[i]!.maxWeight;
-  const outer = Math.max(heap.threshold, minScore);
-  let bar = outer;
-  let maxPartial = 0;
+  let bar = Math.max(heap.threshold, minScore);
   let stop = 0;
+  let estimated = false;
+  const estimate = () => {
+    estimated = true;
+    if (counters) counters.estimates = (counters.estimates ?? 0) + 1;
+    bar = Math.max(bar, estimateThreshold(L, stop, acc, size, base, heap.k, accept));
+  };
   try {
-    // Selecting the k-th partial score costs a pass over the seen documents: do it only when the
-    // remaining bound has shrunk enough since the last try to make stopping plausible.
-    // Once unseen documents are out of reach, a short list is still cheaper to add in full than to
-    // probe for many candidates: keep accumulating until the next list is long.
-    let lastTry = Infinity;
     for (; stop < n; stop++) {
       const rest = suffix[stop]!;
-      if (rest < bar && L[stop]!.docs.length > count / 4) break;
-      if (stop > 0 && rest < maxPartial && rest < 0.5 * lastTry) {
-        lastTry = rest;
-        if (counters) counters.selections = (counters.selections ?? 0) + 1;
-        bar = Math.max(bar, estimateThreshold(L, acc, touched, count, base, stop, heap.k, accept));
-        if (rest < bar && L[stop]!.docs.length > count / 4) break;
+      // One estimate per segment, once the lists added could outscore the rest (later ones rarely
+      // raise the bar by much), and none once the heap is full: its threshold, from earlier
+      // segments, is usually the better bar.
+      if (!estimated && !heap.full && stop > 0 && rest < suffix[0]! - rest) estimate();
+      if (rest < bar) {
+        // Unseen documents are out of reach. While adding the next list in full is cheaper than
+        // probing it for the candidates (counted on a sample of the accumulators), keep adding.
+        const need = bar - rest;
+        let hits = 0;
+        for (let d = 0; d < size; d += SAMPLE_STRIDE) hits += +(acc[d]! >= need && acc[d]! > 0);
+        if (probingIsCheaper(hits * SAMPLE_STRIDE, L[stop]!.docs.length)) break;
       }
-      const l = L[stop]!;
-      if (counters) counters.accumulated = (counters.accumulated ?? 0) + l.docs.length;
-      const q = l.queryWeight;
-      const docs = l.docs;
-      const weights = l.weights;
-      for (let p = 0; p < docs.length; p++) {
-        const d = docs[p]! - base;
-        if (!seen[d]) {
-          seen[d] = 1;
-          if (count === touched.length) {
-            const grown = new Int32Array(touched.length * 2);
-            grown.set(touched);
-            touched = grown;
-          }
-          touched[count++] = d;
-        }
-        const v = (acc[d]! += q * weights[p]!);
-        if (v > maxPartial) maxPartial = v;
-      }
+      if (counters) counters.accumulated = (counters.accumulated ?? 0) + L[stop]!.docs.length;
+      accumulate(acc, L[stop]!, base);
     }
-    // Candidates: seen documents that the remaining lists could still lift to the bar.
-    const rest = suffix[stop]!;
-    if (stop < n && lastTry !== rest) bar = Math.max(bar, estimateThreshold(L, acc, touched, count, base, stop, heap.k, accept));
-    let candidates: Int32Array;
-    if (stop < n) {
-      // Survivors are few: filter the seen documents, then sort those for the probe walk.
-      let kept = 0;
-      const pool = new Int32Array(count);
-      for (let i = 0; i < count; i++) {
-        const d = touched[i]!;
-        if (acc[d]! + rest >= bar) pool[kept++] = d;
+    // From here on unseen documents are out of reach: the candidates are the seen documents that the
+    // remaining lists could still lift to the bar, and they only ever shrink (adding a list raises a
+    // partial score by at most the bound the rest loses).
+    if (!estimated && !heap.full && stop < n) estimate();
+    const need = Math.max(bar - suffix[stop]!, Number.MIN_VALUE);
+    if (gathered.length < size) gathered = new Int32Array(size);
+    const into = gathered;
+    let count = 0;
+    for (let d = 0; d < size; d++) {
+      into[count] = d; // branch-free: a branch would mispredict often
+      count += +(acc[d]! >= need);
+    }
+    let candidates: Int32Array = into.subarray(0, count);
+    if (counters && stop < n) counters.probeCandidates = (counters.probeCandidates ?? 0) + count;
+    // Each remaining list is then either probed for the candidates (a forward seek each) or added
+    // in full (its length), whichever is cheaper: the candidates end up with the same partial
+    // scores either way, and those that fall out of reach are dropped after every list.
+    for (; stop < n && candidates.length > 0; stop++) {
+      const l = L[stop]!;
+      if (probingIsCheaper(candidates.length, l.docs.length)) {
+        if (counters) counters.probedLists = (counters.probedLists ?? 0) + 1;
+        probe(L, stop, stop + 1, acc, candidates, base);
+      } else {
+        if (counters) counters.accumulated = (counters.accumulated ?? 0) + l.docs.length;
+        accumulate(acc, l, base);
       }
-      candidates = pool.subarray(0, kept).sort();
-      if (counters) {
-        counters.probedLists = n - stop;
-        counters.probeCandidates = candidates.length;
-      }
-      for (let j = stop; j < n && candidates.length > 0; j++) {
-        const l = L[j]!;
-        const q = l.queryWeight;
-        let p = 0;
-        let kept = 0;
-        const after = suffix[j + 1]!;
-        const docs = l.docs;
-        const len = docs.length;
-        // Few candidates against a long list: gallop; otherwise a plain merge walk is cheaper.
-        const gallop = len > 4 * candidates.length;
-        for (let c = 0; c < candidates.length; c++) {
-          const d = candidates[c]!;
-          const target = d + base;
-          if (gallop) p = seek(docs, p, target);
-          else while (p < len && docs[p]! < target) p++;
-          if (p < len && docs[p] === target) acc[d]! += q * l.weights[p]!;
-          if (acc[d]! + after >= bar) candidates[kept++] = d; // still able to reach the bar
-        }
-        candidates = candidates.subarray(0, kept);
-      }
-    } else {
-      candidates = touched.subarray(0, count);
+      candidates = keepReachable(acc, candidates, bar - suffix[stop + 1]!);
     }
     if (counters) counters.candidates += candidates.length;
     for (let c = 0; c < candidates.length; c++) {
@@ -324,34 +343,42 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
       if (score > minScore && heap.admits(d + base, score) && (!accept || accept(d + base))) heap.push(d + base, score);
     }
   } finally {
-    for (let i = 0; i < count; i++) {
-      acc[touched[i]!] = 0;
-      seen[touched[i]!] = 0;
-    }
+    acc.fill(0, 0, size);
   }
+}
+
+/** Accumulators sampled to estimate how many documents pass a bar. */
+const SAMPLE_STRIDE = 32;
+
+/** Is probing a list of `length` for `candidates` documents (a forward seek each) cheaper than adding it? */
+function probingIsCheaper(candidates: number, length: number): boolean {
+  return candidates * (3 + 2 * Math.log2(1 + length / (candidates + 1))) < length;
+}
+
+/** The candidates whose partial score is at least `need` (in place; order kept). */
+function keepReachable(acc: Float64Array, candidates: Int32Array, need: number): Int32Array {
+  let kept = 0;
+  for (let c = 0; c < candidates.length; c++) {
+    const d = candidates[c]!;
+    candidates[kept] = d;
+    kept += +(acc[d]! >= need);
+  }
+  return candidates.subarray(0, kept);
 }
 
 /** The reference: score every posting, then select. Same summation order and tie order as prunedTopK. */
 export function exhaustive(lists: readonly TermList[], heap: TopK, range: DocRange, accept?: (doc: number) => boolean, minScore = -Infinity): void {
   const L = byBound(lists);
   const base = range.base;
-  const { acc, seen } = accumulators(range.end - base);
-  const touched: number[] = [];
-  for (const l of L) {
-    const q = l.queryWeight;
-    for (let p = 0; p < l.docs.length; p++) {
-      const d = l.docs[p]! - base;
-      if (!seen[d]) {
-        seen[d] = 1;
-        touched.push(d);
-      }
-      acc[d]! += q * l.weights[p]!;
+  const size = range.end - base;
+  const acc = accumulators(size);
+  try {
+    for (const l of L) accumulate(acc, l, base);
+    for (let d = 0; d < size; d++) {
+      const score = acc[d]!;
+      if (score > 0 && score > minScore && heap.admits(d + base, score) && (!accept || accept(d + base))) heap.push(d + base, score);
     }
-  }
-  for (const d of touched) {
-    const score = acc[d]!;
-    if (score > minScore && heap.admits(d + base, score) && (!accept || accept(d + base))) heap.push(d + base, score);
-    acc[d] = 0;
-    seen[d] = 0;
+  } finally {
+    acc.fill(0, 0, size);
   }
 }
