@@ -169,7 +169,7 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
         const at = findTerm(seg.dictionary, query.indices[k]!);
         if (at < 0) continue;
         const list = openTerm(seg.dictionary, at, seg.chunks[seg.dictionary.chunk[at]!]!, seg.base);
-        lists.push({ term: query.indices[k]!, queryWeight: query.values[k]!, docs: list.docs, weights: list.weights, maxWeight: seg.dictionary.maxWeight[at]!, loadAll: () => list.loadAll(), seek: (f, t) => list.seek(f, t) });
+        lists.push({ term: query.indices[k]!, queryWeight: query.values[k]!, docs: list.docs, weights: list.weights, maxWeight: seg.dictionary.maxWeight[at]!, lazy: list });
       }
       return lists;
     });

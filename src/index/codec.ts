@@ -205,12 +205,26 @@ export class LazyPostings implements PostingList {
       b = lo;
     }
     this.load(b);
-    let p = Math.max(from, b * BLOCK_SIZE);
+    // Inside the block: gallop, then bisect, for the first document >= target.
+    let lo = Math.max(from, b * BLOCK_SIZE);
     const end = Math.min(count, (b + 1) * BLOCK_SIZE);
     const docs = this.docs;
-    while (p < end && docs[p]! < target) p++;
-    if (p === end && p < count) this.load(b + 1);
-    return p;
+    if (docs[lo]! >= target) return lo;
+    let step = 1;
+    let hi = lo + 1;
+    while (hi < end && docs[hi]! < target) {
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
+    }
+    hi = Math.min(hi, end);
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (docs[mid]! < target) lo = mid;
+      else hi = mid;
+    }
+    if (hi === end && hi < count) this.load(b + 1);
+    return hi;
   }
 }
 

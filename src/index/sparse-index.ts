@@ -137,28 +137,35 @@ export interface IndexSnapshot {
 }
 
 const emptyManifest = (): Manifest => ({ format: INDEX_FORMAT, schema: INDEX_SCHEMA, generation: 0, nextDocNum: 0, liveDocs: 0, postings: 0, segments: [], tomb: null, garbage: [] });
+const EMPTY_DOCS = new Uint32Array(0);
+const EMPTY_WEIGHTS = new Float32Array(0);
+
 const segKeys = (s: SegmentInfo) => [`seg/${s.id}/dict`, `seg/${s.id}/meta`, ...Array.from({ length: s.chunks }, (_, k) => `seg/${s.id}/chunk/${k}`)];
 
-/** A byte-bounded least-recently-used cache. */
+/**
+ * A byte-bounded least-recently-used cache with numeric keys. A hit only stamps the entry (queries
+ * look up dozens of lists per segment); eviction, when over budget, drops the oldest tenth at once.
+ */
 class LruCache<V> {
-  private readonly map = new Map<string, { value: V; bytes: number }>();
+  private readonly map = new Map<number, { value: V; bytes: number; used: number }>();
   private bytes = 0;
+  private clock = 0;
   constructor(private readonly limit: number) {}
-  get(key: string): V | undefined {
+  get(key: number): V | undefined {
     const hit = this.map.get(key);
     if (!hit) return undefined;
-    this.map.delete(key);
-    this.map.set(key, hit);
+    hit.used = ++this.clock;
     return hit.value;
   }
-  set(key: string, value: V, bytes: number): void {
+  set(key: number, value: V, bytes: number): void {
     const old = this.map.get(key);
     if (old) this.bytes -= old.bytes;
-    this.map.delete(key);
-    this.map.set(key, { value, bytes });
+    this.map.set(key, { value, bytes, used: ++this.clock });
     this.bytes += bytes;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= this.limit) break;
+    if (this.bytes <= this.limit) return;
+    const byAge = [...this.map].sort((a, b) => a[1].used - b[1].used);
+    for (const [k, v] of byAge) {
+      if (this.bytes <= this.limit * 0.9 || k === key) break;
       this.map.delete(k);
       this.bytes -= v.bytes;
     }
@@ -175,8 +182,12 @@ export class SparseIndex {
   private tomb: Uint8Array = new Uint8Array(0);
   private idMap?: Map<string, number>;
   private readonly metas = new Map<string, SegmentMeta>();
+  /** Posting lists (keyed by segment slot and term) and stored chunks (by slot and chunk number). */
   private readonly cache: LruCache<LazyPostings>;
   private readonly chunkCache: LruCache<Chunk>;
+  /** Small numbers for segment ids, to make numeric cache keys: slot * 2^32 + term or chunk. */
+  private readonly slots = new Map<string, number>();
+  private nextSlot = 0;
   private stale = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private readonly channel?: BroadcastChannel;
@@ -429,35 +440,45 @@ export class SparseIndex {
   /** The posting lists of the query's terms in one segment, loading only the chunks they need. */
   private async termLists(segment: LoadedSegment, query: SparseVector): Promise<TermList[]> {
     const dict = segment.dictionary;
-    const wanted: { term: number; q: number; at: number }[] = [];
+    let slot = this.slots.get(segment.id);
+    if (slot === undefined) this.slots.set(segment.id, (slot = this.nextSlot++));
+    const keyBase = slot * 2 ** 32;
+    const lists: TermList[] = [];
+    const unopened: number[] = []; // positions in `lists` still without postings
+    const missing = new Set<number>(); // chunks to read
     for (let k = 0; k < query.indices.length; k++) {
-      const at = findTerm(dict, query.indices[k]!);
-      if (at >= 0 && query.values[k]! > 0) wanted.push({ term: query.indices[k]!, q: query.values[k]!, at });
+      const term = query.indices[k]!;
+      const at = findTerm(dict, term);
+      if (at < 0 || !(query.values[k]! > 0)) continue;
+      const postings = this.cache.get(keyBase + term);
+      lists.push({ term, queryWeight: query.values[k]!, docs: postings?.docs ?? EMPTY_DOCS, weights: postings?.weights ?? EMPTY_WEIGHTS, maxWeight: dict.maxWeight[at]!, lazy: postings });
+      if (!postings) {
+        unopened.push(lists.length - 1);
+        if (!this.chunkCache.get(keyBase + dict.chunk[at]!)) missing.add(dict.chunk[at]!);
+      }
     }
-    const missing = [...new Set(wanted.filter((w) => !this.cache.get(`${segment.id}:${w.term}`)).map((w) => dict.chunk[w.at]!))].filter((c) => !this.chunkCache.get(`seg/${segment.id}/chunk/${c}`));
-    if (missing.length) {
-      const keys = missing.map((c) => `seg/${segment.id}/chunk/${c}`);
+    if (missing.size) {
+      const numbers = [...missing];
+      const keys = numbers.map((c) => `seg/${segment.id}/chunk/${c}`);
       const chunks = await this.store.getMany<Chunk>(keys);
       chunks.forEach((chunk, k) => {
         if (!chunk) throw new SpladeError('index-corrupt', `block chunk ${keys[k]} is missing from the database`);
         if (!(chunk.bytes instanceof Uint8Array) || crc32(chunk.bytes) !== chunk.crc) {
           throw new SpladeError('index-corrupt', `block chunk ${keys[k]} failed its checksum: the stored index is damaged. Results would be wrong, so none are returned; call rebuild() to rebuild postings from the stored documents`);
         }
-        this.chunkCache.set(keys[k]!, chunk, chunk.bytes.byteLength);
+        this.chunkCache.set(keyBase + numbers[k]!, chunk, chunk.bytes.byteLength);
       });
     }
-    return wanted.map(({ term, q, at }) => {
-      const key = `${segment.id}:${term}`;
-      let list = this.cache.get(key);
-      if (!list) {
-        const chunk = this.chunkCache.get(`seg/${segment.id}/chunk/${dict.chunk[at]}`)!;
-        list = openTerm(dict, at, chunk, segment.base);
-        // Counted at full size: blocks are decoded into place as queries need them.
-        this.cache.set(key, list, list.count * 8 + list.blocks * 12 + 64);
-      }
-      const postings = list;
-      return { term, queryWeight: q, docs: postings.docs, weights: postings.weights, maxWeight: dict.maxWeight[at]!, loadAll: () => postings.loadAll(), seek: (from, target) => postings.seek(from, target) };
-    });
+    for (const i of unopened) {
+      const list = lists[i]!;
+      const at = findTerm(dict, list.term);
+      const chunk = this.chunkCache.get(keyBase + dict.chunk[at]!)!;
+      const postings = openTerm(dict, at, chunk, segment.base);
+      // Counted at full size: blocks are decoded into place as queries need them.
+      this.cache.set(keyBase + list.term, postings, postings.count * 8 + postings.blocks * 12 + 64);
+      lists[i] = { ...list, docs: postings.docs, weights: postings.weights, lazy: postings };
+    }
+    return lists;
   }
 
   /** Reads the committed manifest and the dictionaries of segments not yet loaded. */
@@ -496,6 +517,7 @@ export class SparseIndex {
   private install(manifest: Manifest, segments: LoadedSegment[], tomb: Uint8Array): void {
     const live = new Set(segments.map((s) => s.id));
     for (const id of this.metas.keys()) if (!live.has(id)) this.metas.delete(id);
+    for (const id of this.slots.keys()) if (!live.has(id)) this.slots.delete(id);
     this.manifest = manifest;
     this.segments = segments;
     this.tomb = tomb;

@@ -11,9 +11,14 @@ export interface TermList {
   weights: Float32Array;
   /** Largest weight in `weights`. */
   maxWeight: number;
-  /** Lazily decoded lists: decode everything, or seek decoding only the block it lands in. */
-  loadAll?(): void;
-  seek?(from: number, target: number): number;
+  /** Set for lazily decoded lists: decode everything, or seek decoding only the block it lands in. */
+  lazy?: LazyList;
+}
+
+export interface LazyList {
+  loadAll(): void;
+  /** Position of the first posting at or after `from` with a document >= target; its block is decoded. */
+  seek(from: number, target: number): number;
 }
 
 export interface Scored {
@@ -110,7 +115,7 @@ export function seek(docs: Uint32Array, from: number, target: number): number {
 
 /** Position of the first posting at or after `from` with a document >= target, readable. */
 export function seekIn(list: TermList, from: number, target: number): number {
-  return list.seek ? list.seek(from, target) : seek(list.docs, from, target);
+  return list.lazy ? list.lazy.seek(from, target) : seek(list.docs, from, target);
 }
 
 /** The weight `list` gives `doc`, or 0. */
@@ -158,7 +163,7 @@ function accumulators(size: number): Float64Array {
 }
 
 function accumulate(acc: Float64Array, list: TermList, base: number): void {
-  list.loadAll?.();
+  list.lazy?.loadAll();
   const q = list.queryWeight;
   const docs = list.docs;
   const weights = list.weights;
@@ -170,20 +175,16 @@ let pickDocs = new Int32Array(1024);
 let pickValues = new Float64Array(1024);
 
 /**
- * About m documents with large partial scores, ascending. The best partial scores sit on the
- * documents of the lists added first (the largest bounds), so those lists are read, up to a budget
- * of postings, and their documents' partial scores ranked: much cheaper than ranking every
- * accumulator, and any real documents make a valid estimate.
+ * Documents likely to have the best partial scores, into pickDocs/pickValues; returns how many.
+ * The best partial scores sit on the documents of the lists added first (the largest bounds), so
+ * those lists are read up to a budget of postings: much cheaper than ranking every accumulator.
  */
-function topPartial(L: readonly TermList[], stop: number, acc: Float64Array, size: number, base: number, m: number): Int32Array {
+function docsOfFirstLists(L: readonly TermList[], stop: number, acc: Float64Array, size: number, base: number, budget: number): number {
   if (marks.length < size) marks = new Uint8Array(size);
-  const budget = 32 * m;
   if (pickDocs.length < budget) {
     pickDocs = new Int32Array(budget);
     pickValues = new Float64Array(budget);
   }
-  const docs = pickDocs;
-  const values = pickValues;
   let n = 0;
   for (let j = 0; j < stop && n < budget; j++) {
     const list = L[j]!.docs;
@@ -191,14 +192,18 @@ function topPartial(L: readonly TermList[], stop: number, acc: Float64Array, siz
       const d = list[p]! - base;
       if (!marks[d]) {
         marks[d] = 1;
-        values[n] = acc[d]!;
-        docs[n++] = d;
+        pickValues[n] = acc[d]!;
+        pickDocs[n++] = d;
       }
     }
   }
-  for (let i = 0; i < n; i++) marks[docs[i]!] = 0;
+  for (let i = 0; i < n; i++) marks[pickDocs[i]!] = 0;
+  return n;
+}
+
+/** The documents of the m largest of the first n values (a quickselect), ascending. */
+function largest(values: Float64Array, docs: Int32Array, n: number, m: number): Int32Array {
   if (n > m) {
-    // Hoare-partition quickselect moving the m largest to the front, documents alongside.
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
@@ -243,20 +248,27 @@ function probe(L: readonly TermList[], from: number, to: number, acc: Float64Arr
 }
 
 /**
- * A lower bound of the final k-th score: the 2k documents with the best partial scores are scored
- * exactly (probing the lists not yet added), and the k-th best of those exact scores is returned.
+ * A lower bound of the final k-th score: `docs` (ascending, chosen for their good partial scores)
+ * are scored exactly by probing the lists not yet added, and the k-th best exact score is returned.
  * Exact scores beat partial ones by a wide margin, so far fewer candidates survive the bar.
  */
-function estimateThreshold(L: readonly TermList[], from: number, acc: Float64Array, size: number, base: number, k: number, accept?: (doc: number) => boolean): number {
-  const docs = topPartial(L, from, acc, size, base, 2 * k);
+function exactThreshold(L: readonly TermList[], from: number, acc: Float64Array, suffix: Float64Array, docs: Int32Array, base: number, k: number, accept?: (doc: number) => boolean): number {
+  if (accept) docs = docs.filter((d) => accept(d + base));
   if (docs.length < k) return -Infinity;
   const partial = Float64Array.from(docs, (d) => acc[d]!);
-  probe(L, from, L.length, acc, docs, base);
+  // List by list; a document whose score cannot reach the k-th best partial score of the set
+  // cannot be among its k best, so it stops being probed.
+  let live: Int32Array = docs.slice();
+  for (let j = from; j < L.length; j++) {
+    probe(L, j, j + 1, acc, live, base);
+    if (live.length > k) {
+      const kth = Float64Array.from(live, (d) => acc[d]!).sort()[live.length - k]!;
+      live = keepReachable(acc, live, kth - suffix[j + 1]!);
+    }
+  }
   const best = new TopK(k);
-  docs.forEach((d, i) => {
-    if (!accept || accept(d + base)) best.push(d + base, acc[d]!);
-    acc[d] = partial[i]!; // back to the partial score
-  });
+  for (const d of live) best.push(d + base, acc[d]!);
+  docs.forEach((d, i) => (acc[d] = partial[i]!)); // back to the partial scores
   return best.threshold;
 }
 
@@ -283,48 +295,52 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
   const suffix = new Float64Array(n + 1);
   for (let i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + L[i]!.queryWeight * L[i]!.maxWeight;
   let bar = Math.max(heap.threshold, minScore);
-  let stop = 0;
-  let estimated = false;
-  const estimate = () => {
-    estimated = true;
+  const raise = (docs: Int32Array) => {
     if (counters) counters.estimates = (counters.estimates ?? 0) + 1;
-    bar = Math.max(bar, estimateThreshold(L, stop, acc, size, base, heap.k, accept));
+    bar = Math.max(bar, exactThreshold(L, stop, acc, suffix, docs, base, heap.k, accept));
   };
+  let stop = 0;
   try {
+    // 1. Add lists while an unseen document could still reach the bar (and a while after, see
+    //    below). Once the lists added could outscore the rest, the bar gets a first estimate
+    //    (unless the heap, full from earlier segments, already sets a good one).
+    let estimated = heap.full;
     for (; stop < n; stop++) {
       const rest = suffix[stop]!;
-      // One estimate per segment, once the lists added could outscore the rest (later ones rarely
-      // raise the bar by much), and none once the heap is full: its threshold, from earlier
-      // segments, is usually the better bar.
-      if (!estimated && !heap.full && stop > 0 && rest < suffix[0]! - rest) estimate();
-      if (rest < bar) {
-        // Unseen documents are out of reach. While adding the next list in full is cheaper than
-        // probing it for the candidates (counted on a sample of the accumulators), keep adding.
-        const need = bar - rest;
-        let hits = 0;
-        for (let d = 0; d < size; d += SAMPLE_STRIDE) hits += +(acc[d]! >= need && acc[d]! > 0);
-        if (probingIsCheaper(hits * SAMPLE_STRIDE, L[stop]!.docs.length)) break;
+      if (!estimated && stop > 0 && rest < suffix[0]! - rest) {
+        estimated = true;
+        const m = docsOfFirstLists(L, stop, acc, size, base, 64 * heap.k);
+        raise(largest(pickValues, pickDocs, m, 2 * heap.k));
       }
+      // While adding the next list in full is cheaper than probing it for the candidates (counted
+      // on a sample of the accumulators), keep adding.
+      if (rest < bar && probingIsCheaper(countSample(acc, size, bar - rest), L[stop]!.docs.length)) break;
       if (counters) counters.accumulated = (counters.accumulated ?? 0) + L[stop]!.docs.length;
       accumulate(acc, L[stop]!, base);
     }
-    // From here on unseen documents are out of reach: the candidates are the seen documents that the
-    // remaining lists could still lift to the bar, and they only ever shrink (adding a list raises a
-    // partial score by at most the bound the rest loses).
-    if (!estimated && !heap.full && stop < n) estimate();
-    const need = Math.max(bar - suffix[stop]!, Number.MIN_VALUE);
-    if (gathered.length < size) gathered = new Int32Array(size);
-    const into = gathered;
-    let count = 0;
-    for (let d = 0; d < size; d++) {
-      into[count] = d; // branch-free: a branch would mispredict often
-      count += +(acc[d]! >= need);
+    // 2. Unseen documents are out of reach now: the candidates are the seen documents that the
+    //    remaining lists could still lift to the bar, and they only ever shrink (adding a list
+    //    raises a partial score by at most the bound the rest loses).
+    let candidates = gather(L, stop, suffix, acc, size, base, Math.max(bar - suffix[stop]!, Number.MIN_VALUE));
+    if (counters && stop < n) counters.probeCandidates = (counters.probeCandidates ?? 0) + candidates.length;
+    // Their best partial scores now cover the heavy lists: scoring those few exactly lifts the
+    // bar close to its final value, which drops most candidates (unless the heap, full from
+    // earlier segments, already sets a good bar).
+    if (stop < n && !heap.full && candidates.length > 8 * heap.k) {
+      if (pickDocs.length < candidates.length) {
+        pickDocs = new Int32Array(candidates.length);
+        pickValues = new Float64Array(candidates.length);
+      }
+      for (let c = 0; c < candidates.length; c++) {
+        pickDocs[c] = candidates[c]!;
+        pickValues[c] = acc[candidates[c]!]!;
+      }
+      raise(largest(pickValues, pickDocs, candidates.length, 2 * heap.k));
+      candidates = keepReachable(acc, candidates, bar - suffix[stop]!);
     }
-    let candidates: Int32Array = into.subarray(0, count);
-    if (counters && stop < n) counters.probeCandidates = (counters.probeCandidates ?? 0) + count;
-    // Each remaining list is then either probed for the candidates (a forward seek each) or added
-    // in full (its length), whichever is cheaper: the candidates end up with the same partial
-    // scores either way, and those that fall out of reach are dropped after every list.
+    // 3. Each remaining list is either probed for the candidates (a forward seek each) or added in
+    //    full (its length), whichever is cheaper: the candidates end up with the same partial
+    //    scores either way, and those that fall out of reach are dropped after every list.
     for (; stop < n && candidates.length > 0; stop++) {
       const l = L[stop]!;
       if (probingIsCheaper(candidates.length, l.docs.length)) {
@@ -347,12 +363,54 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
   }
 }
 
-/** Accumulators sampled to estimate how many documents pass a bar. */
-const SAMPLE_STRIDE = 32;
-
 /** Is probing a list of `length` for `candidates` documents (a forward seek each) cheaper than adding it? */
 function probingIsCheaper(candidates: number, length: number): boolean {
   return candidates * (3 + 2 * Math.log2(1 + length / (candidates + 1))) < length;
+}
+
+/** About how many accumulators are at least `need` (> 0), from a sample of them. */
+function countSample(acc: Float64Array, size: number, need: number): number {
+  const stride = 32;
+  let hits = 0;
+  for (let d = 0; d < size; d += stride) hits += +(acc[d]! >= need && acc[d]! > 0);
+  return hits * stride;
+}
+
+/**
+ * The documents whose accumulator (from lists 0..stop-1) is at least `need` (> 0), ascending, in a
+ * reused buffer. A document missing from the first s lists has at most the bounds of lists
+ * s..stop-1, so when those sum below `need` the candidates are all in the first s lists: reading
+ * those (often short) lists is cheaper than a pass over every accumulator.
+ */
+function gather(L: readonly TermList[], stop: number, suffix: Float64Array, acc: Float64Array, size: number, base: number, need: number): Int32Array {
+  if (gathered.length < size) gathered = new Int32Array(size);
+  const into = gathered;
+  let s = stop; // the fewest first lists such that lists s..stop-1 bound below need
+  while (s > 0 && suffix[s - 1]! - suffix[stop]! < need) s--;
+  let postings = 0;
+  for (let j = 0; j < s; j++) postings += L[j]!.docs.length;
+  let count = 0;
+  if (postings < size / 2) {
+    if (marks.length < size) marks = new Uint8Array(size);
+    for (let j = 0; j < s; j++) {
+      const docs = L[j]!.docs;
+      for (let p = 0; p < docs.length; p++) {
+        const d = docs[p]! - base;
+        if (!marks[d] && acc[d]! >= need) {
+          marks[d] = 1;
+          into[count++] = d;
+        }
+      }
+    }
+    const found = into.subarray(0, count).sort();
+    for (let c = 0; c < count; c++) marks[found[c]!] = 0;
+    return found;
+  }
+  for (let d = 0; d < size; d++) {
+    into[count] = d; // branch-free: a branch would mispredict often
+    count += +(acc[d]! >= need);
+  }
+  return into.subarray(0, count);
 }
 
 /** The candidates whose partial score is at least `need` (in place; order kept). */
