@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSegment, findTerm, mergeSegments, readTerm } from '../src/index/segment.ts';
+import { buildSegment, findTerm, mergeSegments, openTerm, readTerm } from '../src/index/segment.ts';
 import { makeSnippet, surfaceOf } from '../src/search/snippet.ts';
 import { fromPairs } from '../src/vector/sparse.ts';
 import { mulberry32 } from './support.ts';
@@ -32,6 +32,34 @@ describe('segments', () => {
     const whole = buildSegment(docs.filter((d) => d.num % 2 === 1), 1000, 1400);
     expect(Array.from(merged.dictionary.terms)).toEqual(Array.from(whole.dictionary.terms));
     expect(merged.postings).toBe(whole.postings);
+  });
+
+  it('merging copies the stored weights exactly (no second quantization) and seeks across short blocks', () => {
+    const a = buildSegment(docs.slice(0, 130), 1000, 1130);
+    const b = buildSegment(docs.slice(130, 270), 1130, 1270);
+    const c = buildSegment(docs.slice(270), 1270, 1400);
+    const deleted = (doc: number) => doc >= 1200 && doc < 1270 && doc % 3 === 0; // only in part b
+    const merged = mergeSegments([a, b, c], deleted);
+    for (const [i, term] of Array.from(merged.dictionary.terms).entries()) {
+      const got = readTerm(merged.dictionary, i, merged.chunks[merged.dictionary.chunk[i]!]!, 1000);
+      const want = { docs: [] as number[], weights: [] as number[] };
+      for (const part of [a, b, c]) {
+        const at = findTerm(part.dictionary, term);
+        if (at < 0) continue;
+        const list = readTerm(part.dictionary, at, part.chunks[part.dictionary.chunk[at]!]!, part.base);
+        list.docs.forEach((doc, k) => {
+          if (deleted(doc)) return;
+          want.docs.push(doc);
+          want.weights.push(list.weights[k]!);
+        });
+      }
+      expect(Array.from(got.docs)).toEqual(want.docs);
+      expect(Array.from(got.weights)).toEqual(want.weights.map(Math.fround));
+      // Lazily: every stored document is found by a seek from the start.
+      const lazy = openTerm(merged.dictionary, i, merged.chunks[merged.dictionary.chunk[i]!]!, 1000);
+      for (const doc of want.docs) expect(lazy.docs[lazy.seek(0, doc)]).toBe(doc);
+    }
+    expect(merged.postings).toBe(Array.from(merged.dictionary.count).reduce((x, y) => x + y, 0));
   });
 });
 

@@ -10,6 +10,9 @@
  *
  * Weights are quantized to 8 bits against their block's max, so a stored weight is within
  * max/510 of the original: a hit's score is off by at most sum(q_t * max_t) / 510 over its terms.
+ * Merging segments copies blocks (re-based; a block that loses deleted documents is re-packed with
+ * its original scale and weight bytes), so weights are quantized once and the bound holds for
+ * good; merged lists may hold blocks shorter than BLOCK_SIZE.
  * Every search scores the same dequantized weights, so pruned and exhaustive top-k agree exactly.
  */
 
@@ -71,35 +74,97 @@ export class ByteWriter {
 /** Encodes one term's postings (docs relative to `base`) as consecutive blocks. */
 export function encodePostings(list: PostingList, base: number, out: ByteWriter): void {
   const n = list.docs.length;
+  const quantized = new Uint8Array(Math.min(n, BLOCK_SIZE));
   for (let start = 0; start < n; start += BLOCK_SIZE) {
     const end = Math.min(n, start + BLOCK_SIZE);
-    const count = end - start;
     let max = 0;
-    let widest = 0;
-    for (let k = start; k < end; k++) {
-      if (list.weights[k]! > max) max = list.weights[k]!;
-      if (k > start) widest = Math.max(widest, list.docs[k]! - list.docs[k - 1]! - 1);
-    }
-    const width = widest === 0 ? 0 : 32 - Math.clz32(widest);
-    out.u8(count - 1);
-    out.u8(width);
-    out.varint(list.docs[start]! - base);
+    for (let k = start; k < end; k++) if (list.weights[k]! > max) max = list.weights[k]!;
     const scale = Math.fround(max);
-    out.f32(scale);
-    // Deltas minus one (documents are distinct), bit-packed.
-    const packedBytes = Math.ceil(((count - 1) * width) / 8);
-    const packed = new Uint8Array(packedBytes);
-    let bit = 0;
-    for (let k = start + 1; k < end; k++) {
-      let d = list.docs[k]! - list.docs[k - 1]! - 1;
-      for (let b = 0; b < width; b++, bit++) {
-        if (d & 1) packed[bit >>> 3]! |= 1 << (bit & 7);
-        d >>>= 1;
-      }
-    }
-    out.bytes(packed);
-    for (let k = start; k < end; k++) out.u8(scale > 0 ? Math.round((255 * list.weights[k]!) / scale) : 0);
+    for (let k = start; k < end; k++) quantized[k - start] = scale > 0 ? Math.round((255 * list.weights[k]!) / scale) : 0;
+    encodeBlock(list.docs.subarray(start, end), quantized.subarray(0, end - start), scale, base, out);
   }
+}
+
+/** Writes one block: `docs` (ascending, relative to `base` in the header) with quantized weights. */
+function encodeBlock(docs: Uint32Array, quantized: Uint8Array, scale: number, base: number, out: ByteWriter): void {
+  const count = docs.length;
+  let widest = 0;
+  for (let k = 1; k < count; k++) widest = Math.max(widest, docs[k]! - docs[k - 1]! - 1);
+  const width = widest === 0 ? 0 : 32 - Math.clz32(widest);
+  out.u8(count - 1);
+  out.u8(width);
+  out.varint(docs[0]! - base);
+  out.f32(scale);
+  // Deltas minus one (documents are distinct), bit-packed, a byte's worth of bits at a time.
+  const packed = new Uint8Array(Math.ceil(((count - 1) * width) / 8));
+  let bit = 0;
+  for (let k = 1; k < count; k++) {
+    let d = docs[k]! - docs[k - 1]! - 1;
+    for (let left = width; left > 0; ) {
+      const offset = bit & 7;
+      const take = Math.min(8 - offset, left);
+      packed[bit >>> 3]! |= (d & ((1 << take) - 1)) << offset;
+      d >>>= take;
+      bit += take;
+      left -= take;
+    }
+  }
+  out.bytes(packed);
+  out.bytes(quantized);
+}
+
+/**
+ * Appends one term's stored blocks to `out`, re-based from `fromBase` to `toBase`, dropping deleted
+ * documents. The quantized weights and their scales are kept as they are, so a merge never
+ * quantizes twice (the error bound stays that of the first encoding) and a block without deleted
+ * documents is copied with only its header rewritten. Returns how many postings were kept.
+ */
+export function copyPostings(bytes: Uint8Array, offset: number, count: number, fromBase: number, toBase: number, out: ByteWriter, isDeleted?: (doc: number) => boolean): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const docs = new Uint32Array(BLOCK_SIZE);
+  const weights = new Float32Array(BLOCK_SIZE);
+  let at = offset;
+  let seen = 0;
+  let kept = 0;
+  while (seen < count) {
+    const start = at;
+    const n = bytes[at]! + 1;
+    const width = bytes[at + 1]!;
+    at += 2;
+    let first = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[at++]!;
+      first += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+      shift += 7;
+    }
+    const scale = view.getFloat32(at, true);
+    const payload = at + 4;
+    const next = payload + Math.ceil(((n - 1) * width) / 8) + n;
+    if (!isDeleted) {
+      out.u8(n - 1);
+      out.u8(width);
+      out.varint(first + fromBase - toBase);
+      out.bytes(bytes.subarray(at, next)); // scale, deltas, weights
+      kept += n;
+    } else {
+      decodeBlock(bytes, start, fromBase, docs, weights, 0);
+      const quantized = bytes.subarray(next - n, next);
+      const keepDocs: number[] = [];
+      const keepWeights: number[] = [];
+      for (let j = 0; j < n; j++) {
+        if (isDeleted(docs[j]!)) continue;
+        keepDocs.push(docs[j]!);
+        keepWeights.push(quantized[j]!);
+      }
+      if (keepDocs.length) encodeBlock(Uint32Array.from(keepDocs), Uint8Array.from(keepWeights), scale, toBase, out);
+      kept += keepDocs.length;
+    }
+    at = next;
+    seen += n;
+  }
+  return kept;
 }
 
 /**
@@ -112,10 +177,14 @@ export class LazyPostings implements PostingList {
   readonly weights: Float32Array;
   /** First document of each block (read from the block headers, no decoding). */
   readonly blockFirst: Uint32Array;
-  /** Quantization scale of each block, which is also its largest weight. */
+  /** Quantization scale of each block, an upper bound of its weights (their max unless merged). */
   readonly blockMax: Float32Array;
+  /** Position of each block's first posting (blocks hold up to BLOCK_SIZE; merged lists vary). */
+  private readonly blockStart: Uint32Array;
   private readonly blockOffset: Uint32Array;
   private readonly loaded: Uint8Array;
+  /** Block of the last seek's answer, where the next (forward) seek most likely starts. */
+  private cursor = 0;
   private pending: number;
 
   constructor(
@@ -126,10 +195,20 @@ export class LazyPostings implements PostingList {
   ) {
     this.docs = new Uint32Array(count);
     this.weights = new Float32Array(count);
-    const blocks = Math.ceil(count / BLOCK_SIZE);
+    // Count the blocks first (merged lists hold short blocks), then read their headers.
+    let blocks = 0;
+    for (let at = offset, seen = 0; seen < count; blocks++) {
+      const n = bytes[at]! + 1;
+      const width = bytes[at + 1]!;
+      at += 2;
+      while (bytes[at++]! >= 0x80);
+      at += 4 + Math.ceil(((n - 1) * width) / 8) + n;
+      seen += n;
+    }
     this.pending = blocks;
     this.blockFirst = new Uint32Array(blocks);
     this.blockMax = new Float32Array(blocks);
+    this.blockStart = new Uint32Array(blocks + 1);
     this.blockOffset = new Uint32Array(blocks);
     this.loaded = new Uint8Array(blocks);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -137,6 +216,7 @@ export class LazyPostings implements PostingList {
     for (let b = 0; b < blocks; b++) {
       this.blockOffset[b] = at;
       const n = bytes[at]! + 1;
+      this.blockStart[b + 1] = this.blockStart[b]! + n;
       const width = bytes[at + 1]!;
       at += 2;
       let first = 0;
@@ -170,7 +250,7 @@ export class LazyPostings implements PostingList {
   /** Decodes block `b` into `docs`/`weights` (once). */
   load(b: number): void {
     if (this.loaded[b]) return;
-    decodeBlock(this.bytes, this.blockOffset[b]!, this.base, this.docs, this.weights, b * BLOCK_SIZE);
+    decodeBlock(this.bytes, this.blockOffset[b]!, this.base, this.docs, this.weights, this.blockStart[b]!);
     this.loaded[b] = 1;
     this.pending--;
   }
@@ -185,7 +265,19 @@ export class LazyPostings implements PostingList {
     if (from >= count) return count;
     const first = this.blockFirst;
     const blocks = first.length;
-    let b = (from / BLOCK_SIZE) | 0;
+    // The block holding position `from`: usually the one the last seek ended in, else bisect.
+    const start = this.blockStart;
+    let b = this.cursor;
+    if (!(start[b]! <= from && from < start[b + 1]!)) {
+      let lo = 0;
+      let hi = blocks;
+      while (lo + 1 < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (start[mid]! <= from) lo = mid;
+        else hi = mid;
+      }
+      b = lo;
+    }
     // Last block (from b on) whose first document is <= target: gallop, then bisect.
     if (first[b]! <= target) {
       let lo = b;
@@ -206,10 +298,13 @@ export class LazyPostings implements PostingList {
     }
     this.load(b);
     // Inside the block: gallop, then bisect, for the first document >= target.
-    let lo = Math.max(from, b * BLOCK_SIZE);
-    const end = Math.min(count, (b + 1) * BLOCK_SIZE);
+    let lo = Math.max(from, start[b]!);
+    const end = start[b + 1]!;
     const docs = this.docs;
-    if (docs[lo]! >= target) return lo;
+    if (docs[lo]! >= target) {
+      this.cursor = b;
+      return lo;
+    }
     let step = 1;
     let hi = lo + 1;
     while (hi < end && docs[hi]! < target) {
@@ -223,7 +318,8 @@ export class LazyPostings implements PostingList {
       if (docs[mid]! < target) lo = mid;
       else hi = mid;
     }
-    if (hi === end && hi < count) this.load(b + 1);
+    if (hi === end && hi < count) this.load(++b);
+    this.cursor = b;
     return hi;
   }
 }

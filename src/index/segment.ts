@@ -7,7 +7,7 @@
  * encoded blocks of a range of terms, so a query reads only the chunks of its own terms.
  */
 import type { SparseVector } from '../vector/sparse.ts';
-import { ByteWriter, crc32, decodePostings, encodePostings, LazyPostings, type PostingList } from './codec.ts';
+import { ByteWriter, copyPostings, crc32, decodePostings, encodePostings, LazyPostings, type PostingList } from './codec.ts';
 
 /** Target size of one stored chunk of posting blocks. */
 export const CHUNK_BYTES = 256 * 1024;
@@ -40,19 +40,35 @@ export interface BuiltSegment {
  * Inverts (document number, vector) pairs into a segment. Document numbers must ascend.
  */
 export function buildSegment(docs: readonly { num: number; vector: SparseVector }[], base: number, end: number): BuiltSegment {
-  // Count postings per term first, so the inversion fills flat typed arrays.
-  const counts = new Map<number, number>();
-  for (const { vector } of docs) for (let k = 0; k < vector.indices.length; k++) if (vector.values[k]! > 0) counts.set(vector.indices[k]!, (counts.get(vector.indices[k]!) ?? 0) + 1);
-  const lists = new Map<number, PostingList & { fill: number }>();
-  for (const [term, n] of counts) lists.set(term, { docs: new Uint32Array(n), weights: new Float32Array(n), fill: 0 });
+  // Count postings per term (a typed array over the ids in use), then fill one flat pair of arrays
+  // in which each term owns a contiguous range: no per-posting map lookups.
+  let maxTerm = 0;
+  for (const { vector } of docs) for (let k = 0; k < vector.indices.length; k++) if (vector.indices[k]! > maxTerm) maxTerm = vector.indices[k]!;
+  const counts = new Uint32Array(maxTerm + 2);
+  let total = 0;
+  for (const { vector } of docs) {
+    for (let k = 0; k < vector.indices.length; k++) {
+      if (vector.values[k]! > 0) {
+        counts[vector.indices[k]!]!++;
+        total++;
+      }
+    }
+  }
+  const start = new Uint32Array(maxTerm + 2);
+  for (let t = 0; t <= maxTerm; t++) start[t + 1] = start[t]! + counts[t]!;
+  const fill = start.slice();
+  const flatDocs = new Uint32Array(total);
+  const flatWeights = new Float32Array(total);
   for (const { num, vector } of docs) {
     for (let k = 0; k < vector.indices.length; k++) {
       if (!(vector.values[k]! > 0)) continue;
-      const l = lists.get(vector.indices[k]!)!;
-      l.docs[l.fill] = num;
-      l.weights[l.fill++] = vector.values[k]!;
+      const at = fill[vector.indices[k]!]!++;
+      flatDocs[at] = num;
+      flatWeights[at] = vector.values[k]!;
     }
   }
+  const lists = new Map<number, PostingList>();
+  for (let t = 0; t <= maxTerm; t++) if (counts[t]) lists.set(t, { docs: flatDocs.subarray(start[t]!, start[t + 1]!), weights: flatWeights.subarray(start[t]!, start[t + 1]!) });
   return encodeSegment(lists, base, end);
 }
 
@@ -110,24 +126,55 @@ export function readTerm(dict: SegmentDictionary, at: number, chunk: Chunk, base
 
 /**
  * Merges adjacent segments into one, dropping deleted documents. Inputs must be in document order
- * and cover adjacent ranges, so each merged list is the concatenation of the inputs' lists.
+ * and cover adjacent ranges, so each merged list is the inputs' lists one after the other: their
+ * stored blocks are copied (re-based, deleted documents dropped) without quantizing again.
  */
 export function mergeSegments(parts: readonly { base: number; end: number; dictionary: SegmentDictionary; chunks: Chunk[] }[], isDeleted: (doc: number) => boolean): BuiltSegment {
-  const lists = new Map<number, { docs: number[]; weights: number[] }>();
-  for (const part of parts) {
-    const d = part.dictionary;
-    for (let i = 0; i < d.terms.length; i++) {
-      const list = readTerm(d, i, part.chunks[d.chunk[i]!]!, part.base);
-      let target = lists.get(d.terms[i]!);
-      for (let k = 0; k < list.docs.length; k++) {
-        if (isDeleted(list.docs[k]!)) continue;
-        if (!target) lists.set(d.terms[i]!, (target = { docs: [], weights: [] }));
-        target.docs.push(list.docs[k]!);
-        target.weights.push(list.weights[k]!);
-      }
-    }
+  const base = parts[0]!.base;
+  const end = parts[parts.length - 1]!.end;
+  // A part without deleted documents has its blocks copied as they are.
+  const filters = parts.map((part) => {
+    for (let doc = part.base; doc < part.end; doc++) if (isDeleted(doc)) return isDeleted;
+    return undefined;
+  });
+  const terms = Uint32Array.from(new Set(parts.flatMap((p) => Array.from(p.dictionary.terms)))).sort();
+  const cursors = parts.map(() => 0);
+  const dictionary: SegmentDictionary = { terms, chunk: new Uint32Array(terms.length), offset: new Uint32Array(terms.length), count: new Uint32Array(terms.length), maxWeight: new Float32Array(terms.length) };
+  const chunks: Chunk[] = [];
+  let writer = new ByteWriter();
+  let postings = 0;
+  const flush = () => {
+    const bytes = writer.finish();
+    chunks.push({ bytes, crc: crc32(bytes) });
+    writer = new ByteWriter();
+  };
+  let kept = 0;
+  for (let i = 0; i < terms.length; i++) {
+    const term = terms[i]!;
+    if (writer.length >= CHUNK_BYTES) flush();
+    const chunk = chunks.length;
+    const offset = writer.length;
+    let count = 0;
+    let max = 0;
+    parts.forEach((part, k) => {
+      const d = part.dictionary;
+      while (cursors[k]! < d.terms.length && d.terms[cursors[k]!]! < term) cursors[k]!++;
+      const at = cursors[k]!;
+      if (at >= d.terms.length || d.terms[at] !== term) return;
+      count += copyPostings(part.chunks[d.chunk[at]!]!.bytes, d.offset[at]!, d.count[at]!, part.base, base, writer, filters[k]);
+      max = Math.max(max, d.maxWeight[at]!);
+    });
+    if (count === 0) continue; // every posting of the term was deleted
+    dictionary.terms[kept] = term;
+    dictionary.chunk[kept] = chunk;
+    dictionary.offset[kept] = offset;
+    dictionary.count[kept] = count;
+    dictionary.maxWeight[kept] = max;
+    kept++;
+    postings += count;
   }
-  const typed = new Map<number, PostingList>();
-  for (const [term, l] of lists) typed.set(term, { docs: Uint32Array.from(l.docs), weights: Float32Array.from(l.weights) });
-  return encodeSegment(typed, parts[0]!.base, parts[parts.length - 1]!.end);
+  if (writer.length > 0 || chunks.length === 0) flush();
+  const d = dictionary;
+  const trimmed = { terms: d.terms.slice(0, kept), chunk: d.chunk.slice(0, kept), offset: d.offset.slice(0, kept), count: d.count.slice(0, kept), maxWeight: d.maxWeight.slice(0, kept) };
+  return { base, end, dictionary: trimmed, chunks, postings };
 }

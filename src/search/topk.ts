@@ -307,7 +307,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     let estimated = heap.full;
     for (; stop < n; stop++) {
       const rest = suffix[stop]!;
-      if (!estimated && stop > 0 && rest < suffix[0]! - rest) {
+      if (!estimated && stop > 0 && rest < suffix[0]! - rest && worthEstimating(L, stop, heap.k)) {
         estimated = true;
         const m = docsOfFirstLists(L, stop, acc, size, base, 64 * heap.k);
         raise(largest(pickValues, pickDocs, m, 2 * heap.k));
@@ -326,7 +326,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     // Their best partial scores now cover the heavy lists: scoring those few exactly lifts the
     // bar close to its final value, which drops most candidates (unless the heap, full from
     // earlier segments, already sets a good bar).
-    if (stop < n && !heap.full && candidates.length > 8 * heap.k) {
+    if (stop < n && !heap.full && candidates.length > 8 * heap.k && worthEstimating(L, stop, heap.k)) {
       if (pickDocs.length < candidates.length) {
         pickDocs = new Int32Array(candidates.length);
         pickValues = new Float64Array(candidates.length);
@@ -361,6 +361,16 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
   } finally {
     acc.fill(0, 0, size);
   }
+}
+
+/** What a seek costs, in postings added (measured: a seek is a chain of dependent loads). */
+const SEEK_COST = 16;
+
+/** Is an exact estimate (2k documents probed in the lists from `from` on) cheap beside adding those lists? */
+function worthEstimating(L: readonly TermList[], from: number, k: number): boolean {
+  let postings = 0;
+  for (let j = from; j < L.length; j++) postings += L[j]!.docs.length;
+  return 2 * k * (L.length - from) * SEEK_COST * 4 < postings;
 }
 
 /** Is probing a list of `length` for `candidates` documents (a forward seek each) cheaper than adding it? */
