@@ -241,6 +241,15 @@ export class LazyPostings implements PostingList {
     return this.blocks - this.pending;
   }
 
+  /**
+   * Memory this list holds: its encoded bytes, block tables and decoded blocks. The decoded arrays
+   * are allocated at full length, but untouched pages of a large allocation cost no memory.
+   */
+  get residentBytes(): number {
+    const decoded = this.pending === 0 ? this.count : Math.min(this.count, this.decodedBlocks * BLOCK_SIZE);
+    return this.bytes.byteLength + this.blocks * 17 + decoded * 8 + 64;
+  }
+
   /** Decodes every block not decoded yet. */
   loadAll(): void {
     if (this.pending === 0) return;

@@ -18,8 +18,8 @@ import { explainMatch, type Contribution } from '../vector/explain.ts';
 import { isValidSparseVector, type SparseVector } from '../vector/sparse.ts';
 import { makeSnippet, type Snippet } from '../search/snippet.ts';
 import { exhaustive, prunedTopK, TopK, weightOf, type TermList } from '../search/topk.ts';
-import { crc32, type LazyPostings } from './codec.ts';
-import { buildSegment, findTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
+import { crc32, LazyPostings } from './codec.ts';
+import { buildSegment, findTerm, mergeSegments, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
 import { deleteDatabase, openKeyValueStore, type KeyValueStore } from './store.ts';
 
 export const INDEX_FORMAT = 'splade-web-index';
@@ -162,17 +162,29 @@ class LruCache<V> {
     if (old) this.bytes -= old.bytes;
     this.map.set(key, { value, bytes, used: ++this.clock });
     this.bytes += bytes;
-    if (this.bytes <= this.limit) return;
-    const byAge = [...this.map].sort((a, b) => a[1].used - b[1].used);
-    for (const [k, v] of byAge) {
-      if (this.bytes <= this.limit * 0.9 || k === key) break;
-      this.map.delete(k);
-      this.bytes -= v.bytes;
-    }
+    this.evict(key);
+  }
+  /** A cached value now holds `bytes` (evicting others if that is over budget). */
+  resize(key: number, bytes: number): void {
+    const hit = this.map.get(key);
+    if (!hit || hit.bytes === bytes) return;
+    this.bytes += bytes - hit.bytes;
+    hit.bytes = bytes;
+    this.evict(key);
   }
   clear(): void {
     this.map.clear();
     this.bytes = 0;
+  }
+  private evict(keep: number): void {
+    if (this.bytes <= this.limit) return;
+    const byAge = [...this.map].sort((a, b) => a[1].used - b[1].used);
+    for (const [k, v] of byAge) {
+      if (this.bytes <= this.limit * 0.9) break;
+      if (k === keep) continue;
+      this.map.delete(k);
+      this.bytes -= v.bytes;
+    }
   }
 }
 
@@ -182,10 +194,12 @@ export class SparseIndex {
   private tomb: Uint8Array = new Uint8Array(0);
   private idMap?: Map<string, number>;
   private readonly metas = new Map<string, SegmentMeta>();
-  /** Posting lists (keyed by segment slot and term) and stored chunks (by slot and chunk number). */
+  /**
+   * Posting lists, keyed by segment slot and term: each holds a copy of its encoded bytes (not the
+   * whole chunk it was read from) and its decoded blocks, and is counted at what it holds.
+   */
   private readonly cache: LruCache<LazyPostings>;
-  private readonly chunkCache: LruCache<Chunk>;
-  /** Small numbers for segment ids, to make numeric cache keys: slot * 2^32 + term or chunk. */
+  /** Small numbers for segment ids, to make numeric cache keys: slot * 2^32 + term. */
   private readonly slots = new Map<string, number>();
   private nextSlot = 0;
   private stale = false;
@@ -199,8 +213,7 @@ export class SparseIndex {
     private readonly options: IndexOptions,
   ) {
     const bytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    this.cache = new LruCache(bytes * 0.75);
-    this.chunkCache = new LruCache(bytes * 0.25);
+    this.cache = new LruCache(bytes);
     if (typeof BroadcastChannel !== 'undefined') {
       this.channel = new BroadcastChannel(`splade-web-index:${name}`);
       this.channel.onmessage = (e: MessageEvent<{ generation: number }>) => {
@@ -284,7 +297,6 @@ export class SparseIndex {
     this.channel?.close();
     this.store.close();
     this.cache.clear();
-    this.chunkCache.clear();
   }
 
   async search(query: SparseVector | string, options: SearchOptions = {}): Promise<Hit[]> {
@@ -325,7 +337,6 @@ export class SparseIndex {
       const docs = await this.liveDocuments();
       const old = this.manifest;
       this.cache.clear();
-      this.chunkCache.clear();
       const built = buildSegment(docs.map((d) => ({ num: d.num, vector: d.record })), 0, old.nextDocNum);
       const info: SegmentInfo = { id: `g${old.generation + 1}r`, base: 0, end: old.nextDocNum, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
       const meta = await this.concatMeta(this.segments, 0, old.nextDocNum);
@@ -377,6 +388,7 @@ export class SparseIndex {
       perSegment.push({ segment, lists });
       if (options.exhaustive) exhaustive(lists, heap, segment, accept, options.minScore);
       else prunedTopK(lists, heap, segment, accept, options.minScore);
+      this.recount(segment, lists);
     }
     const top = heap.sorted();
     if (top.length === 0) return [];
@@ -440,45 +452,48 @@ export class SparseIndex {
   /** The posting lists of the query's terms in one segment, loading only the chunks they need. */
   private async termLists(segment: LoadedSegment, query: SparseVector): Promise<TermList[]> {
     const dict = segment.dictionary;
-    let slot = this.slots.get(segment.id);
-    if (slot === undefined) this.slots.set(segment.id, (slot = this.nextSlot++));
-    const keyBase = slot * 2 ** 32;
+    const keyBase = this.keyBase(segment);
     const lists: TermList[] = [];
-    const unopened: number[] = []; // positions in `lists` still without postings
-    const missing = new Set<number>(); // chunks to read
+    const unopened: { list: number; at: number }[] = [];
     for (let k = 0; k < query.indices.length; k++) {
       const term = query.indices[k]!;
       const at = findTerm(dict, term);
       if (at < 0 || !(query.values[k]! > 0)) continue;
       const postings = this.cache.get(keyBase + term);
       lists.push({ term, queryWeight: query.values[k]!, docs: postings?.docs ?? EMPTY_DOCS, weights: postings?.weights ?? EMPTY_WEIGHTS, maxWeight: dict.maxWeight[at]!, lazy: postings });
-      if (!postings) {
-        unopened.push(lists.length - 1);
-        if (!this.chunkCache.get(keyBase + dict.chunk[at]!)) missing.add(dict.chunk[at]!);
+      if (!postings) unopened.push({ list: lists.length - 1, at });
+    }
+    if (unopened.length === 0) return lists;
+    const numbers = [...new Set(unopened.map((u) => dict.chunk[u.at]!))];
+    const keys = numbers.map((c) => `seg/${segment.id}/chunk/${c}`);
+    const chunks = await this.store.getMany<Chunk>(keys);
+    chunks.forEach((chunk, k) => {
+      if (!chunk) throw new SpladeError('index-corrupt', `block chunk ${keys[k]} is missing from the database`);
+      if (!(chunk.bytes instanceof Uint8Array) || crc32(chunk.bytes) !== chunk.crc) {
+        throw new SpladeError('index-corrupt', `block chunk ${keys[k]} failed its checksum: the stored index is damaged. Results would be wrong, so none are returned; call rebuild() to rebuild postings from the stored documents`);
       }
-    }
-    if (missing.size) {
-      const numbers = [...missing];
-      const keys = numbers.map((c) => `seg/${segment.id}/chunk/${c}`);
-      const chunks = await this.store.getMany<Chunk>(keys);
-      chunks.forEach((chunk, k) => {
-        if (!chunk) throw new SpladeError('index-corrupt', `block chunk ${keys[k]} is missing from the database`);
-        if (!(chunk.bytes instanceof Uint8Array) || crc32(chunk.bytes) !== chunk.crc) {
-          throw new SpladeError('index-corrupt', `block chunk ${keys[k]} failed its checksum: the stored index is damaged. Results would be wrong, so none are returned; call rebuild() to rebuild postings from the stored documents`);
-        }
-        this.chunkCache.set(keyBase + numbers[k]!, chunk, chunk.bytes.byteLength);
-      });
-    }
-    for (const i of unopened) {
-      const list = lists[i]!;
-      const at = findTerm(dict, list.term);
-      const chunk = this.chunkCache.get(keyBase + dict.chunk[at]!)!;
-      const postings = openTerm(dict, at, chunk, segment.base);
-      // Counted at full size: blocks are decoded into place as queries need them.
-      this.cache.set(keyBase + list.term, postings, postings.count * 8 + postings.blocks * 12 + 64);
-      lists[i] = { ...list, docs: postings.docs, weights: postings.weights, lazy: postings };
+    });
+    for (const { list: i, at } of unopened) {
+      const chunk = chunks[numbers.indexOf(dict.chunk[at]!)]!;
+      // The term's bytes run to the next term's offset in the same chunk, or to the chunk's end.
+      const end = at + 1 < dict.terms.length && dict.chunk[at + 1] === dict.chunk[at] ? dict.offset[at + 1]! : chunk.bytes.length;
+      const postings = new LazyPostings(chunk.bytes.slice(dict.offset[at]!, end), 0, dict.count[at]!, segment.base);
+      this.cache.set(keyBase + lists[i]!.term, postings, postings.residentBytes);
+      lists[i] = { ...lists[i]!, docs: postings.docs, weights: postings.weights, lazy: postings };
     }
     return lists;
+  }
+
+  /** After a query: cached lists are counted again at what they hold now (blocks got decoded). */
+  private recount(segment: LoadedSegment, lists: readonly TermList[]): void {
+    const keyBase = this.keyBase(segment);
+    for (const l of lists) if (l.lazy instanceof LazyPostings) this.cache.resize(keyBase + l.term, l.lazy.residentBytes);
+  }
+
+  private keyBase(segment: LoadedSegment): number {
+    let slot = this.slots.get(segment.id);
+    if (slot === undefined) this.slots.set(segment.id, (slot = this.nextSlot++));
+    return slot * 2 ** 32;
   }
 
   /** Reads the committed manifest and the dictionaries of segments not yet loaded. */
