@@ -169,6 +169,38 @@ test('reload the page, reopen: the same results; a second tab writes and searche
   expect(await query(page)).toEqual(final);
 });
 
+test('opening reads no postings; queries decode lazily within the cache bound and stay exact', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const { SparseIndex } = window.splade;
+    const writer = await SparseIndex.open('lazy', { commitSize: 1000 });
+    await writer.add(window.synthetic.syntheticDocuments(3000, 11));
+    writer.close();
+    const cacheBytes = 200_000;
+    const small = await SparseIndex.open('lazy', { cacheBytes });
+    const atOpen = small.stats.cachedBytes;
+    const big = await SparseIndex.open('lazy', { cacheBytes: 1 << 30 });
+    const peaks: number[] = [];
+    let same = true;
+    for (const [k, q] of window.synthetic.syntheticQueries(30, 30, 21).entries()) {
+      const a = await small.search(q, { limit: 10 });
+      const b = await big.search(q, { limit: 10, exhaustive: k % 2 === 1 });
+      if (JSON.stringify(a) !== JSON.stringify(b)) same = false;
+      peaks.push(small.stats.cachedBytes);
+    }
+    const everything = big.stats.cachedBytes;
+    small.close();
+    big.close();
+    return { atOpen, peak: Math.max(...peaks), cacheBytes, same, everything };
+  });
+  expect(r.atOpen).toBe(0);
+  expect(r.same).toBe(true);
+  expect(r.peak).toBeGreaterThan(0);
+  expect(r.peak).toBeLessThanOrEqual(r.cacheBytes);
+  // The bound is what kept it small: unbounded, the same queries hold more.
+  expect(r.everything).toBeGreaterThan(r.cacheBytes);
+});
+
 test('a flipped byte in a stored block is detected and reported; rebuild() recovers', async ({ page }) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {

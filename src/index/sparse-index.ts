@@ -151,6 +151,10 @@ class LruCache<V> {
   private bytes = 0;
   private clock = 0;
   constructor(private readonly limit: number) {}
+  /** Bytes held. */
+  get size(): number {
+    return this.bytes;
+  }
   get(key: number): V | undefined {
     const hit = this.map.get(key);
     if (!hit) return undefined;
@@ -246,9 +250,10 @@ export class SparseIndex {
   }
 
   /** Sizes of the committed generation; `postingBytes` counts posting chunks and dictionaries. */
-  get stats(): { documents: number; postings: number; postingBytes: number; segments: number; generation: number } {
+  /** Sizes: documents, postings, bytes of stored postings, segments, generation, and the bytes of posting lists held in memory (bounded by `cacheBytes`). */
+  get stats(): { documents: number; postings: number; postingBytes: number; segments: number; generation: number; cachedBytes: number } {
     const postingBytes = this.manifest.segments.reduce((n, s) => n + (s.bytes ?? 0), 0);
-    return { documents: this.manifest.liveDocs, postings: this.manifest.postings, postingBytes, segments: this.segments.length, generation: this.manifest.generation };
+    return { documents: this.manifest.liveDocs, postings: this.manifest.postings, postingBytes, segments: this.segments.length, generation: this.manifest.generation, cachedBytes: this.cache.size };
   }
 
   /** Adds new documents; an id already in the index (or twice in `docs`) fails the whole call. */
