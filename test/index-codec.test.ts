@@ -75,6 +75,14 @@ describe('posting block codec', () => {
     expect(lazy.decodedBlocks).toBe(21);
     expect(Array.from(lazy.docs)).toEqual(Array.from(full.docs));
     expect(Array.from(lazy.weights)).toEqual(Array.from(full.weights));
+    // Releasing drops the decoded blocks (and their memory); they decode again on demand.
+    const held = lazy.residentBytes;
+    lazy.release();
+    expect(lazy.decodedBlocks).toBe(0);
+    expect(lazy.residentBytes).toBeLessThan(held - n * 7);
+    expect(lazy.seek(0, target)).toBe(7 * BLOCK_SIZE + 40);
+    expect(lazy.docs[7 * BLOCK_SIZE + 40]).toBe(target);
+    expect(lazy.decodedBlocks).toBe(1);
   });
 
   it('crc32 matches the standard check value and detects a flipped bit', () => {

@@ -173,8 +173,9 @@ export function copyPostings(bytes: Uint8Array, offset: number, count: number, f
  * an entry is valid once its block is loaded (`load`, `loadAll`, or a `seek` that lands in it).
  */
 export class LazyPostings implements PostingList {
-  readonly docs: Uint32Array;
-  readonly weights: Float32Array;
+  /** Full-length arrays while decoded blocks are kept; empty after `release()` until needed. */
+  docs: Uint32Array;
+  weights: Float32Array;
   /** First document of each block (read from the block headers, no decoding). */
   readonly blockFirst: Uint32Array;
   /** Quantization scale of each block, an upper bound of its weights (their max unless merged). */
@@ -185,6 +186,7 @@ export class LazyPostings implements PostingList {
   private readonly loaded: Uint8Array;
   /** Block of the last seek's answer, where the next (forward) seek most likely starts. */
   private cursor = 0;
+  private allocated: boolean;
   private pending: number;
 
   constructor(
@@ -195,6 +197,7 @@ export class LazyPostings implements PostingList {
   ) {
     this.docs = new Uint32Array(count);
     this.weights = new Float32Array(count);
+    this.allocated = true;
     // Count the blocks first (merged lists hold short blocks), then read their headers.
     let blocks = 0;
     for (let at = offset, seen = 0; seen < count; blocks++) {
@@ -246,8 +249,27 @@ export class LazyPostings implements PostingList {
    * are allocated at full length, but untouched pages of a large allocation cost no memory.
    */
   get residentBytes(): number {
-    const decoded = this.pending === 0 ? this.count : Math.min(this.count, this.decodedBlocks * BLOCK_SIZE);
+    const decoded = !this.allocated ? 0 : this.pending === 0 ? this.count : Math.min(this.count, this.decodedBlocks * BLOCK_SIZE);
     return this.bytes.byteLength + this.blocks * 17 + decoded * 8 + 64;
+  }
+
+  /** Drops the decoded blocks (memory), keeping the encoded bytes: blocks decode again on demand. */
+  release(): void {
+    if (!this.allocated) return;
+    this.docs = new Uint32Array(0);
+    this.weights = new Float32Array(0);
+    this.allocated = false;
+    this.loaded.fill(0);
+    this.pending = this.blocks;
+    this.cursor = 0;
+  }
+
+  /** Makes `docs`/`weights` full-length again after a release (read them after this). */
+  materialize(): void {
+    if (this.allocated) return;
+    this.docs = new Uint32Array(this.count);
+    this.weights = new Float32Array(this.count);
+    this.allocated = true;
   }
 
   /** Decodes every block not decoded yet. */
@@ -259,6 +281,7 @@ export class LazyPostings implements PostingList {
   /** Decodes block `b` into `docs`/`weights` (once). */
   load(b: number): void {
     if (this.loaded[b]) return;
+    this.materialize();
     decodeBlock(this.bytes, this.blockOffset[b]!, this.base, this.docs, this.weights, this.blockStart[b]!);
     this.loaded[b] = 1;
     this.pending--;

@@ -52,8 +52,12 @@ export interface IndexOptions {
   encoder?: IndexEncoder;
   /** Names vocabulary ids in explanations when there is no encoder. */
   tokenOf?: (id: number) => string;
-  /** Bytes of decoded postings and chunks kept in memory (default 64 MiB). */
+  /**
+   * Bytes of posting lists kept in memory, counted as each holds them: its encoded bytes plus the
+   * blocks decoded so far (default 64 MiB). Least recently used lists go first.
+   */
   cacheBytes?: number;
+  /** Documents per commit (segment) when adding in bulk. */
   commitSize?: number;
   /**
    * Keep each document's exact vector (default true): export() and rebuild() need them. Without
@@ -144,13 +148,18 @@ const segKeys = (s: SegmentInfo) => [`seg/${s.id}/dict`, `seg/${s.id}/meta`, ...
 
 /**
  * A byte-bounded least-recently-used cache with numeric keys. A hit only stamps the entry (queries
- * look up dozens of lists per segment); eviction, when over budget, drops the oldest tenth at once.
+ * look up dozens of lists per segment). Over budget, the oldest entries are first shrunk (`shrink`
+ * drops what can be rebuilt, e.g. decoded blocks) and only then evicted, down to 90% of the budget.
+ * Pinned entries (in use by a search in flight) are neither shrunk nor evicted.
  */
 class LruCache<V> {
-  private readonly map = new Map<number, { value: V; bytes: number; used: number }>();
+  private readonly map = new Map<number, { value: V; bytes: number; used: number; pins: number }>();
   private bytes = 0;
   private clock = 0;
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly shrink?: (value: V) => number,
+  ) {}
   /** Bytes held. */
   get size(): number {
     return this.bytes;
@@ -161,33 +170,49 @@ class LruCache<V> {
     hit.used = ++this.clock;
     return hit.value;
   }
-  set(key: number, value: V, bytes: number): void {
+  set(key: number, value: V, bytes: number, pin = false): void {
     const old = this.map.get(key);
     if (old) this.bytes -= old.bytes;
-    this.map.set(key, { value, bytes, used: ++this.clock });
+    this.map.set(key, { value, bytes, used: ++this.clock, pins: (old?.pins ?? 0) + (pin ? 1 : 0) });
     this.bytes += bytes;
-    this.evict(key);
+    this.trim();
   }
-  /** A cached value now holds `bytes` (evicting others if that is over budget). */
+  /** A cached value now holds `bytes`. */
   resize(key: number, bytes: number): void {
     const hit = this.map.get(key);
     if (!hit || hit.bytes === bytes) return;
     this.bytes += bytes - hit.bytes;
     hit.bytes = bytes;
-    this.evict(key);
+  }
+  pin(key: number): void {
+    const hit = this.map.get(key);
+    if (hit) hit.pins++;
+  }
+  unpin(key: number): void {
+    const hit = this.map.get(key);
+    if (hit && hit.pins > 0) hit.pins--;
   }
   clear(): void {
     this.map.clear();
     this.bytes = 0;
   }
-  private evict(keep: number): void {
+  /** Back under budget, if unpinned entries allow. */
+  trim(): void {
     if (this.bytes <= this.limit) return;
-    const byAge = [...this.map].sort((a, b) => a[1].used - b[1].used);
-    for (const [k, v] of byAge) {
-      if (this.bytes <= this.limit * 0.9) break;
-      if (k === keep) continue;
+    const target = this.limit * 0.9;
+    const byAge = [...this.map].filter(([, e]) => e.pins === 0).sort((a, b) => a[1].used - b[1].used);
+    if (this.shrink) {
+      for (const [, e] of byAge) {
+        if (this.bytes <= target) return;
+        const bytes = this.shrink(e.value);
+        this.bytes += bytes - e.bytes;
+        e.bytes = bytes;
+      }
+    }
+    for (const [k, e] of byAge) {
+      if (this.bytes <= target) return;
       this.map.delete(k);
-      this.bytes -= v.bytes;
+      this.bytes -= e.bytes;
     }
   }
 }
@@ -217,7 +242,10 @@ export class SparseIndex {
     private readonly options: IndexOptions,
   ) {
     const bytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    this.cache = new LruCache(bytes);
+    this.cache = new LruCache<LazyPostings>(bytes, (list) => {
+      list.release();
+      return list.residentBytes;
+    });
     if (typeof BroadcastChannel !== 'undefined') {
       this.channel = new BroadcastChannel(`splade-web-index:${name}`);
       this.channel.onmessage = (e: MessageEvent<{ generation: number }>) => {
@@ -386,10 +414,20 @@ export class SparseIndex {
   private async searchOnce(query: SparseVector, limit: number, options: SearchOptions): Promise<Hit[]> {
     const heap = new TopK(limit);
     const accept = await this.acceptor(options.filter);
+    const pinned: number[] = []; // the lists this search holds: kept whole until it is done
+    try {
+      return await this.scoreAndDescribe(query, options, heap, accept, pinned);
+    } finally {
+      for (const key of pinned) this.cache.unpin(key);
+      this.cache.trim();
+    }
+  }
+
+  private async scoreAndDescribe(query: SparseVector, options: SearchOptions, heap: TopK, accept: (doc: number) => boolean, pinned: number[]): Promise<Hit[]> {
     const perSegment: { segment: LoadedSegment; lists: TermList[] }[] = [];
     for (const segment of this.segments) {
       throwIfAborted(options.signal);
-      const lists = await this.termLists(segment, query);
+      const lists = await this.termLists(segment, query, pinned);
       perSegment.push({ segment, lists });
       if (options.exhaustive) exhaustive(lists, heap, segment, accept, options.minScore);
       else prunedTopK(lists, heap, segment, accept, options.minScore);
@@ -455,7 +493,7 @@ export class SparseIndex {
   }
 
   /** The posting lists of the query's terms in one segment, loading only the chunks they need. */
-  private async termLists(segment: LoadedSegment, query: SparseVector): Promise<TermList[]> {
+  private async termLists(segment: LoadedSegment, query: SparseVector, pinned: number[]): Promise<TermList[]> {
     const dict = segment.dictionary;
     const keyBase = this.keyBase(segment);
     const lists: TermList[] = [];
@@ -465,6 +503,11 @@ export class SparseIndex {
       const at = findTerm(dict, term);
       if (at < 0 || !(query.values[k]! > 0)) continue;
       const postings = this.cache.get(keyBase + term);
+      if (postings) {
+        this.cache.pin(keyBase + term);
+        pinned.push(keyBase + term);
+        postings.materialize();
+      }
       lists.push({ term, queryWeight: query.values[k]!, docs: postings?.docs ?? EMPTY_DOCS, weights: postings?.weights ?? EMPTY_WEIGHTS, maxWeight: dict.maxWeight[at]!, lazy: postings });
       if (!postings) unopened.push({ list: lists.length - 1, at });
     }
@@ -483,7 +526,8 @@ export class SparseIndex {
       // The term's bytes run to the next term's offset in the same chunk, or to the chunk's end.
       const end = at + 1 < dict.terms.length && dict.chunk[at + 1] === dict.chunk[at] ? dict.offset[at + 1]! : chunk.bytes.length;
       const postings = new LazyPostings(chunk.bytes.slice(dict.offset[at]!, end), 0, dict.count[at]!, segment.base);
-      this.cache.set(keyBase + lists[i]!.term, postings, postings.residentBytes);
+      this.cache.set(keyBase + lists[i]!.term, postings, postings.residentBytes, true);
+      pinned.push(keyBase + lists[i]!.term);
       lists[i] = { ...lists[i]!, docs: postings.docs, weights: postings.weights, lazy: postings };
     }
     return lists;
