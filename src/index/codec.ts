@@ -113,6 +113,38 @@ function encodeBlock(docs: Uint32Array, quantized: Uint8Array, scale: number, ba
   out.bytes(quantized);
 }
 
+/** A stored block's header: posting count, delta bit width, first document (relative), scale. */
+interface BlockHeader {
+  n: number;
+  width: number;
+  first: number;
+  scale: number;
+  /** Offset of the bit-packed deltas. */
+  deltas: number;
+  /** Offset of the quantized weights (n bytes). */
+  weights: number;
+  /** Offset just past the block. */
+  next: number;
+}
+
+function readHeader(bytes: Uint8Array, at: number): BlockHeader {
+  const n = bytes[at]! + 1;
+  const width = bytes[at + 1]!;
+  at += 2;
+  let first = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[at++]!;
+    first += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) break;
+    shift += 7;
+  }
+  const scale = new DataView(bytes.buffer, bytes.byteOffset + at, 4).getFloat32(0, true);
+  const deltas = at + 4;
+  const weights = deltas + Math.ceil(((n - 1) * width) / 8);
+  return { n, width, first, scale, deltas, weights, next: weights + n };
+}
+
 /**
  * Appends one term's stored blocks to `out`, re-based from `fromBase` to `toBase`, dropping deleted
  * documents. The quantized weights and their scales are kept as they are, so a merge never
@@ -120,49 +152,33 @@ function encodeBlock(docs: Uint32Array, quantized: Uint8Array, scale: number, ba
  * documents is copied with only its header rewritten. Returns how many postings were kept.
  */
 export function copyPostings(bytes: Uint8Array, offset: number, count: number, fromBase: number, toBase: number, out: ByteWriter, isDeleted?: (doc: number) => boolean): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const docs = new Uint32Array(BLOCK_SIZE);
   const weights = new Float32Array(BLOCK_SIZE);
   let at = offset;
   let seen = 0;
   let kept = 0;
   while (seen < count) {
-    const start = at;
-    const n = bytes[at]! + 1;
-    const width = bytes[at + 1]!;
-    at += 2;
-    let first = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = bytes[at++]!;
-      first += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) break;
-      shift += 7;
-    }
-    const scale = view.getFloat32(at, true);
-    const payload = at + 4;
-    const next = payload + Math.ceil(((n - 1) * width) / 8) + n;
+    const h = readHeader(bytes, at);
     if (!isDeleted) {
-      out.u8(n - 1);
-      out.u8(width);
-      out.varint(first + fromBase - toBase);
-      out.bytes(bytes.subarray(at, next)); // scale, deltas, weights
-      kept += n;
+      out.u8(h.n - 1);
+      out.u8(h.width);
+      out.varint(h.first + fromBase - toBase);
+      out.bytes(bytes.subarray(h.deltas - 4, h.next)); // scale, deltas, weights as stored
+      kept += h.n;
     } else {
-      decodeBlock(bytes, start, fromBase, docs, weights, 0);
-      const quantized = bytes.subarray(next - n, next);
+      decodeBlock(bytes, at, fromBase, docs, weights, 0);
       const keepDocs: number[] = [];
       const keepWeights: number[] = [];
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j < h.n; j++) {
         if (isDeleted(docs[j]!)) continue;
         keepDocs.push(docs[j]!);
-        keepWeights.push(quantized[j]!);
+        keepWeights.push(bytes[h.weights + j]!);
       }
-      if (keepDocs.length) encodeBlock(Uint32Array.from(keepDocs), Uint8Array.from(keepWeights), scale, toBase, out);
+      if (keepDocs.length) encodeBlock(Uint32Array.from(keepDocs), Uint8Array.from(keepWeights), h.scale, toBase, out);
       kept += keepDocs.length;
     }
-    at = next;
-    seen += n;
+    at = h.next;
+    seen += h.n;
   }
   return kept;
 }
@@ -198,42 +214,29 @@ export class LazyPostings implements PostingList {
     this.docs = new Uint32Array(count);
     this.weights = new Float32Array(count);
     this.allocated = true;
-    // Count the blocks first (merged lists hold short blocks), then read their headers.
-    let blocks = 0;
-    for (let at = offset, seen = 0; seen < count; blocks++) {
-      const n = bytes[at]! + 1;
-      const width = bytes[at + 1]!;
-      at += 2;
-      while (bytes[at++]! >= 0x80);
-      at += 4 + Math.ceil(((n - 1) * width) / 8) + n;
-      seen += n;
+    // Read the block headers (merged lists hold short blocks, so they are counted as they come).
+    const headers: BlockHeader[] = [];
+    for (let at = offset, seen = 0; seen < count; ) {
+      const h = readHeader(bytes, at);
+      headers.push(h);
+      at = h.next;
+      seen += h.n;
     }
+    const blocks = headers.length;
     this.pending = blocks;
     this.blockFirst = new Uint32Array(blocks);
     this.blockMax = new Float32Array(blocks);
     this.blockStart = new Uint32Array(blocks + 1);
     this.blockOffset = new Uint32Array(blocks);
     this.loaded = new Uint8Array(blocks);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let at = offset;
-    for (let b = 0; b < blocks; b++) {
+    headers.forEach((h, b) => {
       this.blockOffset[b] = at;
-      const n = bytes[at]! + 1;
-      this.blockStart[b + 1] = this.blockStart[b]! + n;
-      const width = bytes[at + 1]!;
-      at += 2;
-      let first = 0;
-      let shift = 0;
-      for (;;) {
-        const byte = bytes[at++]!;
-        first += (byte & 0x7f) * 2 ** shift;
-        if (byte < 0x80) break;
-        shift += 7;
-      }
-      this.blockFirst[b] = base + first;
-      this.blockMax[b] = view.getFloat32(at, true);
-      at += 4 + Math.ceil(((n - 1) * width) / 8) + n;
-    }
+      this.blockStart[b + 1] = this.blockStart[b]! + h.n;
+      this.blockFirst[b] = base + h.first;
+      this.blockMax[b] = h.scale;
+      at = h.next;
+    });
   }
 
   get blocks(): number {
@@ -358,21 +361,10 @@ export class LazyPostings implements PostingList {
 
 /** Decodes the block at `at` into docs/weights from position `k`; returns the offset after it. */
 function decodeBlock(bytes: Uint8Array, at: number, base: number, docs: Uint32Array, weights: Float32Array, k: number): number {
-  const n = bytes[at++]! + 1;
-  const width = bytes[at++]!;
-  let first = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = bytes[at++]!;
-    first += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) break;
-    shift += 7;
-  }
-  const scale = new DataView(bytes.buffer, bytes.byteOffset + at, 4).getFloat32(0, true);
-  at += 4;
+  const { n, width, first, scale, deltas, weights: stored, next } = readHeader(bytes, at);
   let doc = base + first;
   docs[k] = doc;
-  let bit = at * 8;
+  let bit = deltas * 8;
   if (width > 0 && width <= 24) {
     // Fast path: every delta fits in one 32-bit little-endian read (width + bit shift <= 31).
     const mask = (1 << width) - 1;
@@ -391,10 +383,9 @@ function decodeBlock(bytes: Uint8Array, at: number, base: number, docs: Uint32Ar
       docs[k + j] = doc;
     }
   }
-  at += Math.ceil(((n - 1) * width) / 8);
   const unit = scale / 255;
-  for (let j = 0; j < n; j++) weights[k + j] = bytes[at + j]! * unit;
-  return at + n;
+  for (let j = 0; j < n; j++) weights[k + j] = bytes[stored + j]! * unit;
+  return next;
 }
 
 /** Decodes `count` postings starting at `offset` of `bytes`; documents come back absolute. */

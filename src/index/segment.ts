@@ -73,30 +73,46 @@ export function buildSegment(docs: readonly { num: number; vector: SparseVector 
 }
 
 export function encodeSegment(lists: Map<number, PostingList>, base: number, end: number): BuiltSegment {
-  const terms = Uint32Array.from(lists.keys()).sort();
+  return assemble(Uint32Array.from(lists.keys()).sort(), base, end, (term, out) => {
+    const list = lists.get(term)!;
+    let max = 0;
+    for (let k = 0; k < list.weights.length; k++) if (list.weights[k]! > max) max = list.weights[k]!;
+    encodePostings(list, base, out);
+    return { count: list.docs.length, maxWeight: max };
+  });
+}
+
+/**
+ * Writes terms (ascending) into chunks of about CHUNK_BYTES and builds the dictionary. `writeTerm`
+ * appends a term's blocks and says how many postings and what bound it wrote (count 0: none).
+ */
+function assemble(terms: Uint32Array, base: number, end: number, writeTerm: (term: number, out: ByteWriter) => { count: number; maxWeight: number }): BuiltSegment {
   const n = terms.length;
-  const dictionary: SegmentDictionary = { terms, chunk: new Uint32Array(n), offset: new Uint32Array(n), count: new Uint32Array(n), maxWeight: new Float32Array(n) };
+  const d: SegmentDictionary = { terms: new Uint32Array(n), chunk: new Uint32Array(n), offset: new Uint32Array(n), count: new Uint32Array(n), maxWeight: new Float32Array(n) };
   const chunks: Chunk[] = [];
   let writer = new ByteWriter();
   let postings = 0;
+  let kept = 0;
   const flush = () => {
     const bytes = writer.finish();
     chunks.push({ bytes, crc: crc32(bytes) });
     writer = new ByteWriter();
   };
-  terms.forEach((term, i) => {
-    const list = lists.get(term)!;
+  for (const term of terms) {
     if (writer.length >= CHUNK_BYTES) flush();
-    dictionary.chunk[i] = chunks.length;
-    dictionary.offset[i] = writer.length;
-    dictionary.count[i] = list.docs.length;
-    let max = 0;
-    for (let k = 0; k < list.weights.length; k++) if (list.weights[k]! > max) max = list.weights[k]!;
-    dictionary.maxWeight[i] = max;
-    encodePostings(list, base, writer);
-    postings += list.docs.length;
-  });
+    const offset = writer.length;
+    const { count, maxWeight } = writeTerm(term, writer);
+    if (count === 0) continue;
+    d.terms[kept] = term;
+    d.chunk[kept] = chunks.length;
+    d.offset[kept] = offset;
+    d.count[kept] = count;
+    d.maxWeight[kept] = maxWeight;
+    kept++;
+    postings += count;
+  }
   if (writer.length > 0 || chunks.length === 0) flush();
+  const dictionary = kept === n ? d : { terms: d.terms.slice(0, kept), chunk: d.chunk.slice(0, kept), offset: d.offset.slice(0, kept), count: d.count.slice(0, kept), maxWeight: d.maxWeight.slice(0, kept) };
   return { base, end, dictionary, chunks, postings };
 }
 
@@ -139,42 +155,17 @@ export function mergeSegments(parts: readonly { base: number; end: number; dicti
   });
   const terms = Uint32Array.from(new Set(parts.flatMap((p) => Array.from(p.dictionary.terms)))).sort();
   const cursors = parts.map(() => 0);
-  const dictionary: SegmentDictionary = { terms, chunk: new Uint32Array(terms.length), offset: new Uint32Array(terms.length), count: new Uint32Array(terms.length), maxWeight: new Float32Array(terms.length) };
-  const chunks: Chunk[] = [];
-  let writer = new ByteWriter();
-  let postings = 0;
-  const flush = () => {
-    const bytes = writer.finish();
-    chunks.push({ bytes, crc: crc32(bytes) });
-    writer = new ByteWriter();
-  };
-  let kept = 0;
-  for (let i = 0; i < terms.length; i++) {
-    const term = terms[i]!;
-    if (writer.length >= CHUNK_BYTES) flush();
-    const chunk = chunks.length;
-    const offset = writer.length;
+  return assemble(terms, base, end, (term, out) => {
     let count = 0;
-    let max = 0;
+    let maxWeight = 0;
     parts.forEach((part, k) => {
       const d = part.dictionary;
       while (cursors[k]! < d.terms.length && d.terms[cursors[k]!]! < term) cursors[k]!++;
       const at = cursors[k]!;
       if (at >= d.terms.length || d.terms[at] !== term) return;
-      count += copyPostings(part.chunks[d.chunk[at]!]!.bytes, d.offset[at]!, d.count[at]!, part.base, base, writer, filters[k]);
-      max = Math.max(max, d.maxWeight[at]!);
+      count += copyPostings(part.chunks[d.chunk[at]!]!.bytes, d.offset[at]!, d.count[at]!, part.base, base, out, filters[k]);
+      maxWeight = Math.max(maxWeight, d.maxWeight[at]!);
     });
-    if (count === 0) continue; // every posting of the term was deleted
-    dictionary.terms[kept] = term;
-    dictionary.chunk[kept] = chunk;
-    dictionary.offset[kept] = offset;
-    dictionary.count[kept] = count;
-    dictionary.maxWeight[kept] = max;
-    kept++;
-    postings += count;
-  }
-  if (writer.length > 0 || chunks.length === 0) flush();
-  const d = dictionary;
-  const trimmed = { terms: d.terms.slice(0, kept), chunk: d.chunk.slice(0, kept), offset: d.offset.slice(0, kept), count: d.count.slice(0, kept), maxWeight: d.maxWeight.slice(0, kept) };
-  return { base, end, dictionary: trimmed, chunks, postings };
+    return { count, maxWeight };
+  });
 }

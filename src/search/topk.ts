@@ -370,7 +370,7 @@ const SEEK_COST = 16;
 function worthEstimating(L: readonly TermList[], from: number, k: number): boolean {
   let postings = 0;
   for (let j = from; j < L.length; j++) postings += L[j]!.docs.length;
-  return 2 * k * (L.length - from) * SEEK_COST * 4 < postings;
+  return 2 * k * (L.length - from) * SEEK_COST * 8 < postings;
 }
 
 /** Is probing a list of `length` for `candidates` documents (a forward seek each) cheaper than adding it? */
