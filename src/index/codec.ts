@@ -16,6 +16,8 @@
  * Every search scores the same dequantized weights, so pruned and exhaustive top-k agree exactly.
  */
 
+import { seek } from '../search/topk.ts';
+
 export const BLOCK_SIZE = 128;
 /** Quantization error bound per posting, as a fraction of the block max weight. */
 export const WEIGHT_ERROR_BOUND = 1 / 510;
@@ -299,60 +301,16 @@ export class LazyPostings implements PostingList {
     const count = this.count;
     if (from >= count) return count;
     const first = this.blockFirst;
-    const blocks = first.length;
-    // The block holding position `from`: usually the one the last seek ended in, else bisect.
+    // The block holding position `from`: usually the one the last seek ended in, else searched.
     const start = this.blockStart;
     let b = this.cursor;
-    if (!(start[b]! <= from && from < start[b + 1]!)) {
-      let lo = 0;
-      let hi = blocks;
-      while (lo + 1 < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (start[mid]! <= from) lo = mid;
-        else hi = mid;
-      }
-      b = lo;
-    }
-    // Last block (from b on) whose first document is <= target: gallop, then bisect.
-    if (first[b]! <= target) {
-      let lo = b;
-      let step = 1;
-      let hi = lo + 1;
-      while (hi < blocks && first[hi]! <= target) {
-        lo = hi;
-        step *= 2;
-        hi = lo + step;
-      }
-      hi = Math.min(hi, blocks);
-      while (lo + 1 < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (first[mid]! <= target) lo = mid;
-        else hi = mid;
-      }
-      b = lo;
-    }
+    if (!(start[b]! <= from && from < start[b + 1]!)) b = seek(start, 0, from + 1) - 1;
+    // The last block (from b on) whose first document is <= target.
+    if (first[b]! <= target) b = seek(first, b, target + 1) - 1;
     this.load(b);
-    // Inside the block: gallop, then bisect, for the first document >= target.
-    let lo = Math.max(from, start[b]!);
+    // Inside the block: the first document >= target.
     const end = start[b + 1]!;
-    const docs = this.docs;
-    if (docs[lo]! >= target) {
-      this.cursor = b;
-      return lo;
-    }
-    let step = 1;
-    let hi = lo + 1;
-    while (hi < end && docs[hi]! < target) {
-      lo = hi;
-      step *= 2;
-      hi = lo + step;
-    }
-    hi = Math.min(hi, end);
-    while (lo + 1 < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (docs[mid]! < target) lo = mid;
-      else hi = mid;
-    }
+    const hi = seek(this.docs, Math.max(from, start[b]!), target, end);
     if (hi === end && hi < count) this.load(++b);
     this.cursor = b;
     return hi;

@@ -130,9 +130,14 @@ export function findTerm(dict: SegmentDictionary, term: number): number {
   return -1;
 }
 
-/** One term's postings from its chunk, decoded block by block as a query needs them. */
+/**
+ * One term's postings from its chunk, decoded block by block as a query needs them. The list keeps
+ * a copy of the term's own bytes (they run to the next term's offset in the same chunk, or to the
+ * chunk's end), not the whole chunk.
+ */
 export function openTerm(dict: SegmentDictionary, at: number, chunk: Chunk, base: number): LazyPostings {
-  return new LazyPostings(chunk.bytes, dict.offset[at]!, dict.count[at]!, base);
+  const end = at + 1 < dict.terms.length && dict.chunk[at + 1] === dict.chunk[at] ? dict.offset[at + 1]! : chunk.bytes.length;
+  return new LazyPostings(chunk.bytes.slice(dict.offset[at]!, end), 0, dict.count[at]!, base);
 }
 
 /** Decodes one term's postings from its chunk. */

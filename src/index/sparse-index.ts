@@ -19,7 +19,7 @@ import { isValidSparseVector, type SparseVector } from '../vector/sparse.ts';
 import { makeSnippet, type Snippet } from '../search/snippet.ts';
 import { exhaustive, prunedTopK, TopK, weightOf, type TermList } from '../search/topk.ts';
 import { crc32, LazyPostings } from './codec.ts';
-import { buildSegment, findTerm, mergeSegments, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
+import { buildSegment, findTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
 import { deleteDatabase, openKeyValueStore, type KeyValueStore } from './store.ts';
 
 export const INDEX_FORMAT = 'splade-web-index';
@@ -522,10 +522,7 @@ export class SparseIndex {
       }
     });
     for (const { list: i, at } of unopened) {
-      const chunk = chunks[numbers.indexOf(dict.chunk[at]!)]!;
-      // The term's bytes run to the next term's offset in the same chunk, or to the chunk's end.
-      const end = at + 1 < dict.terms.length && dict.chunk[at + 1] === dict.chunk[at] ? dict.offset[at + 1]! : chunk.bytes.length;
-      const postings = new LazyPostings(chunk.bytes.slice(dict.offset[at]!, end), 0, dict.count[at]!, segment.base);
+      const postings = openTerm(dict, at, chunks[numbers.indexOf(dict.chunk[at]!)]!, segment.base);
       this.cache.set(keyBase + lists[i]!.term, postings, postings.residentBytes, true);
       pinned.push(keyBase + lists[i]!.term);
       lists[i] = { ...lists[i]!, docs: postings.docs, weights: postings.weights, lazy: postings };

@@ -93,18 +93,18 @@ export class TopK {
   }
 }
 
-/** First index >= `from` whose doc is >= target (galloping, then binary search). */
-export function seek(docs: Uint32Array, from: number, target: number): number {
+/** First index in [from, end) whose doc is >= target, or `end` (galloping, then binary search). */
+export function seek(docs: Uint32Array, from: number, target: number, end = docs.length): number {
   let lo = from;
-  if (lo >= docs.length || docs[lo]! >= target) return lo;
+  if (lo >= end || docs[lo]! >= target) return lo;
   let step = 1;
   let hi = lo + step;
-  while (hi < docs.length && docs[hi]! < target) {
+  while (hi < end && docs[hi]! < target) {
     lo = hi;
     step *= 2;
     hi = lo + step;
   }
-  hi = Math.min(hi, docs.length);
+  hi = Math.min(hi, end);
   while (lo + 1 < hi) {
     const mid = (lo + hi) >>> 1;
     if (docs[mid]! < target) lo = mid;
@@ -173,6 +173,11 @@ function accumulate(acc: Float64Array, list: TermList, base: number): void {
 let marks = new Uint8Array(0);
 let pickDocs = new Int32Array(1024);
 let pickValues = new Float64Array(1024);
+function growPicks(n: number): void {
+  if (pickDocs.length >= n) return;
+  pickDocs = new Int32Array(n);
+  pickValues = new Float64Array(n);
+}
 
 /**
  * Documents likely to have the best partial scores, into pickDocs/pickValues; returns how many.
@@ -181,10 +186,7 @@ let pickValues = new Float64Array(1024);
  */
 function docsOfFirstLists(L: readonly TermList[], stop: number, acc: Float64Array, size: number, base: number, budget: number): number {
   if (marks.length < size) marks = new Uint8Array(size);
-  if (pickDocs.length < budget) {
-    pickDocs = new Int32Array(budget);
-    pickValues = new Float64Array(budget);
-  }
+  growPicks(budget);
   let n = 0;
   for (let j = 0; j < stop && n < budget; j++) {
     const list = L[j]!.docs;
@@ -327,10 +329,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     // bar close to its final value, which drops most candidates (unless the heap, full from
     // earlier segments, already sets a good bar).
     if (stop < n && !heap.full && candidates.length > 8 * heap.k && worthEstimating(L, stop, heap.k)) {
-      if (pickDocs.length < candidates.length) {
-        pickDocs = new Int32Array(candidates.length);
-        pickValues = new Float64Array(candidates.length);
-      }
+      growPicks(candidates.length);
       for (let c = 0; c < candidates.length; c++) {
         pickDocs[c] = candidates[c]!;
         pickValues[c] = acc[candidates[c]!]!;
