@@ -206,6 +206,8 @@ export class LazyPostings implements PostingList {
   private cursor = 0;
   private allocated: boolean;
   private pending: number;
+  /** Weights by document (see `column`), built on demand and dropped with the decoded blocks. */
+  private weightColumn: Float32Array | undefined;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -255,7 +257,21 @@ export class LazyPostings implements PostingList {
    */
   get residentBytes(): number {
     const decoded = !this.allocated ? 0 : this.pending === 0 ? this.count : Math.min(this.count, this.decodedBlocks * BLOCK_SIZE);
-    return this.bytes.byteLength + this.blocks * 17 + decoded * 8 + 64;
+    return this.bytes.byteLength + this.blocks * 17 + decoded * 8 + (this.weightColumn?.byteLength ?? 0) + 64;
+  }
+
+  /**
+   * The list's weights indexed by document (document - base), 0 where the list has none, covering
+   * `size` documents: a probe becomes one load instead of a seek. Worth it for long lists, whose
+   * columns cost little more memory than their decoded postings.
+   */
+  column(size: number): Float32Array {
+    if (this.weightColumn && this.weightColumn.length >= size) return this.weightColumn;
+    this.loadAll();
+    const column = new Float32Array(size);
+    const { docs, weights, base } = this;
+    for (let p = 0; p < docs.length; p++) column[docs[p]! - base] = weights[p]!;
+    return (this.weightColumn = column);
   }
 
   /** Drops the decoded blocks (memory), keeping the encoded bytes: blocks decode again on demand. */
@@ -264,6 +280,7 @@ export class LazyPostings implements PostingList {
     this.docs = new Uint32Array(0);
     this.weights = new Float32Array(0);
     this.allocated = false;
+    this.weightColumn = undefined;
     this.loaded.fill(0);
     this.pending = this.blocks;
     this.cursor = 0;

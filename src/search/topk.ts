@@ -19,6 +19,8 @@ export interface LazyList {
   loadAll(): void;
   /** Position of the first posting at or after `from` with a document >= target; its block is decoded. */
   seek(from: number, target: number): number;
+  /** The weights indexed by document - range base (0 where absent), for `size` documents; kept by the list. */
+  column?(size: number): Float32Array;
 }
 
 export interface Scored {
@@ -234,11 +236,32 @@ function largest(values: Float64Array, docs: Int32Array, n: number, m: number): 
   return docs.slice(0, Math.min(n, m)).sort();
 }
 
-/** Adds lists[from..] to the accumulators of ascending `docs` (one forward seek per list). */
-function probe(L: readonly TermList[], from: number, to: number, acc: Float64Array, docs: Int32Array, base: number): void {
+/**
+ * A list at least this dense (postings per document of the range) is probed through its weight
+ * column when it has one: a probe is then one load rather than a seek, a chain of dependent loads.
+ */
+const COLUMN_DENSITY = 1 / 8;
+
+function columnOf(l: TermList, size: number): Float32Array | undefined {
+  return l.lazy?.column && l.docs.length >= size * COLUMN_DENSITY ? l.lazy.column(size) : undefined;
+}
+
+/**
+ * Adds lists[from..to-1] to the accumulators of ascending `docs` (`size` documents from `base`):
+ * through the list's weight column, or one forward seek per document.
+ */
+function probe(L: readonly TermList[], from: number, to: number, acc: Float64Array, docs: Int32Array, base: number, size: number): void {
   for (let j = from; j < to; j++) {
     const l = L[j]!;
     const q = l.queryWeight;
+    const column = columnOf(l, size);
+    if (column) {
+      for (let c = 0; c < docs.length; c++) {
+        const w = column[docs[c]!]!;
+        if (w !== 0) acc[docs[c]!]! += q * w; // absent postings add nothing, as in `exhaustive`
+      }
+      continue;
+    }
     const len = l.docs.length;
     let p = 0;
     for (let c = 0; c < docs.length && p < len; c++) {
@@ -254,23 +277,17 @@ function probe(L: readonly TermList[], from: number, to: number, acc: Float64Arr
  * are scored exactly by probing the lists not yet added, and the k-th best exact score is returned.
  * Exact scores beat partial ones by a wide margin, so far fewer candidates survive the bar.
  */
-function exactThreshold(L: readonly TermList[], from: number, acc: Float64Array, suffix: Float64Array, docs: Int32Array, base: number, k: number, accept?: (doc: number) => boolean): number {
+function exactThreshold(L: readonly TermList[], from: number, acc: Float64Array, docs: Int32Array, base: number, size: number, k: number, accept?: (doc: number) => boolean): number {
   if (accept) docs = docs.filter((d) => accept(d + base));
   if (docs.length < k) return -Infinity;
-  const partial = Float64Array.from(docs, (d) => acc[d]!);
-  // List by list; a document whose score cannot reach the k-th best partial score of the set
-  // cannot be among its k best, so it stops being probed.
-  let live: Int32Array = docs.slice();
-  for (let j = from; j < L.length; j++) {
-    probe(L, j, j + 1, acc, live, base);
-    if (live.length > k) {
-      const kth = Float64Array.from(live, (d) => acc[d]!).sort()[live.length - k]!;
-      live = keepReachable(acc, live, kth - suffix[j + 1]!);
-    }
-  }
+  const partial = new Float64Array(docs.length);
+  for (let i = 0; i < docs.length; i++) partial[i] = acc[docs[i]!]!;
+  probe(L, from, L.length, acc, docs, base, size);
   const best = new TopK(k);
-  for (const d of live) best.push(d + base, acc[d]!);
-  docs.forEach((d, i) => (acc[d] = partial[i]!)); // back to the partial scores
+  for (let i = 0; i < docs.length; i++) {
+    best.push(docs[i]! + base, acc[docs[i]!]!);
+    acc[docs[i]!] = partial[i]!; // back to the partial score
+  }
   return best.threshold;
 }
 
@@ -281,8 +298,9 @@ function exactThreshold(L: readonly TermList[], from: number, acc: Float64Array,
  *     added (their sum R) could still lift an unseen document to θ, a lower bound of the final k-th
  *     score (the heap's threshold from earlier segments, or an exactly scored estimate).
  *  2. Once R < θ, only documents already seen can make it, and only those with partial + R >= θ.
- *     Probing the remaining lists for those candidates costs a seek per candidate and list; adding
- *     the next list costs its length and shrinks the candidates: whichever is cheaper is done.
+ *     Probing the remaining lists for those candidates costs a load (long lists keep a column of
+ *     weights by document) or a seek per candidate and list; adding the next list costs its length
+ *     and shrinks the candidates: whichever is cheaper is done.
  *  3. The candidates are probed list by list (dropping those that fall out of reach), then ranked.
  * Comparisons keep ties with θ; sums are formed in the same order as `exhaustive`, so both return
  * the same documents with the same scores. A document needs a positive score to be a hit.
@@ -299,7 +317,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
   let bar = Math.max(heap.threshold, minScore);
   const raise = (docs: Int32Array) => {
     if (counters) counters.estimates = (counters.estimates ?? 0) + 1;
-    bar = Math.max(bar, exactThreshold(L, stop, acc, suffix, docs, base, heap.k, accept));
+    bar = Math.max(bar, exactThreshold(L, stop, acc, docs, base, size, heap.k, accept));
   };
   let stop = 0;
   try {
@@ -316,7 +334,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
       }
       // While adding the next list in full is cheaper than probing it for the candidates (counted
       // on a sample of the accumulators), keep adding.
-      if (rest < bar && probingIsCheaper(countSample(acc, size, bar - rest), L[stop]!.docs.length)) break;
+      if (rest < bar && probingIsCheaper(countSample(acc, size, bar - rest), L[stop]!, size)) break;
       if (counters) counters.accumulated = (counters.accumulated ?? 0) + L[stop]!.docs.length;
       accumulate(acc, L[stop]!, base);
     }
@@ -325,26 +343,14 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     //    raises a partial score by at most the bound the rest loses).
     let candidates = gather(L, stop, suffix, acc, size, base, Math.max(bar - suffix[stop]!, Number.MIN_VALUE));
     if (counters && stop < n) counters.probeCandidates = (counters.probeCandidates ?? 0) + candidates.length;
-    // Their best partial scores now cover the heavy lists: scoring those few exactly lifts the
-    // bar close to its final value, which drops most candidates (unless the heap, full from
-    // earlier segments, already sets a good bar).
-    if (stop < n && !heap.full && candidates.length > 8 * heap.k && worthEstimating(L, stop, heap.k)) {
-      growPicks(candidates.length);
-      for (let c = 0; c < candidates.length; c++) {
-        pickDocs[c] = candidates[c]!;
-        pickValues[c] = acc[candidates[c]!]!;
-      }
-      raise(largest(pickValues, pickDocs, candidates.length, 2 * heap.k));
-      candidates = keepReachable(acc, candidates, bar - suffix[stop]!);
-    }
-    // 3. Each remaining list is either probed for the candidates (a forward seek each) or added in
-    //    full (its length), whichever is cheaper: the candidates end up with the same partial
+    // 3. Each remaining list is either probed for the candidates (a column load or a forward seek
+    //    each) or added in full (its length), whichever is cheaper: the candidates end up with the same partial
     //    scores either way, and those that fall out of reach are dropped after every list.
     for (; stop < n && candidates.length > 0; stop++) {
       const l = L[stop]!;
-      if (probingIsCheaper(candidates.length, l.docs.length)) {
+      if (probingIsCheaper(candidates.length, l, size)) {
         if (counters) counters.probedLists = (counters.probedLists ?? 0) + 1;
-        probe(L, stop, stop + 1, acc, candidates, base);
+        probe(L, stop, stop + 1, acc, candidates, base, size);
       } else {
         if (counters) counters.accumulated = (counters.accumulated ?? 0) + l.docs.length;
         accumulate(acc, l, base);
@@ -372,8 +378,13 @@ function worthEstimating(L: readonly TermList[], from: number, k: number): boole
   return 2 * k * (L.length - from) * SEEK_COST * 8 < postings;
 }
 
-/** Is probing a list of `length` for `candidates` documents (a forward seek each) cheaper than adding it? */
-function probingIsCheaper(candidates: number, length: number): boolean {
+/**
+ * Is probing `list` for `candidates` documents cheaper than adding it in full? A probe through a
+ * weight column costs about what adding a posting does; a forward seek, a few steps of search.
+ */
+function probingIsCheaper(candidates: number, list: TermList, size: number): boolean {
+  const length = list.docs.length;
+  if (list.lazy?.column && length >= size * COLUMN_DENSITY) return candidates < length;
   return candidates * (3 + 2 * Math.log2(1 + length / (candidates + 1))) < length;
 }
 
