@@ -158,7 +158,6 @@ export interface DocRange {
  * loop, and the passes over a segment's accumulators are sequential.
  */
 let dense = new Float64Array(0);
-let gathered = new Int32Array(0);
 function accumulators(size: number): Float64Array {
   if (dense.length < size) dense = new Float64Array(size);
   return dense;
@@ -247,28 +246,25 @@ function columnOf(l: TermList, size: number): Float32Array | undefined {
 }
 
 /**
- * Adds lists[from..to-1] to the accumulators of ascending `docs` (`size` documents from `base`):
- * through the list's weight column, or one forward seek per document.
+ * Adds `list`'s weights for documents docs[0..count) (ascending, relative to `base`) to their
+ * scores: through the list's weight column, or by one forward seek per document.
  */
-function probe(L: readonly TermList[], from: number, to: number, acc: Float64Array, docs: Int32Array, base: number, size: number): void {
-  for (let j = from; j < to; j++) {
-    const l = L[j]!;
-    const q = l.queryWeight;
-    const column = columnOf(l, size);
-    if (column) {
-      for (let c = 0; c < docs.length; c++) {
-        const w = column[docs[c]!]!;
-        if (w !== 0) acc[docs[c]!]! += q * w; // absent postings add nothing, as in `exhaustive`
-      }
-      continue;
+function probe(list: TermList, docs: Int32Array, scores: Float64Array, count: number, base: number, size: number): void {
+  const q = list.queryWeight;
+  const column = columnOf(list, size);
+  if (column) {
+    for (let c = 0; c < count; c++) {
+      const w = column[docs[c]!]!;
+      if (w !== 0) scores[c] += q * w; // absent postings add nothing, as in `exhaustive`
     }
-    const len = l.docs.length;
-    let p = 0;
-    for (let c = 0; c < docs.length && p < len; c++) {
-      const target = docs[c]! + base;
-      p = seekIn(l, p, target);
-      if (p < len && l.docs[p] === target) acc[docs[c]!]! += q * l.weights[p]!;
-    }
+    return;
+  }
+  const len = list.docs.length;
+  let p = 0;
+  for (let c = 0; c < count && p < len; c++) {
+    const target = docs[c]! + base;
+    p = seekIn(list, p, target);
+    if (p < len && list.docs[p] === target) scores[c] += q * list.weights[p]!;
   }
 }
 
@@ -280,14 +276,10 @@ function probe(L: readonly TermList[], from: number, to: number, acc: Float64Arr
 function exactThreshold(L: readonly TermList[], from: number, acc: Float64Array, docs: Int32Array, base: number, size: number, k: number, accept?: (doc: number) => boolean): number {
   if (accept) docs = docs.filter((d) => accept(d + base));
   if (docs.length < k) return -Infinity;
-  const partial = new Float64Array(docs.length);
-  for (let i = 0; i < docs.length; i++) partial[i] = acc[docs[i]!]!;
-  probe(L, from, L.length, acc, docs, base, size);
+  const scores = Float64Array.from(docs, (d) => acc[d]!);
+  for (let j = from; j < L.length; j++) probe(L[j]!, docs, scores, docs.length, base, size);
   const best = new TopK(k);
-  for (let i = 0; i < docs.length; i++) {
-    best.push(docs[i]! + base, acc[docs[i]!]!);
-    acc[docs[i]!] = partial[i]!; // back to the partial score
-  }
+  for (let i = 0; i < docs.length; i++) best.push(docs[i]! + base, scores[i]!);
   return best.threshold;
 }
 
@@ -320,6 +312,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     bar = Math.max(bar, exactThreshold(L, stop, acc, docs, base, size, heap.k, accept));
   };
   let stop = 0;
+  let cleared = false;
   try {
     // 1. Add lists while an unseen document could still reach the bar (and a while after, see
     //    below). Once the lists added could outscore the rest, the bar gets a first estimate
@@ -340,31 +333,37 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     }
     // 2. Unseen documents are out of reach now: the candidates are the seen documents that the
     //    remaining lists could still lift to the bar, and they only ever shrink (adding a list
-    //    raises a partial score by at most the bound the rest loses).
-    let candidates = gather(L, stop, suffix, acc, size, base, Math.max(bar - suffix[stop]!, Number.MIN_VALUE));
-    if (counters && stop < n) counters.probeCandidates = (counters.probeCandidates ?? 0) + candidates.length;
+    //    raises a partial score by at most the bound the rest loses). They move, with their partial
+    //    scores, into compact arrays; the accumulators are cleared on the way.
+    let count = gather(L, stop, suffix, acc, size, base, Math.max(bar - suffix[stop]!, Number.MIN_VALUE));
+    cleared = true;
+    const docs = candidateDocs;
+    const scores = candidateScores;
+    if (counters && stop < n) counters.probeCandidates = (counters.probeCandidates ?? 0) + count;
     // 3. Each remaining list is either probed for the candidates (a column load or a forward seek
-    //    each) or added in full (its length), whichever is cheaper: the candidates end up with the same partial
-    //    scores either way, and those that fall out of reach are dropped after every list.
-    for (; stop < n && candidates.length > 0; stop++) {
+    //    each) or added in full (its length), whichever is cheaper: the candidates end up with the
+    //    same partial scores either way, and those that fall out of reach are dropped after every list.
+    for (; stop < n && count > 0; stop++) {
       const l = L[stop]!;
-      if (probingIsCheaper(candidates.length, l, size)) {
+      if (probingIsCheaper(count, l, size)) {
         if (counters) counters.probedLists = (counters.probedLists ?? 0) + 1;
-        probe(L, stop, stop + 1, acc, candidates, base, size);
+        probe(l, docs, scores, count, base, size);
       } else {
         if (counters) counters.accumulated = (counters.accumulated ?? 0) + l.docs.length;
-        accumulate(acc, l, base);
+        cleared = false;
+        addInFull(l, acc, docs, scores, count, base);
+        cleared = true;
       }
-      candidates = keepReachable(acc, candidates, bar - suffix[stop + 1]!);
+      count = keepReachable(docs, scores, count, bar - suffix[stop + 1]!);
     }
-    if (counters) counters.candidates += candidates.length;
-    for (let c = 0; c < candidates.length; c++) {
-      const d = candidates[c]!;
-      const score = acc[d]!;
-      if (score > minScore && heap.admits(d + base, score) && (!accept || accept(d + base))) heap.push(d + base, score);
+    if (counters) counters.candidates += count;
+    for (let c = 0; c < count; c++) {
+      const d = docs[c]! + base;
+      const score = scores[c]!;
+      if (score > minScore && heap.admits(d, score) && (!accept || accept(d))) heap.push(d, score);
     }
   } finally {
-    acc.fill(0, 0, size);
+    if (!cleared) acc.fill(0, 0, size);
   }
 }
 
@@ -396,52 +395,79 @@ function countSample(acc: Float64Array, size: number, need: number): number {
   return hits * stride;
 }
 
+/** Candidates (ascending, relative to the range base) and their partial scores; reused buffers. */
+let candidateDocs = new Int32Array(0);
+let candidateScores = new Float64Array(0);
+
 /**
- * The documents whose accumulator (from lists 0..stop-1) is at least `need` (> 0), ascending, in a
- * reused buffer. A document missing from the first s lists has at most the bounds of lists
- * s..stop-1, so when those sum below `need` the candidates are all in the first s lists: reading
- * those (often short) lists is cheaper than a pass over every accumulator.
+ * Moves the documents whose accumulator (from lists 0..stop-1) is at least `need` (> 0) into
+ * candidateDocs/candidateScores, ascending, and clears the accumulators; returns how many. A
+ * document missing from the first s lists has at most the bounds of lists s..stop-1, so when those
+ * sum below `need` the candidates are all in the first s lists: reading those lists, when short, is
+ * cheaper than a pass over every accumulator.
  */
-function gather(L: readonly TermList[], stop: number, suffix: Float64Array, acc: Float64Array, size: number, base: number, need: number): Int32Array {
-  if (gathered.length < size) gathered = new Int32Array(size);
-  const into = gathered;
+function gather(L: readonly TermList[], stop: number, suffix: Float64Array, acc: Float64Array, size: number, base: number, need: number): number {
+  if (candidateDocs.length < size) {
+    candidateDocs = new Int32Array(size);
+    candidateScores = new Float64Array(size);
+  }
+  const docs = candidateDocs;
+  const scores = candidateScores;
   let s = stop; // the fewest first lists such that lists s..stop-1 bound below need
   while (s > 0 && suffix[s - 1]! - suffix[stop]! < need) s--;
   let postings = 0;
   for (let j = 0; j < s; j++) postings += L[j]!.docs.length;
   let count = 0;
-  if (postings < size / 2) {
+  // Reading a posting (random loads, then a sort) costs about ten times a step of the scan.
+  if (postings * 10 < size) {
     if (marks.length < size) marks = new Uint8Array(size);
     for (let j = 0; j < s; j++) {
-      const docs = L[j]!.docs;
-      for (let p = 0; p < docs.length; p++) {
-        const d = docs[p]! - base;
+      const list = L[j]!.docs;
+      for (let p = 0; p < list.length; p++) {
+        const d = list[p]! - base;
         if (!marks[d] && acc[d]! >= need) {
           marks[d] = 1;
-          into[count++] = d;
+          docs[count++] = d;
         }
       }
     }
-    const found = into.subarray(0, count).sort();
-    for (let c = 0; c < count; c++) marks[found[c]!] = 0;
-    return found;
+    docs.subarray(0, count).sort();
+    for (let c = 0; c < count; c++) {
+      marks[docs[c]!] = 0;
+      scores[c] = acc[docs[c]!]!;
+    }
+    acc.fill(0, 0, size);
+    return count;
   }
   for (let d = 0; d < size; d++) {
-    into[count] = d; // branch-free: a branch would mispredict often
-    count += +(acc[d]! >= need);
+    const v = acc[d]!;
+    if (v >= need) {
+      docs[count] = d;
+      scores[count++] = v;
+    }
+    acc[d] = 0;
   }
-  return into.subarray(0, count);
+  return count;
 }
 
-/** The candidates whose partial score is at least `need` (in place; order kept). */
-function keepReachable(acc: Float64Array, candidates: Int32Array, need: number): Int32Array {
+/** Adds `list` in full to the candidates' scores, through the (zeroed) accumulators, left zeroed. */
+function addInFull(list: TermList, acc: Float64Array, docs: Int32Array, scores: Float64Array, count: number, base: number): void {
+  accumulate(acc, list, base);
+  // 0 + q·w is q·w exactly, so each candidate gets the same addend as in `exhaustive`.
+  for (let c = 0; c < count; c++) scores[c] += acc[docs[c]!]!;
+  const ds = list.docs;
+  for (let p = 0; p < ds.length; p++) acc[ds[p]! - base] = 0;
+}
+
+/** Keeps the candidates whose partial score is at least `need` (in place, order kept); returns how many. */
+function keepReachable(docs: Int32Array, scores: Float64Array, count: number, need: number): number {
   let kept = 0;
-  for (let c = 0; c < candidates.length; c++) {
-    const d = candidates[c]!;
-    candidates[kept] = d;
-    kept += +(acc[d]! >= need);
+  for (let c = 0; c < count; c++) {
+    docs[kept] = docs[c]!;
+    scores[kept] = scores[c]!;
+    kept += +(scores[c]! >= need);
   }
-  return candidates.subarray(0, kept);
+  return kept;
 }
 
 /** The reference: score every posting, then select. Same summation order and tie order as prunedTopK. */
