@@ -164,10 +164,12 @@ class LruCache<V> {
   get size(): number {
     return this.bytes;
   }
-  get(key: number): V | undefined {
+  /** The cached value, pinned if asked (in one lookup: a query makes dozens per segment). */
+  get(key: number, pin = false): V | undefined {
     const hit = this.map.get(key);
     if (!hit) return undefined;
     hit.used = ++this.clock;
+    if (pin) hit.pins++;
     return hit.value;
   }
   set(key: number, value: V, bytes: number, pin = false): void {
@@ -183,10 +185,6 @@ class LruCache<V> {
     if (!hit || hit.bytes === bytes) return;
     this.bytes += bytes - hit.bytes;
     hit.bytes = bytes;
-  }
-  pin(key: number): void {
-    const hit = this.map.get(key);
-    if (hit) hit.pins++;
   }
   unpin(key: number): void {
     const hit = this.map.get(key);
@@ -224,11 +222,14 @@ export class SparseIndex {
   private idMap?: Map<string, number>;
   private readonly metas = new Map<string, SegmentMeta>();
   /**
-   * Posting lists, keyed by segment slot and term: each holds a copy of its encoded bytes (not the
+   * Posting lists, keyed by segment and term (see `slots`): each holds a copy of its encoded bytes (not the
    * whole chunk it was read from) and its decoded blocks, and is counted at what it holds.
    */
   private readonly cache: LruCache<LazyPostings>;
-  /** Small numbers for segment ids, to make numeric cache keys: slot * 2^32 + term. */
+  /**
+   * Cache keys are small integers (fast Map keys): a segment gets a range as long as its
+   * dictionary, and a term's key is the range start plus the term's place in that dictionary.
+   */
   private readonly slots = new Map<string, number>();
   private nextSlot = 0;
   private stale = false;
@@ -502,10 +503,9 @@ export class SparseIndex {
       const term = query.indices[k]!;
       const at = findTerm(dict, term);
       if (at < 0 || !(query.values[k]! > 0)) continue;
-      const postings = this.cache.get(keyBase + term);
+      const postings = this.cache.get(keyBase + at, true);
       if (postings) {
-        this.cache.pin(keyBase + term);
-        pinned.push(keyBase + term);
+        pinned.push(keyBase + at);
         postings.materialize();
       }
       lists.push({ term, queryWeight: query.values[k]!, docs: postings?.docs ?? EMPTY_DOCS, weights: postings?.weights ?? EMPTY_WEIGHTS, maxWeight: dict.maxWeight[at]!, lazy: postings });
@@ -523,8 +523,8 @@ export class SparseIndex {
     });
     for (const { list: i, at } of unopened) {
       const postings = openTerm(dict, at, chunks[numbers.indexOf(dict.chunk[at]!)]!, segment.base);
-      this.cache.set(keyBase + lists[i]!.term, postings, postings.residentBytes, true);
-      pinned.push(keyBase + lists[i]!.term);
+      this.cache.set(keyBase + at, postings, postings.residentBytes, true);
+      pinned.push(keyBase + at);
       lists[i] = { ...lists[i]!, docs: postings.docs, weights: postings.weights, lazy: postings };
     }
     return lists;
@@ -533,13 +533,16 @@ export class SparseIndex {
   /** After a query: cached lists are counted again at what they hold now (blocks got decoded). */
   private recount(segment: LoadedSegment, lists: readonly TermList[]): void {
     const keyBase = this.keyBase(segment);
-    for (const l of lists) if (l.lazy instanceof LazyPostings) this.cache.resize(keyBase + l.term, l.lazy.residentBytes);
+    for (const l of lists) if (l.lazy instanceof LazyPostings) this.cache.resize(keyBase + findTerm(segment.dictionary, l.term), l.lazy.residentBytes);
   }
 
   private keyBase(segment: LoadedSegment): number {
     let slot = this.slots.get(segment.id);
-    if (slot === undefined) this.slots.set(segment.id, (slot = this.nextSlot++));
-    return slot * 2 ** 32;
+    if (slot === undefined) {
+      this.slots.set(segment.id, (slot = this.nextSlot));
+      this.nextSlot += segment.dictionary.terms.length;
+    }
+    return slot;
   }
 
   /** Reads the committed manifest and the dictionaries of segments not yet loaded. */
