@@ -85,6 +85,33 @@ describe('posting block codec', () => {
     expect(lazy.decodedBlocks).toBe(1);
   });
 
+  it('gives a weight column by document, counted in its memory and dropped on release', () => {
+    const rng = mulberry32(5);
+    const n = 3 * BLOCK_SIZE + 9;
+    const base = 1000;
+    const docs = new Uint32Array(n);
+    let d = base + 2;
+    for (let k = 0; k < n; k++) docs[k] = d += 1 + Math.floor(rng() * 3);
+    const size = d - base + 50;
+    const w = new ByteWriter();
+    encodePostings({ docs, weights: Float32Array.from(docs, () => 0.01 + rng()) }, base, w);
+    const bytes = w.finish();
+    const full = decodePostings(bytes, 0, n, base);
+    const lazy = new LazyPostings(bytes, 0, n, base);
+    const before = lazy.residentBytes;
+    const column = lazy.column(size);
+    expect(column.length).toBe(size);
+    // Every document of the range: the decoded weight where the list has one, else 0.
+    const expected = new Float32Array(size);
+    full.docs.forEach((doc, k) => (expected[doc - base] = full.weights[k]!));
+    expect(Array.from(column)).toEqual(Array.from(expected));
+    expect(lazy.column(size)).toBe(column); // built once
+    expect(lazy.residentBytes).toBeGreaterThanOrEqual(before + size * 4);
+    lazy.release();
+    expect(lazy.residentBytes).toBe(before); // back to the encoded bytes alone
+    expect(Array.from(lazy.column(size))).toEqual(Array.from(expected));
+  });
+
   it('crc32 matches the standard check value and detects a flipped bit', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     const b = new Uint8Array(100).map((_, k) => k);
