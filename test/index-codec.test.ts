@@ -85,7 +85,7 @@ describe('posting block codec', () => {
     expect(lazy.decodedBlocks).toBe(1);
   });
 
-  it('gives a weight column by document, counted in its memory and dropped on release', () => {
+  it('gives a weight column by document once wholly decoded, counted in its memory and dropped on release', () => {
     const rng = mulberry32(5);
     const n = 3 * BLOCK_SIZE + 9;
     const base = 1000;
@@ -98,18 +98,26 @@ describe('posting block codec', () => {
     const bytes = w.finish();
     const full = decodePostings(bytes, 0, n, base);
     const lazy = new LazyPostings(bytes, 0, n, base);
+    // Not before every block is decoded (a column is not worth decoding a list for).
+    expect(lazy.column(size)).toBeUndefined();
+    lazy.seek(0, docs[BLOCK_SIZE + 3]!);
+    expect(lazy.column(size)).toBeUndefined();
     const before = lazy.residentBytes;
-    const column = lazy.column(size);
+    lazy.loadAll();
+    const decoded = lazy.residentBytes;
+    const column = lazy.column(size)!;
     expect(column.length).toBe(size);
     // Every document of the range: the decoded weight where the list has one, else 0.
     const expected = new Float32Array(size);
     full.docs.forEach((doc, k) => (expected[doc - base] = full.weights[k]!));
     expect(Array.from(column)).toEqual(Array.from(expected));
     expect(lazy.column(size)).toBe(column); // built once
-    expect(lazy.residentBytes).toBeGreaterThanOrEqual(before + size * 4);
+    expect(lazy.residentBytes).toBeGreaterThanOrEqual(decoded + size * 4);
     lazy.release();
-    expect(lazy.residentBytes).toBe(before); // back to the encoded bytes alone
-    expect(Array.from(lazy.column(size))).toEqual(Array.from(expected));
+    expect(lazy.residentBytes).toBeLessThan(before); // back to the encoded bytes alone
+    expect(lazy.column(size)).toBeUndefined();
+    lazy.loadAll();
+    expect(Array.from(lazy.column(size)!)).toEqual(Array.from(expected));
   });
 
   it('crc32 matches the standard check value and detects a flipped bit', () => {
@@ -197,13 +205,20 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
   };
   const docs = Array.from({ length: 6000 }, (_, num) => ({ num, vector: vector(60) }));
   const segments = [buildSegment(docs.slice(0, 2500), 0, 2500), buildSegment(docs.slice(2500), 2500, 6000)];
-  const listsFor = (query: ReturnType<typeof vector>) =>
-    segments.map((seg) => {
+  // Wholly decoded lists kept across queries, as a warm index cache holds them (they get columns).
+  const decoded = new Map<string, ReturnType<typeof openTerm>>();
+  const listsFor = (query: ReturnType<typeof vector>, warm = false) =>
+    segments.map((seg, s) => {
       const lists: TermList[] = [];
       for (let k = 0; k < query.indices.length; k++) {
         const at = findTerm(seg.dictionary, query.indices[k]!);
         if (at < 0) continue;
-        const list = openTerm(seg.dictionary, at, seg.chunks[seg.dictionary.chunk[at]!]!, seg.base);
+        let list = decoded.get(`${s}/${at}`);
+        if (!list || !warm) list = openTerm(seg.dictionary, at, seg.chunks[seg.dictionary.chunk[at]!]!, seg.base);
+        if (warm) {
+          list.loadAll();
+          decoded.set(`${s}/${at}`, list);
+        }
         lists.push({ term: query.indices[k]!, queryWeight: query.values[k]!, docs: list.docs, weights: list.weights, maxWeight: seg.dictionary.maxWeight[at]!, lazy: list });
       }
       return lists;
@@ -232,5 +247,24 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
     }
     // The probe path ran: some lists were probed for candidates instead of being added in full.
     expect(counters.probedLists).toBeGreaterThan(0);
+  });
+
+  it('equals exhaustive scoring when long lists are probed through their weight columns', () => {
+    const counters: SearchCounters = { candidates: 0 };
+    for (const terms of [5, 20, 40]) {
+      for (let q = 0; q < 15; q++) {
+        const query = vector(terms);
+        const k = [1, 10, 25][q % 3]!;
+        const accept = q % 4 === 3 ? (d: number) => d % 3 !== 0 : undefined;
+        const pruned = new TopK(k);
+        listsFor(query, true).forEach((lists, s) => prunedTopK(lists, pruned, segments[s]!, accept, -Infinity, counters));
+        const reference = new TopK(k);
+        listsFor(query).forEach((lists, s) => exhaustive(lists, reference, segments[s]!, accept));
+        expect(pruned.sorted(), `${terms} terms, query ${q}`).toEqual(reference.sorted());
+      }
+    }
+    expect(counters.probedLists).toBeGreaterThan(0);
+    const size = segments[0]!.end - segments[0]!.base;
+    expect([...decoded.values()].some((l) => l.count >= size / 8 && l.column(size) !== undefined)).toBe(true);
   });
 });

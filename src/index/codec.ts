@@ -262,12 +262,13 @@ export class LazyPostings implements PostingList {
 
   /**
    * The list's weights indexed by document (document - base), 0 where the list has none, covering
-   * `size` documents: a probe becomes one load instead of a seek. Worth it for long lists, whose
-   * columns cost little more memory than their decoded postings.
+   * `size` documents: a probe becomes one load instead of a seek. Built only once every block is
+   * decoded: under a tight cache, lists lose their decoded blocks, and decoding a whole list for a
+   * column would cost more than the seeks it saves.
    */
-  column(size: number): Float32Array {
+  column(size: number): Float32Array | undefined {
     if (this.weightColumn && this.weightColumn.length >= size) return this.weightColumn;
-    this.loadAll();
+    if (this.pending > 0) return undefined;
     const column = new Float32Array(size);
     const { docs, weights, base } = this;
     for (let p = 0; p < docs.length; p++) column[docs[p]! - base] = weights[p]!;

@@ -19,8 +19,11 @@ export interface LazyList {
   loadAll(): void;
   /** Position of the first posting at or after `from` with a document >= target; its block is decoded. */
   seek(from: number, target: number): number;
-  /** The weights indexed by document - range base (0 where absent), for `size` documents; kept by the list. */
-  column?(size: number): Float32Array;
+  /**
+   * The weights indexed by document - range base (0 where absent), for `size` documents, kept by
+   * the list; undefined while the list is not wholly decoded (seeks are cheaper than decoding it).
+   */
+  column?(size: number): Float32Array | undefined;
 }
 
 export interface Scored {
@@ -242,7 +245,7 @@ function largest(values: Float64Array, docs: Int32Array, n: number, m: number): 
 const COLUMN_DENSITY = 1 / 8;
 
 function columnOf(l: TermList, size: number): Float32Array | undefined {
-  return l.lazy?.column && l.docs.length >= size * COLUMN_DENSITY ? l.lazy.column(size) : undefined;
+  return l.docs.length >= size * COLUMN_DENSITY ? l.lazy?.column?.(size) : undefined;
 }
 
 /**
@@ -383,7 +386,7 @@ function worthEstimating(L: readonly TermList[], from: number, k: number): boole
  */
 function probingIsCheaper(candidates: number, list: TermList, size: number): boolean {
   const length = list.docs.length;
-  if (list.lazy?.column && length >= size * COLUMN_DENSITY) return candidates < length;
+  if (columnOf(list, size)) return candidates < length;
   return candidates * (3 + 2 * Math.log2(1 + length / (candidates + 1))) < length;
 }
 
