@@ -222,8 +222,8 @@ export class SparseIndex {
   private idMap?: Map<string, number>;
   private readonly metas = new Map<string, SegmentMeta>();
   /**
-   * Posting lists, keyed by segment and term (see `slots`): each holds a copy of its encoded bytes (not the
-   * whole chunk it was read from) and its decoded blocks, and is counted at what it holds.
+   * Posting lists, keyed by segment and term (see `slots`): each holds a copy of its encoded bytes
+   * (not the whole chunk it was read from) and its decoded blocks, and is counted at what it holds.
    */
   private readonly cache: LruCache<LazyPostings>;
   /**
@@ -278,8 +278,10 @@ export class SparseIndex {
     return this.manifest.generation;
   }
 
-  /** Sizes of the committed generation; `postingBytes` counts posting chunks and dictionaries. */
-  /** Sizes: documents, postings, bytes of stored postings, segments, generation, and the bytes of posting lists held in memory (bounded by `cacheBytes`). */
+  /**
+   * Sizes of the committed generation (`postingBytes` counts posting chunks and dictionaries) and
+   * the bytes of posting lists held in memory (`cachedBytes`, bounded by `cacheBytes`).
+   */
   get stats(): { documents: number; postings: number; postingBytes: number; segments: number; generation: number; cachedBytes: number } {
     const postingBytes = this.manifest.segments.reduce((n, s) => n + (s.bytes ?? 0), 0);
     return { documents: this.manifest.liveDocs, postings: this.manifest.postings, postingBytes, segments: this.segments.length, generation: this.manifest.generation, cachedBytes: this.cache.size };
@@ -428,11 +430,11 @@ export class SparseIndex {
     const perSegment: { segment: LoadedSegment; lists: TermList[] }[] = [];
     for (const segment of this.segments) {
       throwIfAborted(options.signal);
-      const lists = await this.termLists(segment, query, pinned);
+      const { lists, keys } = await this.termLists(segment, query, pinned);
       perSegment.push({ segment, lists });
       if (options.exhaustive) exhaustive(lists, heap, segment, accept, options.minScore);
       else prunedTopK(lists, heap, segment, accept, options.minScore);
-      this.recount(segment, lists);
+      this.recount(lists, keys);
     }
     const top = heap.sorted();
     if (top.length === 0) return [];
@@ -493,11 +495,15 @@ export class SparseIndex {
     return meta;
   }
 
-  /** The posting lists of the query's terms in one segment, loading only the chunks they need. */
-  private async termLists(segment: LoadedSegment, query: SparseVector, pinned: number[]): Promise<TermList[]> {
+  /**
+   * The posting lists of the query's terms in one segment (and their cache keys), loading only the
+   * chunks they need; each list is pinned (its key added to `pinned`) as it is taken.
+   */
+  private async termLists(segment: LoadedSegment, query: SparseVector, pinned: number[]): Promise<{ lists: TermList[]; keys: number[] }> {
     const dict = segment.dictionary;
     const keyBase = this.keyBase(segment);
     const lists: TermList[] = [];
+    const keys: number[] = [];
     const unopened: { list: number; at: number }[] = [];
     for (let k = 0; k < query.indices.length; k++) {
       const term = query.indices[k]!;
@@ -509,31 +515,33 @@ export class SparseIndex {
         postings.materialize();
       }
       lists.push({ term, queryWeight: query.values[k]!, docs: postings?.docs ?? EMPTY_DOCS, weights: postings?.weights ?? EMPTY_WEIGHTS, maxWeight: dict.maxWeight[at]!, lazy: postings });
+      keys.push(keyBase + at);
       if (!postings) unopened.push({ list: lists.length - 1, at });
     }
-    if (unopened.length === 0) return lists;
+    if (unopened.length === 0) return { lists, keys };
     const numbers = [...new Set(unopened.map((u) => dict.chunk[u.at]!))];
-    const keys = numbers.map((c) => `seg/${segment.id}/chunk/${c}`);
-    const chunks = await this.store.getMany<Chunk>(keys);
+    const chunkKeys = numbers.map((c) => `seg/${segment.id}/chunk/${c}`);
+    const chunks = await this.store.getMany<Chunk>(chunkKeys);
     chunks.forEach((chunk, k) => {
-      if (!chunk) throw new SpladeError('index-corrupt', `block chunk ${keys[k]} is missing from the database`);
+      if (!chunk) throw new SpladeError('index-corrupt', `block chunk ${chunkKeys[k]} is missing from the database`);
       if (!(chunk.bytes instanceof Uint8Array) || crc32(chunk.bytes) !== chunk.crc) {
-        throw new SpladeError('index-corrupt', `block chunk ${keys[k]} failed its checksum: the stored index is damaged. Results would be wrong, so none are returned; call rebuild() to rebuild postings from the stored documents`);
+        throw new SpladeError('index-corrupt', `block chunk ${chunkKeys[k]} failed its checksum: the stored index is damaged. Results would be wrong, so none are returned; call rebuild() to rebuild postings from the stored documents`);
       }
     });
     for (const { list: i, at } of unopened) {
       const postings = openTerm(dict, at, chunks[numbers.indexOf(dict.chunk[at]!)]!, segment.base);
-      this.cache.set(keyBase + at, postings, postings.residentBytes, true);
-      pinned.push(keyBase + at);
+      this.cache.set(keys[i]!, postings, postings.residentBytes, true);
+      pinned.push(keys[i]!);
       lists[i] = { ...lists[i]!, docs: postings.docs, weights: postings.weights, lazy: postings };
     }
-    return lists;
+    return { lists, keys };
   }
 
   /** After a query: cached lists are counted again at what they hold now (blocks got decoded). */
-  private recount(segment: LoadedSegment, lists: readonly TermList[]): void {
-    const keyBase = this.keyBase(segment);
-    for (const l of lists) if (l.lazy instanceof LazyPostings) this.cache.resize(keyBase + findTerm(segment.dictionary, l.term), l.lazy.residentBytes);
+  private recount(lists: readonly TermList[], keys: readonly number[]): void {
+    lists.forEach((l, i) => {
+      if (l.lazy instanceof LazyPostings) this.cache.resize(keys[i]!, l.lazy.residentBytes);
+    });
   }
 
   private keyBase(segment: LoadedSegment): number {

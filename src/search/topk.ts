@@ -175,35 +175,43 @@ function accumulate(acc: Float64Array, list: TermList, base: number): void {
 }
 
 let marks = new Uint8Array(0);
-let pickDocs = new Int32Array(1024);
-let pickValues = new Float64Array(1024);
-function growPicks(n: number): void {
-  if (pickDocs.length >= n) return;
-  pickDocs = new Int32Array(n);
-  pickValues = new Float64Array(n);
+
+/**
+ * The distinct documents (relative to `base`) of lists 0..lists-1 whose accumulator is at least
+ * `need`, in list order, into `into`, at most `limit` of them; returns how many.
+ */
+function docsOfFirstLists(L: readonly TermList[], lists: number, acc: Float64Array, size: number, base: number, need: number, into: Int32Array, limit: number): number {
+  if (marks.length < size) marks = new Uint8Array(size);
+  let n = 0;
+  for (let j = 0; j < lists && n < limit; j++) {
+    const docs = L[j]!.docs;
+    for (let p = 0; p < docs.length && n < limit; p++) {
+      const d = docs[p]! - base;
+      if (!marks[d] && acc[d]! >= need) {
+        marks[d] = 1;
+        into[n++] = d;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) marks[into[i]!] = 0;
+  return n;
 }
+
+let pickDocs = new Int32Array(0);
+let pickValues = new Float64Array(0);
 
 /**
  * Documents likely to have the best partial scores, into pickDocs/pickValues; returns how many.
  * The best partial scores sit on the documents of the lists added first (the largest bounds), so
  * those lists are read up to a budget of postings: much cheaper than ranking every accumulator.
  */
-function docsOfFirstLists(L: readonly TermList[], stop: number, acc: Float64Array, size: number, base: number, budget: number): number {
-  if (marks.length < size) marks = new Uint8Array(size);
-  growPicks(budget);
-  let n = 0;
-  for (let j = 0; j < stop && n < budget; j++) {
-    const list = L[j]!.docs;
-    for (let p = 0; p < list.length && n < budget; p++) {
-      const d = list[p]! - base;
-      if (!marks[d]) {
-        marks[d] = 1;
-        pickValues[n] = acc[d]!;
-        pickDocs[n++] = d;
-      }
-    }
+function likelyBest(L: readonly TermList[], stop: number, acc: Float64Array, size: number, base: number, budget: number): number {
+  if (pickDocs.length < budget) {
+    pickDocs = new Int32Array(budget);
+    pickValues = new Float64Array(budget);
   }
-  for (let i = 0; i < n; i++) marks[pickDocs[i]!] = 0;
+  const n = docsOfFirstLists(L, stop, acc, size, base, -Infinity, pickDocs, budget);
+  for (let i = 0; i < n; i++) pickValues[i] = acc[pickDocs[i]!]!;
   return n;
 }
 
@@ -325,7 +333,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
       const rest = suffix[stop]!;
       if (!estimated && stop > 0 && rest < suffix[0]! - rest && worthEstimating(L, stop, heap.k)) {
         estimated = true;
-        const m = docsOfFirstLists(L, stop, acc, size, base, 64 * heap.k);
+        const m = likelyBest(L, stop, acc, size, base, 64 * heap.k);
         raise(largest(pickValues, pickDocs, m, 2 * heap.k));
       }
       // While adding the next list in full is cheaper than probing it for the candidates (counted
@@ -386,7 +394,7 @@ function worthEstimating(L: readonly TermList[], from: number, k: number): boole
  */
 function probingIsCheaper(candidates: number, list: TermList, size: number): boolean {
   const length = list.docs.length;
-  if (columnOf(list, size)) return candidates < length;
+  if (columnOf(list, size)) return candidates < length; // built here once, kept by the list
   return candidates * (3 + 2 * Math.log2(1 + length / (candidates + 1))) < length;
 }
 
@@ -423,22 +431,9 @@ function gather(L: readonly TermList[], stop: number, suffix: Float64Array, acc:
   let count = 0;
   // Reading a posting (random loads, then a sort) costs about ten times a step of the scan.
   if (postings * 10 < size) {
-    if (marks.length < size) marks = new Uint8Array(size);
-    for (let j = 0; j < s; j++) {
-      const list = L[j]!.docs;
-      for (let p = 0; p < list.length; p++) {
-        const d = list[p]! - base;
-        if (!marks[d] && acc[d]! >= need) {
-          marks[d] = 1;
-          docs[count++] = d;
-        }
-      }
-    }
+    count = docsOfFirstLists(L, s, acc, size, base, need, docs, size);
     docs.subarray(0, count).sort();
-    for (let c = 0; c < count; c++) {
-      marks[docs[c]!] = 0;
-      scores[c] = acc[docs[c]!]!;
-    }
+    for (let c = 0; c < count; c++) scores[c] = acc[docs[c]!]!;
     acc.fill(0, 0, size);
     return count;
   }
