@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSegment, findTerm, mergeSegments, openTerm, readTerm } from '../src/index/segment.ts';
+import { buildSegment, findTerm, lookupTerm, mergeSegments, openTerm, readTerm } from '../src/index/segment.ts';
 import { makeSnippet, surfaceOf } from '../src/search/snippet.ts';
 import { fromPairs } from '../src/vector/sparse.ts';
 import { mulberry32 } from './support.ts';
@@ -23,6 +23,26 @@ describe('segments', () => {
       expect(Math.abs(list.weights[p]! - probe.vector.values[k]!)).toBeLessThanOrEqual(seg.dictionary.maxWeight[at]! / 510 + 1e-6);
     }
     expect(findTerm(seg.dictionary, 999_999)).toBe(-1);
+  });
+
+  it('looks terms up through a dense table, or by search when ids are too sparse for one', () => {
+    const dense = buildSegment(docs, 1000, 1400).dictionary;
+    // Ids up to 2^31: a table would be gigabytes, so lookups fall back to the binary search.
+    const sparseSegment = buildSegment([{ num: 0, vector: fromPairs([[5, 1], [70_000, 0.5], [2 ** 31, 0.25], [2 ** 32 - 1, 2]]) }, { num: 1, vector: fromPairs([[2 ** 31, 1]]) }], 0, 2);
+    const sparse = sparseSegment.dictionary;
+    expect(Array.from(sparse.terms)).toEqual([5, 70_000, 2 ** 31, 2 ** 32 - 1]);
+    const list = readTerm(sparse, 2, sparseSegment.chunks[0]!, 0);
+    expect(Array.from(list.docs)).toEqual([0, 1]);
+    expect(list.weights[0]).toBeCloseTo(0.25, 2); // 8-bit quantized against the block max, 1
+    expect(list.weights[1]).toBe(1);
+    for (const dict of [dense, sparse]) {
+      const largest = dict.terms[dict.terms.length - 1]!;
+      for (const term of [0, 1, 5, 17, 2999, 3000, 70_000, largest, largest + 1, 2 ** 31 - 1, 2 ** 31 + 1]) {
+        expect(lookupTerm(dict, term)).toBe(findTerm(dict, term));
+      }
+      dict.terms.forEach((term, at) => expect(lookupTerm(dict, term)).toBe(at));
+    }
+    expect(lookupTerm(sparse, 2 ** 32 - 1)).toBe(3);
   });
 
   it('merging adjacent segments drops deleted documents and keeps the rest', () => {

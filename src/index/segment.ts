@@ -9,6 +9,9 @@
 import type { SparseVector } from '../vector/sparse.ts';
 import { ByteWriter, copyPostings, crc32, decodePostings, encodePostings, LazyPostings, type PostingList } from './codec.ts';
 
+/** Term ids below this are used as array indices directly (tokenizer vocabularies are far smaller). */
+const DENSE_TERM_IDS = 1 << 20;
+
 /** Target size of one stored chunk of posting blocks. */
 export const CHUNK_BYTES = 256 * 1024;
 
@@ -41,15 +44,25 @@ export interface BuiltSegment {
  */
 export function buildSegment(docs: readonly { num: number; vector: SparseVector }[], base: number, end: number): BuiltSegment {
   // Count postings per term (a typed array over the ids in use), then fill one flat pair of arrays
-  // in which each term owns a contiguous range: no per-posting map lookups.
+  // in which each term owns a contiguous range: no per-posting map lookups. Tokenizer ids are dense;
+  // sparse ids (hashed features, up to 2^32) are first renumbered by rank, so that the arrays stay
+  // as long as the number of distinct terms.
   let maxTerm = 0;
   for (const { vector } of docs) for (let k = 0; k < vector.indices.length; k++) if (vector.indices[k]! > maxTerm) maxTerm = vector.indices[k]!;
+  let idOf: Uint32Array | undefined;
+  let slotOf = (term: number) => term;
+  if (maxTerm >= DENSE_TERM_IDS) {
+    idOf = Uint32Array.from(new Set(docs.flatMap(({ vector }) => Array.from(vector.indices)))).sort();
+    const rank = new Map(Array.from(idOf, (term, k) => [term, k]));
+    slotOf = (term) => rank.get(term)!;
+    maxTerm = idOf.length - 1;
+  }
   const counts = new Uint32Array(maxTerm + 2);
   let total = 0;
   for (const { vector } of docs) {
     for (let k = 0; k < vector.indices.length; k++) {
       if (vector.values[k]! > 0) {
-        counts[vector.indices[k]!]!++;
+        counts[slotOf(vector.indices[k]!)]!++;
         total++;
       }
     }
@@ -62,13 +75,13 @@ export function buildSegment(docs: readonly { num: number; vector: SparseVector 
   for (const { num, vector } of docs) {
     for (let k = 0; k < vector.indices.length; k++) {
       if (!(vector.values[k]! > 0)) continue;
-      const at = fill[vector.indices[k]!]!++;
+      const at = fill[slotOf(vector.indices[k]!)]!++;
       flatDocs[at] = num;
       flatWeights[at] = vector.values[k]!;
     }
   }
   const lists = new Map<number, PostingList>();
-  for (let t = 0; t <= maxTerm; t++) if (counts[t]) lists.set(t, { docs: flatDocs.subarray(start[t]!, start[t + 1]!), weights: flatWeights.subarray(start[t]!, start[t + 1]!) });
+  for (let t = 0; t <= maxTerm; t++) if (counts[t]) lists.set(idOf ? idOf[t]! : t, { docs: flatDocs.subarray(start[t]!, start[t + 1]!), weights: flatWeights.subarray(start[t]!, start[t + 1]!) });
   return encodeSegment(lists, base, end);
 }
 
@@ -128,6 +141,28 @@ export function findTerm(dict: SegmentDictionary, term: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** Per dictionary, a table of place + 1 by term id (0: absent), or null when ids are too sparse for one. */
+const placeTables = new WeakMap<SegmentDictionary, Int32Array | null>();
+
+/**
+ * Position of `term` in a dictionary, or -1, through a dense table built on the first lookup: a
+ * query looks up every one of its terms in every segment, and a table read beats a binary search
+ * over tens of thousands of terms. Vocabularies are dense (a tokenizer's ids), so the table costs
+ * 4 bytes per id; for sparse ids (hashed features) it falls back to the search.
+ */
+export function lookupTerm(dict: SegmentDictionary, term: number): number {
+  let table = placeTables.get(dict);
+  if (table === undefined) {
+    const n = dict.terms.length;
+    const largest = n > 0 ? dict.terms[n - 1]! : 0;
+    table = largest < Math.max(DENSE_TERM_IDS, 4 * n) ? new Int32Array(largest + 1) : null;
+    if (table) for (let k = 0; k < n; k++) table[dict.terms[k]!] = k + 1;
+    placeTables.set(dict, table);
+  }
+  if (!table) return findTerm(dict, term);
+  return term < table.length ? table[term]! - 1 : -1;
 }
 
 /**

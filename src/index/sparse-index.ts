@@ -19,7 +19,7 @@ import { isValidSparseVector, type SparseVector } from '../vector/sparse.ts';
 import { makeSnippet, type Snippet } from '../search/snippet.ts';
 import { exhaustive, prunedTopK, TopK, weightOf, type TermList } from '../search/topk.ts';
 import { crc32, LazyPostings } from './codec.ts';
-import { buildSegment, findTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
+import { buildSegment, lookupTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
 import { deleteDatabase, openKeyValueStore, type KeyValueStore } from './store.ts';
 
 export const INDEX_FORMAT = 'splade-web-index';
@@ -507,7 +507,7 @@ export class SparseIndex {
     const unopened: { list: number; at: number }[] = [];
     for (let k = 0; k < query.indices.length; k++) {
       const term = query.indices[k]!;
-      const at = findTerm(dict, term);
+      const at = lookupTerm(dict, term);
       if (at < 0 || !(query.values[k]! > 0)) continue;
       const postings = this.cache.get(keyBase + at, true);
       if (postings) {
