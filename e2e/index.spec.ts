@@ -169,6 +169,27 @@ test('reload the page, reopen: the same results; a second tab writes and searche
   expect(await query(page)).toEqual(final);
 });
 
+test('term ids anywhere in 0..2^32-1 (hashed features) are indexed, searched and explained', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const { SparseIndex } = window.splade;
+    const v = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+    const top = 2 ** 32 - 1;
+    const index = await SparseIndex.open('hashed', { commitSize: 2 });
+    await index.add([
+      { id: 'a', vector: v([[7, 1], [2 ** 31, 2]]) },
+      { id: 'b', vector: v([[2 ** 31, 1], [top, 3]]) },
+      { id: 'c', vector: v([[7, 0.5], [top, 1]]) },
+    ]);
+    const hits = await index.search(v([[7, 1], [2 ** 31, 1], [top, 1]]), { explain: true });
+    index.close();
+    return hits.map((h: any) => ({ id: h.id, score: h.score, tokens: h.contributions.map((c: any) => c.token) }));
+  });
+  expect(r.map((h) => h.id)).toEqual(['b', 'a', 'c']);
+  [4, 3, 1.5].forEach((score, k) => expect(r[k]!.score).toBeCloseTo(score, 1));
+  expect(r[0]!.tokens).toEqual([`#${2 ** 32 - 1}`, `#${2 ** 31}`]);
+});
+
 test('opening reads no postings; queries decode lazily within the cache bound and stay exact', async ({ page }) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
