@@ -157,7 +157,8 @@ export function lookupTerm(dict: SegmentDictionary, term: number): number {
   if (table === undefined) {
     const n = dict.terms.length;
     const largest = n > 0 ? dict.terms[n - 1]! : 0;
-    table = largest < Math.max(DENSE_TERM_IDS, 4 * n) ? new Int32Array(largest + 1) : null;
+    // Up to 1 MB, which covers the largest tokenizer vocabularies (~250k ids), or 16 bytes a term.
+    table = largest < Math.max(1 << 18, 4 * n) ? new Int32Array(largest + 1) : null;
     if (table) for (let k = 0; k < n; k++) table[dict.terms[k]!] = k + 1;
     placeTables.set(dict, table);
   }
