@@ -185,7 +185,7 @@ test('term ids anywhere in 0..2^32-1 (hashed features) are indexed, searched and
     index.close();
     return hits.map((h: any) => ({ id: h.id, score: h.score, tokens: h.contributions.map((c: any) => c.token) }));
   });
-  expect(r.map((h) => h.id)).toEqual(['b', 'a', 'c']);
+  expect(r.map((h: { id: string }) => h.id)).toEqual(['b', 'a', 'c']);
   [4, 3, 1.5].forEach((score, k) => expect(r[k]!.score).toBeCloseTo(score, 1));
   expect(r[0]!.tokens).toEqual([`#${2 ** 32 - 1}`, `#${2 ** 31}`]);
 });

@@ -457,10 +457,13 @@ function clearAdded(L: readonly TermList[], stop: number, acc: Float64Array, siz
     acc.fill(0, 0, size);
     return;
   }
-  for (let j = 0; j < stop; j++) {
-    const docs = L[j]!.docs;
-    for (let p = 0; p < docs.length; p++) acc[docs[p]! - base] = 0;
-  }
+  for (let j = 0; j < stop; j++) zeroPostings(acc, L[j]!, base);
+}
+
+/** Zeroes the accumulators of `list`'s documents. */
+function zeroPostings(acc: Float64Array, list: TermList, base: number): void {
+  const docs = list.docs;
+  for (let p = 0; p < docs.length; p++) acc[docs[p]! - base] = 0;
 }
 
 /** Adds `list` in full to the candidates' scores, through the (zeroed) accumulators, left zeroed. */
@@ -468,8 +471,7 @@ function addInFull(list: TermList, acc: Float64Array, docs: Int32Array, scores: 
   accumulate(acc, list, base);
   // 0 + q·w is q·w exactly, so each candidate gets the same addend as in `exhaustive`.
   for (let c = 0; c < count; c++) scores[c] += acc[docs[c]!]!;
-  const ds = list.docs;
-  for (let p = 0; p < ds.length; p++) acc[ds[p]! - base] = 0;
+  zeroPostings(acc, list, base);
 }
 
 /** Keeps the candidates whose partial score is at least `need` (in place, order kept); returns how many. */
