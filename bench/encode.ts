@@ -2,8 +2,9 @@
  * Browser side of `npm run bench:encode`. The runner (bench/run.mjs) calls window.runEncodeBench
  * with documents from a real corpus; everything is measured in this one page, on this machine.
  */
-import { SparseEncoder, poolCpu, type EncoderDevice } from '../src/index.ts';
-import { GpuPooler } from '../src/gpu/pool.ts';
+import { SparseEncoder, type EncoderDevice } from '../src/browser.ts';
+import { poolCpu } from '../src/pooling/cpu.ts';
+import { GpuPooler } from '../src/pooling/gpu.ts';
 import { ort } from '../src/runtime/web.ts';
 
 interface PathResult {

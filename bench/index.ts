@@ -3,9 +3,9 @@
  * into IndexedDB, queried warm and cold, pruned and exhaustive, beside MiniSearch (BM25).
  */
 import MiniSearch from 'minisearch';
-import { SparseIndex } from '../src/index.ts';
+import { SparseIndex } from '../src/browser.ts';
 import { syntheticDocuments, syntheticQueries } from './synthetic.ts';
-import type { SparseVector } from '../src/vector/sparse.ts';
+import type { SparseVector } from '../src/vector.ts';
 
 const log = (line: string) => {
   document.getElementById('log')!.textContent += `\n${line}`;

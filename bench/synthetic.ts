@@ -5,7 +5,7 @@
  * Weights are IDF-like, as SPLADE learns them: frequent terms get small weights (~0.05-0.25),
  * rare ones large (up to 3), each with multiplicative noise.
  */
-import type { SparseVector } from '../src/vector/sparse.ts';
+import type { SparseVector } from '../src/vector.ts';
 
 export function rng(seed: number): () => number {
   let s = seed | 0;

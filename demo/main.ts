@@ -3,7 +3,7 @@
  * product and show why each hit matched. Document text is untrusted: it only ever reaches the page
  * through textContent, never innerHTML.
  */
-import { WorkerSparseEncoder, dot, type EncodedVector, type EncoderDevice } from '../src/index.ts';
+import { WorkerSparseEncoder, dot, type EncodedVector, type EncoderDevice } from '../src/browser.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const modelSelect = $<HTMLSelectElement>('model');

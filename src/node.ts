@@ -2,7 +2,7 @@
  * Node entry of splade-web: the same encoder on onnxruntime-node (native CPU). No side effects.
  * Model paths may be plain file-system paths here (absolute or starting with ./ or ../).
  */
-import { SparseEncoder as BaseEncoder, type EncoderOptions } from './encoder/encoder.ts';
+import { SparseEncoder as BaseEncoder, type EncoderOptions } from './encode/encoder.ts';
 import { nodeRuntime } from './runtime/node.ts';
 
 export class SparseEncoder extends BaseEncoder {
@@ -11,4 +11,4 @@ export class SparseEncoder extends BaseEncoder {
   }
 }
 
-export * from './shared-exports.ts';
+export * from './api.ts';

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, ByteWriter, crc32, decodePostings, encodePostings, LazyPostings, WEIGHT_ERROR_BOUND } from '../src/index/codec.ts';
-import { buildSegment, findTerm, openTerm } from '../src/index/segment.ts';
-import { exhaustive, prunedTopK, seek, TopK, weightOf, type SearchCounters, type TermList } from '../src/search/topk.ts';
-import { fromPairs } from '../src/vector/sparse.ts';
+import { BLOCK_SIZE, ByteWriter, crc32, decodePostings, encodePostings, LazyPostings, WEIGHT_ERROR_BOUND } from '../src/index/format/codec.ts';
+import { buildSegment, findTerm, openTerm } from '../src/index/format/segment.ts';
+import { prunedTopK, type SearchCounters } from '../src/index/query/maxscore.ts';
+import { exhaustive } from '../src/index/query/exhaustive.ts';
+import { TopK } from '../src/index/query/heap.ts';
+import { weightOf, type TermList } from '../src/index/query/lists.ts';
+import { seek } from '../src/index/format/seek.ts';
+import { fromPairs } from '../src/vector.ts';
 import { mulberry32 } from './support.ts';
 
 describe('posting block codec', () => {
@@ -158,10 +162,10 @@ describe('pruned top-k', () => {
         return { ...l, docs: l.docs.slice(from, to), weights, maxWeight: Math.max(0, ...weights) };
       });
       const taat = new TopK(k);
-      prunedTopK(part(0, cut), taat, { base: 0, end: cut }, accept);
-      prunedTopK(part(cut, 1e9), taat, { base: cut, end: 1000 }, accept);
+      prunedTopK(part(0, cut), taat, { base: 0, end: cut }, { accept });
+      prunedTopK(part(cut, 1e9), taat, { base: cut, end: 1000 }, { accept });
       const reference = new TopK(k);
-      exhaustive(lists, reference, { base: 0, end: 1000 }, accept);
+      exhaustive(lists, reference, { base: 0, end: 1000 }, { accept });
       const b = reference.sorted();
       for (const got of [taat.sorted()]) {
         expect(got.map((h) => h.doc), `seed ${seed}`).toEqual(b.map((h) => h.doc));
@@ -173,9 +177,9 @@ describe('pruned top-k', () => {
   it('respects a minimum score', () => {
     const lists = randomLists(mulberry32(9), 200, 5);
     const ref = new TopK(1000);
-    exhaustive(lists, ref, { base: 0, end: 200 }, undefined, 2);
+    exhaustive(lists, ref, { base: 0, end: 200 }, { minScore: 2 });
     const taat = new TopK(1000);
-    prunedTopK(lists, taat, { base: 0, end: 200 }, undefined, 2);
+    prunedTopK(lists, taat, { base: 0, end: 200 }, { minScore: 2 });
     expect(taat.sorted().every((h) => h.score > 2)).toBe(true);
     expect(taat.sorted()).toEqual(ref.sorted());
   });
@@ -232,9 +236,9 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
         const k = [1, 10, 25][q % 3]!;
         const accept = q % 4 === 3 ? (d: number) => d % 3 !== 0 : undefined;
         const pruned = new TopK(k);
-        listsFor(query).forEach((lists, s) => prunedTopK(lists, pruned, segments[s]!, accept, -Infinity, counters));
+        listsFor(query).forEach((lists, s) => prunedTopK(lists, pruned, segments[s]!, { accept, counters }));
         const reference = new TopK(k);
-        listsFor(query).forEach((lists, s) => exhaustive(lists, reference, segments[s]!, accept));
+        listsFor(query).forEach((lists, s) => exhaustive(lists, reference, segments[s]!, { accept }));
         expect(pruned.sorted(), `${terms} terms, query ${q}`).toEqual(reference.sorted());
         // The scores are the dot products of the stored (dequantized) weights.
         const top = reference.sorted()[0];
@@ -257,9 +261,9 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
         const k = [1, 10, 25][q % 3]!;
         const accept = q % 4 === 3 ? (d: number) => d % 3 !== 0 : undefined;
         const pruned = new TopK(k);
-        listsFor(query, true).forEach((lists, s) => prunedTopK(lists, pruned, segments[s]!, accept, -Infinity, counters));
+        listsFor(query, true).forEach((lists, s) => prunedTopK(lists, pruned, segments[s]!, { accept, counters }));
         const reference = new TopK(k);
-        listsFor(query).forEach((lists, s) => exhaustive(lists, reference, segments[s]!, accept));
+        listsFor(query).forEach((lists, s) => exhaustive(lists, reference, segments[s]!, { accept }));
         expect(pruned.sorted(), `${terms} terms, query ${q}`).toEqual(reference.sorted());
       }
     }

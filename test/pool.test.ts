@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { activate, parsePoolingConfig } from '../src/pool/config.ts';
-import { poolCpu } from '../src/pool/cpu.ts';
-import { mergeParts, selectTopK } from '../src/encoder/merge.ts';
-import { batchInputs, planBatches, windowsOf } from '../src/encoder/plan.ts';
+import { activate, parsePoolingConfig } from '../src/pooling/config.ts';
+import { poolCpu } from '../src/pooling/cpu.ts';
+import { mergeParts, selectTopK } from '../src/encode/merge.ts';
+import { batchInputs, planBatches, windowsOf } from '../src/encode/plan.ts';
 import { mulberry32 } from './support.ts';
 
 /** Reference pooling written the naive way: activation on every logit, then max/sum. */

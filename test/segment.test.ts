@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildSegment, findTerm, lookupTerm, mergeSegments, openTerm, readTerm } from '../src/index/segment.ts';
-import { makeSnippet, surfaceOf } from '../src/search/snippet.ts';
-import { fromPairs } from '../src/vector/sparse.ts';
+import { buildSegment, findTerm, lookupTerm, mergeSegments, openTerm, readTerm } from '../src/index/format/segment.ts';
+import { makeSnippet, surfaceOf } from '../src/results/snippet.ts';
+import { fromPairs } from '../src/vector.ts';
 import { mulberry32 } from './support.ts';
 
 describe('segments', () => {

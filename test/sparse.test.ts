@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dot, fromPairs, isValidSparseVector, maxMerge, sumMerge, topK } from '../src/vector/sparse.ts';
-import { decodeVector, explainMatch } from '../src/vector/explain.ts';
+import { dot, fromPairs, isValidSparseVector, maxMerge, sumMerge, topK } from '../src/vector.ts';
+import { decodeVector, explainMatch } from '../src/results/explain.ts';
 import { mulberry32 } from './support.ts';
 
 const vec = (pairs: [number, number][]) => fromPairs(pairs);

@@ -6,7 +6,7 @@
  * spell the package path differently.
  */
 import { SpladeError } from '../errors.ts';
-import { parsePoolingConfig, type PoolingConfig } from '../pool/config.ts';
+import { parsePoolingConfig, type PoolingConfig } from '../pooling/config.ts';
 import { readSafetensors } from './safetensors.ts';
 import type { ModelFiles } from './source.ts';
 import { TextTokenizer } from './tokenizer.ts';

@@ -1,9 +1,9 @@
 /** The Node runtime: onnxruntime-node (native CPU) with the JS pooler; local paths read from disk. */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import type { Runtime } from '../encoder/encoder.ts';
+import type { Runtime } from './types.ts';
 import { SpladeError } from '../errors.ts';
-import { createOrtBackend } from './backend.ts';
+import { createOrtBackend } from './ort.ts';
 
 export const nodeRuntime: Runtime = {
   name: 'onnxruntime-node',

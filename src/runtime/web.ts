@@ -4,9 +4,9 @@
  */
 import * as ort from 'onnxruntime-web';
 import { SpladeError } from '../errors.ts';
-import { GpuPooler } from '../gpu/pool.ts';
-import type { EncoderOptions, Runtime } from '../encoder/encoder.ts';
-import { createOrtBackend, type EncoderDevice } from './backend.ts';
+import { GpuPooler } from '../pooling/gpu.ts';
+import type { BackendOptions, EncoderDevice, Runtime } from './types.ts';
+import { createOrtBackend } from './ort.ts';
 
 export { ort };
 
@@ -41,7 +41,7 @@ export const webRuntime: Runtime = {
   async autoDevice() {
     return (await hardwareGpuAvailable()) ? 'webgpu' : 'wasm';
   },
-  async createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: EncoderOptions) {
+  async createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: BackendOptions) {
     if (device === 'cpu') device = 'wasm'; // in the browser the CPU is reached through WASM
     configureWasm();
     if (device === 'webgpu') {

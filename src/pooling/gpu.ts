@@ -3,8 +3,8 @@
  * device) and reads back one small buffer per batch: the counts and the sparse entries.
  */
 import shaderSource from './pool.wgsl?raw';
-import type { PoolingConfig } from '../pool/config.ts';
-import type { PoolBatchShape, PooledVector } from '../pool/cpu.ts';
+import type { PoolingConfig } from './config.ts';
+import type { PoolBatchShape, PooledVector } from './cpu.ts';
 import { SpladeError } from '../errors.ts';
 
 /** Entries reserved per segment before the first try; a segment that overflows is redone with room for all. */

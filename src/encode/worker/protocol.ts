@@ -1,9 +1,9 @@
 /** Messages between WorkerSparseEncoder (page) and the encoder worker. */
-import type { SpladeErrorCode } from '../errors.ts';
-import type { LoadProgress } from '../model/source.ts';
-import type { EncoderDevice } from '../runtime/backend.ts';
-import type { EncodeStats, EncoderOptions } from './encoder.ts';
-import type { EncodedVector } from './merge.ts';
+import type { SpladeErrorCode } from '../../errors.ts';
+import type { LoadProgress } from '../../model/source.ts';
+import type { EncoderDevice } from '../../runtime/types.ts';
+import type { EncodeStats, EncoderOptions } from '../encoder.ts';
+import type { EncodedVector } from '../merge.ts';
 
 /** Encoder options that can cross a thread boundary (no callbacks, signals or GPU objects). */
 export type WorkerEncoderOptions = Omit<EncoderOptions, 'onProgress' | 'signal' | 'fetch' | 'readLocalFile' | 'gpuAdapter'>;

@@ -6,7 +6,7 @@
  * which offset, how many there are and their max weight (the MaxScore bound). Chunks hold the
  * encoded blocks of a range of terms, so a query reads only the chunks of its own terms.
  */
-import type { SparseVector } from '../vector/sparse.ts';
+import type { SparseVector } from '../../vector.ts';
 import { ByteWriter, copyPostings, crc32, decodePostings, encodePostings, LazyPostings, type PostingList } from './codec.ts';
 
 /** Term ids below this are used as array indices directly (tokenizer vocabularies are far smaller). */

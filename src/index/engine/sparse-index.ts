@@ -13,14 +13,18 @@
  * follow a committed manifest, and keys it no longer references are collected one commit later
  * (so a reader still on the previous generation can finish its query).
  */
-import { SpladeError, throwIfAborted } from '../errors.ts';
-import { explainMatch, type Contribution } from '../vector/explain.ts';
-import { isValidSparseVector, type SparseVector } from '../vector/sparse.ts';
-import { makeSnippet, type Snippet } from '../search/snippet.ts';
-import { exhaustive, prunedTopK, TopK, weightOf, type TermList } from '../search/topk.ts';
-import { crc32, LazyPostings } from './codec.ts';
-import { buildSegment, lookupTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from './segment.ts';
-import { deleteDatabase, openKeyValueStore, type KeyValueStore } from './store.ts';
+import { SpladeError, throwIfAborted } from '../../errors.ts';
+import { explainMatch } from '../../results/explain.ts';
+import { isValidSparseVector, type SparseVector } from '../../vector.ts';
+import { makeSnippet } from '../../results/snippet.ts';
+import type { Fields, Filter, Hit } from '../../results/hits.ts';
+import { prunedTopK } from '../query/maxscore.ts';
+import { exhaustive } from '../query/exhaustive.ts';
+import { TopK } from '../query/heap.ts';
+import { weightOf, type TermList } from '../query/lists.ts';
+import { crc32, LazyPostings } from '../format/codec.ts';
+import { buildSegment, lookupTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from '../format/segment.ts';
+import { deleteDatabase, openKeyValueStore, type KeyValueStore } from '../store/idb.ts';
 
 export const INDEX_FORMAT = 'splade-web-index';
 export const INDEX_SCHEMA = 1;
@@ -30,8 +34,6 @@ export const DEFAULT_COMMIT_SIZE = 20_000;
 export const MAX_SEGMENTS = 8;
 /** Default bound on decoded posting lists and chunks kept in memory. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
-
-export type Fields = Record<string, unknown>;
 
 export interface IndexDocument {
   id: string;
@@ -68,8 +70,6 @@ export interface IndexOptions {
   onIncompatible?: 'error' | 'reset';
 }
 
-export type Filter = Fields | ((fields: Fields, id: string) => boolean);
-
 export interface SearchOptions {
   limit?: number;
   /** Exact field values to match, or a predicate over a document's fields. */
@@ -81,15 +81,6 @@ export interface SearchOptions {
   /** Score every posting instead of pruning (the reference; slower). */
   exhaustive?: boolean;
   signal?: AbortSignal;
-}
-
-export interface Hit {
-  id: string;
-  score: number;
-  fields: Fields;
-  text?: string;
-  contributions?: Contribution[];
-  snippet?: Snippet;
 }
 
 interface SegmentInfo {
@@ -432,8 +423,9 @@ export class SparseIndex {
       throwIfAborted(options.signal);
       const { lists, keys } = await this.termLists(segment, query, pinned);
       perSegment.push({ segment, lists });
-      if (options.exhaustive) exhaustive(lists, heap, segment, accept, options.minScore);
-      else prunedTopK(lists, heap, segment, accept, options.minScore);
+      const scoring = { accept, ...(options.minScore !== undefined ? { minScore: options.minScore } : {}) };
+      if (options.exhaustive) exhaustive(lists, heap, segment, scoring);
+      else prunedTopK(lists, heap, segment, scoring);
       this.recount(lists, keys);
     }
     const top = heap.sorted();

@@ -9,9 +9,9 @@ import { SpladeError, throwIfAborted } from '../errors.ts';
 import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
 import { openModelSource, type SourceOptions } from '../model/source.ts';
 import { cleanText } from '../model/tokenizer.ts';
-import { ENCODER_DEVICES, type EncoderDevice, type ExecutionBackend } from '../runtime/backend.ts';
-import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../vector/explain.ts';
-import type { SparseVector } from '../vector/sparse.ts';
+import { ENCODER_DEVICES, type BackendOptions, type EncoderDevice, type ExecutionBackend, type Runtime } from '../runtime/types.ts';
+import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../results/explain.ts';
+import type { SparseVector } from '../vector.ts';
 import { batchInputs, planBatches, truncatedWindow, windowsOf } from './plan.ts';
 import { mergeParts, selectTopK, type EncodedVector, type VectorPart } from './merge.ts';
 
@@ -20,17 +20,7 @@ export type { EncodedVector } from './merge.ts';
 /** Default number of windows per model call. */
 export const DEFAULT_BATCH_SIZE = 16;
 
-export interface Runtime {
-  readonly name: string;
-  /** What `device: 'auto'` means here. */
-  autoDevice(): Promise<EncoderDevice>;
-  createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: EncoderOptions): Promise<ExecutionBackend>;
-  /** Device to fall back to when the GPU device is lost. */
-  readonly fallbackDevice?: EncoderDevice;
-  readonly readLocalFile?: SourceOptions['readLocalFile'];
-}
-
-export interface EncoderOptions extends SourceOptions {
+export interface EncoderOptions extends SourceOptions, BackendOptions {
   /** 'auto' (default): WebGPU on a hardware GPU, WASM otherwise (including software GPUs). */
   device?: 'auto' | EncoderDevice;
   /** Windows per model call (default 16); WebGPU batches are further split to fit buffer limits. */
@@ -46,13 +36,6 @@ export interface EncoderOptions extends SourceOptions {
    * max-pools across them; 'truncate' keeps the first window, as sentence-transformers does.
    */
   longDocuments?: 'window' | 'truncate';
-  /** On WebGPU: pool on the GPU with WGSL (default) or read the logits back and pool in JS. */
-  pooling?: 'gpu' | 'cpu';
-  /**
-   * The GPUAdapter onnxruntime requests its device from (its device takes the adapter's limits,
-   * and batches are split to fit them). Takes effect before the page's first WebGPU session.
-   */
-  gpuAdapter?: GPUAdapter;
 }
 
 export interface EncodeOptions {

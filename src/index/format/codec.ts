@@ -16,7 +16,7 @@
  * Every search scores the same dequantized weights, so pruned and exhaustive top-k agree exactly.
  */
 
-import { seek } from '../search/topk.ts';
+import { seek } from './seek.ts';
 
 export const BLOCK_SIZE = 128;
 /** Quantization error bound per posting, as a fraction of the block max weight. */

@@ -5,45 +5,8 @@
  */
 import type * as Ort from 'onnxruntime-common';
 import { SpladeError } from '../errors.ts';
-import type { PoolingConfig } from '../pool/config.ts';
-import { poolCpu, type PoolBatchShape, type PooledVector } from '../pool/cpu.ts';
-
-export type EncoderDevice = 'webgpu' | 'wasm' | 'cpu';
-export const ENCODER_DEVICES: readonly (EncoderDevice | 'auto')[] = ['auto', 'webgpu', 'wasm', 'cpu'];
-
-export interface ModelBatch extends PoolBatchShape {
-  inputIds: BigInt64Array;
-  attentionMask: BigInt64Array;
-}
-
-export interface BackendRunOptions {
-  zeroIds: ArrayLike<number>;
-  threshold: number;
-  positions: boolean;
-}
-
-export interface BackendRunResult {
-  vectors: PooledVector[];
-  /** Bytes copied from the GPU to the CPU for this batch (0 on CPU backends). */
-  readbackBytes: number;
-}
-
-export interface ExecutionBackend {
-  readonly device: EncoderDevice;
-  /** Largest number of rows of `tokens` tokens one batch may hold on this backend. */
-  maxRows(tokens: number, vocab: number): number;
-  run(batch: ModelBatch, pooling: PoolingConfig, options: BackendRunOptions): Promise<BackendRunResult>;
-  /** True once the backend can no longer run (e.g. its GPU device was lost). */
-  readonly lost: boolean;
-  dispose(): Promise<void>;
-}
-
-/** What the WebGPU path needs from the WGSL pooler (injected so Node never loads WGSL). */
-export interface GpuPoolerLike {
-  pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold?: number): Promise<PooledVector[]>;
-  lastStats: { readbackBytes: number };
-  dispose(): void;
-}
+import { poolCpu } from '../pooling/cpu.ts';
+import type { EncoderDevice, ExecutionBackend, GpuPoolerLike } from './types.ts';
 
 type OrtModule = typeof Ort;
 

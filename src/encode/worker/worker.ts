@@ -2,9 +2,9 @@
  * The encoder worker: hosts a SparseEncoder so tokenization, inference and pooling never block the
  * page. Vectors go back as transferred typed arrays (no copies).
  */
-import { SpladeError } from '../errors.ts';
-import { SparseEncoder } from './browser.ts';
-import type { SparseEncoder as Encoder } from './encoder.ts';
+import { SpladeError } from '../../errors.ts';
+import { SparseEncoder } from '../browser.ts';
+import type { SparseEncoder as Encoder } from '../encoder.ts';
 import type { FromWorker, SerializedError, ToWorker } from './protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;

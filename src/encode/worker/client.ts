@@ -2,13 +2,13 @@
  * WorkerSparseEncoder: the SparseEncoder API, running in a dedicated Web Worker so the page's main
  * thread never blocks on tokenization, inference or pooling.
  */
-import { SpladeError, throwIfAborted } from '../errors.ts';
-import type { LoadProgress } from '../model/source.ts';
-import type { EncoderDevice } from '../runtime/backend.ts';
-import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../vector/explain.ts';
-import type { SparseVector } from '../vector/sparse.ts';
-import type { EncodeOptions, EncodeStats, EncoderOptions } from './encoder.ts';
-import type { EncodedVector } from './merge.ts';
+import { SpladeError, throwIfAborted } from '../../errors.ts';
+import type { LoadProgress } from '../../model/source.ts';
+import type { EncoderDevice } from '../../runtime/types.ts';
+import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../../results/explain.ts';
+import type { SparseVector } from '../../vector.ts';
+import type { EncodeOptions, EncodeStats, EncoderOptions } from '../encoder.ts';
+import type { EncodedVector } from '../merge.ts';
 import type { FromWorker, ToWorker, WorkerEncoderOptions } from './protocol.ts';
 
 interface Pending {

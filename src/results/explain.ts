@@ -1,8 +1,8 @@
 /**
  * Why did a document match? A dot-product score splits exactly into per-token products.
  */
-import type { SparseVector } from './sparse.ts';
-import { rankByWeight } from './sparse.ts';
+import type { SparseVector } from '../vector.ts';
+import { rankByWeight } from '../vector.ts';
 
 export interface TokenWeight {
   id: number;

@@ -2,8 +2,8 @@
  * Merging the pooled parts of one document (its windows may have been pooled in several batches)
  * and trimming to max_active_dims, carrying the (window, token) positions along.
  */
-import type { PooledVector } from '../pool/cpu.ts';
-import type { PoolingStrategy } from '../pool/config.ts';
+import type { PooledVector } from '../pooling/cpu.ts';
+import type { PoolingStrategy } from '../pooling/config.ts';
 
 /** A sparse vector, plus (window, token) pairs per entry when positions were asked for. */
 export type EncodedVector = PooledVector;

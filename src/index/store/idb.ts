@@ -3,7 +3,7 @@
  * whose promise resolved survives a killed tab or browser. Each index is its own database.
  */
 import { delMany, get, getMany, keys, setMany, type UseStore } from 'idb-keyval';
-import { SpladeError } from '../errors.ts';
+import { SpladeError } from '../../errors.ts';
 
 const STORE = 'kv';
 

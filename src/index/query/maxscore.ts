@@ -1,133 +1,12 @@
 /**
- * Exact top-k by dot product over posting lists: a pruned scorer and the exhaustive reference.
- * Ties are broken by ascending document number in both.
+ * Exact top-k by dot product with threshold pruning (MaxScore in accumulator form). Equal to
+ * `exhaustive` (same documents, same scores, same tie order): ties are broken by ascending
+ * document number in both.
  */
-
-export interface TermList {
-  term: number;
-  queryWeight: number;
-  /** Documents, strictly ascending, and their weights. Lazily decoded lists fill them on demand. */
-  docs: Uint32Array;
-  weights: Float32Array;
-  /** Largest weight in `weights`. */
-  maxWeight: number;
-  /** Set for lazily decoded lists: decode everything, or seek decoding only the block it lands in. */
-  lazy?: LazyList;
-}
-
-export interface LazyList {
-  loadAll(): void;
-  /** Position of the first posting at or after `from` with a document >= target; its block is decoded. */
-  seek(from: number, target: number): number;
-  /**
-   * The weights indexed by document - range base (0 where absent), for `size` documents, kept by
-   * the list; undefined while the list is not wholly decoded (seeks are cheaper than decoding it).
-   */
-  column?(size: number): Float32Array | undefined;
-}
-
-export interface Scored {
-  doc: number;
-  score: number;
-}
-
-/** Min-heap of the k best so far; the root is the worst (lowest score, then highest doc). */
-export class TopK {
-  private readonly items: Scored[] = [];
-  constructor(readonly k: number) {}
-
-  get full(): boolean {
-    return this.items.length >= this.k;
-  }
-
-  /** Score a newcomer must beat (or tie with a smaller doc number) once the heap is full. */
-  get threshold(): number {
-    return this.full ? this.items[0]!.score : -Infinity;
-  }
-
-  /** Would (doc, score) enter? */
-  admits(doc: number, score: number): boolean {
-    if (!this.full) return true;
-    const worst = this.items[0]!;
-    return score > worst.score || (score === worst.score && doc < worst.doc);
-  }
-
-  push(doc: number, score: number): void {
-    if (this.k <= 0 || !this.admits(doc, score)) return;
-    const h = this.items;
-    if (h.length < this.k) {
-      h.push({ doc, score });
-      this.up(h.length - 1);
-    } else {
-      h[0] = { doc, score };
-      this.down(0);
-    }
-  }
-
-  /** Best first: score descending, doc ascending. */
-  sorted(): Scored[] {
-    return [...this.items].sort((a, b) => b.score - a.score || a.doc - b.doc);
-  }
-
-  private worse(a: Scored, b: Scored): boolean {
-    return a.score < b.score || (a.score === b.score && a.doc > b.doc);
-  }
-
-  private up(i: number): void {
-    const h = this.items;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.worse(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.items;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.worse(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.worse(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  }
-}
-
-/** First index in [from, end) whose doc is >= target, or `end` (galloping, then binary search). */
-export function seek(docs: Uint32Array, from: number, target: number, end = docs.length): number {
-  let lo = from;
-  if (lo >= end || docs[lo]! >= target) return lo;
-  let step = 1;
-  let hi = lo + step;
-  while (hi < end && docs[hi]! < target) {
-    lo = hi;
-    step *= 2;
-    hi = lo + step;
-  }
-  hi = Math.min(hi, end);
-  while (lo + 1 < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (docs[mid]! < target) lo = mid;
-    else hi = mid;
-  }
-  return hi;
-}
-
-/** Position of the first posting at or after `from` with a document >= target, readable. */
-export function seekIn(list: TermList, from: number, target: number): number {
-  return list.lazy ? list.lazy.seek(from, target) : seek(list.docs, from, target);
-}
-
-/** The weight `list` gives `doc`, or 0. */
-export function weightOf(list: TermList, doc: number): number {
-  const p = seekIn(list, 0, doc);
-  return p < list.docs.length && list.docs[p] === doc ? list.weights[p]! : 0;
-}
+import { accumulate, byBound, seekIn, type DocRange, type TermList } from './lists.ts';
+import { sharedScratch, type QueryScratch } from './scratch.ts';
+import { COLUMN_DENSITY, ESTIMATE_BUDGET_PER_RESULT, ESTIMATE_DOCS_PER_RESULT, ESTIMATE_MAX_COST, POSTING_READ_COST, SAMPLE_STRIDE, SCATTER_CLEAR_COST, SEEK_COST } from './tuning.ts';
+import { TopK } from './heap.ts';
 
 export interface SearchCounters {
   /** Documents that reached the final scoring step. */
@@ -142,46 +21,23 @@ export interface SearchCounters {
   probeCandidates?: number;
 }
 
-/** Lists in the order both scorers add them up: largest bound first, then by term id. */
-function byBound(lists: readonly TermList[]): TermList[] {
-  return lists
-    .filter((l) => l.docs.length > 0 && l.queryWeight > 0)
-    .sort((a, b) => b.queryWeight * b.maxWeight - a.queryWeight * a.maxWeight || a.term - b.term);
-}
 
-export interface DocRange {
-  /** All documents of the lists lie in [base, end). */
-  base: number;
-  end: number;
+export interface PruneOptions {
+  /** Which documents may be hits (not removed, passing a filter). */
+  accept?: (doc: number) => boolean;
+  /** Only scores strictly above this. */
+  minScore?: number;
+  /** Figures of the work done, added to. */
+  counters?: SearchCounters;
+  /** Scratch memory (default: one shared by the thread). */
+  scratch?: QueryScratch;
 }
-
-/**
- * Dense accumulators, one per document of a segment, reused across searches (one search runs at a
- * time per thread) and left zeroed. Dense beats tracking touched documents: the adds stay a tight
- * loop, and the passes over a segment's accumulators are sequential.
- */
-let dense = new Float64Array(0);
-function accumulators(size: number): Float64Array {
-  if (dense.length < size) dense = new Float64Array(size);
-  return dense;
-}
-
-function accumulate(acc: Float64Array, list: TermList, base: number): void {
-  list.lazy?.loadAll();
-  const q = list.queryWeight;
-  const docs = list.docs;
-  const weights = list.weights;
-  for (let p = 0; p < docs.length; p++) acc[docs[p]! - base]! += q * weights[p]!;
-}
-
-let marks = new Uint8Array(0);
 
 /**
  * The distinct documents (relative to `base`) of lists 0..lists-1 whose accumulator is at least
  * `need`, in list order, into `into`, at most `limit` of them; returns how many.
  */
-function docsOfFirstLists(L: readonly TermList[], lists: number, acc: Float64Array, size: number, base: number, need: number, into: Int32Array, limit: number): number {
-  if (marks.length < size) marks = new Uint8Array(size);
+function docsOfFirstLists(L: readonly TermList[], lists: number, acc: Float64Array, marks: Uint8Array, base: number, need: number, into: Int32Array, limit: number): number {
   let n = 0;
   for (let j = 0; j < lists && n < limit; j++) {
     const docs = L[j]!.docs;
@@ -197,20 +53,15 @@ function docsOfFirstLists(L: readonly TermList[], lists: number, acc: Float64Arr
   return n;
 }
 
-let pickDocs = new Int32Array(0);
-let pickValues = new Float64Array(0);
-
 /**
  * Documents likely to have the best partial scores, into pickDocs/pickValues; returns how many.
  * The best partial scores sit on the documents of the lists added first (the largest bounds), so
  * those lists are read up to a budget of postings: much cheaper than ranking every accumulator.
  */
-function likelyBest(L: readonly TermList[], stop: number, acc: Float64Array, size: number, base: number, budget: number): number {
-  if (pickDocs.length < budget) {
-    pickDocs = new Int32Array(budget);
-    pickValues = new Float64Array(budget);
-  }
-  const n = docsOfFirstLists(L, stop, acc, size, base, -Infinity, pickDocs, budget);
+function likelyBest(L: readonly TermList[], stop: number, scratch: QueryScratch, base: number, budget: number): number {
+  scratch.forPicks(budget);
+  const { acc, pickDocs, pickValues } = scratch;
+  const n = docsOfFirstLists(L, stop, acc, scratch.marks, base, -Infinity, pickDocs, budget);
   for (let i = 0; i < n; i++) pickValues[i] = acc[pickDocs[i]!]!;
   return n;
 }
@@ -245,12 +96,6 @@ function largest(values: Float64Array, docs: Int32Array, n: number, m: number): 
   }
   return docs.slice(0, Math.min(n, m)).sort();
 }
-
-/**
- * A list at least this dense (postings per document of the range) is probed through its weight
- * column when it has one: a probe is then one load rather than a seek, a chain of dependent loads.
- */
-const COLUMN_DENSITY = 1 / 8;
 
 function columnOf(l: TermList, size: number): Float32Array | undefined {
   return l.docs.length >= size * COLUMN_DENSITY ? l.lazy?.column?.(size) : undefined;
@@ -308,13 +153,15 @@ function exactThreshold(L: readonly TermList[], from: number, acc: Float64Array,
  * Comparisons keep ties with θ; sums are formed in the same order as `exhaustive`, so both return
  * the same documents with the same scores. A document needs a positive score to be a hit.
  */
-export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRange, accept?: (doc: number) => boolean, minScore = -Infinity, counters?: SearchCounters): void {
+export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRange, options: PruneOptions = {}): void {
+  const { accept, minScore = -Infinity, counters, scratch = sharedScratch } = options;
   const L = byBound(lists);
   const n = L.length;
   if (n === 0 || heap.k <= 0) return;
   const base = range.base;
   const size = range.end - base;
-  const acc = accumulators(size);
+  scratch.forRange(size);
+  const acc = scratch.acc;
   const suffix = new Float64Array(n + 1);
   for (let i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + L[i]!.queryWeight * L[i]!.maxWeight;
   let bar = Math.max(heap.threshold, minScore);
@@ -333,8 +180,8 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
       const rest = suffix[stop]!;
       if (!estimated && stop > 0 && rest < suffix[0]! - rest && worthEstimating(L, stop, heap.k)) {
         estimated = true;
-        const m = likelyBest(L, stop, acc, size, base, 64 * heap.k);
-        raise(largest(pickValues, pickDocs, m, 2 * heap.k));
+        const m = likelyBest(L, stop, scratch, base, ESTIMATE_BUDGET_PER_RESULT * heap.k);
+        raise(largest(scratch.pickValues, scratch.pickDocs, m, ESTIMATE_DOCS_PER_RESULT * heap.k));
       }
       // While adding the next list in full is cheaper than probing it for the candidates (counted
       // on a sample of the accumulators), keep adding.
@@ -346,10 +193,10 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     //    remaining lists could still lift to the bar, and they only ever shrink (adding a list
     //    raises a partial score by at most the bound the rest loses). They move, with their partial
     //    scores, into compact arrays; the accumulators are cleared on the way.
-    let count = gather(L, stop, suffix, acc, size, base, Math.max(bar - suffix[stop]!, Number.MIN_VALUE));
+    let count = gather(L, stop, suffix, scratch, size, base, Math.max(bar - suffix[stop]!, Number.MIN_VALUE));
     cleared = true;
-    const docs = candidateDocs;
-    const scores = candidateScores;
+    const docs = scratch.candidateDocs;
+    const scores = scratch.candidateScores;
     if (counters && stop < n) counters.probeCandidates = (counters.probeCandidates ?? 0) + count;
     // 3. Each remaining list is either probed for the candidates (a column load or a forward seek
     //    each) or added in full (its length), whichever is cheaper: the candidates end up with the
@@ -378,14 +225,11 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
   }
 }
 
-/** What a seek costs, in postings added (measured: a seek is a chain of dependent loads). */
-const SEEK_COST = 16;
-
 /** Is an exact estimate (2k documents probed in the lists from `from` on) cheap beside adding those lists? */
 function worthEstimating(L: readonly TermList[], from: number, k: number): boolean {
   let postings = 0;
   for (let j = from; j < L.length; j++) postings += L[j]!.docs.length;
-  return 2 * k * (L.length - from) * SEEK_COST * 8 < postings;
+  return ESTIMATE_DOCS_PER_RESULT * k * (L.length - from) * SEEK_COST < postings * ESTIMATE_MAX_COST;
 }
 
 /**
@@ -400,15 +244,11 @@ function probingIsCheaper(candidates: number, list: TermList, size: number): boo
 
 /** About how many accumulators are at least `need` (> 0), from a sample of them. */
 function countSample(acc: Float64Array, size: number, need: number): number {
-  const stride = 32;
+  const stride = SAMPLE_STRIDE;
   let hits = 0;
   for (let d = 0; d < size; d += stride) hits += +(acc[d]! >= need && acc[d]! > 0);
   return hits * stride;
 }
-
-/** Candidates (ascending, relative to the range base) and their partial scores; reused buffers. */
-let candidateDocs = new Int32Array(0);
-let candidateScores = new Float64Array(0);
 
 /**
  * Moves the documents whose accumulator (from lists 0..stop-1) is at least `need` (> 0) into
@@ -417,21 +257,15 @@ let candidateScores = new Float64Array(0);
  * most the bounds of lists s..stop-1, so when those sum below `need` the candidates are all in the
  * first s lists: reading those lists, when short, is cheaper than a pass over every accumulator.
  */
-function gather(L: readonly TermList[], stop: number, suffix: Float64Array, acc: Float64Array, size: number, base: number, need: number): number {
-  if (candidateDocs.length < size) {
-    candidateDocs = new Int32Array(size);
-    candidateScores = new Float64Array(size);
-  }
-  const docs = candidateDocs;
-  const scores = candidateScores;
+function gather(L: readonly TermList[], stop: number, suffix: Float64Array, scratch: QueryScratch, size: number, base: number, need: number): number {
+  const { acc, candidateDocs: docs, candidateScores: scores } = scratch;
   let s = stop; // the fewest first lists such that lists s..stop-1 bound below need
   while (s > 0 && suffix[s - 1]! - suffix[stop]! < need) s--;
   let postings = 0;
   for (let j = 0; j < s; j++) postings += L[j]!.docs.length;
   let count = 0;
-  // Reading a posting (random loads, then a sort) costs about ten times a step of the scan.
-  if (postings * 10 < size) {
-    count = docsOfFirstLists(L, s, acc, size, base, need, docs, size);
+  if (postings * POSTING_READ_COST < size) {
+    count = docsOfFirstLists(L, s, acc, scratch.marks, base, need, docs, size);
     if (stop < L.length) docs.subarray(0, count).sort(); // probes seek forward; ranking needs no order
     for (let c = 0; c < count; c++) scores[c] = acc[docs[c]!]!;
     clearAdded(L, stop, acc, size, base);
@@ -453,7 +287,7 @@ function clearAdded(L: readonly TermList[], stop: number, acc: Float64Array, siz
   let touched = 0;
   for (let j = 0; j < stop; j++) touched += L[j]!.docs.length;
   // A fill writes sequentially, several times faster per accumulator than scattered stores.
-  if (touched * 8 >= size) {
+  if (touched * SCATTER_CLEAR_COST >= size) {
     acc.fill(0, 0, size);
     return;
   }
@@ -483,21 +317,4 @@ function keepReachable(docs: Int32Array, scores: Float64Array, count: number, ne
     kept += +(scores[c]! >= need);
   }
   return kept;
-}
-
-/** The reference: score every posting, then select. Same summation order and tie order as prunedTopK. */
-export function exhaustive(lists: readonly TermList[], heap: TopK, range: DocRange, accept?: (doc: number) => boolean, minScore = -Infinity): void {
-  const L = byBound(lists);
-  const base = range.base;
-  const size = range.end - base;
-  const acc = accumulators(size);
-  try {
-    for (const l of L) accumulate(acc, l, base);
-    for (let d = 0; d < size; d++) {
-      const score = acc[d]!;
-      if (score > 0 && score > minScore && heap.admits(d + base, score) && (!accept || accept(d + base))) heap.push(d + base, score);
-    }
-  } finally {
-    acc.fill(0, 0, size);
-  }
 }

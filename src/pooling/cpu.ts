@@ -7,7 +7,7 @@
  */
 import type { PoolingConfig } from './config.ts';
 import { activate } from './config.ts';
-import type { SparseVector } from '../vector/sparse.ts';
+import type { SparseVector } from '../vector.ts';
 
 /** The shape of a batch of windows, shared by the CPU and GPU poolers. */
 export interface PoolBatchShape {

@@ -1,0 +1,65 @@
+/**
+ * What a runtime (onnxruntime-web in browsers, onnxruntime-node in Node) provides to the encoder:
+ * execution backends that run the masked-LM on a batch of windows and return pooled vectors.
+ */
+import type { PoolingConfig } from '../pooling/config.ts';
+import type { PoolBatchShape, PooledVector } from '../pooling/cpu.ts';
+
+export type EncoderDevice = 'webgpu' | 'wasm' | 'cpu';
+export const ENCODER_DEVICES: readonly (EncoderDevice | 'auto')[] = ['auto', 'webgpu', 'wasm', 'cpu'];
+
+export interface ModelBatch extends PoolBatchShape {
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+}
+
+export interface BackendRunOptions {
+  zeroIds: ArrayLike<number>;
+  threshold: number;
+  positions: boolean;
+}
+
+export interface BackendRunResult {
+  vectors: PooledVector[];
+  /** Bytes copied from the GPU to the CPU for this batch (0 on CPU backends). */
+  readbackBytes: number;
+}
+
+export interface ExecutionBackend {
+  readonly device: EncoderDevice;
+  /** Largest number of rows of `tokens` tokens one batch may hold on this backend. */
+  maxRows(tokens: number, vocab: number): number;
+  run(batch: ModelBatch, pooling: PoolingConfig, options: BackendRunOptions): Promise<BackendRunResult>;
+  /** True once the backend can no longer run (e.g. its GPU device was lost). */
+  readonly lost: boolean;
+  dispose(): Promise<void>;
+}
+
+/** What the WebGPU path needs from the WGSL pooler (injected so Node never loads WGSL). */
+export interface GpuPoolerLike {
+  pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold?: number): Promise<PooledVector[]>;
+  lastStats: { readbackBytes: number };
+  dispose(): void;
+}
+
+/** Backend choices a caller makes (part of the encoder's options). */
+export interface BackendOptions {
+  /** On WebGPU: pool on the GPU with WGSL (default) or read the logits back and pool in JS. */
+  pooling?: 'gpu' | 'cpu';
+  /**
+   * The GPUAdapter onnxruntime requests its device from (its device takes the adapter's limits,
+   * and batches are split to fit them). Takes effect before the page's first WebGPU session.
+   */
+  gpuAdapter?: GPUAdapter;
+}
+
+export interface Runtime {
+  readonly name: string;
+  /** What `device: 'auto'` means here. */
+  autoDevice(): Promise<EncoderDevice>;
+  createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: BackendOptions): Promise<ExecutionBackend>;
+  /** Device to fall back to when the GPU device is lost. */
+  readonly fallbackDevice?: EncoderDevice;
+  /** Reads a local file by path (Node); browsers resolve paths against the page URL instead. */
+  readonly readLocalFile?: (path: string) => Promise<Uint8Array | undefined>;
+}
