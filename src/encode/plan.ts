@@ -4,8 +4,12 @@
 
 /**
  * Cuts a document's content ids into windows of at most `maxSeqLength` ids including the model's
- * prefix/suffix ([CLS] ... [SEP]). Consecutive windows do not overlap; pooling across windows then
- * equals pooling over every token of the document.
+ * prefix/suffix ([CLS] ... [SEP]). Consecutive windows do not overlap, so every content token is
+ * encoded exactly once. Each window is its own forward pass: a token sees only the tokens of its own
+ * window (attention does not cross window borders), and the document's vector is the max over the
+ * windows' pooled logits. That is not what one pass over the whole document would give (the model
+ * could not take it), and it is not sentence-transformers' result either, which truncates to the
+ * first window (`longDocuments: 'truncate'`, see `truncatedWindow`).
  */
 export function windowsOf(contentIds: readonly number[], maxSeqLength: number, prefix: readonly number[], suffix: readonly number[]): number[][] {
   if (contentIds.length === 0) return [];

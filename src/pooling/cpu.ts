@@ -2,11 +2,16 @@
  * SPLADE pooling on the CPU: the WASM / Node path, and the oracle the WGSL kernel is tested against.
  *
  * Input is a batch of windows (rows) of logits [rows, tokens, vocab]; windows that belong to the same
- * document form a contiguous segment and are pooled together, which is what makes windowed encoding
- * of long documents equal to pooling over all of their tokens.
+ * document form a contiguous segment and are pooled together: max (or sum) over every real token of
+ * every window of the segment. Each window was its own forward pass, so each token's logits come from
+ * the context of its own window only; a long document's vector is therefore the max over its
+ * windows' vectors, not what one pass over all of its tokens would give (no model here could take
+ * them all in one pass). `longDocuments: 'truncate'` keeps only the first window, which is what
+ * sentence-transformers computes.
  */
 import type { PoolingConfig } from './config.ts';
 import { activate } from './config.ts';
+import { checkPositionPacking, packPosition, unpackToken, unpackWindow } from './packing.ts';
 import type { SparseVector } from '../vector.ts';
 
 /** The shape of a batch of windows, shared by the CPU and GPU poolers. */
@@ -42,6 +47,7 @@ export interface PooledVector extends SparseVector {
 export function poolCpu(batch: PoolBatch, config: PoolingConfig, options: PoolOptions): PooledVector[] {
   const { logits, tokens: T, vocab: V } = batch;
   if (logits.length < batch.rows * T * V) throw new RangeError(`logits has ${logits.length} values, expected ${batch.rows * T * V}`);
+  if (options.positions && config.strategy === 'max') checkPositionPacking(T, batch.segments);
   const zero = new Uint8Array(V);
   for (let k = 0; k < options.zeroIds.length; k++) {
     const id = options.zeroIds[k]!;
@@ -62,7 +68,7 @@ export function poolCpu(batch: PoolBatch, config: PoolingConfig, options: PoolOp
         for (let t = 0; t < len; t++) {
           const base = (r * T + t) * V;
           if (arg) {
-            const where = (r - seg.start) * 65536 + t;
+            const where = packPosition(r - seg.start, t);
             for (let v = 0; v < V; v++) {
               const x = logits[base + v]!;
               if (x > acc[v]!) {
@@ -117,8 +123,8 @@ function compact(acc: Float32Array, zero: Uint8Array, threshold: number, config:
     const positions = new Uint32Array(2 * n);
     for (let k = 0; k < n; k++) {
       const packed = arg[indices[k]!]!;
-      positions[2 * k] = Math.floor(packed / 65536);
-      positions[2 * k + 1] = packed % 65536;
+      positions[2 * k] = unpackWindow(packed);
+      positions[2 * k + 1] = unpackToken(packed);
     }
     result.positions = positions;
   }

@@ -5,12 +5,15 @@
 import shaderSource from './pool.wgsl?raw';
 import type { PoolingConfig } from './config.ts';
 import type { PoolBatchShape, PooledVector } from './cpu.ts';
+import { decodeEntries, outputBytes } from './entries.ts';
+import { checkPositionPacking, POSITION_WGSL } from './packing.ts';
 import { SpladeError } from '../errors.ts';
+
+export { decodeEntries } from './entries.ts';
 
 /** Entries reserved per segment before the first try; a segment that overflows is redone with room for all. */
 export const INITIAL_CAPACITY = 512;
 const WORKGROUP = 64;
-const ENTRY_WORDS = 3;
 
 export interface GpuPoolStats {
   /** Bytes copied back from the GPU for this call. */
@@ -22,12 +25,18 @@ export interface GpuPoolStats {
 export class GpuPooler {
   private readonly pipeline: GPUComputePipeline;
   private zeroMask?: { key: string; buffer: GPUBuffer };
-  /** Sizing memory: after an overflow, later batches start with the capacity that was needed. */
-  private capacity = INITIAL_CAPACITY;
+  /**
+   * Sizing memory: after an overflow, later batches start with the capacity that was needed (a
+   * corpus with long documents would otherwise pay a second launch per batch). It never exceeds the
+   * vocabulary, and halves after each batch that fits in half of it, back down to INITIAL_CAPACITY,
+   * so one unusual document does not make every later readback large.
+   */
+  private slots = INITIAL_CAPACITY;
   lastStats: GpuPoolStats = { readbackBytes: 0, launches: 0 };
 
   constructor(private readonly device: GPUDevice) {
-    const module = device.createShaderModule({ label: 'splade-web pool shader', code: shaderSource });
+    // The packing constants come from packing.ts, shared with the CPU pooler.
+    const module = device.createShaderModule({ label: 'splade-web pool shader', code: POSITION_WGSL + shaderSource });
     this.pipeline = device.createComputePipeline({ label: 'splade-web pool pipeline', layout: 'auto', compute: { module, entryPoint: 'main' } });
   }
 
@@ -35,10 +44,17 @@ export class GpuPooler {
    * Pools `logits` ([rows, tokens, vocab] f32, on this device) segment by segment.
    * Returns one vector per segment, ids ascending, with (window, token) positions when max-pooling.
    */
+  /** Entries per segment the next batch starts with. */
+  get capacity(): number {
+    return this.slots;
+  }
+
   async pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold = 0): Promise<PooledVector[]> {
     const { rows, tokens, vocab, segments } = shape;
     const needed = rows * tokens * vocab * 4;
     if (logits.size < needed) throw new SpladeError('runtime', `the logits buffer has ${logits.size} bytes, expected at least ${needed}`);
+    // The kernel always records positions when max-pooling; refuse shapes they would wrap around in.
+    if (config.strategy === 'max') checkPositionPacking(tokens, segments);
     const device = this.device;
     const info = new Uint32Array(2 * segments.length + rows);
     segments.forEach((s, k) => {
@@ -55,12 +71,16 @@ export class GpuPooler {
     const owned: GPUBuffer[] = [infoBuffer];
     this.lastStats = { readbackBytes: 0, launches: 0 };
     try {
-      let capacity = Math.min(this.capacity, vocab);
+      let capacity = Math.min(this.slots, vocab);
       for (;;) {
         words[3] = capacity;
+        const outBytes = outputBytes(segments.length, capacity);
+        const limit = device.limits.maxStorageBufferBindingSize;
+        if (outBytes > limit) {
+          throw new SpladeError('runtime', `pooling ${segments.length} documents of up to ${capacity} non-zeros each needs a ${outBytes}-byte output buffer, more than this GPU device's maxStorageBufferBindingSize (${limit}); accepted: batches whose documents x non-zeros x 12 bytes fit (use a smaller batchSize)`);
+        }
         const paramsBuffer = this.upload('splade-web pool params', new Uint8Array(params), GPUBufferUsage.UNIFORM);
         owned.push(paramsBuffer);
-        const outBytes = (segments.length + segments.length * capacity * ENTRY_WORDS) * 4;
         const out = device.createBuffer({ label: 'splade-web pool output', size: outBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
         const staging = device.createBuffer({ label: 'splade-web pool readback', size: outBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
         owned.push(out, staging);
@@ -92,10 +112,13 @@ export class GpuPooler {
         let most = 0;
         for (let s = 0; s < segments.length; s++) most = Math.max(most, data[s]!);
         if (most > capacity) {
+          // Counted but not stored: redo the batch with room for the largest segment.
           capacity = Math.min(vocab, most);
-          this.capacity = Math.max(this.capacity, nextPow2(most));
+          this.slots = Math.min(vocab, Math.max(this.slots, nextPow2(most)));
           continue;
         }
+        const decayed = Math.max(INITIAL_CAPACITY, Math.ceil(this.slots / 2));
+        if (most <= decayed) this.slots = decayed;
         return decodeEntries(data, segments.length, capacity, config.strategy === 'max');
       }
     } finally {
@@ -127,35 +150,6 @@ export class GpuPooler {
     this.zeroMask = { key, buffer: this.upload('splade-web pool zeroed ids', bits) };
     return this.zeroMask.buffer;
   }
-}
-
-/** Turns the kernel's unordered entries into sorted sparse vectors. */
-export function decodeEntries(data: Uint32Array, segments: number, capacity: number, withPositions: boolean): PooledVector[] {
-  const floats = new Float32Array(data.buffer, data.byteOffset, data.length);
-  const out: PooledVector[] = [];
-  for (let s = 0; s < segments; s++) {
-    const n = Math.min(data[s]!, capacity);
-    const base = segments + s * capacity * ENTRY_WORDS;
-    const order = new Uint32Array(n);
-    for (let k = 0; k < n; k++) order[k] = k;
-    order.sort((a, b) => data[base + a * ENTRY_WORDS]! - data[base + b * ENTRY_WORDS]!);
-    const indices = new Uint32Array(n);
-    const values = new Float32Array(n);
-    const positions = withPositions ? new Uint32Array(2 * n) : undefined;
-    for (let k = 0; k < n; k++) {
-      const at = base + order[k]! * ENTRY_WORDS;
-      indices[k] = data[at]!;
-      values[k] = floats[at + 1]!;
-      if (positions) {
-        positions[2 * k] = data[at + 2]! >>> 16;
-        positions[2 * k + 1] = data[at + 2]! & 0xffff;
-      }
-    }
-    const v: PooledVector = { indices, values };
-    if (positions) v.positions = positions;
-    out.push(v);
-  }
-  return out;
 }
 
 function nextPow2(n: number): number {

@@ -1,11 +1,14 @@
 // SPLADE pooling over logits that stay on the GPU.
 //
 // One invocation per (vocabulary entry v, segment s). A segment is a run of consecutive rows
-// (windows of one document). The invocation walks every real token of those rows, keeping the max
-// (or the sum of activations) of logit[row, token, v]; neighbouring invocations read neighbouring
-// addresses, so the whole [rows, tokens, vocab] tensor is read once, coalesced.
+// (windows of one document, each the output of its own forward pass). The invocation walks every
+// real token of those rows, keeping the max (or the sum of activations) of logit[row, token, v];
+// neighbouring invocations read neighbouring addresses, so the whole [rows, tokens, vocab] tensor is
+// read once, coalesced.
 // Non-zero results are appended to the segment's slice of `sparseOut` through an atomic counter, so
-// the readback carries only the sparse vector: (id, value, window*65536 + token) per entry.
+// the readback carries only the sparse vector: (id, value, (window << POSITION_TOKEN_BITS) | token)
+// per entry. POSITION_TOKEN_BITS is not declared here: the host prepends it (src/pooling/packing.ts,
+// shared with the CPU pooler) and refuses batches whose windows or tokens would not fit.
 
 struct Params {
   tokens: u32,
@@ -54,7 +57,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let x = logits[at];
       if (params.strategy == 0u) {
         // Strictly greater: the first token wins ties, as in the CPU twin.
-        if (x > best) { best = x; origin = (r - first) * 65536u + t; }
+        if (x > best) { best = x; origin = ((r - first) << POSITION_TOKEN_BITS) | t; }
       } else {
         total = total + activate(x);
       }
