@@ -5,6 +5,15 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { SpladeError } from '../errors.ts';
+import { offsetPipeline, tokenOffsets, type OffsetPipeline } from './offsets.ts';
+
+/** Content token ids of a text with where each token is in it. */
+export interface ContentTokens {
+  /** Equal to `contentIds(text)`. */
+  ids: number[];
+  /** `offsets[2k]`, `offsets[2k + 1]`: start and end (UTF-16, end exclusive) of token k in `text`. */
+  offsets: Uint32Array;
+}
 
 export class TextTokenizer {
   /** Ids the tokenizer marks special ([CLS], [SEP], [PAD], ...): zeroed in document vectors. */
@@ -13,6 +22,7 @@ export class TextTokenizer {
   readonly prefix: readonly number[];
   readonly suffix: readonly number[];
   readonly padId: number;
+  private pipeline?: OffsetPipeline;
 
   private constructor(
     private readonly tokenizer: Tokenizer,
@@ -51,6 +61,18 @@ export class TextTokenizer {
   /** Token ids of `text` without special tokens. */
   contentIds(text: string): number[] {
     return this.tokenizer.encode(cleanText(text), { add_special_tokens: false }).ids;
+  }
+
+  /**
+   * Content token ids of `text` with each token's range in `text`, taken from the tokenizer's own
+   * pipeline (see offsets.ts), never from searching the text. A span is the text of its token: its
+   * normalized form is the token without "##" / "▁"; an [UNK] spans its whole word.
+   */
+  contentTokens(text: string): ContentTokens {
+    cleanText(text); // the same input checks as contentIds
+    this.pipeline ??= offsetPipeline(this.tokenizer);
+    const { ids, offsets } = tokenOffsets(this.pipeline, text);
+    return { ids, offsets };
   }
 
   /** Token ids with the model's special tokens, as a model input for one short text. */
