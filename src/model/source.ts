@@ -14,7 +14,12 @@ export type LoadProgress =
   | { status: 'ready'; model: string; device: string };
 
 export interface SourceOptions {
-  /** Hub revision (branch, tag or commit). Default `main`. */
+  /**
+   * Hub revision (branch, tag or commit). Default `main`. A commit (40 hex digits) names files that
+   * never change, so they are served from the cache without asking the hub; any other revision can
+   * move, so each file is revalidated with the hub when it is reachable (a conditional request: an
+   * unchanged file is not downloaded again) and served from the cache when it is not.
+   */
   revision?: string;
   /** Base URL of the model hub. Default `https://huggingface.co`. */
   hubUrl?: string;
@@ -44,6 +49,11 @@ export const DEFAULT_CACHE_NAME = 'splade-web-models-v1';
 const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export type SourceKind = 'hub' | 'url' | 'path';
+
+/** A full commit id: the only revision whose files cannot change. */
+export function isCommitRevision(revision: string): boolean {
+  return /^[0-9a-f]{40}$/i.test(revision);
+}
 
 /**
  * Hub ids look like `owner/name`. Local paths must start with `/`, `./` or `../` so that a relative
@@ -87,9 +97,11 @@ export function openModelSource(source: string, options: SourceOptions = {}): Mo
     const base = new URL(source.endsWith('/') ? source : `${source}/`, kind === 'path' ? pageUrl(source) : undefined);
     urlOf = (path) => new URL(path, base).href;
   }
-  // Hub files at a revision are immutable enough to serve from cache first; plain URLs (often a dev
-  // server) are asked for first and the cache is the offline fallback.
-  return new HttpModelFiles(source, urlOf, kind === 'hub' ? 'cache-first' : 'network-first', options);
+  // Only files at a commit are immutable, so only they are served from the cache first. A branch or
+  // tag (the default `main`) can move, and so can a plain URL (often a dev server): those are
+  // revalidated when online, and the cache is the offline fallback.
+  const immutable = kind === 'hub' && isCommitRevision(options.revision ?? 'main');
+  return new HttpModelFiles(source, urlOf, immutable ? 'cache-first' : 'revalidate', options);
 }
 
 function pageUrl(source: string): string {
@@ -98,11 +110,14 @@ function pageUrl(source: string): string {
   return here;
 }
 
+/** Response headers kept with a cached copy: what a later conditional request needs. */
+const KEPT_HEADERS = ['content-type', 'etag', 'last-modified'] as const;
+
 class HttpModelFiles implements ModelFiles {
   constructor(
     readonly description: string,
     private readonly urlOf: (path: string) => string,
-    private readonly policy: 'cache-first' | 'network-first',
+    private readonly policy: 'cache-first' | 'revalidate',
     private readonly options: SourceOptions,
   ) {}
 
@@ -112,38 +127,66 @@ class HttpModelFiles implements ModelFiles {
     const url = this.urlOf(path);
     const cache = await this.openCache();
     onProgress?.({ status: 'initiate', file: path });
-    if (cache && this.policy === 'cache-first') {
-      const hit = await cache.match(url);
-      if (hit) return this.fromCached(path, hit);
-    }
+    const cached = await cache?.match(url);
+    if (cached && this.policy === 'cache-first') return this.fromCached(path, cached);
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(url, { signal: signal ?? null });
+      response = await this.download(url, this.policy === 'revalidate' ? cached : undefined);
     } catch (cause) {
       throwIfAborted(signal);
-      const hit = await cache?.match(url);
-      if (hit) return this.fromCached(path, hit);
+      if (cached) return this.fromCached(path, cached);
       throw new SpladeError('network', `could not download ${path} from ${url} and no cached copy exists (${(cause as Error).message})`, { file: path, cause });
     }
+    if (response.status === 304 && cached) return this.fromCached(path, cached); // unchanged since cached
     if (response.status === 404) {
+      // Gone from a branch that moved: an offline load later must not bring it back.
+      if (cached) await cache!.delete(url).catch(() => false);
       // A missing optional file (e.g. idf.json) is normal; callers decide whether it is an error.
       return undefined;
     }
     if (!response.ok) {
-      const hit = await cache?.match(url);
-      if (hit) return this.fromCached(path, hit);
+      if (cached) return this.fromCached(path, cached);
       throw new SpladeError('network', `downloading ${path} from ${url} failed with HTTP ${response.status}`, { file: path });
     }
     // Dev servers answer unknown paths with the index page; an HTML body is never a model file.
     if ((response.headers.get('content-type') ?? '').startsWith('text/html') && !path.endsWith('.html')) return undefined;
     const bytes = await readWithProgress(response, path, onProgress);
     if (cache) {
-      await cache.put(url, new Response(bytes.slice(), { headers: { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' } })).catch(() => {
+      const headers = new Headers({ 'content-type': 'application/octet-stream' });
+      for (const name of KEPT_HEADERS) {
+        const value = response.headers.get(name);
+        if (value !== null) headers.set(name, value);
+      }
+      await cache.put(url, new Response(bytes.slice(), { headers })).catch(() => {
         // A full disk must not stop a model that is already in memory from loading.
       });
     }
     onProgress?.({ status: 'done', file: path, bytes: bytes.byteLength, fromCache: false });
     return bytes;
+  }
+
+  /**
+   * One request. With a cached copy to revalidate it is conditional (If-None-Match /
+   * If-Modified-Since from the copy), so an unchanged file costs a 304 and no body. Those headers
+   * make a cross-origin request need a CORS preflight, which a server may refuse: a failed
+   * conditional request is retried once as a plain one before the caller falls back to the cache.
+   * `cache: 'no-cache'` keeps the browser's HTTP cache from answering with a copy it thinks fresh.
+   */
+  private async download(url: string, revalidate: Response | undefined): Promise<Response> {
+    const doFetch = this.options.fetch ?? fetch;
+    const init: RequestInit = { signal: this.options.signal ?? null, ...(this.policy === 'revalidate' ? { cache: 'no-cache' as const } : {}) };
+    const conditional: Record<string, string> = {};
+    const etag = revalidate?.headers.get('etag');
+    const modified = revalidate?.headers.get('last-modified');
+    if (etag) conditional['if-none-match'] = etag;
+    if (modified) conditional['if-modified-since'] = modified;
+    if (Object.keys(conditional).length === 0) return doFetch(url, init);
+    try {
+      return await doFetch(url, { ...init, headers: conditional });
+    } catch {
+      throwIfAborted(this.options.signal);
+      return doFetch(url, init);
+    }
   }
 
   private async fromCached(path: string, hit: Response): Promise<Uint8Array> {

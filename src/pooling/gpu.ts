@@ -53,6 +53,7 @@ export class GpuPooler {
     const { rows, tokens, vocab, segments } = shape;
     const needed = rows * tokens * vocab * 4;
     if (logits.size < needed) throw new SpladeError('runtime', `the logits buffer has ${logits.size} bytes, expected at least ${needed}`);
+    this.lastStats = { readbackBytes: 0, launches: 0 };
     // The kernel always records positions when max-pooling; refuse shapes they would wrap around in.
     if (config.strategy === 'max') checkPositionPacking(tokens, segments);
     const device = this.device;
@@ -69,7 +70,6 @@ export class GpuPooler {
     new Float32Array(params)[6] = threshold;
     const zeroBuffer = this.zeroMaskBuffer(vocab, zeroIds);
     const owned: GPUBuffer[] = [infoBuffer];
-    this.lastStats = { readbackBytes: 0, launches: 0 };
     try {
       let capacity = Math.min(this.slots, vocab);
       for (;;) {
