@@ -154,7 +154,7 @@ test('the kernel packs (window, token) positions at both ends of the range and r
       device.queue.writeBuffer(buffer, 0, host);
       return buffer;
     };
-    const plain = (v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values), positions: Array.from(v.positions) });
+    const plain = (v: any) => ({ indices: Array.from(v.indices) as number[], values: Array.from(v.values) as number[], positions: Array.from(v.positions) as number[] });
     // 65536 tokens in one window: the last is token 65535.
     const [longRow] = await pooler.pool(logitsOf(65536), { rows: 1, tokens: 65536, vocab: 1, lengths: [65536], segments: [{ start: 0, end: 1 }] }, config, []);
     // 65536 one-token windows of one document: the last is window 65535.
