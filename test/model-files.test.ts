@@ -9,6 +9,7 @@ describe('safetensors', () => {
     const data = Float32Array.from([1, 2.5, -3]);
     const t = readSafetensors(writeSafetensors({ weight: { shape: [3], data } }), 'm.safetensors');
     expect(Array.from(t.get('weight')!.data)).toEqual([1, 2.5, -3]);
+    expect(t.get('weight')!.shape).toEqual([3]);
   });
 
   it('rejects a header that lies about sizes, naming the file', () => {
@@ -33,7 +34,11 @@ describe('model sources', () => {
     expect(classifySource('https://example.org/m')).toBe('url');
     expect(classifySource('/models/x')).toBe('path');
     expect(classifySource('./x')).toBe('path');
-    expect(() => classifySource('')).toThrow(SpladeError);
+    expect(classifySource('C:\\models\\x')).toBe('path');
+    const empty = (() => { try { classifySource(''); } catch (e) { return e; } })() as SpladeError;
+    expect(empty).toBeInstanceOf(SpladeError);
+    expect(empty.code).toBe('invalid-input');
+    expect(empty.message).toBe('splade-web: a model source must be a non-empty string (a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"), got ""');
     expect(() => classifySource('a/b/c')).toThrow(/hub id like "owner\/name"/);
   });
 
