@@ -237,11 +237,11 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
       req.onsuccess = () => {
         const tx = req.result.transaction('kv', 'readwrite');
         const store = tx.objectStore('kv');
-        const get = store.get('seg/g1/chunk/0');
+        const get = store.get('seg/g1p0/chunk/0');
         get.onsuccess = () => {
-          const chunk = get.result;
-          chunk.bytes[Math.floor(chunk.bytes.length / 2)] ^= 0x10;
-          store.put(chunk, 'seg/g1/chunk/0');
+          const chunk: Uint8Array = get.result;
+          chunk[Math.floor(chunk.length / 2)] ^= 0x10;
+          store.put(chunk, 'seg/g1p0/chunk/0');
         };
         tx.oncomplete = () => {
           req.result.close();
@@ -258,16 +258,57 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
       error = `${e.code}:${e.message}`;
     }
     const bad = await reopened.verify();
-    await reopened.rebuild();
+    const dropped = await reopened.rebuild();
     const after = (await reopened.search(q)).map((h: any) => h.id);
     const badAfter = await reopened.verify();
     reopened.close();
-    return { good, error, bad, after, badAfter };
+
+    // A damaged dictionary: the index cannot even open; SparseIndex.repair(name) is the way back.
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open('splade-web:corrupt');
+      req.onsuccess = () => {
+        const tx = req.result.transaction('kv', 'readwrite');
+        const store = tx.objectStore('kv');
+        const keys = store.getAllKeys();
+        keys.onsuccess = () => {
+          const dict = (keys.result as string[]).find((k) => k.endsWith('/dict'))!;
+          const get = store.get(dict);
+          get.onsuccess = () => {
+            const bytes: Uint8Array = get.result;
+            bytes[bytes.length - 3] ^= 0x01;
+            store.put(bytes, dict);
+          };
+        };
+        tx.oncomplete = () => {
+          req.result.close();
+          resolve();
+        };
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+    let openError = '';
+    try {
+      await SparseIndex.open('corrupt');
+    } catch (e: any) {
+      openError = `${e.code}:${e.message}`;
+    }
+    const repaired = await SparseIndex.repair('corrupt');
+    const afterRepair = (await repaired.index.search(q)).map((h: any) => h.id);
+    const verifiedAfterRepair = await repaired.index.verify();
+    const countAfterRepair = repaired.index.count();
+    repaired.index.close();
+    return { good, error, bad, dropped, after, badAfter, openError, afterRepair, droppedByRepair: repaired.dropped, verifiedAfterRepair, countAfterRepair };
   });
-  expect(r.error).toMatch(/^index-corrupt:splade-web: block chunk seg\/g1\/chunk\/0 failed its checksum/);
-  expect(r.bad).toEqual(['seg/g1/chunk/0']);
-  expect(r.badAfter).toEqual([]);
+  expect(r.error).toMatch(/^index-corrupt:splade-web: the stored index is damaged: seg\/g1p0\/chunk\/0 fails its checksum\. .* SparseIndex\.repair\(name\)/);
+  expect(r.bad).toEqual({ damaged: ['seg/g1p0/chunk/0'], unreferenced: [] });
+  expect(r.dropped).toEqual([]);
+  expect(r.badAfter).toEqual({ damaged: [], unreferenced: [] });
   expect(r.after).toEqual(r.good);
+  expect(r.openError).toMatch(/^index-corrupt:splade-web: the stored index is damaged: seg\/\S+\/dict fails its checksum\. .*SparseIndex\.repair\(name\)/);
+  expect(r.afterRepair).toEqual(r.good);
+  expect(r.droppedByRepair).toEqual([]);
+  expect(r.countAfterRepair).toBe(400);
+  expect(r.verifiedAfterRepair).toEqual({ damaged: [], unreferenced: [] });
 });
 
 test('quota exceeded: a clear error, and the index stays intact', async ({ page, context }) => {
@@ -320,7 +361,20 @@ test('a schema version mismatch and a database deleted under an open index give 
         const tx = req.result.transaction('kv', 'readwrite');
         const store = tx.objectStore('kv');
         const get = store.get('manifest');
-        get.onsuccess = () => store.put({ ...get.result, schema: 99 }, 'manifest');
+        get.onsuccess = () => {
+          // A sealed manifest (CRC-32 first, then JSON) saying schema 99, checksum and all.
+          const json = JSON.parse(new TextDecoder().decode((get.result as Uint8Array).subarray(4)));
+          const payload = new TextEncoder().encode(JSON.stringify({ ...json, schema: 99 }));
+          let c = 0xffffffff;
+          for (const byte of payload) {
+            c ^= byte;
+            for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+          }
+          const sealed = new Uint8Array(4 + payload.length);
+          new DataView(sealed.buffer).setUint32(0, (c ^ 0xffffffff) >>> 0, true);
+          sealed.set(payload, 4);
+          store.put(sealed, 'manifest');
+        };
         tx.oncomplete = () => {
           req.result.close();
           resolve();
@@ -352,7 +406,7 @@ test('a schema version mismatch and a database deleted under an open index give 
     reset.close();
     return { schemaError, afterReset, before, deletedError, afterClear };
   });
-  expect(r.schemaError).toMatch(/^index-schema:splade-web: index "schema" was stored with schema 99 .* this version reads schema 1\. Open it with \{ onIncompatible: 'reset' \}/);
+  expect(r.schemaError).toMatch(/^index-schema:splade-web: index "schema" was stored with schema 99 .* this version reads schema 2\. Open it with \{ onIncompatible: 'reset' \}/);
   expect(r.afterReset).toBe(0);
   expect(r.before).toBeGreaterThan(0);
   expect(r.deletedError).toMatch(/^index-missing:splade-web: the database of index "schema" was deleted or evicted by the browser; call clear\(\)/);

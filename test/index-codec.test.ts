@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, ByteWriter, crc32, decodePostings, encodePostings, LazyPostings, WEIGHT_ERROR_BOUND } from '../src/index/format/codec.ts';
+import { BLOCK_SIZE, ByteWriter, decodePostings, encodePostings, LazyPostings, WEIGHT_ERROR_BOUND } from '../src/index/format/codec.ts';
+import { crc32 } from '../src/index/format/checksum.ts';
 import { buildSegment, findTerm, openTerm } from '../src/index/format/segment.ts';
 import { prunedTopK, type SearchCounters } from '../src/index/query/maxscore.ts';
 import { exhaustive } from '../src/index/query/exhaustive.ts';

@@ -54,7 +54,7 @@ describe('segments', () => {
     expect(merged.postings).toBe(whole.postings);
   });
 
-  it('merging copies the stored weights exactly (no second quantization) and seeks across short blocks', () => {
+  it('merging renumbers the live documents densely and copies the stored weights exactly (no second quantization)', () => {
     const a = buildSegment(docs.slice(0, 130), 1000, 1130);
     const b = buildSegment(docs.slice(130, 270), 1130, 1270);
     const c = buildSegment(docs.slice(270), 1270, 1400);
@@ -69,7 +69,7 @@ describe('segments', () => {
         const list = readTerm(part.dictionary, at, part.chunks[part.dictionary.chunk[at]!]!, part.base);
         list.docs.forEach((doc, k) => {
           if (deleted(doc)) return;
-          want.docs.push(doc);
+          want.docs.push(merged.renumber(doc));
           want.weights.push(list.weights[k]!);
         });
       }
@@ -80,6 +80,11 @@ describe('segments', () => {
       for (const doc of want.docs) expect(lazy.docs[lazy.seek(0, doc)]).toBe(doc);
     }
     expect(merged.postings).toBe(Array.from(merged.dictionary.count).reduce((x, y) => x + y, 0));
+    // Numbers close up: 400 documents less the deleted ones, in order, from the first base.
+    const kept = docs.filter((d) => !deleted(d.num)).map((d) => d.num);
+    expect(merged.end - merged.base).toBe(kept.length);
+    expect(kept.map((n) => merged.renumber(n))).toEqual(kept.map((_, k) => 1000 + k));
+    expect(merged.renumber(1203)).toBe(-1);
   });
 });
 

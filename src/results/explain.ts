@@ -10,6 +10,12 @@ export interface TokenWeight {
   weight: number;
 }
 
+/** A [start, end) range of UTF-16 offsets in a document's text. */
+export interface SourceSpan {
+  start: number;
+  end: number;
+}
+
 export interface Contribution {
   id: number;
   token: string;
@@ -17,6 +23,13 @@ export interface Contribution {
   documentWeight: number;
   /** queryWeight * documentWeight; the contributions of a hit sum to its score. */
   product: number;
+  /**
+   * Index hits only: the document spans whose tokens produced documentWeight (for max pooling, the
+   * token that reached the max); empty when the index holds no spans for the document.
+   */
+  sources?: SourceSpan[];
+  /** Index hits only: true when the term does not occur in the document's text (an expansion). */
+  expansion?: boolean;
 }
 
 export interface Explanation {

@@ -1,51 +1,60 @@
 /**
- * SparseIndex: a crash-safe inverted index of sparse vectors in IndexedDB, with exact top-k
- * search (MaxScore) and per-token explanations.
- *
- * Storage (one database per index, keys in one object store):
- *   manifest                  the committed state: generation, segments, tombstones, counts
- *   seg/<id>/dict             per-term chunk, offset, count and max weight
- *   seg/<id>/chunk/<k>        posting blocks of a term range, with a CRC-32
- *   seg/<id>/meta             external ids and fields of the segment's documents
- *   doc/<n>                   a document: id, text, fields, exact vector
- *   tomb/<generation>         bitmap of removed document numbers
+ * SparseIndex: a crash-safe inverted index of sparse vectors in IndexedDB, with exact top-k search
+ * (MaxScore) and per-token explanations. This file orchestrates; the pieces live beside it:
+ *   ../format/   what is stored, as bytes (segments, records, manifest, tombstones)
+ *   ../store/    where the bytes live (IndexedDB here)
+ *   ./           cache, cross-tab coordination, merge policy, input checks
+ *   ../query/    scoring: pruned top-k, the exhaustive reference, exact rescoring bounds
+ *   ../../results/  hits, filters, explanations, snippets
  * A commit writes new keys first and the manifest last, in its own transaction: readers only ever
  * follow a committed manifest, and keys it no longer references are collected one commit later
  * (so a reader still on the previous generation can finish its query).
  */
 import { SpladeError, throwIfAborted } from '../../errors.ts';
-import { explainMatch } from '../../results/explain.ts';
-import { isValidSparseVector, type SparseVector } from '../../vector.ts';
-import { makeSnippet } from '../../results/snippet.ts';
-import type { Fields, Filter, Hit } from '../../results/hits.ts';
-import { prunedTopK } from '../query/maxscore.ts';
-import { exhaustive } from '../query/exhaustive.ts';
-import { TopK } from '../query/heap.ts';
-import { weightOf, type TermList } from '../query/lists.ts';
-import { crc32, LazyPostings } from '../format/codec.ts';
+import { describeMatch, type StoredSources } from '../../results/describe.ts';
+import { filterPredicate, type Fields, type Filter, type Hit } from '../../results/hits.ts';
+import { dot, type SparseVector } from '../../vector.ts';
+import { LazyPostings } from '../format/codec.ts';
+import { checkManifest, chunkKey, dictKey, docKey, emptyManifest, INDEX_FORMAT, INDEX_SCHEMA, MANIFEST_KEY, metaKey, referencedKeys, segmentKeys, tombKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import { decodeBits, decodeDictionary, decodeDocRecord, encodeBits, encodeDictionary, encodeDocRecord, seal, sealJson, unseal, unsealJson, type DocRecord } from '../format/records.ts';
 import { buildSegment, lookupTerm, mergeSegments, openTerm, type BuiltSegment, type Chunk, type SegmentDictionary } from '../format/segment.ts';
-import { deleteDatabase, openKeyValueStore, type KeyValueStore } from '../store/idb.ts';
+import { countRemoved, isRemoved, markRemoved, renumbered, resized } from '../format/tombstones.ts';
+import { scoreErrorBound } from '../query/exact.ts';
+import { exhaustive } from '../query/exhaustive.ts';
+import { TopK, type Scored } from '../query/heap.ts';
+import { weightOf, type TermList } from '../query/lists.ts';
+import { prunedTopK } from '../query/maxscore.ts';
+import { QueryScratch } from '../query/scratch.ts';
+import { deleteDatabase, openIdbStore } from '../store/idb.ts';
+import type { WritableStore } from '../store/types.ts';
+import { LruCache } from './cache.ts';
+import { GenerationChannel, WriterLock } from './coordination.ts';
+import { nextRewrite } from './merge-policy.ts';
+import { checkFields, checkInteger, checkNumber, checkOneOf, checkVector, describe } from './validate.ts';
 
-export const INDEX_FORMAT = 'splade-web-index';
-export const INDEX_SCHEMA = 1;
-/** Documents per commit (and per new segment) when adding many at once. */
+export { INDEX_FORMAT, INDEX_SCHEMA };
+
+/** Documents per new segment when adding many at once. */
 export const DEFAULT_COMMIT_SIZE = 20_000;
-/** More segments than this and adjacent ones are merged. */
-export const MAX_SEGMENTS = 8;
-/** Default bound on decoded posting lists and chunks kept in memory. */
+/** Default bound on decoded posting lists kept in memory. */
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/** Keys per IndexedDB transaction when a commit writes many. */
+const WRITE_SLICE = 2000;
 
 export interface IndexDocument {
   id: string;
   text?: string;
   fields?: Fields;
-  /** A precomputed sparse vector; without one, the index's encoder makes it from `text`. */
-  vector?: SparseVector;
+  /**
+   * A precomputed sparse vector; without one, the index's encoder makes it from `text`. It may
+   * carry `spans` and `literal` (as the encoder returns them with `spans: true`) for explanations.
+   */
+  vector?: SparseVector & { spans?: Uint32Array; literal?: Uint8Array };
 }
 
 /** What the index needs from an encoder (SparseEncoder and WorkerSparseEncoder both fit). */
 export interface IndexEncoder {
-  encodeDocument(texts: readonly string[]): Promise<SparseVector[]>;
+  encodeDocument(texts: readonly string[], options?: { spans?: boolean; signal?: AbortSignal }): Promise<(SparseVector & { spans?: Uint32Array; literal?: Uint8Array })[]>;
   encodeQuery(text: string): Promise<SparseVector>;
   token(id: number): string;
 }
@@ -56,14 +65,14 @@ export interface IndexOptions {
   tokenOf?: (id: number) => string;
   /**
    * Bytes of posting lists kept in memory, counted as each holds them: its encoded bytes plus the
-   * blocks decoded so far (default 64 MiB). Least recently used lists go first.
+   * blocks decoded so far (default 64 MiB, at least 0). Least recently used lists go first.
    */
   cacheBytes?: number;
-  /** Documents per commit (segment) when adding in bulk. */
+  /** Documents per segment when adding in bulk (default 20 000, at least 1). */
   commitSize?: number;
   /**
-   * Keep each document's exact vector (default true): export() and rebuild() need them. Without
-   * them the index stores about half as much, and documents must be re-added to recover.
+   * Keep each document's exact vector and the spans that explain it (default true): export(),
+   * rebuild(), `rescore` and highlights need them. Without them the index stores about half as much.
    */
   storeVectors?: boolean;
   /** A stored index of another schema version: 'error' (default) or 'reset' (start empty). */
@@ -71,58 +80,23 @@ export interface IndexOptions {
 }
 
 export interface SearchOptions {
+  /** Hits to return (default 10, an integer from 0). */
   limit?: number;
-  /** Exact field values to match, or a predicate over a document's fields. */
+  /** Exact field values to match, or a predicate over a document's fields and id. */
   filter?: Filter;
   /** Only hits scoring strictly above this. */
   minScore?: number;
-  /** Add per-token contributions and a snippet to each hit. */
+  /** Add per-token contributions, their source spans and a snippet to each hit. */
   explain?: boolean;
   /** Score every posting instead of pruning (the reference; slower). */
   exhaustive?: boolean;
+  /**
+   * Return exactly the top hits by the float dot product of the stored vectors (ties aside), not by
+   * the 8-bit stored weights: the candidates the quantization error bound leaves open are rescored.
+   * Needs storeVectors (the default).
+   */
+  rescore?: boolean;
   signal?: AbortSignal;
-}
-
-interface SegmentInfo {
-  id: string;
-  base: number;
-  end: number;
-  chunks: number;
-  postings: number;
-  /** Stored bytes of the posting chunks and the dictionary. */
-  bytes: number;
-}
-
-interface Manifest {
-  format: typeof INDEX_FORMAT;
-  schema: number;
-  generation: number;
-  nextDocNum: number;
-  liveDocs: number;
-  postings: number;
-  segments: SegmentInfo[];
-  tomb: string | null;
-  /** Keys this generation no longer needs; deleted by the next commit. */
-  garbage: string[];
-}
-
-interface DocRecord {
-  id: string;
-  text: string;
-  fields: Fields;
-  indices: Uint32Array;
-  values: Float32Array;
-  /** Set when the index was opened with storeVectors: false. */
-  noVector?: boolean;
-}
-
-interface SegmentMeta {
-  ids: (string | null)[];
-  fields: (Fields | null)[];
-}
-
-interface LoadedSegment extends SegmentInfo {
-  dictionary: SegmentDictionary;
 }
 
 export interface IndexSnapshot {
@@ -131,80 +105,29 @@ export interface IndexSnapshot {
   documents: { id: string; text: string; fields: Fields; vector: { indices: number[]; values: number[] } }[];
 }
 
-const emptyManifest = (): Manifest => ({ format: INDEX_FORMAT, schema: INDEX_SCHEMA, generation: 0, nextDocNum: 0, liveDocs: 0, postings: 0, segments: [], tomb: null, garbage: [] });
+/** What verify() found. */
+export interface VerifyReport {
+  /** Keys the committed generation needs that are missing or fail their checksums. */
+  damaged: string[];
+  /** Keys no manifest references (left by a failed commit or collection; the next commit sweeps). */
+  unreferenced: string[];
+}
+
+interface LoadedSegment extends SegmentInfo {
+  dictionary: SegmentDictionary;
+}
+
+interface PreparedDocument {
+  id: string;
+  text: string;
+  fields: Fields;
+  vector?: IndexDocument['vector'];
+}
+
+type ReadyDocument = PreparedDocument & { vector: NonNullable<IndexDocument['vector']> };
+
 const EMPTY_DOCS = new Uint32Array(0);
 const EMPTY_WEIGHTS = new Float32Array(0);
-
-const segKeys = (s: SegmentInfo) => [`seg/${s.id}/dict`, `seg/${s.id}/meta`, ...Array.from({ length: s.chunks }, (_, k) => `seg/${s.id}/chunk/${k}`)];
-
-/**
- * A byte-bounded least-recently-used cache with numeric keys. A hit only stamps the entry (queries
- * look up dozens of lists per segment). Over budget, the oldest entries are first shrunk (`shrink`
- * drops what can be rebuilt, e.g. decoded blocks) and only then evicted, down to 90% of the budget.
- * Pinned entries (in use by a search in flight) are neither shrunk nor evicted.
- */
-class LruCache<V> {
-  private readonly map = new Map<number, { value: V; bytes: number; used: number; pins: number }>();
-  private bytes = 0;
-  private clock = 0;
-  constructor(
-    private readonly limit: number,
-    private readonly shrink?: (value: V) => number,
-  ) {}
-  /** Bytes held. */
-  get size(): number {
-    return this.bytes;
-  }
-  /** The cached value, pinned if asked (in one lookup: a query makes dozens per segment). */
-  get(key: number, pin = false): V | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    hit.used = ++this.clock;
-    if (pin) hit.pins++;
-    return hit.value;
-  }
-  set(key: number, value: V, bytes: number, pin = false): void {
-    const old = this.map.get(key);
-    if (old) this.bytes -= old.bytes;
-    this.map.set(key, { value, bytes, used: ++this.clock, pins: (old?.pins ?? 0) + (pin ? 1 : 0) });
-    this.bytes += bytes;
-    this.trim();
-  }
-  /** A cached value now holds `bytes`. */
-  resize(key: number, bytes: number): void {
-    const hit = this.map.get(key);
-    if (!hit || hit.bytes === bytes) return;
-    this.bytes += bytes - hit.bytes;
-    hit.bytes = bytes;
-  }
-  unpin(key: number): void {
-    const hit = this.map.get(key);
-    if (hit && hit.pins > 0) hit.pins--;
-  }
-  clear(): void {
-    this.map.clear();
-    this.bytes = 0;
-  }
-  /** Back under budget, if unpinned entries allow. */
-  trim(): void {
-    if (this.bytes <= this.limit) return;
-    const target = this.limit * 0.9;
-    const byAge = [...this.map].filter(([, e]) => e.pins === 0).sort((a, b) => a[1].used - b[1].used);
-    if (this.shrink) {
-      for (const [, e] of byAge) {
-        if (this.bytes <= target) return;
-        const bytes = this.shrink(e.value);
-        this.bytes += bytes - e.bytes;
-        e.bytes = bytes;
-      }
-    }
-    for (const [k, e] of byAge) {
-      if (this.bytes <= target) return;
-      this.map.delete(k);
-      this.bytes -= e.bytes;
-    }
-  }
-}
 
 export class SparseIndex {
   private manifest: Manifest = emptyManifest();
@@ -213,50 +136,80 @@ export class SparseIndex {
   private idMap?: Map<string, number>;
   private readonly metas = new Map<string, SegmentMeta>();
   /**
-   * Posting lists, keyed by segment and term (see `slots`): each holds a copy of its encoded bytes
+   * Posting lists, keyed by segment and term (see `keyBase`): each holds a copy of its encoded bytes
    * (not the whole chunk it was read from) and its decoded blocks, and is counted at what it holds.
    */
   private readonly cache: LruCache<LazyPostings>;
-  /**
-   * Cache keys are small integers (fast Map keys): a segment gets a range as long as its
-   * dictionary, and a term's key is the range start plus the term's place in that dictionary.
-   */
-  private readonly slots = new Map<string, number>();
+  /** Cache key ranges by segment id and base (a renumbered segment's lists are new lists). */
+  private readonly slots = new Map<string, { start: number; length: number }>();
   private nextSlot = 0;
+  private readonly scratch = new QueryScratch();
+  private readonly lock: WriterLock;
+  private readonly channel: GenerationChannel;
   private stale = false;
-  private writeQueue: Promise<unknown> = Promise.resolve();
-  private readonly channel?: BroadcastChannel;
+  /** Whether this instance has swept unreferenced keys since it opened or a write failed. */
+  private swept = false;
+  /** Garbage whose deletion failed: listed again in the next manifest, so it is retried. */
+  private pendingGarbage: string[] = [];
   private closed = false;
+  private readonly storeVectors: boolean;
+  private readonly commitSize: number;
 
   private constructor(
     readonly name: string,
-    private readonly store: KeyValueStore,
+    private readonly store: WritableStore,
     private readonly options: IndexOptions,
   ) {
-    const bytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    this.cache = new LruCache<LazyPostings>(bytes, (list) => {
+    this.cache = new LruCache<LazyPostings>(options.cacheBytes ?? DEFAULT_CACHE_BYTES, (list) => {
       list.release();
       return list.residentBytes;
     });
-    if (typeof BroadcastChannel !== 'undefined') {
-      this.channel = new BroadcastChannel(`splade-web-index:${name}`);
-      this.channel.onmessage = (e: MessageEvent<{ generation: number }>) => {
-        if (e.data.generation !== this.manifest.generation) this.stale = true;
-      };
-    }
+    this.storeVectors = options.storeVectors ?? true;
+    this.commitSize = options.commitSize ?? DEFAULT_COMMIT_SIZE;
+    this.lock = new WriterLock(`splade-web-index:${name}`);
+    this.channel = new GenerationChannel(`splade-web-index:${name}`, (generation) => {
+      if (generation !== this.manifest.generation) this.stale = true;
+    });
   }
 
   /** Opens (or creates) the index stored under `name`. Reads the manifest and dictionaries only. */
   static async open(name: string, options: IndexOptions = {}): Promise<SparseIndex> {
-    if (typeof name !== 'string' || name === '') throw new SpladeError('invalid-input', `an index name must be a non-empty string, got ${JSON.stringify(name)}`);
-    const index = new SparseIndex(name, openKeyValueStore(`splade-web:${name}`), options);
-    await index.reload();
+    const index = SparseIndex.create(name, options);
+    try {
+      await index.reload();
+    } catch (error) {
+      index.close();
+      throw error;
+    }
     return index;
+  }
+
+  /**
+   * Rebuilds the index stored under `name` from its stored documents, whatever is damaged (a
+   * dictionary, a chunk, the manifest): the way back from an `index-corrupt` error. Documents whose
+   * own records are damaged or hold no vector (storeVectors: false) cannot be rebuilt; their ids
+   * (or keys, when even the id is unreadable) are returned in `dropped`.
+   */
+  static async repair(name: string, options: IndexOptions = {}): Promise<{ index: SparseIndex; dropped: string[] }> {
+    const index = SparseIndex.create(name, options);
+    try {
+      const dropped = await index.lock.run(() => index.rebuildFromRecords());
+      return { index, dropped };
+    } catch (error) {
+      index.close();
+      throw error;
+    }
   }
 
   /** Deletes an index's database entirely. */
   static async delete(name: string): Promise<void> {
-    await deleteDatabase(`splade-web:${name}`);
+    await deleteDatabase(`splade-web:${checkName(name)}`);
+  }
+
+  private static create(name: string, options: IndexOptions): SparseIndex {
+    checkName(name);
+    checkIndexOptions(options);
+    return new SparseIndex(name, openIdbStore(`splade-web:${name}`), options);
   }
 
   /** Live documents. */
@@ -270,128 +223,163 @@ export class SparseIndex {
   }
 
   /**
-   * Sizes of the committed generation (`postingBytes` counts posting chunks and dictionaries) and
-   * the bytes of posting lists held in memory (`cachedBytes`, bounded by `cacheBytes`).
+   * Sizes of the committed generation (`postingBytes` counts posting chunks and dictionaries;
+   * `numberedDocuments` the document numbers in use, live or removed), the bytes of posting lists
+   * held in memory (`cachedBytes`, bounded by `cacheBytes`) and of search scratch memory.
    */
-  get stats(): { documents: number; postings: number; postingBytes: number; segments: number; generation: number; cachedBytes: number } {
-    const postingBytes = this.manifest.segments.reduce((n, s) => n + (s.bytes ?? 0), 0);
-    return { documents: this.manifest.liveDocs, postings: this.manifest.postings, postingBytes, segments: this.segments.length, generation: this.manifest.generation, cachedBytes: this.cache.size };
+  get stats(): { documents: number; numberedDocuments: number; postings: number; postingBytes: number; segments: number; generation: number; cachedBytes: number; scratchBytes: number } {
+    const postingBytes = this.manifest.segments.reduce((n, s) => n + s.bytes, 0);
+    const m = this.manifest;
+    return { documents: m.liveDocs, numberedDocuments: m.docs, postings: m.postings, postingBytes, segments: this.segments.length, generation: m.generation, cachedBytes: this.cache.size, scratchBytes: this.scratch.bytes };
   }
 
-  /** Adds new documents; an id already in the index (or twice in `docs`) fails the whole call. */
+  /** Adds new documents: all of them or, on any error, none. An id already in the index (or twice in `docs`) fails the call. */
   add(docs: readonly IndexDocument[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.write(docs, [], 'add', options.signal);
+    return this.write(docs, [], 'add', options.signal).then(() => undefined);
   }
 
-  /** Adds documents, replacing those with the same id. */
+  /** Adds documents, replacing those with the same id (within `docs`, the last one wins). All or nothing. */
   upsert(docs: readonly IndexDocument[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.write(docs, [], 'upsert', options.signal);
+    return this.write(docs, [], 'upsert', options.signal).then(() => undefined);
   }
 
   /** Removes documents by id; returns how many existed. Durable once resolved. */
-  async remove(ids: readonly string[]): Promise<number> {
-    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw new SpladeError('invalid-input', 'remove() takes an array of string ids');
-    let removed = 0;
-    await this.write([], ids, 'upsert', undefined, (n) => (removed = n));
-    return removed;
+  remove(ids: readonly string[]): Promise<number> {
+    this.checkOpen();
+    if (!Array.isArray(ids)) throw new SpladeError('invalid-input', `remove() takes an array of string ids, got ${describe(ids)}`);
+    ids.forEach((id, k) => {
+      if (typeof id !== 'string') throw new SpladeError('invalid-input', `remove(): id ${k} is ${describe(id)}; ids are strings`);
+    });
+    return this.lock.run(() => this.commit([], ids, 'upsert'));
   }
 
-  /** Removes every document (a new, empty generation). */
+  /** Removes every document (a new, empty generation). Also the way out of a deleted or incompatible database. */
   clear(): Promise<void> {
-    return this.locked(async () => {
+    this.checkOpen();
+    return this.lock.run(async () => {
       try {
         await this.reload();
       } catch (error) {
-        // clear() is the way out of a deleted, evicted or incompatible database: start over.
         if (!(error instanceof SpladeError && ['index-missing', 'index-schema', 'index-corrupt'].includes(error.code))) throw error;
         this.store.acknowledgeDeleted();
       }
       const old = this.manifest;
-      const next: Manifest = { ...emptyManifest(), generation: old.generation + 1, nextDocNum: old.nextDocNum, garbage: [] };
-      await this.store.setMany([['manifest', next]]);
+      const next: Manifest = { ...emptyManifest(old.generation + 1), nextRecord: old.nextRecord };
+      await this.store.setMany([[MANIFEST_KEY, sealJson(next)]]);
       this.install(next, [], new Uint8Array(0));
       this.idMap = new Map();
-      this.announce();
-      // Everything else is garbage now; collect it right away (best effort).
-      const all = (await this.store.keys()).filter((k) => k !== 'manifest');
-      await this.store.delMany(all).catch(() => {});
+      this.pendingGarbage = [];
+      this.channel.announce(next.generation);
+      // Everything else is garbage now; collect it right away (what fails is swept by the next commit).
+      try {
+        await this.store.delMany((await this.store.keys()).filter((k) => k !== MANIFEST_KEY));
+        this.swept = true;
+      } catch {
+        this.swept = false;
+      }
     });
   }
 
   /** Stops listening to other tabs and closes the database connection. */
   close(): void {
     this.closed = true;
-    this.channel?.close();
+    this.channel.close();
     this.store.close();
     this.cache.clear();
   }
 
   async search(query: SparseVector | string, options: SearchOptions = {}): Promise<Hit[]> {
     this.checkOpen();
-    const limit = options.limit ?? 10;
-    if (!(Number.isInteger(limit) && limit >= 0)) throw new SpladeError('invalid-option', `limit must be a non-negative integer, got ${JSON.stringify(options.limit)}`);
+    const limit = options.limit === undefined ? 10 : checkInteger(options.limit, 'limit', 0);
+    if (options.minScore !== undefined) checkNumber(options.minScore, 'minScore');
+    if (options.filter !== undefined && (typeof options.filter !== 'function' && (typeof options.filter !== 'object' || options.filter === null || Array.isArray(options.filter)))) {
+      throw new SpladeError('invalid-option', `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(options.filter)}`);
+    }
     const vector = await this.queryVector(query);
-    if (this.stale || this.store.deleted) await this.reload();
-    try {
-      return await this.searchOnce(vector, limit, options);
-    } catch (error) {
-      // A writer in another tab may have collected a segment we were about to read: catch up once.
-      if (error instanceof SpladeError && error.code === 'index-corrupt' && /missing/.test(error.message)) {
-        await this.reload();
-        return this.searchOnce(vector, limit, options);
+    throwIfAborted(options.signal);
+    for (let attempt = 0; ; attempt++) {
+      if (this.stale || this.store.deleted) await this.reload();
+      try {
+        return await this.searchOnce(vector, limit, options);
+      } catch (error) {
+        // A writer in another tab collected a key of the generation we read: catch up, once.
+        if (!(error instanceof SpladeError && error.code === 'index-changed')) throw error;
+        if (attempt > 0) throw new SpladeError('index-corrupt', `the stored index is damaged: ${error.file} is missing. SparseIndex.repair(name) rebuilds what the stored documents allow`, { file: error.file ?? '' });
+        this.stale = true;
       }
-      throw error;
     }
   }
 
-  /** Checks every stored chunk against its checksum; returns the keys that fail. */
-  async verify(): Promise<string[]> {
-    const bad: string[] = [];
-    for (const s of this.segments) {
-      const ks = Array.from({ length: s.chunks }, (_, k) => `seg/${s.id}/chunk/${k}`);
-      const chunks = await this.store.getMany<Chunk>(ks);
-      chunks.forEach((c, k) => {
-        if (!c || !(c.bytes instanceof Uint8Array) || crc32(c.bytes) !== c.crc) bad.push(ks[k]!);
-      });
+  /** Checks every stored value the committed generation needs, and lists keys nothing references. */
+  async verify(): Promise<VerifyReport> {
+    this.checkOpen();
+    if (this.stale) await this.reload();
+    const damaged: string[] = [];
+    const check = async (keys: string[], decode: (value: Uint8Array | undefined, key: string) => unknown) => {
+      for (let k = 0; k < keys.length; k += WRITE_SLICE) {
+        const slice = keys.slice(k, k + WRITE_SLICE);
+        const values = await this.store.getMany(slice);
+        values.forEach((v, j) => {
+          try {
+            decode(v, slice[j]!);
+          } catch {
+            damaged.push(slice[j]!);
+          }
+        });
+      }
+    };
+    const m = this.manifest;
+    await check(m.segments.flatMap((s) => Array.from({ length: s.chunks }, (_, k) => chunkKey(s.id, k))), unseal);
+    await check(m.segments.map((s) => dictKey(s.id)), decodeDictionary);
+    await check(m.segments.map((s) => metaKey(s.id)), unsealJson);
+    if (m.tomb) await check([m.tomb], decodeBits);
+    const metas = new Map<string, SegmentMeta>();
+    for (const s of m.segments) {
+      try {
+        metas.set(s.id, await this.meta(s));
+      } catch {
+        // reported above
+      }
     }
-    return bad;
+    const live = [...referencedKeys(m, metas, (doc) => isRemoved(this.tomb, doc))].filter((k) => k.startsWith('doc/'));
+    await check(live, decodeDocRecord);
+    const keep = referencedKeys(m, metas, (doc) => isRemoved(this.tomb, doc));
+    const unreferenced = (await this.store.keys()).filter((k) => !keep.has(k));
+    return { damaged, unreferenced };
   }
 
-  /** Rebuilds every posting from the stored documents (the recovery path for a corrupt block). */
-  rebuild(): Promise<void> {
-    return this.locked(async () => {
-      await this.reload();
-      const docs = await this.liveDocuments();
-      const old = this.manifest;
-      this.cache.clear();
-      const built = buildSegment(docs.map((d) => ({ num: d.num, vector: d.record })), 0, old.nextDocNum);
-      const info: SegmentInfo = { id: `g${old.generation + 1}r`, base: 0, end: old.nextDocNum, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
-      const meta = await this.concatMeta(this.segments, 0, old.nextDocNum);
-      await this.writeSegment(info, built, meta);
-      const next: Manifest = { ...old, generation: old.generation + 1, segments: [info], postings: built.postings, garbage: this.segments.flatMap(segKeys) };
-      await this.commitManifest(old, next, [{ ...info, dictionary: built.dictionary }], this.tomb);
-    });
+  /** Rebuilds every posting from the stored documents (see `SparseIndex.repair`); returns the ids it had to drop. */
+  rebuild(): Promise<string[]> {
+    this.checkOpen();
+    return this.lock.run(() => this.rebuildFromRecords());
   }
 
   /** The whole index as a portable snapshot (documents with their exact vectors). */
   async export(): Promise<IndexSnapshot> {
     this.checkOpen();
     if (this.stale) await this.reload();
-    const docs = await this.liveDocuments();
-    return {
-      format: INDEX_FORMAT,
-      schema: INDEX_SCHEMA,
-      documents: docs.map(({ record }) => ({ id: record.id, text: record.text, fields: record.fields, vector: { indices: Array.from(record.indices), values: Array.from(record.values) } })),
-    };
+    const documents: IndexSnapshot['documents'] = [];
+    for (const { record } of await this.liveRecords()) {
+      if (!record.indices || !record.values) throw new SpladeError('invalid-option', `document "${record.id}" was stored without its vector (storeVectors: false), so export() cannot include it; re-add the documents instead`);
+      documents.push({ id: record.id, text: record.text, fields: record.fields, vector: { indices: Array.from(record.indices), values: Array.from(record.values) } });
+    }
+    return { format: INDEX_FORMAT, schema: INDEX_SCHEMA, documents };
   }
 
-  /** Replaces the index's contents with a snapshot from export(). */
+  /** Replaces the index's contents with a snapshot from export(). Checks all of it first; a bad snapshot changes nothing. */
   async import(snapshot: IndexSnapshot): Promise<void> {
+    this.checkOpen();
     if (snapshot?.format !== INDEX_FORMAT || !Array.isArray(snapshot.documents)) throw new SpladeError('invalid-input', `import() expects a snapshot made by export() (format "${INDEX_FORMAT}")`);
-    if (snapshot.schema !== INDEX_SCHEMA) throw new SpladeError('index-schema', `the snapshot has schema ${snapshot.schema}; this version reads schema ${INDEX_SCHEMA}`);
-    const docs = snapshot.documents.map((d) => ({ id: d.id, text: d.text, fields: d.fields, vector: { indices: Uint32Array.from(d.vector.indices), values: Float32Array.from(d.vector.values) } }));
-    await this.clear();
-    await this.add(docs);
+    if (snapshot.schema !== INDEX_SCHEMA && snapshot.schema !== 1) throw new SpladeError('index-schema', `the snapshot has schema ${describe(snapshot.schema)}; this version reads snapshots of schema 1 and ${INDEX_SCHEMA}`);
+    const docs: IndexDocument[] = snapshot.documents.map((d, k) => {
+      const what = `snapshot document ${k}${typeof d?.id === 'string' ? ` ("${d.id}")` : ''}`;
+      if (!d || typeof d !== 'object' || !d.vector || !Array.isArray(d.vector.indices) || !Array.isArray(d.vector.values)) throw new SpladeError('invalid-input', `${what} has no vector { indices: number[], values: number[] }`);
+      const fits = d.vector.indices.every((i) => Number.isInteger(i) && i >= 0 && i <= 0xffffffff);
+      if (!fits) throw new SpladeError('invalid-input', `${what}: vector indices must be integers from 0 to 2^32-1`);
+      return { id: d.id, text: d.text, fields: d.fields, vector: { indices: Uint32Array.from(d.vector.indices), values: Float32Array.from(d.vector.values) } };
+    });
+    const prepared = this.prepare(docs, 'add');
+    await this.lock.run(() => this.commit(prepared as ReadyDocument[], [], 'add', true));
   }
 
   // ---------------------------------------------------------------- reading
@@ -401,8 +389,7 @@ export class SparseIndex {
       if (!this.options.encoder) throw new SpladeError('invalid-input', 'searching with text needs an encoder (SparseIndex.open(name, { encoder })); otherwise pass a sparse vector');
       return this.options.encoder.encodeQuery(query);
     }
-    if (!isValidSparseVector(query)) throw new SpladeError('invalid-input', 'a query must be text or a sparse vector { indices: Uint32Array (ascending), values: Float32Array (finite) }');
-    return query;
+    return checkVector(query, 'the query');
   }
 
   private async searchOnce(query: SparseVector, limit: number, options: SearchOptions): Promise<Hit[]> {
@@ -410,52 +397,124 @@ export class SparseIndex {
     const accept = await this.acceptor(options.filter);
     const pinned: number[] = []; // the lists this search holds: kept whole until it is done
     try {
-      return await this.scoreAndDescribe(query, options, heap, accept, pinned);
+      const perSegment: { segment: LoadedSegment; lists: TermList[] }[] = [];
+      const scoring = { accept, scratch: this.scratch, ...(options.minScore !== undefined ? { minScore: options.minScore } : {}) };
+      for (const segment of this.segments) {
+        throwIfAborted(options.signal);
+        const { lists, keys } = await this.termLists(segment, query, pinned);
+        perSegment.push({ segment, lists });
+        if (options.exhaustive) exhaustive(lists, heap, segment, scoring);
+        else prunedTopK(lists, heap, segment, scoring);
+        this.recount(lists, keys);
+      }
+      let top = heap.sorted();
+      let exact: Map<number, DocRecord> | undefined;
+      if (options.rescore) ({ top, records: exact } = await this.rescore(query, limit, options, perSegment, top, accept));
+      return await this.describeHits(top, query, options, perSegment, exact);
     } finally {
       for (const key of pinned) this.cache.unpin(key);
       this.cache.trim();
+      this.scratch.fit();
     }
   }
 
-  private async scoreAndDescribe(query: SparseVector, options: SearchOptions, heap: TopK, accept: (doc: number) => boolean, pinned: number[]): Promise<Hit[]> {
-    const perSegment: { segment: LoadedSegment; lists: TermList[] }[] = [];
-    for (const segment of this.segments) {
+  /**
+   * The float top-k: the stored top-k are scored exactly, which gives θ, a lower bound of the k-th
+   * exact score; any other document that could beat θ has a stored score above θ minus the error
+   * bound, so those are found (pruned search with that floor) and scored exactly too.
+   */
+  private async rescore(query: SparseVector, limit: number, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], top: Scored[], accept: (doc: number) => boolean): Promise<{ top: Scored[]; records: Map<number, DocRecord> }> {
+    const records = new Map<number, DocRecord>();
+    const exact = new Map<number, number>();
+    const score = async (docs: number[]) => {
+      const fresh = docs.filter((d) => !exact.has(d));
+      const got = await this.records(fresh);
+      fresh.forEach((doc, k) => {
+        const r = got[k]!;
+        if (!r.indices || !r.values) throw new SpladeError('invalid-option', `rescore needs the documents' vectors, and document "${r.id}" was stored without one (storeVectors: false)`);
+        records.set(doc, r);
+        exact.set(doc, dot(query, { indices: r.indices, values: r.values }));
+      });
+    };
+    if (limit === 0) return { top: [], records };
+    await score(top.map((h) => h.doc));
+    const firstExact = new TopK(limit);
+    for (const [doc, s] of exact) firstExact.push(doc, s);
+    const theta = Math.max(firstExact.full ? firstExact.threshold : -Infinity, options.minScore ?? -Infinity);
+    const bound = Math.max(0, ...perSegment.map((p) => scoreErrorBound(p.lists)));
+    const floor = theta - bound;
+    const open: number[] = [];
+    for (const { segment, lists } of perSegment) {
       throwIfAborted(options.signal);
-      const { lists, keys } = await this.termLists(segment, query, pinned);
-      perSegment.push({ segment, lists });
-      const scoring = { accept, ...(options.minScore !== undefined ? { minScore: options.minScore } : {}) };
-      if (options.exhaustive) exhaustive(lists, heap, segment, scoring);
-      else prunedTopK(lists, heap, segment, scoring);
-      this.recount(lists, keys);
+      if (floor > 0) {
+        const above = new TopK(Number.MAX_SAFE_INTEGER);
+        prunedTopK(lists, above, segment, { accept, minScore: floor, scratch: this.scratch });
+        for (const h of above.sorted()) open.push(h.doc);
+      } else {
+        // Any matching document may be in the top-k (even one whose stored weights round to 0).
+        const seen = new Set<number>();
+        for (const l of lists) {
+          l.lazy?.loadAll();
+          for (const d of l.docs) if (!seen.has(d) && accept(d)) seen.add(d);
+        }
+        open.push(...seen);
+      }
     }
-    const top = heap.sorted();
+    await score(open);
+    const final = new TopK(limit);
+    const minScore = options.minScore ?? -Infinity;
+    for (const [doc, s] of exact) if (s > 0 && s > minScore) final.push(doc, s);
+    return { top: final.sorted(), records };
+  }
+
+  private async describeHits(top: Scored[], query: SparseVector, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], exact?: Map<number, DocRecord>): Promise<Hit[]> {
     if (top.length === 0) return [];
     // Ids and fields come from the segments' cached metadata: a query reads no document record
     // unless it asks for explanations (which need the text).
-    const metas = await Promise.all(top.map((h) => this.meta(this.segmentOf(h.doc))));
-    const records = options.explain ? await this.store.getMany<DocRecord>(top.map((h) => `doc/${h.doc}`)) : [];
+    const places = top.map((h) => this.place(h.doc));
+    const metas = await Promise.all(places.map((p) => this.meta(p.segment)));
+    const records = options.explain ? await this.records(top.map((h) => h.doc).filter((d) => !exact?.has(d))) : [];
+    let next = 0;
     return top.map((h, k) => {
-      const segment = this.segmentOf(h.doc);
-      const at = h.doc - segment.base;
-      const hit: Hit = { id: metas[k]!.ids[at]!, score: h.score, fields: metas[k]!.fields[at] ?? {} };
-      if (options.explain) {
-        const record = records[k];
-        if (!record) throw new SpladeError('index-corrupt', `document record doc/${h.doc} is missing; call rebuild() or import() a snapshot`);
-        const { lists } = perSegment.find((p) => h.doc >= p.segment.base && h.doc < p.segment.end)!;
-        const docVector = storedWeights(lists, h.doc);
-        const explanation = explainMatch(query, docVector, (id) => this.tokenOf(id));
-        hit.contributions = explanation.contributions;
-        hit.text = record.text;
-        hit.snippet = makeSnippet(record.text ?? '', explanation.contributions.map((c) => ({ token: c.token, weight: c.product })));
-      }
+      const meta = metas[k]!;
+      const at = places[k]!.at;
+      const hit: Hit = { id: meta.ids[at]!, score: h.score, fields: meta.fields[at] ?? {} };
+      if (!options.explain) return hit;
+      const record = exact?.get(h.doc) ?? records[next++]!;
+      // Contributions sum to the score: from the exact vector when rescored, else the stored weights.
+      const weights = options.rescore && record.indices && record.values ? { indices: record.indices, values: record.values } : storedWeights(perSegment.find((p) => p.segment === places[k]!.segment)!.lists, h.doc);
+      const sources: StoredSources | undefined = record.indices && record.spans && record.literal ? { indices: record.indices, spans: record.spans, literal: record.literal } : undefined;
+      const described = describeMatch(query, weights, (id) => this.tokenOf(id), record.text, sources);
+      hit.text = record.text;
+      hit.contributions = described.contributions;
+      hit.snippet = described.snippet;
       return hit;
     });
   }
 
-  private segmentOf(doc: number): LoadedSegment {
-    const s = this.segments.find((x) => doc >= x.base && doc < x.end);
-    if (!s) throw new SpladeError('index-corrupt', `document number ${doc} belongs to no segment`);
-    return s;
+  /** The segment holding document `doc`, and its place there. */
+  private place(doc: number): { segment: LoadedSegment; at: number } {
+    const s = this.segments;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (doc < s[mid]!.base) hi = mid - 1;
+      else if (doc >= s[mid]!.end) lo = mid + 1;
+      else return { segment: s[mid]!, at: doc - s[mid]!.base };
+    }
+    throw new SpladeError('index-corrupt', `the stored index is damaged: document number ${doc} belongs to no segment`);
+  }
+
+  /** The records of documents (by number), read in one transaction. */
+  private async records(docs: readonly number[]): Promise<DocRecord[]> {
+    if (docs.length === 0) return [];
+    const keys = await Promise.all(docs.map(async (doc) => {
+      const { segment, at } = this.place(doc);
+      return docKey((await this.meta(segment)).records[at]!);
+    }));
+    const values = await this.store.getMany(keys);
+    return values.map((v, k) => decodeDocRecord(present(v, keys[k]!), keys[k]!));
   }
 
   private tokenOf(id: number): string {
@@ -464,24 +523,23 @@ export class SparseIndex {
 
   private async acceptor(filter: Filter | undefined): Promise<(doc: number) => boolean> {
     const tomb = this.tomb;
-    const alive = (doc: number) => !((tomb[doc >>> 3] ?? 0) & (1 << (doc & 7)));
-    if (!filter) return alive;
-    const predicate = typeof filter === 'function' ? filter : (fields: Fields) => Object.entries(filter).every(([k, v]) => fields[k] === v);
-    const metas = await Promise.all(this.segments.map((s) => this.meta(s)));
+    if (!filter) return (doc) => !isRemoved(tomb, doc);
+    const predicate = filterPredicate(filter);
+    const segments = this.segments;
+    const metas = await Promise.all(segments.map((s) => this.meta(s)));
     return (doc) => {
-      if (!alive(doc)) return false;
-      const k = this.segments.findIndex((s) => doc >= s.base && doc < s.end);
-      const meta = metas[k]!;
-      const at = doc - this.segments[k]!.base;
-      return meta.ids[at] != null && predicate(meta.fields[at] ?? {}, meta.ids[at]!);
+      if (isRemoved(tomb, doc)) return false;
+      const { segment, at } = this.place(doc);
+      const meta = metas[segments.indexOf(segment)]!;
+      return predicate(meta.fields[at] ?? {}, meta.ids[at]!);
     };
   }
 
   private async meta(segment: SegmentInfo): Promise<SegmentMeta> {
     let meta = this.metas.get(segment.id);
     if (!meta) {
-      meta = await this.store.get<SegmentMeta>(`seg/${segment.id}/meta`);
-      if (!meta) throw new SpladeError('index-corrupt', `seg/${segment.id}/meta is missing`);
+      const key = metaKey(segment.id);
+      meta = unsealJson<SegmentMeta>(present(await this.store.get(key), key), key);
       this.metas.set(segment.id, meta);
     }
     return meta;
@@ -512,14 +570,7 @@ export class SparseIndex {
     }
     if (unopened.length === 0) return { lists, keys };
     const numbers = [...new Set(unopened.map((u) => dict.chunk[u.at]!))];
-    const chunkKeys = numbers.map((c) => `seg/${segment.id}/chunk/${c}`);
-    const chunks = await this.store.getMany<Chunk>(chunkKeys);
-    chunks.forEach((chunk, k) => {
-      if (!chunk) throw new SpladeError('index-corrupt', `block chunk ${chunkKeys[k]} is missing from the database`);
-      if (!(chunk.bytes instanceof Uint8Array) || crc32(chunk.bytes) !== chunk.crc) {
-        throw new SpladeError('index-corrupt', `block chunk ${chunkKeys[k]} failed its checksum: the stored index is damaged. Results would be wrong, so none are returned; call rebuild() to rebuild postings from the stored documents`);
-      }
-    });
+    const chunks = await this.readChunks(segment, numbers);
     for (const { list: i, at } of unopened) {
       const postings = openTerm(dict, at, chunks[numbers.indexOf(dict.chunk[at]!)]!, segment.base);
       this.cache.set(keys[i]!, postings, postings.residentBytes, true);
@@ -527,6 +578,12 @@ export class SparseIndex {
       lists[i] = { ...lists[i]!, docs: postings.docs, weights: postings.weights, lazy: postings };
     }
     return { lists, keys };
+  }
+
+  private async readChunks(segment: SegmentInfo, numbers: readonly number[]): Promise<Chunk[]> {
+    const keys = numbers.map((c) => chunkKey(segment.id, c));
+    const values = await this.store.getMany(keys);
+    return values.map((v, k) => ({ bytes: unseal(present(v, keys[k]!), keys[k]!), crc: 0 }));
   }
 
   /** After a query: cached lists are counted again at what they hold now (blocks got decoded). */
@@ -537,51 +594,57 @@ export class SparseIndex {
   }
 
   private keyBase(segment: LoadedSegment): number {
-    let slot = this.slots.get(segment.id);
+    const name = `${segment.id}@${segment.base}`;
+    let slot = this.slots.get(name);
     if (slot === undefined) {
-      this.slots.set(segment.id, (slot = this.nextSlot));
-      this.nextSlot += segment.dictionary.terms.length;
+      this.slots.set(name, (slot = { start: this.nextSlot, length: segment.dictionary.terms.length }));
+      this.nextSlot += slot.length;
     }
-    return slot;
+    return slot.start;
   }
 
   /** Reads the committed manifest and the dictionaries of segments not yet loaded. */
   private async reload(): Promise<void> {
     this.checkOpen();
     this.stale = false;
-    let manifest = await this.store.get<Manifest>('manifest');
-    if (!manifest) {
+    const stored = await this.store.get(MANIFEST_KEY);
+    let manifest: Manifest;
+    if (stored === undefined) {
       if (this.manifest.generation > 0) {
         throw new SpladeError('index-missing', `the database of index "${this.name}" was deleted or evicted by the browser; call clear() to start an empty index or import() a snapshot`);
       }
       manifest = emptyManifest();
-    }
-    if (manifest.format !== INDEX_FORMAT || manifest.schema !== INDEX_SCHEMA) {
-      if (this.options.onIncompatible === 'reset') {
-        const all = await this.store.keys();
-        await this.store.delMany(all);
+    } else {
+      try {
+        // Schema 1 stored the manifest as a plain object: still recognised, as an older schema.
+        const value = stored instanceof Uint8Array ? unsealJson(stored, MANIFEST_KEY) : (stored as unknown);
+        manifest = checkManifest(value, `index "${this.name}"`);
+      } catch (error) {
+        if (!(error instanceof SpladeError && error.code === 'index-schema')) throw error;
+        if (this.options.onIncompatible !== 'reset') throw new SpladeError('index-schema', `${error.message.replace(/^splade-web: /, '')}. Open it with { onIncompatible: 'reset' } to start over, or import() a snapshot`);
+        await this.store.delMany(await this.store.keys());
         manifest = emptyManifest();
-      } else {
-        throw new SpladeError('index-schema', `index "${this.name}" was stored with schema ${JSON.stringify(manifest.schema)} (format ${JSON.stringify(manifest.format)}); this version reads schema ${INDEX_SCHEMA}. Open it with { onIncompatible: 'reset' } to start over, or import() a snapshot`);
       }
     }
     if (manifest.generation === this.manifest.generation && this.segments.length === manifest.segments.length) return;
-    const known = new Map(this.segments.map((s) => [s.id, s]));
+    const known = new Map(this.segments.map((s) => [s.id, s.dictionary]));
     const toLoad = manifest.segments.filter((s) => !known.has(s.id));
-    const dicts = await this.store.getMany<SegmentDictionary & { crc: number }>(toLoad.map((s) => `seg/${s.id}/dict`));
-    dicts.forEach((d, k) => {
-      if (!d || crc32(dictBytes(d)) !== d.crc) throw new SpladeError('index-corrupt', `the dictionary seg/${toLoad[k]!.id}/dict is missing or fails its checksum; call rebuild()`);
-      known.set(toLoad[k]!.id, { ...toLoad[k]!, dictionary: d });
-    });
-    const tomb = manifest.tomb ? ((await this.store.get<Uint8Array>(manifest.tomb)) ?? new Uint8Array(0)) : new Uint8Array(0);
-    this.install(manifest, manifest.segments.map((s) => known.get(s.id)!), tomb);
+    const dicts = await this.store.getMany(toLoad.map((s) => dictKey(s.id)));
+    dicts.forEach((d, k) => known.set(toLoad[k]!.id, decodeDictionary(d, dictKey(toLoad[k]!.id))));
+    const tomb = manifest.tomb ? decodeBits(await this.store.get(manifest.tomb), manifest.tomb) : new Uint8Array(0);
+    this.install(manifest, manifest.segments.map((s) => ({ ...s, dictionary: known.get(s.id)! })), tomb);
     this.idMap = undefined; // rebuilt on the next write
   }
 
   private install(manifest: Manifest, segments: LoadedSegment[], tomb: Uint8Array): void {
     const live = new Set(segments.map((s) => s.id));
     for (const id of this.metas.keys()) if (!live.has(id)) this.metas.delete(id);
-    for (const id of this.slots.keys()) if (!live.has(id)) this.slots.delete(id);
+    const slotNames = new Set(segments.map((s) => `${s.id}@${s.base}`));
+    for (const [name, slot] of this.slots) {
+      if (slotNames.has(name)) continue;
+      this.slots.delete(name);
+      this.cache.deleteRange(slot.start, slot.start + slot.length);
+    }
     this.manifest = manifest;
     this.segments = segments;
     this.tomb = tomb;
@@ -589,158 +652,315 @@ export class SparseIndex {
 
   // ---------------------------------------------------------------- writing
 
-  private async write(docs: readonly IndexDocument[], removeIds: readonly string[], mode: 'add' | 'upsert', signal?: AbortSignal, onRemoved?: (n: number) => void): Promise<void> {
-    this.checkOpen();
-    if (!Array.isArray(docs)) throw new SpladeError('invalid-input', `${mode}() takes an array of documents`);
-    // Validate and encode before taking the write lock: encoding can take a while.
-    const seen = new Set<string>();
-    for (const [k, d] of docs.entries()) {
-      if (typeof d?.id !== 'string' || d.id === '') throw new SpladeError('invalid-input', `document ${k} needs a non-empty string id`);
-      if (mode === 'add' && seen.has(d.id)) throw new SpladeError('duplicate-id', `the id "${d.id}" appears twice in one add(); ids must be unique (use upsert to replace)`);
-      seen.add(d.id);
-      if (d.text !== undefined && typeof d.text !== 'string') throw new SpladeError('invalid-input', `document "${d.id}": text must be a string`);
-      if (d.vector !== undefined && !isValidSparseVector(d.vector)) throw new SpladeError('invalid-input', `document "${d.id}": vector must be { indices: Uint32Array (ascending), values: Float32Array (finite) }`);
-      if (d.vector === undefined && !this.options.encoder) throw new SpladeError('invalid-input', `document "${d.id}" has no vector and the index has no encoder to make one`);
-    }
-    const commitSize = this.options.commitSize ?? DEFAULT_COMMIT_SIZE;
-    let removedTotal = 0;
-    // One commit per slice (a removal-only call is one empty slice); removals go with the first.
-    for (let start = 0; start < Math.max(docs.length, 1); start += commitSize) {
-      throwIfAborted(signal);
-      const slice = docs.slice(start, start + commitSize);
-      const needText = slice.filter((d) => !d.vector);
-      const vectors = needText.length ? await this.options.encoder!.encodeDocument(needText.map((d) => d.text ?? '')) : [];
-      const made = new Map(needText.map((d, k) => [d, vectors[k]!]));
-      const ready = slice.map((d) => ({ ...d, vector: d.vector ?? made.get(d)! }));
-      removedTotal += await this.locked(() => this.commit(ready, start === 0 ? removeIds : [], mode));
-    }
-    onRemoved?.(removedTotal);
+  /** Validates documents; for upsert keeps the last of each id. */
+  private prepare(docs: readonly IndexDocument[], mode: 'add' | 'upsert'): PreparedDocument[] {
+    if (!Array.isArray(docs)) throw new SpladeError('invalid-input', `${mode}() takes an array of documents, got ${describe(docs)}`);
+    const byId = new Map<string, PreparedDocument>();
+    docs.forEach((d, k) => {
+      if (typeof d !== 'object' || d === null) throw new SpladeError('invalid-input', `document ${k} is ${describe(d)}; documents are objects { id, text?, fields?, vector? }`);
+      if (typeof d.id !== 'string' || d.id === '') throw new SpladeError('invalid-input', `document ${k} needs a non-empty string id, got ${describe(d.id)}`);
+      const what = `document "${d.id}"`;
+      if (mode === 'add' && byId.has(d.id)) throw new SpladeError('duplicate-id', `the id "${d.id}" appears twice in one add(); ids must be unique (use upsert to replace)`);
+      if (d.text !== undefined && typeof d.text !== 'string') throw new SpladeError('invalid-input', `${what}: text must be a string, got ${describe(d.text)}`);
+      const fields = checkFields(d.fields, what);
+      if (d.vector !== undefined) {
+        checkVector(d.vector, `${what}'s vector`);
+        const { spans, literal } = d.vector;
+        if ((spans !== undefined || literal !== undefined) && !(spans instanceof Uint32Array && literal instanceof Uint8Array && spans.length === 2 * d.vector.indices.length && literal.length === d.vector.indices.length)) {
+          throw new SpladeError('invalid-input', `${what}: vector spans must be a Uint32Array of two offsets per entry with a Uint8Array literal flag per entry`);
+        }
+      } else if (!this.options.encoder) throw new SpladeError('invalid-input', `${what} has no vector and the index has no encoder to make one`);
+      byId.delete(d.id); // an upsert's later document replaces the earlier one, in the later place
+      byId.set(d.id, { id: d.id, text: d.text ?? '', fields, ...(d.vector ? { vector: d.vector } : {}) });
+    });
+    return [...byId.values()];
   }
 
-  /** One commit: new segment + tombstones + documents first, then the manifest. Returns removals. */
-  private async commit(docs: readonly (IndexDocument & { vector: SparseVector })[], removeIds: readonly string[], mode: 'add' | 'upsert'): Promise<number> {
-    await this.reload();
-    const ids = await this.ensureIdMap();
-    if (mode === 'add') {
-      const clash = docs.find((d) => ids.has(d.id));
-      if (clash) throw new SpladeError('duplicate-id', `the index already holds a document with id "${clash.id}"; use upsert() to replace it`);
+  private async write(docs: readonly IndexDocument[], removeIds: readonly string[], mode: 'add' | 'upsert', signal?: AbortSignal): Promise<number> {
+    this.checkOpen();
+    const prepared = this.prepare(docs, mode);
+    // Encode before taking the write lock (encoding takes a while), a commit's worth at a time.
+    const ready: ReadyDocument[] = [];
+    for (let start = 0; start < prepared.length; start += this.commitSize) {
+      throwIfAborted(signal);
+      const slice = prepared.slice(start, start + this.commitSize);
+      const needText = slice.filter((d) => !d.vector);
+      const vectors = needText.length ? await this.options.encoder!.encodeDocument(needText.map((d) => d.text), { spans: this.storeVectors, ...(signal ? { signal } : {}) }) : [];
+      const made = new Map(needText.map((d, k) => [d, vectors[k]!]));
+      for (const d of slice) ready.push({ ...d, vector: d.vector ?? made.get(d)! });
     }
-    const old = this.manifest;
-    const nextDocNum = old.nextDocNum + docs.length;
-    const tomb = new Uint8Array(Math.ceil(nextDocNum / 8));
-    tomb.set(this.tomb.subarray(0, tomb.length));
-    const removedNums: number[] = [];
-    for (const id of [...removeIds, ...docs.map((d) => d.id)]) {
-      const num = ids.get(id);
-      if (num !== undefined && !((tomb[num >>> 3]! >> (num & 7)) & 1)) {
-        tomb[num >>> 3]! |= 1 << (num & 7);
-        removedNums.push(num);
+    throwIfAborted(signal);
+    return this.lock.run(() => this.commit(ready, removeIds, mode));
+  }
+
+  /**
+   * One commit, all or nothing: new segments (one per commitSize documents), their records and the
+   * tombstones first, then the manifest. With `replaceAll`, the new documents replace everything.
+   * Returns how many of `removeIds` existed.
+   */
+  private async commit(docs: readonly ReadyDocument[], removeIds: readonly string[], mode: 'add' | 'upsert', replaceAll = false): Promise<number> {
+    try {
+      await this.reload();
+      const ids = replaceAll ? new Map<string, number>() : await this.ensureIdMap();
+      if (mode === 'add') {
+        const clash = docs.find((d) => ids.has(d.id));
+        if (clash) throw new SpladeError('duplicate-id', `the index already holds a document with id "${clash.id}"; use upsert() to replace it`);
+      }
+      const old = this.manifest;
+      const generation = old.generation + 1;
+      const base = replaceAll ? 0 : old.docs;
+      const end = base + docs.length;
+      const tomb = replaceAll ? new Uint8Array(Math.ceil(end / 8)) : resized(this.tomb, end);
+      const garbage: string[] = [...this.pendingGarbage];
+      let removedExisting = 0;
+      for (const id of removeIds) if (ids.has(id)) removedExisting++;
+      let removedNow = 0;
+      for (const id of [...removeIds, ...docs.map((d) => d.id)]) {
+        const num = ids.get(id);
+        if (num === undefined || !markRemoved(tomb, num)) continue;
+        removedNow++;
+        const { segment, at } = this.place(num);
+        garbage.push(docKey((await this.meta(segment)).records[at]!));
+      }
+      if (docs.length === 0 && removedNow === 0 && !replaceAll) return 0;
+      if (replaceAll) {
+        garbage.push(...(old.tomb ? [old.tomb] : []), ...old.segments.flatMap(segmentKeys), ...(await this.liveRecordKeys()));
+      } else if (old.tomb) garbage.push(old.tomb);
+
+      const segments: LoadedSegment[] = replaceAll ? [] : [...this.segments];
+      let postings = replaceAll ? 0 : old.postings;
+      let record = old.nextRecord;
+      for (let start = 0, part = 0; start < docs.length; start += this.commitSize, part++) {
+        const slice = docs.slice(start, start + this.commitSize);
+        const sliceBase = base + start;
+        const built = buildSegment(slice.map((d, k) => ({ num: sliceBase + k, vector: d.vector })), sliceBase, sliceBase + slice.length);
+        const info: SegmentInfo = { id: `g${generation}p${part}`, base: sliceBase, end: sliceBase + slice.length, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
+        const records = slice.map(() => record++);
+        const meta: SegmentMeta = { ids: slice.map((d) => d.id), fields: slice.map((d) => d.fields), records };
+        const entries = segmentEntries(info, built, meta);
+        slice.forEach((d, k) => entries.push([docKey(records[k]!), encodeDocRecord(this.recordOf(d))]));
+        await this.setInSlices(entries);
+        this.metas.set(info.id, meta);
+        segments.push({ ...info, dictionary: built.dictionary });
+        postings += built.postings;
+      }
+      const anyRemoved = countRemoved(tomb, 0, end) > 0;
+      const tombName = anyRemoved ? tombKey(generation) : null;
+      if (tombName) await this.store.setMany([[tombName, encodeBits(tomb)]]);
+      const next: Manifest = {
+        ...old,
+        generation,
+        docs: end,
+        nextRecord: record,
+        liveDocs: (replaceAll ? 0 : old.liveDocs) + docs.length - removedNow,
+        postings,
+        segments: segments.map(infoOf),
+        tomb: tombName,
+        garbage,
+      };
+      await this.commitManifest(old, next, segments, tomb);
+      const map = replaceAll ? new Map<string, number>() : ids;
+      for (const id of removeIds) map.delete(id);
+      docs.forEach((d, k) => map.set(d.id, base + k));
+      this.idMap = map;
+      await this.reorganize();
+      if (!this.swept) await this.sweep();
+      return removedExisting;
+    } catch (error) {
+      this.swept = false; // what the failure left behind is swept by the next commit
+      throw error;
+    }
+  }
+
+  private recordOf(d: ReadyDocument): DocRecord {
+    const r: DocRecord = { id: d.id, text: d.text, fields: d.fields };
+    if (this.storeVectors) {
+      r.indices = d.vector.indices;
+      r.values = d.vector.values;
+      if (d.vector.spans && d.vector.literal && d.vector.spans.length === 2 * d.vector.indices.length) {
+        r.spans = d.vector.spans;
+        r.literal = d.vector.literal;
       }
     }
-    const removedExisting = removeIds.filter((id) => ids.has(id)).length;
-    if (docs.length === 0 && removedNums.length === 0) return 0;
-    const writes: [string, unknown][] = [];
-    const newSegments = [...this.segments];
-    let postings = old.postings;
-    const generation = old.generation + 1;
-    if (docs.length) {
-      const base = old.nextDocNum;
-      const numbered = docs.map((d, k) => ({ num: base + k, vector: d.vector }));
-      const built = buildSegment(numbered, base, nextDocNum);
-      const info: SegmentInfo = { id: `g${generation}`, base, end: nextDocNum, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
-      const meta: SegmentMeta = { ids: docs.map((d) => d.id), fields: docs.map((d) => d.fields ?? {}) };
-      await this.writeSegment(info, built, meta);
-      const keep = this.options.storeVectors !== false;
-      const none = { indices: new Uint32Array(0), values: new Float32Array(0) };
-      docs.forEach((d, k) => writes.push([`doc/${base + k}`, { id: d.id, text: d.text ?? '', fields: d.fields ?? {}, ...(keep ? { indices: d.vector.indices, values: d.vector.values } : { ...none, noVector: true }) }]));
-      newSegments.push({ ...info, dictionary: built.dictionary });
-      postings += built.postings;
-    }
-    const tombKey = removedNums.length || old.tomb ? `tomb/${generation}` : null;
-    if (tombKey) writes.push([tombKey, tomb]);
-    await this.setInSlices(writes);
-    const next: Manifest = {
-      ...old,
-      generation,
-      nextDocNum,
-      liveDocs: old.liveDocs + docs.length - removedNums.length,
-      postings,
-      segments: newSegments.map(({ dictionary: _d, ...info }) => info),
-      tomb: tombKey,
-      garbage: [...(old.tomb && old.tomb !== tombKey ? [old.tomb] : []), ...removedNums.map((n) => `doc/${n}`)],
-    };
-    await this.commitManifest(old, next, newSegments, tomb);
-    for (const d of docs) ids.set(d.id, old.nextDocNum + docs.indexOf(d));
-    for (const id of removeIds) if (!docs.some((d) => d.id === id)) ids.delete(id);
-    if (this.segments.length > MAX_SEGMENTS) await this.mergeSmallest();
-    return removedExisting;
+    return r;
   }
 
   private async commitManifest(old: Manifest, next: Manifest, segments: LoadedSegment[], tomb: Uint8Array): Promise<void> {
-    // The previous generation's garbage is safe to delete once this one is committed.
-    await this.store.setMany([['manifest', next]]);
+    await this.store.setMany([[MANIFEST_KEY, sealJson(next)]]);
+    this.pendingGarbage = [];
     this.install(next, segments, tomb);
-    this.announce();
-    if (old.garbage.length) await this.store.delMany(old.garbage).catch(() => {});
+    this.channel.announce(next.generation);
+    // The previous generation's garbage is safe to delete once this one is committed; what fails
+    // to go is listed again by the next commit.
+    if (old.garbage.length) {
+      try {
+        await this.store.delMany(old.garbage);
+      } catch {
+        this.pendingGarbage = [...old.garbage];
+      }
+    }
   }
 
-  /** Merges the adjacent pair of segments with the fewest postings (dropping removed documents). */
-  private async mergeSmallest(): Promise<void> {
-    while (this.segments.length > MAX_SEGMENTS) {
-      let best = 0;
-      for (let i = 1; i + 1 < this.segments.length; i++) {
-        if (this.segments[i]!.postings + this.segments[i + 1]!.postings < this.segments[best]!.postings + this.segments[best + 1]!.postings) best = i;
-      }
-      const pair = this.segments.slice(best, best + 2);
-      const parts = await Promise.all(pair.map(async (s) => ({ base: s.base, end: s.end, dictionary: s.dictionary, chunks: await this.loadChunks(s) })));
+  /** Rewrites segments while the merge policy asks: removed documents go, numbers close up. */
+  private async reorganize(): Promise<void> {
+    for (;;) {
       const tomb = this.tomb;
-      const merged = mergeSegments(parts, (doc) => ((tomb[doc >>> 3] ?? 0) >> (doc & 7)) & 1 ? true : false);
-      const old = this.manifest;
-      const generation = old.generation + 1;
-      const info: SegmentInfo = { id: `g${generation}m`, base: merged.base, end: merged.end, chunks: merged.chunks.length, postings: merged.postings, bytes: segmentBytes(merged) };
-      await this.writeSegment(info, merged, await this.concatMeta(pair, merged.base, merged.end));
-      const segments = [...this.segments.slice(0, best), { ...info, dictionary: merged.dictionary }, ...this.segments.slice(best + 2)];
-      const postings = old.postings - pair[0]!.postings - pair[1]!.postings + merged.postings;
-      const next: Manifest = { ...old, generation, postings, segments: segments.map(({ dictionary: _d, ...i }) => i), garbage: pair.flatMap(segKeys) };
-      await this.commitManifest(old, next, segments, this.tomb);
+      const step = nextRewrite(this.manifest.segments, (s) => countRemoved(tomb, s.base, s.end));
+      if (!step) return;
+      await this.rewrite(step.start, step.count);
     }
   }
 
-  private async loadChunks(s: SegmentInfo): Promise<Chunk[]> {
-    const keys = Array.from({ length: s.chunks }, (_, k) => `seg/${s.id}/chunk/${k}`);
-    const chunks = await this.store.getMany<Chunk>(keys);
-    return chunks.map((c, k) => {
-      if (!c || crc32(c.bytes) !== c.crc) throw new SpladeError('index-corrupt', `block chunk ${keys[k]} failed its checksum; call rebuild()`);
-      return c;
+  private async rewrite(start: number, count: number): Promise<void> {
+    const old = this.manifest;
+    const generation = old.generation + 1;
+    const tomb = this.tomb;
+    const parts = this.segments.slice(start, start + count);
+    const live = parts.reduce((n, p) => n + (p.end - p.base) - countRemoved(tomb, p.base, p.end), 0);
+    // Segments whose documents are all removed are dropped without reading their postings.
+    const merged = live === 0 ? undefined : mergeSegments(await Promise.all(parts.map(async (s) => ({ base: s.base, end: s.end, dictionary: s.dictionary, chunks: await this.readChunks(s, Array.from({ length: s.chunks }, (_, k) => k)) }))), (doc) => isRemoved(tomb, doc), parts[0]!.base);
+    const metas = await Promise.all(parts.map((p) => this.meta(p)));
+    const meta: SegmentMeta = { ids: [], fields: [], records: [] };
+    parts.forEach((p, k) => {
+      for (let j = 0; j < p.end - p.base; j++) {
+        if (isRemoved(tomb, p.base + j)) continue;
+        meta.ids.push(metas[k]!.ids[j]!);
+        meta.fields.push(metas[k]!.fields[j]!);
+        meta.records.push(metas[k]!.records[j]!);
+      }
     });
+    const shift = parts[count - 1]!.end - parts[0]!.base - live;
+    const segments: LoadedSegment[] = this.segments.slice(0, start);
+    if (merged) {
+      const info: SegmentInfo = { id: `g${generation}m`, base: merged.base, end: merged.end, chunks: merged.chunks.length, postings: merged.postings, bytes: segmentBytes(merged) };
+      await this.setInSlices(segmentEntries(info, merged, meta));
+      this.metas.set(info.id, meta);
+      segments.push({ ...info, dictionary: merged.dictionary });
+    }
+    const after = this.segments.slice(start + count);
+    for (const s of after) segments.push({ ...s, base: s.base - shift, end: s.end - shift });
+    const docs = old.docs - shift;
+    const moves = [{ from: 0, to: 0, length: parts[0]!.base }, ...after.map((s) => ({ from: s.base, to: s.base - shift, length: s.end - s.base }))];
+    const nextTomb = renumbered(tomb, docs, moves);
+    const tombName = countRemoved(nextTomb, 0, docs) > 0 ? tombKey(generation) : null;
+    if (tombName) await this.store.setMany([[tombName, encodeBits(nextTomb)]]);
+    const postings = old.postings - parts.reduce((n, p) => n + p.postings, 0) + (merged?.postings ?? 0);
+    const garbage = [...parts.flatMap(segmentKeys), ...(old.tomb ? [old.tomb] : []), ...this.pendingGarbage];
+    const next: Manifest = { ...old, generation, docs, postings, segments: segments.map(infoOf), tomb: tombName, garbage };
+    await this.commitManifest(old, next, segments, nextTomb);
+    this.idMap = undefined; // document numbers moved
   }
 
-  private async concatMeta(parts: readonly SegmentInfo[], base: number, end: number): Promise<SegmentMeta> {
-    const meta: SegmentMeta = { ids: new Array(end - base).fill(null), fields: new Array(end - base).fill(null) };
-    for (const p of parts) {
-      const m = await this.meta(p);
-      for (let k = 0; k < m.ids.length; k++) {
-        const doc = p.base + k;
-        if (doc < base || doc >= end || (this.tomb[doc >>> 3] ?? 0) & (1 << (doc & 7))) continue;
-        meta.ids[doc - base] = m.ids[k]!;
-        meta.fields[doc - base] = m.fields[k]!;
+  /** Deletes every key that neither the manifest nor its pending garbage references. */
+  private async sweep(): Promise<void> {
+    const all = await this.store.keys();
+    await this.ensureIdMap(); // loads every segment's metadata
+    const keep = referencedKeys(this.manifest, this.metas, (doc) => isRemoved(this.tomb, doc));
+    const orphans = all.filter((k) => !keep.has(k));
+    for (let k = 0; k < orphans.length; k += WRITE_SLICE) await this.store.delMany(orphans.slice(k, k + WRITE_SLICE));
+    this.swept = true;
+  }
+
+  /**
+   * Rebuilds postings and metadata from the stored document records, trusting nothing else that
+   * fails its checksum. Live records come from the segments' metadata where it is readable; when
+   * it (or the manifest) is not, from every stored record, the latest per id.
+   */
+  private async rebuildFromRecords(): Promise<string[]> {
+    let manifest: Manifest | undefined;
+    try {
+      const stored = await this.store.get(MANIFEST_KEY);
+      if (stored) manifest = checkManifest(unsealJson(stored, MANIFEST_KEY), `index "${this.name}"`);
+    } catch {
+      manifest = undefined;
+    }
+    const allKeys = await this.store.keys();
+    let recordKeys: string[] | undefined;
+    if (manifest) {
+      let tomb: Uint8Array = new Uint8Array(0);
+      try {
+        if (manifest.tomb) tomb = decodeBits(await this.store.get(manifest.tomb), manifest.tomb);
+      } catch {
+        tomb = new Uint8Array(0);
+      }
+      recordKeys = [];
+      for (const s of manifest.segments) {
+        try {
+          const meta = unsealJson<SegmentMeta>(present(await this.store.get(metaKey(s.id)), metaKey(s.id)), metaKey(s.id));
+          meta.records.forEach((r, k) => {
+            if (!isRemoved(tomb, s.base + k)) recordKeys!.push(docKey(r));
+          });
+        } catch {
+          recordKeys = undefined;
+          break;
+        }
       }
     }
-    return meta;
+    const garbage = new Set(manifest?.garbage ?? []);
+    recordKeys ??= allKeys.filter((k) => k.startsWith('doc/') && !garbage.has(k)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+    const dropped: string[] = [];
+    const latest = new Map<string, ReadyDocument & { record: number }>();
+    for (let k = 0; k < recordKeys.length; k += 1000) {
+      const slice = recordKeys.slice(k, k + 1000);
+      const values = await this.store.getMany(slice);
+      values.forEach((v, j) => {
+        try {
+          const r = decodeDocRecord(present(v, slice[j]!), slice[j]!);
+          if (!r.indices || !r.values) {
+            dropped.push(r.id);
+            return;
+          }
+          const vector: ReadyDocument['vector'] = { indices: r.indices.slice(), values: r.values.slice() };
+          if (r.spans && r.literal) Object.assign(vector, { spans: r.spans.slice(), literal: r.literal.slice() });
+          latest.delete(r.id);
+          latest.set(r.id, { id: r.id, text: r.text, fields: r.fields, vector, record: Number(slice[j]!.slice(4)) });
+        } catch {
+          dropped.push(slice[j]!);
+        }
+      });
+    }
+    const maxGeneration = Math.max(manifest?.generation ?? 0, ...allKeys.map((k) => Number(/^(?:tomb\/|seg\/g)(\d+)/.exec(k)?.[1] ?? 0)));
+    const maxRecord = Math.max(manifest?.nextRecord ?? 0, ...allKeys.map((k) => (k.startsWith('doc/') ? Number(k.slice(4)) + 1 : 0)));
+    // Start from a manifest that owns nothing, past every generation and record number in use.
+    this.install({ ...emptyManifest(maxGeneration), nextRecord: maxRecord }, [], new Uint8Array(0));
+    this.metas.clear();
+    this.cache.clear();
+    this.idMap = new Map();
+    this.swept = false;
+    this.pendingGarbage = [];
+    this.store.acknowledgeDeleted();
+    // commit() reloads; the stored manifest (if any) would replace ours, so write ours first.
+    await this.store.setMany([[MANIFEST_KEY, sealJson(this.manifest)]]);
+    await this.commit([...latest.values()], [], 'add', true);
+    return dropped;
   }
 
-  private async writeSegment(info: SegmentInfo, built: BuiltSegment, meta: SegmentMeta): Promise<void> {
-    const dict = { ...built.dictionary, crc: crc32(dictBytes(built.dictionary)) };
-    const entries: [string, unknown][] = built.chunks.map((c, k) => [`seg/${info.id}/chunk/${k}`, c]);
-    entries.push([`seg/${info.id}/dict`, dict], [`seg/${info.id}/meta`, meta]);
-    await this.setInSlices(entries);
-    this.metas.set(info.id, meta);
+  /** Keys of the live documents' records. */
+  private async liveRecordKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    for (const s of this.segments) {
+      const meta = await this.meta(s);
+      meta.records.forEach((r, k) => {
+        if (!isRemoved(this.tomb, s.base + k)) keys.push(docKey(r));
+      });
+    }
+    return keys;
+  }
+
+  private async liveRecords(): Promise<{ num: number; record: DocRecord }[]> {
+    const nums: number[] = [];
+    for (const s of this.segments) for (let doc = s.base; doc < s.end; doc++) if (!isRemoved(this.tomb, doc)) nums.push(doc);
+    const out: { num: number; record: DocRecord }[] = [];
+    for (let k = 0; k < nums.length; k += 1000) {
+      const slice = nums.slice(k, k + 1000);
+      (await this.records(slice)).forEach((record, j) => out.push({ num: slice[j]!, record }));
+    }
+    return out;
   }
 
   /** Large writes go in several transactions (none is visible before the manifest anyway). */
-  private async setInSlices(entries: [string, unknown][]): Promise<void> {
-    const SLICE = 2000;
-    for (let k = 0; k < entries.length; k += SLICE) await this.store.setMany(entries.slice(k, k + SLICE));
+  private async setInSlices(entries: [string, Uint8Array][]): Promise<void> {
+    for (let k = 0; k < entries.length; k += WRITE_SLICE) await this.store.setMany(entries.slice(k, k + WRITE_SLICE));
   }
 
   private async ensureIdMap(): Promise<Map<string, number>> {
@@ -749,49 +969,11 @@ export class SparseIndex {
     for (const s of this.segments) {
       const m = await this.meta(s);
       m.ids.forEach((id, k) => {
-        const doc = s.base + k;
-        if (id != null && !((this.tomb[doc >>> 3] ?? 0) & (1 << (doc & 7)))) map.set(id, doc);
+        if (!isRemoved(this.tomb, s.base + k)) map.set(id, s.base + k);
       });
     }
     this.idMap = map;
     return map;
-  }
-
-  private async liveDocuments(): Promise<{ num: number; record: DocRecord }[]> {
-    const nums: number[] = [];
-    for (const s of this.segments) {
-      const m = await this.meta(s);
-      m.ids.forEach((id, k) => {
-        const doc = s.base + k;
-        if (id != null && !((this.tomb[doc >>> 3] ?? 0) & (1 << (doc & 7)))) nums.push(doc);
-      });
-    }
-    const out: { num: number; record: DocRecord }[] = [];
-    for (let k = 0; k < nums.length; k += 1000) {
-      const slice = nums.slice(k, k + 1000);
-      const records = await this.store.getMany<DocRecord>(slice.map((n) => `doc/${n}`));
-      records.forEach((r, j) => {
-        if (!r) throw new SpladeError('index-corrupt', `document record doc/${slice[j]} is missing`);
-        if (r.noVector) throw new SpladeError('invalid-option', `document "${r.id}" was stored without its vector (storeVectors: false), so export() and rebuild() cannot use it; re-add the documents instead`);
-        out.push({ num: slice[j]!, record: r });
-      });
-    }
-    return out;
-  }
-
-  /** One writer at a time: across tabs with Web Locks, within this instance with a queue. */
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const run = () => {
-      const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-      return locks ? locks.request(`splade-web-index:${this.name}`, { mode: 'exclusive' }, fn) : fn();
-    };
-    const result = this.writeQueue.then(run, run) as Promise<T>;
-    this.writeQueue = result.catch(() => undefined);
-    return result;
-  }
-
-  private announce(): void {
-    this.channel?.postMessage({ generation: this.manifest.generation });
   }
 
   private checkOpen(): void {
@@ -799,20 +981,41 @@ export class SparseIndex {
   }
 }
 
-function segmentBytes(b: BuiltSegment): number {
-  const d = b.dictionary;
-  return b.chunks.reduce((n, c) => n + c.bytes.byteLength, 0) + d.terms.byteLength * 5;
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name === '') throw new SpladeError('invalid-input', `an index name must be a non-empty string, got ${describe(name)}`);
+  return name;
 }
 
-function dictBytes(d: SegmentDictionary): Uint8Array<ArrayBuffer> {
-  const parts = [d.terms, d.chunk, d.offset, d.count, d.maxWeight].map((a) => new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+function checkIndexOptions(o: IndexOptions): void {
+  if (typeof o !== 'object' || o === null) throw new SpladeError('invalid-option', `index options must be an object, got ${describe(o)}`);
+  if (o.cacheBytes !== undefined) checkNumber(o.cacheBytes, 'cacheBytes', 0);
+  if (o.commitSize !== undefined) checkInteger(o.commitSize, 'commitSize', 1);
+  if (o.storeVectors !== undefined) checkOneOf(o.storeVectors, 'storeVectors', [true, false]);
+  if (o.onIncompatible !== undefined) checkOneOf(o.onIncompatible, 'onIncompatible', ['error', 'reset']);
+  if (o.tokenOf !== undefined && typeof o.tokenOf !== 'function') throw new SpladeError('invalid-option', `tokenOf must be a function (id) => string, got ${describe(o.tokenOf)}`);
+  if (o.encoder !== undefined && (typeof o.encoder?.encodeDocument !== 'function' || typeof o.encoder?.encodeQuery !== 'function')) {
+    throw new SpladeError('invalid-option', 'encoder must have encodeDocument() and encodeQuery() (a SparseEncoder or WorkerSparseEncoder)');
   }
-  return out;
+}
+
+/** A value the manifest references; absent means a newer generation collected it (retried once). */
+function present(value: Uint8Array | undefined, key: string): Uint8Array {
+  if (value === undefined) throw new SpladeError('index-changed', `${key} was collected by a newer generation of the index`, { file: key });
+  return value;
+}
+
+function infoOf(s: LoadedSegment): SegmentInfo {
+  return { id: s.id, base: s.base, end: s.end, chunks: s.chunks, postings: s.postings, bytes: s.bytes };
+}
+
+function segmentEntries(info: SegmentInfo, built: BuiltSegment, meta: SegmentMeta): [string, Uint8Array][] {
+  const entries: [string, Uint8Array][] = built.chunks.map((c, k) => [chunkKey(info.id, k), seal(c.bytes, c.crc)]);
+  entries.push([dictKey(info.id), encodeDictionary(built.dictionary)], [metaKey(info.id), sealJson(meta)]);
+  return entries;
+}
+
+function segmentBytes(b: BuiltSegment): number {
+  return b.chunks.reduce((n, c) => n + c.bytes.byteLength, 0) + b.dictionary.terms.byteLength * 5;
 }
 
 /** The stored (dequantized) weights of one document for the query's terms, as a sparse vector. */

@@ -148,36 +148,39 @@ function readHeader(bytes: Uint8Array, at: number): BlockHeader {
 }
 
 /**
- * Appends one term's stored blocks to `out`, re-based from `fromBase` to `toBase`, dropping deleted
- * documents. The quantized weights and their scales are kept as they are, so a merge never
- * quantizes twice (the error bound stays that of the first encoding) and a block without deleted
- * documents is copied with only its header rewritten. Returns how many postings were kept.
+ * Appends one term's stored blocks to `out`, relative to `toBase`. Without `renumber`, documents
+ * keep their numbers less `shift`, and each block is copied with only its header rewritten. With
+ * `renumber` (old document -> new document, or -1 for one that is dropped), blocks are re-packed.
+ * Either way the quantized weights and their scales are kept as they are, so a merge never
+ * quantizes twice (the error bound stays that of the first encoding). Returns the postings kept.
  */
-export function copyPostings(bytes: Uint8Array, offset: number, count: number, fromBase: number, toBase: number, out: ByteWriter, isDeleted?: (doc: number) => boolean): number {
+export function copyPostings(bytes: Uint8Array, offset: number, count: number, fromBase: number, toBase: number, out: ByteWriter, renumber?: (doc: number) => number, shift = 0): number {
   const docs = new Uint32Array(BLOCK_SIZE);
   const weights = new Float32Array(BLOCK_SIZE);
+  const keepDocs = new Uint32Array(BLOCK_SIZE);
+  const keepWeights = new Uint8Array(BLOCK_SIZE);
   let at = offset;
   let seen = 0;
   let kept = 0;
   while (seen < count) {
     const h = readHeader(bytes, at);
-    if (!isDeleted) {
+    if (!renumber) {
       out.u8(h.n - 1);
       out.u8(h.width);
-      out.varint(h.first + fromBase - toBase);
+      out.varint(h.first + fromBase - shift - toBase);
       out.bytes(bytes.subarray(h.deltas - 4, h.next)); // scale, deltas, weights as stored
       kept += h.n;
     } else {
       decodeBlock(bytes, at, fromBase, docs, weights, 0);
-      const keepDocs: number[] = [];
-      const keepWeights: number[] = [];
+      let n = 0;
       for (let j = 0; j < h.n; j++) {
-        if (isDeleted(docs[j]!)) continue;
-        keepDocs.push(docs[j]!);
-        keepWeights.push(bytes[h.weights + j]!);
+        const doc = renumber(docs[j]!);
+        if (doc < 0) continue;
+        keepDocs[n] = doc;
+        keepWeights[n++] = bytes[h.weights + j]!;
       }
-      if (keepDocs.length) encodeBlock(Uint32Array.from(keepDocs), Uint8Array.from(keepWeights), h.scale, toBase, out);
-      kept += keepDocs.length;
+      if (n) encodeBlock(keepDocs.subarray(0, n), keepWeights.subarray(0, n), h.scale, toBase, out);
+      kept += n;
     }
     at = h.next;
     seen += h.n;
@@ -369,21 +372,4 @@ export function decodePostings(bytes: Uint8Array, offset: number, count: number,
   const list = new LazyPostings(bytes, offset, count, base);
   list.loadAll();
   return list;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE), the checksum stored with every block chunk and verified on read. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let k = 0; k < bytes.length; k++) c = CRC_TABLE[(c ^ bytes[k]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

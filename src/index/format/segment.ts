@@ -7,7 +7,8 @@
  * encoded blocks of a range of terms, so a query reads only the chunks of its own terms.
  */
 import type { SparseVector } from '../../vector.ts';
-import { ByteWriter, copyPostings, crc32, decodePostings, encodePostings, LazyPostings, type PostingList } from './codec.ts';
+import { ByteWriter, copyPostings, decodePostings, encodePostings, LazyPostings, type PostingList } from './codec.ts';
+import { crc32 } from './checksum.ts';
 
 /** Term ids below this are used as array indices directly (tokenizer vocabularies are far smaller). */
 const DENSE_TERM_IDS = 1 << 20;
@@ -182,21 +183,32 @@ export function readTerm(dict: SegmentDictionary, at: number, chunk: Chunk, base
 }
 
 /**
- * Merges adjacent segments into one, dropping deleted documents. Inputs must be in document order
- * and cover adjacent ranges, so each merged list is the inputs' lists one after the other: their
- * stored blocks are copied (re-based, deleted documents dropped) without quantizing again.
+ * Merges adjacent segments into one numbered from `base`, dropping removed documents and numbering
+ * the rest densely in their order. Inputs must be in document order, so each merged list is the
+ * inputs' lists one after the other: their stored blocks are copied (shifted, or re-packed where
+ * documents were dropped) without quantizing again. Returns the segment and, per input, where its
+ * live documents went (`renumber` maps an old number to the new one, or -1).
  */
-export function mergeSegments(parts: readonly { base: number; end: number; dictionary: SegmentDictionary; chunks: Chunk[] }[], isDeleted: (doc: number) => boolean): BuiltSegment {
-  const base = parts[0]!.base;
-  const end = parts[parts.length - 1]!.end;
-  // A part without deleted documents has its blocks copied as they are.
-  const filters = parts.map((part) => {
-    for (let doc = part.base; doc < part.end; doc++) if (isDeleted(doc)) return isDeleted;
-    return undefined;
+export function mergeSegments(parts: readonly { base: number; end: number; dictionary: SegmentDictionary; chunks: Chunk[] }[], isRemoved: (doc: number) => boolean, base = parts[0]!.base): BuiltSegment & { renumber: (doc: number) => number } {
+  // Per part: the new number of each old one (-1: dropped), or a plain shift when none is dropped.
+  let next = base;
+  const plans = parts.map((part) => {
+    const size = part.end - part.base;
+    const numbers = new Int32Array(size);
+    let dropped = 0;
+    for (let k = 0; k < size; k++) {
+      if (isRemoved(part.base + k)) {
+        numbers[k] = -1;
+        dropped++;
+      } else numbers[k] = next++;
+    }
+    const shift = part.base - (next - (size - dropped));
+    return { numbers, shift, renumber: dropped ? (doc: number) => numbers[doc - part.base]! : undefined };
   });
+  const end = next;
   const terms = Uint32Array.from(new Set(parts.flatMap((p) => Array.from(p.dictionary.terms)))).sort();
   const cursors = parts.map(() => 0);
-  return assemble(terms, base, end, (term, out) => {
+  const built = assemble(terms, base, end, (term, out) => {
     let count = 0;
     let maxWeight = 0;
     parts.forEach((part, k) => {
@@ -204,9 +216,16 @@ export function mergeSegments(parts: readonly { base: number; end: number; dicti
       while (cursors[k]! < d.terms.length && d.terms[cursors[k]!]! < term) cursors[k]!++;
       const at = cursors[k]!;
       if (at >= d.terms.length || d.terms[at] !== term) return;
-      count += copyPostings(part.chunks[d.chunk[at]!]!.bytes, d.offset[at]!, d.count[at]!, part.base, base, out, filters[k]);
-      maxWeight = Math.max(maxWeight, d.maxWeight[at]!);
+      const plan = plans[k]!;
+      const kept = copyPostings(part.chunks[d.chunk[at]!]!.bytes, d.offset[at]!, d.count[at]!, part.base, base, out, plan.renumber, plan.shift);
+      count += kept;
+      if (kept) maxWeight = Math.max(maxWeight, d.maxWeight[at]!);
     });
     return { count, maxWeight };
   });
+  const renumber = (doc: number) => {
+    const k = parts.findIndex((p) => doc >= p.base && doc < p.end);
+    return k < 0 ? -1 : plans[k]!.numbers[doc - parts[k]!.base]!;
+  };
+  return { ...built, renumber };
 }

@@ -178,7 +178,7 @@ export function prunedTopK(lists: readonly TermList[], heap: TopK, range: DocRan
     let estimated = heap.full;
     for (; stop < n; stop++) {
       const rest = suffix[stop]!;
-      if (!estimated && stop > 0 && rest < suffix[0]! - rest && worthEstimating(L, stop, heap.k)) {
+      if (!estimated && stop > 0 && heap.k <= size && rest < suffix[0]! - rest && worthEstimating(L, stop, heap.k)) {
         estimated = true;
         const m = likelyBest(L, stop, scratch, base, ESTIMATE_BUDGET_PER_RESULT * heap.k);
         raise(largest(scratch.pickValues, scratch.pickDocs, m, ESTIMATE_DOCS_PER_RESULT * heap.k));

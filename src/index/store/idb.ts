@@ -1,26 +1,14 @@
 /**
- * IndexedDB through idb-keyval, with one change: writes ask for strict durability, so a commit
- * whose promise resolved survives a killed tab or browser. Each index is its own database.
+ * The IndexedDB store, through idb-keyval, with one change: writes ask for strict durability, so a
+ * commit whose promise resolved survives a killed tab or browser. Each index is its own database.
  */
 import { delMany, get, getMany, keys, setMany, type UseStore } from 'idb-keyval';
 import { SpladeError } from '../../errors.ts';
+import type { WritableStore } from './types.ts';
 
 const STORE = 'kv';
 
-export interface KeyValueStore {
-  get<T>(key: string): Promise<T | undefined>;
-  getMany<T>(keys: string[]): Promise<(T | undefined)[]>;
-  /** All entries in one transaction: all land or none do. */
-  setMany(entries: [string, unknown][]): Promise<void>;
-  delMany(keys: string[]): Promise<void>;
-  keys(): Promise<string[]>;
-  /** True once another tab deleted the database under us (until acknowledged). */
-  readonly deleted: boolean;
-  acknowledgeDeleted(): void;
-  close(): void;
-}
-
-export function openKeyValueStore(dbName: string): KeyValueStore {
+export function openIdbStore(dbName: string): WritableStore {
   if (typeof indexedDB === 'undefined') throw new SpladeError('storage-unavailable', 'IndexedDB is not available here (private mode, an opaque origin, or not a browser)');
   let db: Promise<IDBDatabase> | undefined;
   let deleted = false;
@@ -51,10 +39,10 @@ export function openKeyValueStore(dbName: string): KeyValueStore {
   };
   const wrap = <T>(what: string, p: Promise<T>) => p.catch((e) => Promise.reject(toSpladeError(e, what)));
   return {
-    get: <T>(key: string) => wrap(`reading ${key}`, get<T>(key, useStore)),
-    getMany: <T>(ks: string[]) => wrap('reading the index', getMany<T>(ks, useStore)),
-    setMany: (entries) => wrap('writing the index', setMany(entries, useStore)),
-    delMany: (ks) => wrap('deleting from the index', delMany(ks, useStore)),
+    get: (key) => wrap(`reading ${key}`, get<Uint8Array>(key, useStore)),
+    getMany: (ks) => wrap('reading the index', getMany<Uint8Array>([...ks], useStore)),
+    setMany: (entries) => wrap('writing the index', setMany(entries.map(([k, v]) => [k, v]), useStore)),
+    delMany: (ks) => wrap('deleting from the index', delMany([...ks], useStore)),
     keys: () => wrap('listing the index', keys<string>(useStore)),
     get deleted() {
       return deleted;

@@ -1,0 +1,57 @@
+/**
+ * A hit's explanation from what the index stored, with no model call: per query term, the stored
+ * document weight, the product, and the document spans that produced the weight (the token whose
+ * logit reached the max, recorded when the document was encoded). A term the document's text does
+ * not contain is an expansion: its span names the words whose context produced it.
+ */
+import type { SparseVector } from '../vector.ts';
+import { explainMatch, type Contribution, type SourceSpan } from './explain.ts';
+import { makeSnippet, type Snippet } from './snippet.ts';
+
+/** Explanation data stored with a document (see format/records.ts). */
+export interface StoredSources {
+  /** The document's vector ids, ascending, aligned with `spans` and `literal`. */
+  indices: Uint32Array;
+  /** [start, end) per entry; 0xffffffff when no text span produced it. */
+  spans: Uint32Array;
+  literal: Uint8Array;
+}
+
+const NO_SPAN = 0xffffffff;
+
+/** Where each term's document weight came from, by term id. */
+function sourcesOf(stored: StoredSources | undefined, term: number): { sources: SourceSpan[]; expansion?: boolean } {
+  if (!stored) return { sources: [] };
+  // Binary search: the ids ascend.
+  let lo = 0;
+  let hi = stored.indices.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const id = stored.indices[mid]!;
+    if (id === term) {
+      const start = stored.spans[2 * mid]!;
+      const end = stored.spans[2 * mid + 1]!;
+      const sources = start === NO_SPAN ? [] : [{ start, end }];
+      return { sources, expansion: stored.literal[mid] === 0 };
+    }
+    if (id < term) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return { sources: [] };
+}
+
+/**
+ * Contributions (summing to the score computed from `documentWeights`) with their sources, and a
+ * snippet of `text` around the heaviest of them.
+ */
+export function describeMatch(query: SparseVector, documentWeights: SparseVector, tokenOf: (id: number) => string, text: string, stored?: StoredSources): { score: number; contributions: Contribution[]; snippet: Snippet } {
+  const explanation = explainMatch(query, documentWeights, tokenOf);
+  const contributions = explanation.contributions.map((c) => {
+    const { sources, expansion } = sourcesOf(stored, c.id);
+    const out: Contribution = { ...c, sources };
+    if (expansion !== undefined) out.expansion = expansion;
+    return out;
+  });
+  const snippet = makeSnippet(text, contributions.map((c) => ({ token: c.token, weight: c.product })));
+  return { score: explanation.score, contributions, snippet };
+}
