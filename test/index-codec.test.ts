@@ -8,7 +8,7 @@ import { TopK } from '../src/index/query/heap.ts';
 import { weightOf, type TermList } from '../src/index/query/lists.ts';
 import { seek } from '../src/index/format/seek.ts';
 import { fromPairs } from '../src/vector.ts';
-import { mulberry32 } from './support.ts';
+import { bruteForceTopK, mulberry32, topKMismatches } from './support.ts';
 
 describe('posting block codec', () => {
   it('round-trips documents exactly and weights within the documented bound', () => {
@@ -167,11 +167,11 @@ describe('pruned top-k', () => {
       prunedTopK(part(cut, 1e9), taat, { base: cut, end: 1000 }, { accept });
       const reference = new TopK(k);
       exhaustive(lists, reference, { base: 0, end: 1000 }, { accept });
-      const b = reference.sorted();
-      for (const got of [taat.sorted()]) {
-        expect(got.map((h) => h.doc), `seed ${seed}`).toEqual(b.map((h) => h.doc));
-        got.forEach((h, i) => expect(h.score).toBeCloseTo(b[i]!.score, 9));
-      }
+      // Identical to the exhaustive scorer (same sums in the same order, same ties)...
+      expect(taat.sorted(), `seed ${seed}`).toEqual(reference.sorted());
+      // ...and to a brute-force scorer that shares no code with either, ties aside.
+      const all = new Map(bruteForceTopK(lists, 1e9).map((h) => [h.doc, h.score]));
+      expect(topKMismatches(taat.sorted(), bruteForceTopK(lists, k, accept), (d) => all.get(d) ?? 0), `seed ${seed}`).toEqual([]);
     }
   });
 
@@ -183,6 +183,8 @@ describe('pruned top-k', () => {
     prunedTopK(lists, taat, { base: 0, end: 200 }, { minScore: 2 });
     expect(taat.sorted().every((h) => h.score > 2)).toBe(true);
     expect(taat.sorted()).toEqual(ref.sorted());
+    const all = new Map(bruteForceTopK(lists, 1e9).map((h) => [h.doc, h.score]));
+    expect(topKMismatches(taat.sorted(), bruteForceTopK(lists, 1000, undefined, 2), (d) => all.get(d) ?? 0)).toEqual([]);
   });
 
   it('seek finds the first document at or after a target', () => {
@@ -241,6 +243,10 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
         const reference = new TopK(k);
         listsFor(query).forEach((lists, s) => exhaustive(lists, reference, segments[s]!, { accept }));
         expect(pruned.sorted(), `${terms} terms, query ${q}`).toEqual(reference.sorted());
+        // Against brute force over the stored (dequantized) weights, sharing no scoring code.
+        const stored = listsFor(query).flat().map((l) => (l.lazy?.loadAll(), { queryWeight: l.queryWeight, docs: Array.from(l.docs), weights: Array.from(l.weights) }));
+        const all = new Map(bruteForceTopK(stored, 1e9).map((h) => [h.doc, h.score]));
+        expect(topKMismatches(pruned.sorted(), bruteForceTopK(stored, k, accept), (d) => all.get(d) ?? 0), `${terms} terms, query ${q}`).toEqual([]);
         // The scores are the dot products of the stored (dequantized) weights.
         const top = reference.sorted()[0];
         if (top) {
