@@ -87,3 +87,17 @@ export function syntheticQueries(count: number, terms: number, seed: number, sha
   const next = rng(seed * 31 + terms);
   return Array.from({ length: count }, () => vectorOf(z, next, terms));
 }
+
+/**
+ * The dot product written plainly, for tests' brute-force references: it shares no code with the
+ * library (whose `dot` and scorers it checks).
+ */
+export function plainDot(a: SparseVector, b: SparseVector): number {
+  let sum = 0;
+  for (let i = 0, j = 0; i < a.indices.length && j < b.indices.length; ) {
+    if (a.indices[i] === b.indices[j]) sum += a.values[i++]! * b.values[j++]!;
+    else if (a.indices[i]! < b.indices[j]!) i++;
+    else j++;
+  }
+  return sum;
+}

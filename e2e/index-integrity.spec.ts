@@ -6,13 +6,6 @@
 import { expect, test } from '@playwright/test';
 import { openHarness } from './support/page.ts';
 
-declare global {
-  interface Window {
-    splade: any;
-    synthetic: any;
-  }
-}
-
 test('upsert twice in one call, all-or-nothing add and import, and bad options give clear errors', async ({ page }) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
@@ -221,15 +214,7 @@ test('upsert churn (1k ids rewritten 50 times): numbering, tombstones and scratc
     }
     const stats = index.stats;
     // Exact against brute force over the last round's vectors (plain code).
-    const dot = (a: any, b: any) => {
-      let s = 0;
-      for (let i = 0, j = 0; i < a.indices.length && j < b.indices.length; ) {
-        if (a.indices[i] === b.indices[j]) s += a.values[i++] * b.values[j++];
-        else if (a.indices[i] < b.indices[j]) i++;
-        else j++;
-      }
-      return s;
-    };
+    const dot = window.synthetic.plainDot; // plain code, sharing nothing with the engine
     const mismatches: string[] = [];
     for (const q of queries) {
       const hits = await index.search(q, { limit: 10, rescore: true });
@@ -257,15 +242,7 @@ test('rescore: exactly the float top-k of a brute-force scorer, on corpora full 
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
     const { syntheticDocuments, syntheticQueries } = window.synthetic;
-    const dot = (a: any, b: any) => {
-      let s = 0;
-      for (let i = 0, j = 0; i < a.indices.length && j < b.indices.length; ) {
-        if (a.indices[i] === b.indices[j]) s += a.values[i++] * b.values[j++];
-        else if (a.indices[i] < b.indices[j]) i++;
-        else j++;
-      }
-      return s;
-    };
+    const dot = window.synthetic.plainDot; // plain code, sharing nothing with the engine
     let sameOrderQuantized = 0;
     let compared = 0;
     const failures: string[] = [];

@@ -5,13 +5,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openHarness } from './support/page.ts';
 
-declare global {
-  interface Window {
-    splade: any;
-    synthetic: any;
-  }
-}
-
 test('add, search, explain, filter, upsert, remove, export and import', async ({ page }) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
@@ -75,16 +68,7 @@ test('top-k equals exhaustive scoring on random corpora (many seeds), through co
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex, WEIGHT_ERROR_BOUND } = window.splade;
-    // The brute-force reference is plain code here, sharing nothing with the engine.
-    const dot = (a: any, b: any) => {
-      let sum = 0;
-      for (let i = 0, j = 0; i < a.indices.length && j < b.indices.length; ) {
-        if (a.indices[i] === b.indices[j]) sum += a.values[i++] * b.values[j++];
-        else if (a.indices[i] < b.indices[j]) i++;
-        else j++;
-      }
-      return sum;
-    };
+    const dot = window.synthetic.plainDot; // plain code, sharing nothing with the engine
     const { syntheticDocuments, syntheticQueries } = window.synthetic;
     const failures: string[] = [];
     let compared = 0;
