@@ -1,13 +1,14 @@
 /** SparseEncoder bound to the browser runtime (onnxruntime-web). */
-import { SparseEncoder as BaseEncoder, type EncoderOptions } from './encoder.ts';
+import { SparseEncoder as BaseEncoder } from './encoder.ts';
 import { webRuntime } from '../runtime/web.ts';
+import type { Runtime } from '../runtime/types.ts';
 
+/**
+ * Runs in the calling thread (WebGPU + WGSL pooling, or WASM); use `WorkerSparseEncoder` to keep a
+ * page responsive. `SparseEncoder.fromPretrained(source, options)` returns an instance of this class.
+ */
 export class SparseEncoder extends BaseEncoder {
-  /**
-   * Loads a model in the sentence-transformers layout from a hub id (`owner/name`), a URL, or a path
-   * (`/models/x`, `./x`). Runs in the calling thread; use `WorkerSparseEncoder` to keep a page responsive.
-   */
-  static fromPretrained(source: string, options: EncoderOptions = {}): Promise<BaseEncoder> {
-    return BaseEncoder.load(webRuntime, source, options);
+  static override get runtime(): Runtime {
+    return webRuntime;
   }
 }

@@ -8,14 +8,16 @@
 import { SpladeError, throwIfAborted } from '../errors.ts';
 import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
 import { openModelSource, type SourceOptions } from '../model/source.ts';
-import { cleanText } from '../model/tokenizer.ts';
+import { cleanText, type ContentTokens } from '../model/tokenizer.ts';
 import { ENCODER_DEVICES, type BackendOptions, type EncoderDevice, type ExecutionBackend, type Runtime } from '../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../results/explain.ts';
 import type { SparseVector } from '../vector.ts';
 import { batchInputs, planBatches, truncatedWindow, windowsOf } from './plan.ts';
-import { mergeParts, selectTopK, type EncodedVector, type VectorPart } from './merge.ts';
+import { attachSpans, mergeParts, NO_SPAN, selectTopK, type DocumentTokens, type EncodedVector, type VectorPart } from './merge.ts';
 
 export type { EncodedVector } from './merge.ts';
+export type { ContentTokens } from '../model/tokenizer.ts';
+export { NO_SPAN } from './merge.ts';
 
 /** Default number of windows per model call. */
 export const DEFAULT_BATCH_SIZE = 16;
@@ -44,6 +46,13 @@ export interface EncodeOptions {
   signal?: AbortSignal;
   /** Report, per entry, the (window, token) that produced it (max pooling only). */
   positions?: boolean;
+  /**
+   * Documents, max pooling only: report per entry the span of the document text whose token
+   * reached the entry's max (`spans`, NO_SPAN twice for a special token or the prompt) and whether
+   * the entry's id is one of the text's own tokens (`literal`; 0 marks an expansion term, whose
+   * span names the word whose context produced it).
+   */
+  spans?: boolean;
   /** Keep entries strictly above this weight (default 0). */
   threshold?: number;
   /** Called after each model batch. */
@@ -76,15 +85,32 @@ export class SparseEncoder {
     private readonly options: EncoderOptions,
   ) {}
 
-  /** Loads a model; the entry files (browser, Node) call this with their runtime. */
-  static async load(runtime: Runtime, source: string, options: EncoderOptions = {}): Promise<SparseEncoder> {
+  /**
+   * The onnxruntime this class runs on. The entry files' subclasses (browser: onnxruntime-web,
+   * Node: onnxruntime-node) name theirs; a getter rather than a static field so that importing an
+   * entry runs nothing.
+   */
+  static get runtime(): Runtime | undefined {
+    return undefined;
+  }
+
+  /**
+   * Loads a model in the sentence-transformers layout from a hub id (`owner/name`), a URL, or a path
+   * (`/models/x`, `./x`; plain file-system paths on Node) and returns an instance of the class it is
+   * called on, so `instanceof SparseEncoder` holds for the entry's exported class.
+   */
+  static async fromPretrained<C extends typeof SparseEncoder>(this: C, source: string, options: EncoderOptions = {}): Promise<C['prototype']> {
+    const runtime = this.runtime;
+    if (!runtime) {
+      throw new SpladeError('invalid-option', 'this SparseEncoder class has no runtime; call fromPretrained on the SparseEncoder exported by "splade-web" (browser) or "splade-web/node"');
+    }
     validateOptions(options);
     const files = openModelSource(source, { ...options, ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}) });
     const layout: { queryOnly?: boolean; onnxFile?: string } = {};
     if (options.queryOnly) layout.queryOnly = true;
     if (options.onnxFile) layout.onnxFile = options.onnxFile;
     const spec = await loadModelSpec(files, layout);
-    const encoder = new SparseEncoder(spec, runtime, options);
+    const encoder = new (this as unknown as new (spec: ModelSpec, runtime: Runtime, options: EncoderOptions) => C['prototype'])(spec, runtime, options);
     options.onProgress?.({ status: 'ready', model: source, device: options.device ?? 'auto' });
     return encoder;
   }
@@ -118,7 +144,8 @@ export class SparseEncoder {
   private async encodeRoute(name: 'query' | 'document', texts: string | readonly string[], options: EncodeOptions): Promise<EncodedVector | EncodedVector[]> {
     const list = asList(texts);
     const route = this.spec[name];
-    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts[name], options);
+    if (options.spans === true && name === 'query') throw new SpladeError('invalid-option', 'spans: true applies to documents (encodeDocument), not to queries');
+    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts[name], options, name);
     return typeof texts === 'string' ? vectors[0]! : vectors;
   }
 
@@ -146,6 +173,14 @@ export class SparseEncoder {
     }
     const prompt = route === 'query' ? this.spec.prompts.query : this.spec.prompts.document;
     return this.windowsFor(r, (prompt ?? '') + cleanText(text));
+  }
+
+  /**
+   * The document tokenizer's content tokens of `text` (no prompt, no special tokens) with their
+   * spans in `text`: ids plus start/end pairs, from the tokenizer's own pipeline. No model call.
+   */
+  tokens(text: string): ContentTokens {
+    return this.spec.document.tokenizer.contentTokens(text);
   }
 
   async dispose(): Promise<void> {
@@ -180,26 +215,64 @@ export class SparseEncoder {
     return this.options.longDocuments === 'truncate' ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix) : windowsOf(ids, route.maxSeqLength, prefix, suffix);
   }
 
-  private encodeWithModel(route: MlmRoute, texts: readonly string[], prompt: string | undefined, options: EncodeOptions): Promise<EncodedVector[]> {
+  /** Windows of a document and, for spans, its content tokens with offsets in the text (prompt removed). */
+  private tokenWindows(route: MlmRoute, prompt: string, clean: string): { windows: number[][]; tokens: DocumentTokens } {
+    const { ids, offsets } = route.tokenizer.contentTokens(prompt + clean);
+    const { prefix, suffix } = route.tokenizer;
+    const windows = this.options.longDocuments === 'truncate' ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix) : windowsOf(ids, route.maxSeqLength, prefix, suffix);
+    // Offsets into the text alone: tokens wholly inside the prompt have none; one that straddles
+    // the prompt's end (a prompt not ending in a space) keeps its part in the text.
+    const p = prompt.length;
+    const own = new Uint32Array(offsets.length);
+    for (let k = 0; k < ids.length; k++) {
+      const s = offsets[2 * k]!;
+      const e = offsets[2 * k + 1]!;
+      if (p > 0 && (e < p || (e === p && s < p) || (s === e && s < p))) {
+        own[2 * k] = own[2 * k + 1] = NO_SPAN;
+      } else {
+        own[2 * k] = Math.max(s, p) - p;
+        own[2 * k + 1] = e - p;
+      }
+    }
+    const extra = prefix.length + suffix.length;
+    return { windows, tokens: { ids, offsets: own, prefixLength: prefix.length, windowLengths: windows.map((w) => w.length - extra) } };
+  }
+
+  private encodeWithModel(route: MlmRoute, texts: readonly string[], prompt: string | undefined, options: EncodeOptions, name: 'query' | 'document' = 'document'): Promise<EncodedVector[]> {
     this.checkUsable();
+    const spans = options.spans === true;
+    if (spans && name !== 'document') throw new SpladeError('invalid-option', 'spans: true applies to documents (encodeDocument), not to queries');
+    if (spans && route.pooling.strategy !== 'max') {
+      throw new SpladeError('invalid-option', `spans: true needs max pooling (each entry then comes from one token); this model's document route pools with "${route.pooling.strategy}"`);
+    }
     // Tokenize before queueing so bad input fails fast and never reaches the model.
+    const tokens: (DocumentTokens | undefined)[] = [];
     const docs = texts.map((t) => {
       const clean = cleanText(t);
-      return clean.trim() === '' ? [] : this.windowsFor(route, (prompt ?? '') + clean);
+      if (clean.trim() === '') {
+        tokens.push(undefined);
+        return [];
+      }
+      if (!spans) return this.windowsFor(route, (prompt ?? '') + clean);
+      const w = this.tokenWindows(route, prompt ?? '', clean);
+      tokens.push(w.tokens);
+      return w.windows;
     });
     // One model call at a time: ORT sessions do not run concurrently.
-    const run = this.queue.then(() => this.runBatches(route, docs, options));
+    const run = this.queue.then(() => this.runBatches(route, docs, options, spans ? tokens : undefined));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async runBatches(route: MlmRoute, docs: number[][][], options: EncodeOptions): Promise<EncodedVector[]> {
+  private async runBatches(route: MlmRoute, docs: number[][][], options: EncodeOptions, tokens?: (DocumentTokens | undefined)[]): Promise<EncodedVector[]> {
     const { signal } = options;
     throwIfAborted(signal);
     const stats: EncodeStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
     this.lastStats = stats;
     const parts: VectorPart[][] = docs.map(() => []);
-    const positions = options.positions === true && route.pooling.strategy === 'max';
+    // Spans are read off the positions, so they are pooled with positions even when not asked for.
+    const reported = options.positions === true && route.pooling.strategy === 'max';
+    const positions = reported || (tokens !== undefined && route.pooling.strategy === 'max');
     const total = docs.reduce((n, d) => n + d.length, 0);
     if (total > 0) {
       let backend = await this.getBackend(route);
@@ -234,7 +307,14 @@ export class SparseEncoder {
       }
     }
     const k = options.maxActiveDims ?? this.options.maxActiveDims;
-    return parts.map((p) => selectTopK(mergeParts(p, route.pooling.strategy, positions), k));
+    return parts.map((p, d) => {
+      let v = selectTopK(mergeParts(p, route.pooling.strategy, positions), k);
+      if (tokens) {
+        v = attachSpans(v, tokens[d] ?? { ids: [], offsets: new Uint32Array(0), prefixLength: 0, windowLengths: [] });
+        if (!reported) delete v.positions;
+      }
+      return v;
+    });
   }
 
   private getBackend(route: MlmRoute): Promise<ExecutionBackend> {

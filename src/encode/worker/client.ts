@@ -7,12 +7,13 @@ import type { LoadProgress } from '../../model/source.ts';
 import type { EncoderDevice } from '../../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../../results/explain.ts';
 import type { SparseVector } from '../../vector.ts';
-import type { EncodeOptions, EncodeStats, EncoderOptions } from '../encoder.ts';
+import type { ContentTokens, EncodeOptions, EncodeStats, EncoderOptions } from '../encoder.ts';
 import type { EncodedVector } from '../merge.ts';
 import type { FromWorker, ToWorker, WorkerEncoderOptions } from './protocol.ts';
 
 interface Pending {
-  resolve: (v: EncodedVector[]) => void;
+  /** Gets the vectors of an encode, or the windows or tokens of a text (method syntax: any of these resolvers fits). */
+  resolve(value: unknown): void;
   reject: (e: unknown) => void;
   onBatch?: EncodeOptions['onBatch'];
 }
@@ -28,7 +29,7 @@ export class WorkerSparseEncoder {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly tokens: string[],
+    private readonly vocab: string[],
     readonly inferenceFree: boolean,
     readonly vocabSize: number,
   ) {
@@ -87,7 +88,22 @@ export class WorkerSparseEncoder {
   }
 
   token(id: number): string {
-    return this.tokens[id] ?? `[${id}]`;
+    return this.vocab[id] ?? `[${id}]`;
+  }
+
+  /** The windows (token ids with special tokens) a document is encoded as; positions refer to them. */
+  windows(text: string, route: 'query' | 'document' = 'document'): Promise<number[][]> {
+    if (typeof text !== 'string') return Promise.reject(new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`));
+    return this.request<number[][]>((id) => ({ type: 'windows', id, route, text }));
+  }
+
+  /**
+   * The document tokenizer's content tokens of `text` (no prompt, no special tokens) with their
+   * spans in `text`, from the tokenizer's own pipeline; no model call.
+   */
+  tokens(text: string): Promise<ContentTokens> {
+    if (typeof text !== 'string') return Promise.reject(new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`));
+    return this.request<ContentTokens>((id) => ({ type: 'tokens', id, text }));
   }
 
   /** Ends the worker, freeing its sessions and GPU buffers. Pending calls fail with 'disposed'. */
@@ -125,18 +141,34 @@ export class WorkerSparseEncoder {
     return typeof texts === 'string' ? vectors[0]! : vectors;
   }
 
+  /** One tokenizer-only request to the worker. */
+  private request<T>(message: (id: number) => ToWorker): Promise<T> {
+    if (this.disposed) return Promise.reject(new SpladeError('disposed', 'this WorkerSparseEncoder was disposed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      post(this.worker, message(id));
+    });
+  }
+
   private onMessage(msg: FromWorker): void {
     if (msg.type === 'batch') this.pending.get(msg.id)?.onBatch?.({ done: msg.done, total: msg.total, device: msg.device });
     else if (msg.type === 'result') {
       this.lastStats = msg.stats;
       if (msg.device) this.device = msg.device;
-      this.pending.get(msg.id)?.resolve(msg.vectors);
-      this.pending.delete(msg.id);
-    } else if (msg.type === 'error') {
+      this.settle(msg.id, msg.vectors);
+    } else if (msg.type === 'windows') this.settle(msg.id, msg.windows);
+    else if (msg.type === 'tokens') this.settle(msg.id, { ids: msg.ids, offsets: msg.offsets });
+    else if (msg.type === 'error') {
       const e = msg.error;
       this.pending.get(msg.id)?.reject(new SpladeError(e.code, e.message.replace(/^splade-web: /, ''), e.file ? { file: e.file } : {}));
       this.pending.delete(msg.id);
     }
+  }
+
+  private settle(id: number, value: unknown): void {
+    this.pending.get(id)?.resolve(value);
+    this.pending.delete(id);
   }
 
   private failAll(error: SpladeError): void {

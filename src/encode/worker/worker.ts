@@ -41,12 +41,27 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
         if (!encoder) throw new SpladeError('invalid-option', 'the worker has no model loaded');
         const options = { ...msg.options, signal: controller.signal, onBatch: (p: { done: number; total: number; device: 'webgpu' | 'wasm' | 'cpu' }) => post({ type: 'batch', id: msg.id, ...p }) };
         const vectors = msg.route === 'query' ? await encoder.encodeQuery(msg.texts, options) : await encoder.encodeDocument(msg.texts, options);
-        const transfer = vectors.flatMap((v) => [v.indices.buffer, v.values.buffer, ...(v.positions ? [v.positions.buffer] : [])]) as ArrayBuffer[];
+        const transfer = vectors.flatMap((v) => [v.indices, v.values, v.positions, v.spans, v.literal].filter((a) => a !== undefined).map((a) => a.buffer)) as ArrayBuffer[];
         post({ type: 'result', id: msg.id, vectors, stats: encoder.lastStats, device: encoder.device }, [...new Set(transfer)]);
       } catch (error) {
         post({ type: 'error', id: msg.id, error: serialize(error) });
       } finally {
         running.delete(msg.id);
+      }
+      break;
+    }
+    case 'windows':
+    case 'tokens': {
+      // Tokenizer-only requests: answered at once, without waiting for a running encode.
+      try {
+        if (!encoder) throw new SpladeError('invalid-option', 'the worker has no model loaded');
+        if (msg.type === 'windows') post({ type: 'windows', id: msg.id, windows: encoder.windows(msg.text, msg.route) });
+        else {
+          const { ids, offsets } = encoder.tokens(msg.text);
+          post({ type: 'tokens', id: msg.id, ids, offsets }, [offsets.buffer as ArrayBuffer]);
+        }
+      } catch (error) {
+        post({ type: 'error', id: msg.id, error: serialize(error) });
       }
       break;
     }
