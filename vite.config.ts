@@ -15,7 +15,10 @@ export default defineConfig({
   // onnxruntime-web locates its .wasm next to its own module; pre-bundling would move it.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },
+  // The demo site (`npm run build:demo`); dist/ holds the library (vite.lib.config.ts).
   build: {
+    outDir: 'demo-dist',
+    emptyOutDir: true,
     target: 'es2022',
     rollupOptions: { input: { demo: 'demo/index.html' } },
   },

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: unit tests (Vitest, Node) then end-to-end tests (Playwright, system Chromium),
 // ending with one plain summary line: `N passed, N failed`.
+// On a fresh machine it first installs what the tests need: the npm packages (`npm ci`) when
+// node_modules is missing, and Chromium (`apt-get install -y chromium`) when running as root;
+// otherwise it says in one line which command to run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -9,14 +12,49 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const only = process.argv[2]; // optional: 'unit' or 'e2e'
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+// onnxruntime-node's install script would download CUDA binaries; its CPU binary ships in the package.
+const env = { ...process.env, FORCE_COLOR: '0', ONNXRUNTIME_NODE_INSTALL: process.env['ONNXRUNTIME_NODE_INSTALL'] ?? 'skip' };
+
+function run(cmd, args, extraEnv = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...env, ...extraEnv } });
   return r.status ?? 1;
+}
+
+function onPath(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+}
+
+/** The npm packages, from package-lock.json, when they are missing. */
+function ensurePackages() {
+  const needed = ['vitest', 'playwright', 'vite', 'tsc'].filter((bin) => !existsSync(`node_modules/.bin/${bin}`));
+  if (needed.length === 0) return true;
+  console.log(`splade-web tests: installing npm packages (node_modules lacks ${needed.join(', ')}): npm ci`);
+  return run('npm', ['ci', '--no-audit', '--no-fund']) === 0;
+}
+
+/** Chromium for Playwright: CHROMIUM_PATH, or one on PATH, or apt-get as root. */
+function ensureChromium() {
+  if (process.env['CHROMIUM_PATH']) return true;
+  if (['chromium', 'chromium-browser', 'google-chrome'].some(onPath)) return true;
+  const root = process.getuid?.() === 0;
+  if (root && onPath('apt-get')) {
+    console.log('splade-web tests: installing Chromium: apt-get install -y chromium');
+    const aptEnv = { DEBIAN_FRONTEND: 'noninteractive' };
+    if (run('apt-get', ['update', '-qq'], aptEnv) === 0 && run('apt-get', ['install', '-y', '-qq', 'chromium'], aptEnv) === 0 && onPath('chromium')) return true;
+  }
+  console.log('splade-web: the end-to-end tests need Chromium: run `sudo apt-get install -y chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary');
+  return false;
 }
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+
+if (!ensurePackages()) {
+  console.log('splade-web: `npm ci` failed; run it yourself and look at its errors');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 if (only !== 'e2e') {
   const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}/unit.json`]);
@@ -29,7 +67,8 @@ if (only !== 'e2e') {
   } else if (status !== 0) failed += 1;
 }
 
-if (only !== 'unit') {
+if (only !== 'unit' && !ensureChromium()) failed += 1;
+else if (only !== 'unit') {
   const status = run('npx', ['playwright', 'test', ...process.argv.slice(3)]);
   if (existsSync(`${out}/e2e.json`)) {
     const r = JSON.parse(readFileSync(`${out}/e2e.json`, 'utf8'));

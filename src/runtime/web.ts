@@ -7,6 +7,7 @@ import { SpladeError } from '../errors.ts';
 import { GpuPooler } from '../pooling/gpu.ts';
 import type { BackendOptions, EncoderDevice, Runtime } from './types.ts';
 import { createOrtBackend } from './ort.ts';
+import { describeProbe, looksLikeHtml, notJavaScript, probeUrl } from './probe.ts';
 
 export { ort };
 
@@ -28,11 +29,68 @@ export async function hardwareGpuAvailable(): Promise<boolean> {
   }
 }
 
+/**
+ * onnxruntime-web's Emscripten module and its WebAssembly, written as package paths inside
+ * `new URL(…, import.meta.url)` so that the page's bundler (Vite; webpack 5 alike) resolves them in
+ * the installed onnxruntime-web and emits both files with the build.
+ *
+ * Why ORT is told where its module is: given no path, the bundled ORT starts its WASM threads as
+ * workers of the script it was bundled into (`new Worker(import.meta.url)`). Bundled into the
+ * encoder worker, that script is the encoder worker itself, whose message handler takes the threads'
+ * messages, so they never start and the first encode waits forever with the CPU idle. Given its
+ * module's own URL, ORT imports that module instead, and the threads load only it.
+ */
+export function runtimeFiles(): { mjs: string; wasm: string } | undefined {
+  const mjs = new URL('onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs', import.meta.url).href;
+  const wasm = new URL('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm', import.meta.url).href;
+  // Only a bundler that emitted the files renames them (assets/ort-wasm-simd-threaded.jsep-<hash>.mjs);
+  // that is also when ORT may share a script with the encoder worker. A URL still inside the package
+  // means no bundling: unresolved (".../onnxruntime-web/ort-wasm...", no bundler, or Vite's dependency
+  // pre-bundling) or served from the package as it is (a dev server, "/node_modules/onnxruntime-web/
+  // dist/..."). ORT is a module of its own then, and its default lookup, next to itself, is right.
+  if (/\/onnxruntime-web\//.test(mjs) || /\/onnxruntime-web\//.test(wasm)) return undefined;
+  return { mjs, wasm };
+}
+
 function configureWasm(): void {
   // Threads need SharedArrayBuffer, which only cross-origin isolated pages have.
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+  const files = runtimeFiles();
+  if (files && ort.env.wasm.wasmPaths === undefined) ort.env.wasm.wasmPaths = files;
+}
+
+/** The runtime files ORT was given, or the ones its error names. */
+function runtimeUrls(error: unknown): string[] {
+  const paths = ort.env.wasm.wasmPaths;
+  const given = typeof paths === 'object' && paths ? [paths.mjs, paths.wasm].filter((u) => u !== undefined).map(String) : [];
+  const named: string[] = [];
+  for (let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    for (const m of String(e.message ?? '').matchAll(/\bhttps?:\/\/[^\s'"()]+?\.(?:wasm|mjs)\b/g)) named.push(m[0]);
+  }
+  return [...new Set([...given, ...named])];
+}
+
+/**
+ * When onnxruntime fails to start, checks its runtime files: one that is missing or is not what its
+ * name says (an HTML fallback page served for a missing .wasm) is named, with what it answered.
+ * Undefined when the files look right (the error is then the model's or ORT's own).
+ */
+async function runtimeLoadError(error: unknown): Promise<SpladeError | undefined> {
+  for (const url of runtimeUrls(error)) {
+    const probe = await probeUrl(url);
+    const isWasm = /\.wasm(?:$|[?#])/.test(url);
+    const wasmMagic = probe.head !== undefined && probe.head[0] === 0 && probe.head[1] === 0x61 && probe.head[2] === 0x73 && probe.head[3] === 0x6d;
+    let problem: string | undefined;
+    if (!probe.ok) problem = describeProbe(probe);
+    else if (isWasm && (!wasmMagic || looksLikeHtml(probe))) problem = `${describeProbe(probe)}, which is not WebAssembly`;
+    else if (!isWasm && notJavaScript(probe)) problem = `${describeProbe(probe)}, which is not JavaScript`;
+    if (problem) {
+      return new SpladeError('runtime', `onnxruntime-web could not load its WebAssembly runtime: ${problem}; serve the files your bundler emitted for onnxruntime-web (ort-wasm-simd-threaded.jsep.mjs and .wasm) with the page's other assets`, { cause: error });
+    }
+  }
+  return undefined;
 }
 
 export const webRuntime: Runtime = {
@@ -50,13 +108,17 @@ export const webRuntime: Runtime = {
       }
       if (options.gpuAdapter) ort.env.webgpu.adapter = options.gpuAdapter as never;
     }
-    return createOrtBackend({
-      ort: ort as never,
-      model,
-      modelFile,
-      device,
-      pooling: options.pooling ?? 'gpu',
-      createGpuPooler: (gpuDevice) => new GpuPooler(gpuDevice),
-    });
+    try {
+      return await createOrtBackend({
+        ort: ort as never,
+        model,
+        modelFile,
+        device,
+        pooling: options.pooling ?? 'gpu',
+        createGpuPooler: (gpuDevice) => new GpuPooler(gpuDevice),
+      });
+    } catch (error) {
+      throw (await runtimeLoadError(error)) ?? error;
+    }
   },
 };

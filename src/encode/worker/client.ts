@@ -10,6 +10,7 @@ import type { SparseVector } from '../../vector.ts';
 import type { ContentTokens, EncodeOptions, EncodeStats, EncoderOptions } from '../encoder.ts';
 import type { EncodedVector } from '../merge.ts';
 import type { FromWorker, ToWorker, WorkerEncoderOptions } from './protocol.ts';
+import { startEncoderWorker, workerStartError } from './start.ts';
 
 interface Pending {
   /** Gets the vectors of an encode, or the windows or tokens of a text (method syntax: any of these resolvers fits). */
@@ -38,7 +39,7 @@ export class WorkerSparseEncoder {
   }
 
   static async fromPretrained(source: string, options: EncoderOptions = {}): Promise<WorkerSparseEncoder> {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'splade-web encoder' });
+    const { worker, url: workerUrl } = startEncoderWorker();
     const { onProgress, signal } = options;
     const sendable: WorkerEncoderOptions = {};
     for (const [key, value] of Object.entries(options)) {
@@ -55,7 +56,11 @@ export class WorkerSparseEncoder {
           else if (msg.type === 'loaded') resolve(msg);
           else if (msg.type === 'load-error') reject(new SpladeError(msg.error.code, msg.error.message.replace(/^splade-web: /, ''), msg.error.file ? { file: msg.error.file } : {}));
         };
-        worker.onerror = (event) => reject(new SpladeError('runtime', `the encoder worker failed to start: ${event.message}`));
+        // A script that cannot load gives a bare Event: fetch it again to say what the server answered.
+        worker.onerror = (event) => {
+          event.preventDefault();
+          void workerStartError(workerUrl, event).then(reject);
+        };
         post(worker, { type: 'load', source, options: sendable });
       });
       worker.onmessage = null;

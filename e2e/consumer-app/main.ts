@@ -1,0 +1,65 @@
+/**
+ * What a user's page does with the installed package: load the model in a worker, encode documents
+ * and a query, index and search. The outcome goes to #status (and window.outcome for the test).
+ */
+import { SparseIndex, SpladeError, WorkerSparseEncoder, type Hit } from 'splade-web';
+
+interface Outcome {
+  ok: boolean;
+  isolated: boolean;
+  device?: string;
+  queryTerms?: number;
+  documentTerms?: number[];
+  hits?: { id: string; score: number }[];
+  error?: { name: string; code?: string; message: string };
+}
+
+declare global {
+  interface Window {
+    outcome?: Outcome;
+  }
+}
+
+const status = document.getElementById('status')!;
+const docs = [
+  { id: 'rebase', text: 'Use git rebase to replay commits onto another branch.' },
+  { id: 'stash', text: 'git stash saves local changes without committing them.' },
+  { id: 'clone', text: 'git clone copies a repository from a remote.' },
+];
+
+async function run(): Promise<Outcome> {
+  const encoder = await WorkerSparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm' });
+  const vectors = await encoder.encodeDocument(docs.map((d) => d.text));
+  const query = await encoder.encodeQuery('rebase a branch');
+  const name = `consumer-${Date.now()}`;
+  const index = await SparseIndex.open(name, { encoder });
+  await index.add(docs.map((d, k) => ({ ...d, vector: vectors[k]! })));
+  const hits: Hit[] = await index.search(query, { limit: 3 });
+  index.close();
+  await SparseIndex.delete(name);
+  await encoder.dispose();
+  return {
+    ok: true,
+    isolated: crossOriginIsolated,
+    ...(encoder.device ? { device: encoder.device } : {}),
+    queryTerms: query.indices.length,
+    documentTerms: vectors.map((v) => v.indices.length),
+    hits: hits.map((h) => ({ id: h.id, score: h.score })),
+  };
+}
+
+run()
+  .catch((error: unknown): Outcome => {
+    const e = error as Error;
+    return { ok: false, isolated: crossOriginIsolated, error: { name: e.name, ...(error instanceof SpladeError ? { code: error.code } : {}), message: e.message } };
+  })
+  .then((outcome) => {
+    window.outcome = outcome;
+    status.textContent = outcome.ok ? `done: ${outcome.hits!.map((h) => h.id).join(', ')}` : outcome.error!.message;
+    const list = document.getElementById('hits')!;
+    for (const hit of outcome.hits ?? []) {
+      const li = document.createElement('li');
+      li.textContent = `${hit.id} ${hit.score.toFixed(3)}`;
+      list.append(li);
+    }
+  });

@@ -1,0 +1,152 @@
+/**
+ * The package as a user gets it: `npm pack` (which builds dist/), installed from the tarball into
+ * a separate app (e2e/consumer-app, copied to a temp folder), bundled by `vite build` with no
+ * configuration, served as plain files, and run in Chromium with and without cross-origin
+ * isolation. Also: the app's TypeScript checks against the shipped declarations (strict, no
+ * skipLibCheck), and a missing worker or .wasm is reported with its URL and HTTP status.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { serveStatic, type StaticServer } from './support/static-server.ts';
+
+const repo = resolve(import.meta.dirname, '..');
+const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
+
+/** The environment for nested npm/vite runs: npm's own variables (set by `npm test`) would steer them. */
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+
+function sh(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, { cwd, env: { ...cleanEnv, FORCE_COLOR: '0' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+interface Outcome {
+  ok: boolean;
+  isolated: boolean;
+  device?: string;
+  queryTerms?: number;
+  documentTerms?: number[];
+  hits?: { id: string; score: number }[];
+  error?: { name: string; code?: string; message: string };
+}
+
+let work: string;
+let app: string;
+const timings: Record<string, number> = {};
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  work = mkdtempSync(join(tmpdir(), 'splade-web-package-'));
+  app = join(work, 'app');
+  let t = Date.now();
+  // prepack builds dist/ (library + declarations) first.
+  sh('npm', ['pack', '--pack-destination', work, '--loglevel', 'error'], repo);
+  timings['npm pack'] = Date.now() - t;
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack left no tarball in ${work}`);
+  cpSync(join(repo, 'e2e', 'consumer-app'), app, { recursive: true });
+  cpSync(join(repo, 'public', 'models', 'splade-tiny-en-if'), join(app, 'public', 'models', 'splade-tiny-en-if'), { recursive: true });
+  t = Date.now();
+  // The package's dependencies come from npm's cache (filled by the repo's own install) or the registry.
+  sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel', 'error', join(work, tarball)], app);
+  timings['npm install'] = Date.now() - t;
+  t = Date.now();
+  // The repo's Vite, run in the app: the app has no vite.config, so this is Vite's defaults.
+  sh(bin('vite'), ['build', '--logLevel', 'warn'], app);
+  timings['vite build'] = Date.now() - t;
+});
+
+test.afterAll(() => {
+  console.log(`[package] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function runApp(page: Page, server: StaticServer): Promise<Outcome> {
+  page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+  if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('[page]', m.text()));
+  await page.goto(`${server.url}/`);
+  await page.waitForFunction(() => window.outcome !== undefined, undefined, { timeout: 120_000 });
+  return (await page.evaluate(() => window.outcome)) as Outcome;
+}
+
+declare global {
+  interface Window {
+    outcome?: unknown;
+  }
+}
+
+test('the installed package: exports, declarations and no `.ts` or `?raw` left for the bundler', () => {
+  const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'splade-web', 'package.json'), 'utf8'));
+  expect(pkg.private).toBeUndefined();
+  expect(pkg.exports['.']).toMatchObject({ types: './dist/types/browser.d.ts', browser: './dist/browser.js' });
+  expect(pkg.exports['./node']).toMatchObject({ types: './dist/types/node.d.ts', node: './dist/node.js' });
+  expect(pkg.dependencies['@huggingface/transformers']).toBeUndefined();
+  const dist = join(app, 'node_modules', 'splade-web', 'dist');
+  const js = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+  for (const f of js) {
+    const code = readFileSync(join(dist, f), 'utf8');
+    expect(code, f).not.toMatch(/(?:\bfrom|\bimport)\s*\(?\s*['"][^'"]+(?:\.ts|\?raw)['"]/);
+  }
+  // The shader is a string in the built code.
+  expect(js.some((f) => readFileSync(join(dist, f), 'utf8').includes('@compute @workgroup_size'))).toBe(true);
+  // The app's own TypeScript, strict and checking library declarations too.
+  sh(bin('tsc'), ['-p', '.'], app);
+});
+
+for (const isolated of [true, false]) {
+  test(`the consumer's vite build runs ${isolated ? 'cross-origin isolated (WASM threads)' : 'without isolation (one thread)'}`, async ({ page }) => {
+    const server = await serveStatic(join(app, 'dist'), { isolated });
+    try {
+      const started = Date.now();
+      const outcome = await runApp(page, server);
+      console.log(`[package] isolated=${isolated}: ${Date.now() - started} ms, ${JSON.stringify(outcome)}`);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome).toMatchObject({ ok: true, isolated, device: 'wasm' });
+      expect(outcome.hits![0]!.id).toBe('rebase');
+      expect(outcome.hits![0]!.score).toBeGreaterThan(0);
+      const count = (re: RegExp) => server.requests.filter((p) => re.test(p)).length;
+      // The encoder worker is loaded once: onnxruntime's threads load its own module, not the worker.
+      expect(count(/\/assets\/worker-[^/]*\.js$/)).toBe(1);
+      expect(count(/\/assets\/ort-wasm-simd-threaded\.jsep-[^/]*\.wasm$/)).toBe(1);
+      // Isolated: the module is loaded by the encoder worker and again by each WASM thread.
+      const module = count(/\/assets\/ort-wasm-simd-threaded\.jsep-[^/]*\.mjs$/);
+      if (isolated) expect(module).toBeGreaterThan(1);
+      else expect(module).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+test('a worker file that is missing is reported with its URL and HTTP status', async ({ page }) => {
+  const server = await serveStatic(join(app, 'dist'), { isolated: false });
+  server.hide = (path) => /\/assets\/worker-[^/]*\.js$/.test(path);
+  try {
+    const outcome = await runApp(page, server);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error?.code).toBe('runtime');
+    expect(outcome.error?.message).toMatch(/^splade-web: the encoder worker failed to start: GET http:\/\/127\.0\.0\.1:\d+\/assets\/worker-[^ ]+\.js answered HTTP 404/);
+  } finally {
+    await server.close();
+  }
+});
+
+test("onnxruntime-web's .wasm missing is reported with its URL and HTTP status", async ({ page }) => {
+  const server = await serveStatic(join(app, 'dist'), { isolated: true });
+  server.hide = (path) => path.endsWith('.wasm');
+  try {
+    const outcome = await runApp(page, server);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error?.code).toBe('runtime');
+    expect(outcome.error?.message).toMatch(/^splade-web: onnxruntime-web could not load its WebAssembly runtime: GET http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded\.jsep-[^ ]+\.wasm answered HTTP 404/);
+  } finally {
+    await server.close();
+  }
+});
