@@ -15,13 +15,15 @@ const chromiumArgs = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-ad
 
 async function withPage(path, fn) {
   const chromiumPath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
-  const server = await createServer({ logLevel: 'warn' });
+  // BENCH_PORT: another port when a dev server (e.g. of the e2e tests) already holds 5173.
+  const port = Number(process.env.BENCH_PORT ?? 5173);
+  const server = await createServer({ logLevel: 'warn', server: { port, hmr: false } });
   await server.listen();
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   try {
     const page = await browser.newPage();
     page.on('console', (m) => console.log(`[page] ${m.text()}`));
-    await page.goto(`http://127.0.0.1:5173${path}`);
+    await page.goto(`http://127.0.0.1:${port}${path}`);
     return await fn(page);
   } finally {
     await browser.close();

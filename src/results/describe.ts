@@ -6,7 +6,7 @@
  */
 import type { SparseVector } from '../vector.ts';
 import { explainMatch, type Contribution, type SourceSpan } from './explain.ts';
-import { makeSnippet, type Snippet } from './snippet.ts';
+import { snippetFromSpans, spansOfMatches, spansOfVector, type Snippet, type TokenSpans } from './snippet.ts';
 
 /** Explanation data stored with a document (see format/records.ts). */
 export interface StoredSources {
@@ -42,9 +42,12 @@ function sourcesOf(stored: StoredSources | undefined, term: number): { sources: 
 
 /**
  * Contributions (summing to the score computed from `documentWeights`) with their sources, and a
- * snippet of `text` around the heaviest of them.
+ * snippet of `text` around the heaviest of them. Highlights are the stored source spans (one per
+ * term: the token that reached the max; for expansions the words whose context produced them) and,
+ * when the document's own tokens are given (`tokens`, the tokenizer's offsets), every occurrence of
+ * a matched term. Nothing is searched in the text.
  */
-export function describeMatch(query: SparseVector, documentWeights: SparseVector, tokenOf: (id: number) => string, text: string, stored?: StoredSources): { score: number; contributions: Contribution[]; snippet: Snippet } {
+export function describeMatch(query: SparseVector, documentWeights: SparseVector, tokenOf: (id: number) => string, text: string, stored?: StoredSources, tokens?: TokenSpans): { score: number; contributions: Contribution[]; snippet: Snippet } {
   const explanation = explainMatch(query, documentWeights, tokenOf);
   const contributions = explanation.contributions.map((c) => {
     const { sources, expansion } = sourcesOf(stored, c.id);
@@ -52,6 +55,7 @@ export function describeMatch(query: SparseVector, documentWeights: SparseVector
     if (expansion !== undefined) out.expansion = expansion;
     return out;
   });
-  const snippet = makeSnippet(text, contributions.map((c) => ({ token: c.token, weight: c.product })));
-  return { score: explanation.score, contributions, snippet };
+  const matches = contributions.map((c) => ({ id: c.id, token: c.token, weight: c.product }));
+  const spans = [...(stored ? spansOfVector(stored, matches) : []), ...(tokens ? spansOfMatches(tokens, matches) : [])];
+  return { score: explanation.score, contributions, snippet: snippetFromSpans(text, spans) };
 }

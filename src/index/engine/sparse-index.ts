@@ -13,6 +13,7 @@
 import { SpladeError, throwIfAborted } from '../../errors.ts';
 import { describeMatch, type StoredSources } from '../../results/describe.ts';
 import { filterPredicate, type Fields, type Filter, type Hit } from '../../results/hits.ts';
+import type { TokenSpans } from '../../results/snippet.ts';
 import { dot, type SparseVector } from '../../vector.ts';
 import { LazyPostings } from '../format/codec.ts';
 import { checkManifest, chunkKey, dictKey, docKey, emptyManifest, INDEX_FORMAT, INDEX_SCHEMA, MANIFEST_KEY, metaKey, referencedKeys, segmentKeys, tombKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
@@ -57,6 +58,8 @@ export interface IndexEncoder {
   encodeDocument(texts: readonly string[], options?: { spans?: boolean; signal?: AbortSignal }): Promise<(SparseVector & { spans?: Uint32Array; literal?: Uint8Array })[]>;
   encodeQuery(text: string): Promise<SparseVector>;
   token(id: number): string;
+  /** A text's own tokens with their offsets (no model call): highlights every occurrence of a matched term. */
+  tokens?(text: string): TokenSpans | Promise<TokenSpans>;
 }
 
 export interface IndexOptions {
@@ -152,6 +155,8 @@ export class SparseIndex {
   /** Garbage whose deletion failed: listed again in the next manifest, so it is retried. */
   private pendingGarbage: string[] = [];
   private closed = false;
+  /** False once the encoder said it cannot report spans (see `encode`). */
+  private spansSupported = true;
   private readonly storeVectors: boolean;
   private readonly commitSize: number;
 
@@ -474,17 +479,22 @@ export class SparseIndex {
     const places = top.map((h) => this.place(h.doc));
     const metas = await Promise.all(places.map((p) => this.meta(p.segment)));
     const records = options.explain ? await this.records(top.map((h) => h.doc).filter((d) => !exact?.has(d))) : [];
+    const explained = options.explain ? top.map((h) => exact?.get(h.doc)) : [];
     let next = 0;
+    for (let k = 0; k < explained.length; k++) explained[k] ??= records[next++]!;
+    // The documents' own tokens (tokenizer only, no model call) to mark every occurrence of a match.
+    const tokenize = this.options.encoder?.tokens?.bind(this.options.encoder);
+    const tokens = tokenize ? await Promise.all(explained.map((r) => (r!.text ? Promise.resolve(tokenize(r!.text)).catch(() => undefined) : undefined))) : [];
     return top.map((h, k) => {
       const meta = metas[k]!;
       const at = places[k]!.at;
       const hit: Hit = { id: meta.ids[at]!, score: h.score, fields: meta.fields[at] ?? {} };
       if (!options.explain) return hit;
-      const record = exact?.get(h.doc) ?? records[next++]!;
+      const record = explained[k]!;
       // Contributions sum to the score: from the exact vector when rescored, else the stored weights.
       const weights = options.rescore && record.indices && record.values ? { indices: record.indices, values: record.values } : storedWeights(perSegment.find((p) => p.segment === places[k]!.segment)!.lists, h.doc);
       const sources: StoredSources | undefined = record.indices && record.spans && record.literal ? { indices: record.indices, spans: record.spans, literal: record.literal } : undefined;
-      const described = describeMatch(query, weights, (id) => this.tokenOf(id), record.text, sources);
+      const described = describeMatch(query, weights, (id) => this.tokenOf(id), record.text, sources, tokens[k]);
       hit.text = record.text;
       hit.contributions = described.contributions;
       hit.snippet = described.snippet;
@@ -685,12 +695,31 @@ export class SparseIndex {
       throwIfAborted(signal);
       const slice = prepared.slice(start, start + this.commitSize);
       const needText = slice.filter((d) => !d.vector);
-      const vectors = needText.length ? await this.options.encoder!.encodeDocument(needText.map((d) => d.text), { spans: this.storeVectors, ...(signal ? { signal } : {}) }) : [];
+      const vectors = needText.length ? await this.encode(needText.map((d) => d.text), signal) : [];
       const made = new Map(needText.map((d, k) => [d, vectors[k]!]));
       for (const d of slice) ready.push({ ...d, vector: d.vector ?? made.get(d)! });
     }
     throwIfAborted(signal);
     return this.lock.run(() => this.commit(ready, removeIds, mode));
+  }
+
+  /**
+   * Document vectors with the spans that explain them where the model can report them (max
+   * pooling); a model that cannot (sum pooling) says so once with `invalid-option`, and is then
+   * asked for vectors alone.
+   */
+  private async encode(texts: string[], signal?: AbortSignal): Promise<NonNullable<IndexDocument['vector']>[]> {
+    const encoder = this.options.encoder!;
+    const base = signal ? { signal } : {};
+    if (this.storeVectors && this.spansSupported) {
+      try {
+        return await encoder.encodeDocument(texts, { ...base, spans: true });
+      } catch (error) {
+        if (!(error instanceof SpladeError && error.code === 'invalid-option')) throw error;
+        this.spansSupported = false;
+      }
+    }
+    return encoder.encodeDocument(texts, base);
   }
 
   /**
