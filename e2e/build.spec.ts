@@ -17,7 +17,7 @@ test.beforeAll(() => {
   test.setTimeout(180_000);
   out = mkdtempSync(join(tmpdir(), 'splade-web-demo-'));
   const started = Date.now();
-  execFileSync(join(repo, 'node_modules', '.bin', 'vite'), ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  execFileSync(join(repo, 'node_modules', '.bin', 'vite'), ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
   console.log(`[build] demo built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 

@@ -15,8 +15,12 @@ import { serveStatic, type StaticServer } from './support/static-server.ts';
 const repo = resolve(import.meta.dirname, '..');
 const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
 
-/** The environment for nested npm/vite runs: npm's own variables (set by `npm test`) would steer them. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+/**
+ * The environment for nested npm/vite runs: the variables npm sets for `npm test` (npm_package_*,
+ * npm_lifecycle_*, prefixes) would steer them at the repo; where to fetch from and cache is kept.
+ */
+const keptNpmConfig = /^npm_config_(cache|registry|userconfig|globalconfig|proxy|https?_proxy|noproxy|no_proxy|strict_ssl|cafile|offline|prefer_offline|.*:registry)$/i;
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keptNpmConfig.test(k)));
 
 function sh(cmd: string, args: string[], cwd: string): string {
   try {
