@@ -131,6 +131,19 @@ describe('posting block codec', () => {
     const c = crc32(b);
     b[50]! ^= 4;
     expect(crc32(b)).not.toBe(c);
+    // The sliced loop equals the bit-by-bit definition at every length and alignment.
+    const bitwise = (bytes: Uint8Array) => {
+      let x = 0xffffffff;
+      for (const byte of bytes) {
+        x ^= byte;
+        for (let k = 0; k < 8; k++) x = x & 1 ? 0xedb88320 ^ (x >>> 1) : x >>> 1;
+      }
+      return (x ^ 0xffffffff) >>> 0;
+    };
+    const rng = mulberry32(3);
+    const data = Uint8Array.from({ length: 300 }, () => Math.floor(rng() * 256));
+    for (let start = 0; start < 4; start++) for (let length = 0; length < 40; length++) expect(crc32(data.subarray(start, start + length))).toBe(bitwise(data.subarray(start, start + length)));
+    expect(crc32(data)).toBe(bitwise(data));
   });
 });
 
