@@ -72,10 +72,10 @@ test.afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function runApp(page: Page, server: StaticServer): Promise<Outcome> {
+async function runApp(page: Page, server: StaticServer, query = ''): Promise<Outcome> {
   page.on('pageerror', (e) => console.log('[pageerror]', e.message));
   if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('[page]', m.text()));
-  await page.goto(`${server.url}/`);
+  await page.goto(`${server.url}/${query}`);
   await page.waitForFunction(() => window.outcome !== undefined, undefined, { timeout: 120_000 });
   return (await page.evaluate(() => window.outcome)) as Outcome;
 }
@@ -128,6 +128,18 @@ for (const isolated of [true, false]) {
     }
   });
 }
+
+test("the consumer's vite build runs on WebGPU: the WGSL pooling kernel is in the bundle", async ({ page }) => {
+  const server = await serveStatic(join(app, 'dist'), { isolated: true });
+  try {
+    const outcome = await runApp(page, server, '?device=webgpu');
+    expect(outcome.error).toBeUndefined();
+    expect(outcome).toMatchObject({ ok: true, device: 'webgpu' });
+    expect(outcome.hits![0]!.id).toBe('rebase');
+  } finally {
+    await server.close();
+  }
+});
 
 test('a worker file that is missing is reported with its URL and HTTP status', async ({ page }) => {
   const server = await serveStatic(join(app, 'dist'), { isolated: false });

@@ -28,7 +28,9 @@ const docs = [
 ];
 
 async function run(): Promise<Outcome> {
-  const encoder = await WorkerSparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm' });
+  // ?device=webgpu runs the WGSL pooling kernel (the test uses SwiftShader's WebGPU).
+  const device = new URLSearchParams(location.search).get('device') === 'webgpu' ? 'webgpu' : 'wasm';
+  const encoder = await WorkerSparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device });
   const vectors = await encoder.encodeDocument(docs.map((d) => d.text));
   const query = await encoder.encodeQuery('rebase a branch');
   const name = `consumer-${Date.now()}`;
