@@ -227,7 +227,7 @@ export class SparseEncoder {
     for (let k = 0; k < ids.length; k++) {
       const s = offsets[2 * k]!;
       const e = offsets[2 * k + 1]!;
-      if (p > 0 && (e < p || (e === p && s < p) || (s === e && s < p))) {
+      if (e < p || (e === p && s < p)) {
         own[2 * k] = own[2 * k + 1] = NO_SPAN;
       } else {
         own[2 * k] = Math.max(s, p) - p;
