@@ -215,7 +215,8 @@ export function surfaceOf(token: string): string {
  *
  * @deprecated String search puts highlights in the wrong places (issue 9: about half of them on
  * real passages). Use `snippetFromSpans(text, spansOfMatches(await encoder.tokens(text), matches))`,
- * or `spansOfVector` with a vector encoded with `spans: true`. Kept until the index switches.
+ * or `spansOfVector` with a vector encoded with `spans: true`. No library code calls it any more; kept for
+ * test/segment.test.ts until that test drops it.
  */
 export function makeSnippet(text: string, tokens: readonly { token: string; weight: number }[], maxChars = 240): Snippet {
   const lower = text.toLowerCase();
