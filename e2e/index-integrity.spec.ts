@@ -278,3 +278,52 @@ test('rescore: exactly the float top-k of a brute-force scorer, on corpora full 
   // The corpora are hard: 8-bit scoring alone often orders the top 10 differently.
   expect(r.sameOrderQuantized).toBeLessThan(r.compared);
 });
+
+test('get() and ids() read stored documents; an index records its model and refuses another', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const { SparseIndex } = window.splade;
+    const v = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+    await SparseIndex.delete('models');
+    const index = await SparseIndex.open('models', { model: 'org/model-a' });
+    const before = index.model;
+    await index.add([
+      { id: 'a', text: 'alpha', fields: { file: 'x.md' }, vector: { ...v([[3, 1], [9, 2]]), spans: Uint32Array.from([0, 5, 0xffffffff, 0xffffffff]), literal: Uint8Array.from([1, 0]) } },
+      { id: 'b', text: 'beta', fields: { file: 'y.md' }, vector: v([[3, 0.5]]) },
+      { id: 'c', text: 'gamma', fields: { file: 'x.md' }, vector: v([[4, 1]]) },
+    ]);
+    await index.remove(['c']);
+    const got = await index.get('a');
+    const plain = got && { ...got, vector: { indices: Array.from(got.vector.indices), values: Array.from(got.vector.values), spans: Array.from(got.vector.spans), literal: Array.from(got.vector.literal) } };
+    const missing = await index.get('c');
+    const all = await index.ids();
+    const ofX = await index.ids({ file: 'x.md' });
+    const model = index.model;
+    index.close();
+    let other = '';
+    try {
+      await SparseIndex.open('models', { model: 'org/model-b' });
+    } catch (e: any) {
+      other = `${e.code}:${e.message}`;
+    }
+    const same = await SparseIndex.open('models', { model: 'org/model-a' });
+    await same.clear();
+    const afterClear = same.model;
+    same.close();
+    const reused = await SparseIndex.open('models', { model: 'org/model-b' });
+    await reused.add([{ id: 'z', vector: v([[1, 1]]) }]);
+    const reusedModel = reused.model;
+    reused.close();
+    await SparseIndex.delete('models');
+    return { before, plain, missing, all, ofX, model, other, afterClear, reusedModel };
+  });
+  expect(r.before).toBeNull();
+  expect(r.plain).toEqual({ id: 'a', text: 'alpha', fields: { file: 'x.md' }, vector: { indices: [3, 9], values: [1, 2], spans: [0, 5, 0xffffffff, 0xffffffff], literal: [1, 0] } });
+  expect(r.missing).toBeUndefined();
+  expect(r.all).toEqual(['a', 'b']);
+  expect(r.ofX).toEqual(['a']);
+  expect(r.model).toBe('org/model-a');
+  expect(r.other).toMatch(/^index-model:splade-web: index "models" holds vectors of the model "org\/model-a", not of "org\/model-b"/);
+  expect(r.afterClear).toBeNull();
+  expect(r.reusedModel).toBe('org/model-b');
+});

@@ -25,6 +25,8 @@ export {
   type IndexEncoder,
   type IndexSnapshot,
   type SearchOptions,
+  type StoredDocument,
+  type VerifyReport,
 } from './index/engine/sparse-index.ts';
 export { WEIGHT_ERROR_BOUND } from './index/format/codec.ts';
 

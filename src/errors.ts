@@ -17,6 +17,7 @@ export type SpladeErrorCode =
   | 'index-corrupt' // a stored block failed its checksum or is unreadable
   | 'index-schema' // the stored index was written by an incompatible version
   | 'index-missing' // the database was deleted or evicted while in use
+  | 'index-model' // the index holds vectors of another model than the one it was opened with
   | 'index-changed' // a key of the generation being read was collected by a newer one (searches retry)
   | 'quota-exceeded' // the browser refused to store more
   | 'storage-unavailable' // IndexedDB cannot be used here

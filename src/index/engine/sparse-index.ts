@@ -80,6 +80,21 @@ export interface IndexOptions {
   storeVectors?: boolean;
   /** A stored index of another schema version: 'error' (default) or 'reset' (start empty). */
   onIncompatible?: 'error' | 'reset';
+  /**
+   * A name of the model whose vectors go in (e.g. its hub id or path). The index records it with
+   * its first document; opening it later with another model fails with `index-model`, so vectors
+   * of two models never mix (scores between them mean nothing). clear() forgets it.
+   */
+  model?: string;
+}
+
+/** A stored document, as `get()` returns it. */
+export interface StoredDocument {
+  id: string;
+  text: string;
+  fields: Fields;
+  /** Its exact vector with the spans that explain it (absent with storeVectors: false). */
+  vector?: SparseVector & { spans?: Uint32Array; literal?: Uint8Array };
 }
 
 export interface SearchOptions {
@@ -222,6 +237,39 @@ export class SparseIndex {
     return this.manifest.liveDocs;
   }
 
+  /** The model whose vectors the index holds (see IndexOptions.model), or null before the first document. */
+  get model(): string | null {
+    return this.manifest.model ?? null;
+  }
+
+  /** A live document by id, with its stored vector and spans; undefined when there is none. */
+  async get(id: string): Promise<StoredDocument | undefined> {
+    this.checkOpen();
+    if (typeof id !== 'string') throw new SpladeError('invalid-input', `get() takes a string id, got ${describe(id)}`);
+    if (this.stale) await this.reload();
+    const doc = (await this.ensureIdMap()).get(id);
+    if (doc === undefined) return undefined;
+    const r = (await this.records([doc]))[0]!;
+    const out: StoredDocument = { id: r.id, text: r.text, fields: r.fields };
+    if (r.indices && r.values) out.vector = { indices: r.indices, values: r.values, ...(r.spans && r.literal ? { spans: r.spans, literal: r.literal } : {}) };
+    return out;
+  }
+
+  /** Ids of the live documents (in document order), those passing `filter` when one is given. Reads no document records. */
+  async ids(filter?: Filter): Promise<string[]> {
+    this.checkOpen();
+    if (this.stale) await this.reload();
+    const predicate = filter === undefined ? undefined : filterPredicate(checkFilter(filter));
+    const out: string[] = [];
+    for (const s of this.segments) {
+      const meta = await this.meta(s);
+      meta.ids.forEach((id, k) => {
+        if (!isRemoved(this.tomb, s.base + k) && (!predicate || predicate(meta.fields[k] ?? {}, id))) out.push(id);
+      });
+    }
+    return out;
+  }
+
   /** The committed generation this instance reads (grows with every commit, in any tab). */
   get generation(): number {
     return this.manifest.generation;
@@ -297,9 +345,7 @@ export class SparseIndex {
     this.checkOpen();
     const limit = options.limit === undefined ? 10 : checkInteger(options.limit, 'limit', 0);
     if (options.minScore !== undefined) checkNumber(options.minScore, 'minScore');
-    if (options.filter !== undefined && (typeof options.filter !== 'function' && (typeof options.filter !== 'object' || options.filter === null || Array.isArray(options.filter)))) {
-      throw new SpladeError('invalid-option', `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(options.filter)}`);
-    }
+    if (options.filter !== undefined) checkFilter(options.filter);
     const vector = await this.queryVector(query);
     throwIfAborted(options.signal);
     for (let attempt = 0; ; attempt++) {
@@ -636,6 +682,10 @@ export class SparseIndex {
         manifest = emptyManifest();
       }
     }
+    const model = this.options.model;
+    if (model !== undefined && manifest.model && manifest.model !== model) {
+      throw new SpladeError('index-model', `index "${this.name}" holds vectors of the model "${manifest.model}", not of "${model}"; scores across two models mean nothing. Open another index for this model, or open it with { model: "${manifest.model}" } and clear() it to re-index`);
+    }
     if (manifest.generation === this.manifest.generation && this.segments.length === manifest.segments.length) return;
     const known = new Map(this.segments.map((s) => [s.id, s.dictionary]));
     const toLoad = manifest.segments.filter((s) => !known.has(s.id));
@@ -778,6 +828,7 @@ export class SparseIndex {
       if (tombName) await this.store.setMany([[tombName, encodeBits(tomb)]]);
       const next: Manifest = {
         ...old,
+        model: docs.length ? (this.options.model ?? old.model ?? null) : (replaceAll ? null : (old.model ?? null)),
         generation,
         docs: end,
         nextRecord: record,
@@ -1010,6 +1061,13 @@ export class SparseIndex {
   }
 }
 
+function checkFilter(filter: unknown): Filter {
+  if (typeof filter !== 'function' && (typeof filter !== 'object' || filter === null || Array.isArray(filter))) {
+    throw new SpladeError('invalid-option', `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(filter)}`);
+  }
+  return filter as Filter;
+}
+
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name === '') throw new SpladeError('invalid-input', `an index name must be a non-empty string, got ${describe(name)}`);
   return name;
@@ -1021,6 +1079,7 @@ function checkIndexOptions(o: IndexOptions): void {
   if (o.commitSize !== undefined) checkInteger(o.commitSize, 'commitSize', 1);
   if (o.storeVectors !== undefined) checkOneOf(o.storeVectors, 'storeVectors', [true, false]);
   if (o.onIncompatible !== undefined) checkOneOf(o.onIncompatible, 'onIncompatible', ['error', 'reset']);
+  if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '')) throw new SpladeError('invalid-option', `model must be a non-empty string naming the model, got ${describe(o.model)}`);
   if (o.tokenOf !== undefined && typeof o.tokenOf !== 'function') throw new SpladeError('invalid-option', `tokenOf must be a function (id) => string, got ${describe(o.tokenOf)}`);
   if (o.encoder !== undefined && (typeof o.encoder?.encodeDocument !== 'function' || typeof o.encoder?.encodeQuery !== 'function')) {
     throw new SpladeError('invalid-option', 'encoder must have encodeDocument() and encodeQuery() (a SparseEncoder or WorkerSparseEncoder)');

@@ -46,6 +46,8 @@ export interface Manifest {
   tomb: string | null;
   /** Keys this generation no longer needs; deleted once the next generation is committed. */
   garbage: string[];
+  /** The model whose vectors the index holds (IndexOptions.model), once a document was added. */
+  model?: string | null;
 }
 
 /** Per document of a segment (by number - base). */
