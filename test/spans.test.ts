@@ -70,9 +70,13 @@ for (const model of ['splade-tiny-en-if', 'splade-tiny-ko']) {
     });
     afterAll(() => enc.dispose());
 
-    it('fromPretrained returns the entry class', () => {
+    it('fromPretrained returns the entry class', async () => {
       expect(enc).toBeInstanceOf(SparseEncoder);
       expect(enc).toBeInstanceOf(BaseEncoder);
+      // The runtime-agnostic base has no runtime of its own.
+      const err = await BaseEncoder.fromPretrained(`./public/models/${model}`).catch((e) => e);
+      expect(err).toBeInstanceOf(SpladeError);
+      expect(err.message).toMatch(/has no runtime.*"splade-web\/node"/);
     });
 
     for (const corpus of ['git-doc', 'gimp-help-ko'] as const) {
