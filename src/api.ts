@@ -5,7 +5,8 @@
 export { SpladeError, type SpladeErrorCode } from './errors.ts';
 
 // text -> vector
-export type { EncoderOptions, EncodeOptions, EncodeStats, EncodedVector } from './encode/encoder.ts';
+export type { EncoderOptions, EncodeOptions, EncodeStats, EncodedVector, ContentTokens } from './encode/encoder.ts';
+export { NO_SPAN } from './vector.ts';
 export { DEFAULT_BATCH_SIZE } from './encode/encoder.ts';
 export { type EncoderDevice, ENCODER_DEVICES } from './runtime/types.ts';
 export { type LoadProgress, clearModelCache, DEFAULT_HUB_URL } from './model/source.ts';
@@ -33,4 +34,4 @@ export { WEIGHT_ERROR_BOUND } from './index/format/codec.ts';
 // results
 export type { Hit, Filter, Fields } from './results/hits.ts';
 export { type Contribution, type Explanation, type TokenWeight, decodeVector, explainMatch } from './results/explain.ts';
-export type { Snippet, Highlight } from './results/snippet.ts';
+export { snippetFromSpans, spansOfMatches, spansOfVector, SNIPPET_CHARS, type Snippet, type Highlight, type WeightedSpan, type TokenSpans } from './results/snippet.ts';

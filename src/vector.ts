@@ -9,6 +9,12 @@ export interface SparseVector {
   values: Float32Array;
 }
 
+/**
+ * In a vector's `spans` (start, end per entry, offsets into its text): the pair of an entry that no
+ * span of the text produced (a special token, or the prompt, reached its max).
+ */
+export const NO_SPAN = 0xffffffff;
+
 export const EMPTY_VECTOR: SparseVector = Object.freeze({
   indices: new Uint32Array(0),
   values: new Float32Array(0),

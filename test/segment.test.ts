@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildSegment, findTerm, lookupTerm, mergeSegments, openTerm, readTerm } from '../src/index/format/segment.ts';
-import { makeSnippet, surfaceOf } from '../src/results/snippet.ts';
 import { fromPairs } from '../src/vector.ts';
 import { mulberry32 } from './support.ts';
 
@@ -85,23 +84,5 @@ describe('segments', () => {
     expect(merged.end - merged.base).toBe(kept.length);
     expect(kept.map((n) => merged.renumber(n))).toEqual(kept.map((_, k) => 1000 + k));
     expect(merged.renumber(1203)).toBe(-1);
-  });
-});
-
-describe('snippets', () => {
-  it('marks matched words by offsets inside the best window, never building HTML', () => {
-    const text = 'Intro text. '.repeat(40) + 'To rebase a branch, run git rebase main. Rebasing rewrites history.' + ' Outro.'.repeat(40);
-    const s = makeSnippet(text, [{ token: 'rebase', weight: 2 }, { token: '##ing', weight: 0.1 }, { token: 'branch', weight: 1 }], 120);
-    expect(s.text.length).toBeLessThanOrEqual(120);
-    expect(s.highlights.length).toBeGreaterThanOrEqual(3);
-    for (const h of s.highlights) expect(s.text.slice(h.start, h.end).toLowerCase()).toBe(surfaceOf(h.token));
-    expect(text.slice(s.offset, s.offset + s.text.length)).toBe(s.text);
-  });
-
-  it('handles Korean pieces and special tokens', () => {
-    expect(surfaceOf('▁레이어')).toBe('레이어');
-    expect(surfaceOf('[CLS]')).toBe('');
-    const s = makeSnippet('새 레이어를 만들고 레이어 이름을 바꿉니다', [{ token: '▁레이어', weight: 1 }]);
-    expect(s.highlights.map((h) => s.text.slice(h.start, h.end))).toEqual(['레이어', '레이어']);
   });
 });

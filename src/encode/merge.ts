@@ -4,6 +4,9 @@
  */
 import type { PooledVector } from '../pooling/cpu.ts';
 import type { PoolingStrategy } from '../pooling/config.ts';
+import { NO_SPAN } from '../vector.ts';
+
+export { NO_SPAN };
 
 /**
  * A sparse vector, plus (window, token) pairs per entry when positions were asked for, and the
@@ -19,9 +22,6 @@ export interface EncodedVector extends PooledVector {
   /** Per entry, 1 when its id is one of the document's own tokens, 0 for an expansion term. */
   literal?: Uint8Array;
 }
-
-/** The span of an entry whose weight came from a special token or the prompt. */
-export const NO_SPAN = 0xffffffff;
 
 /** A document's content tokens as encoded (after its prompt) and the windows they were cut into. */
 export interface DocumentTokens {

@@ -4,7 +4,7 @@
  * logit reached the max, recorded when the document was encoded). A term the document's text does
  * not contain is an expansion: its span names the words whose context produced it.
  */
-import type { SparseVector } from '../vector.ts';
+import { NO_SPAN, type SparseVector } from '../vector.ts';
 import { explainMatch, type Contribution, type SourceSpan } from './explain.ts';
 import { snippetFromSpans, spansOfMatches, spansOfVector, type Snippet, type TokenSpans } from './snippet.ts';
 
@@ -12,12 +12,11 @@ import { snippetFromSpans, spansOfMatches, spansOfVector, type Snippet, type Tok
 export interface StoredSources {
   /** The document's vector ids, ascending, aligned with `spans` and `literal`. */
   indices: Uint32Array;
-  /** [start, end) per entry; 0xffffffff when no text span produced it. */
+  /** [start, end) per entry; NO_SPAN when no text span produced it. */
   spans: Uint32Array;
   literal: Uint8Array;
 }
 
-const NO_SPAN = 0xffffffff;
 
 /** Where each term's document weight came from, by term id. */
 function sourcesOf(stored: StoredSources | undefined, term: number): { sources: SourceSpan[]; expansion?: boolean } {

@@ -85,15 +85,13 @@ export interface DocRecord {
   indices?: Uint32Array;
   values?: Float32Array;
   /**
-   * Per vector entry, the [start, end) of the text span whose token produced its weight (NO_SPAN
+   * Per vector entry, the [start, end) of the text span whose token produced its weight (vector.ts NO_SPAN
    * when none did, e.g. a special token), and whether the entry's term occurs in the text itself.
    */
   spans?: Uint32Array;
   literal?: Uint8Array;
 }
 
-/** A span that is no span of the text. */
-export const NO_SPAN = 0xffffffff;
 
 /**
  * A document record: u32 length of a JSON header ({id, text, fields, nnz, vector, spans}), the
