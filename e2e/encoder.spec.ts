@@ -2,6 +2,7 @@
  * The encoder in a real Chromium against PyTorch golden outputs: both models, WebGPU (WGSL pooling
  * on ORT's device, SwiftShader here) and WASM, the worker, the long-document windows and Korean.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { expectMatchesGolden, loadGolden, MODELS, type PlainVector } from './support/golden.ts';
 import { openHarness } from './support/page.ts';
@@ -34,17 +35,20 @@ for (const model of MODELS) {
         { model, device, cases: golden.cases },
       );
       expect(result.usedDevice).toBe(device);
-      let positionMismatches = 0;
+      let maxDiff = 0;
       let positions = 0;
+      let tiedElsewhere = 0;
       golden.cases.forEach((c, k) => {
         expect(result.windows[k], `token ids of "${c.name}"`).toEqual(c.windows);
-        const r = expectMatchesGolden(result.out[c.name] as PlainVector, c, `${model}/${device}`);
-        positionMismatches += r.positionMismatches;
-        positions += c.positions?.length ?? 0;
+        // Every position must equal PyTorch's argmax, except at an entry the golden file lists as a
+        // near-tie, which may go to one of its listed positions.
+        const r = expectMatchesGolden(result.out[c.name] as PlainVector, c, `${model}/${device}`, { positions: true });
+        maxDiff = Math.max(maxDiff, r.maxDiff);
+        positions += r.positions;
+        tiedElsewhere += r.tiedElsewhere;
       });
-      // Positions are argmaxes: they may only differ where two tokens' logits tie within float noise.
-      expect(positions).toBeGreaterThan(0);
-      expect(positionMismatches / positions).toBeLessThan(0.01);
+      expect(positions).toBe(golden.cases.reduce((n, c) => n + (c.positions?.length ?? 0), 0));
+      console.log(`${model} on ${device}: max |value - golden| = ${maxDiff.toExponential(2)}; ${positions} positions, ${tiedElsewhere} at another listed near-tie`);
       if (device === 'webgpu') {
         // Only the sparse result came back from the GPU.
         expect(result.stats.readbackBytes * 100).toBeLessThan(result.stats.logitsBytes);
@@ -79,9 +83,11 @@ test('WorkerSparseEncoder runs off the main thread and returns the golden vector
     }
     return { out, ticks, longTasks, token, disposedError };
   }, golden.cases);
-  golden.cases.forEach((c, k) => expectMatchesGolden(result.out[k] as PlainVector, c, 'worker'));
+  golden.cases.forEach((c, k) => expectMatchesGolden(result.out[k] as PlainVector, c, 'worker', { positions: true }));
   expect(result.ticks).toBeGreaterThan(5);
   expect(Math.max(0, ...result.longTasks)).toBeLessThan(250);
-  expect(typeof result.token).toBe('string');
+  // The worker's token table is the model's: the same piece as tokenizer.json gives for that id.
+  const vocab = JSON.parse(readFileSync('public/models/splade-tiny-ko/tokenizer.json', 'utf8')).model.vocab as [string, number][];
+  expect(result.token).toBe(vocab[golden.cases[0]!.indices[0]!]![0]);
   expect(result.disposedError).toBe('disposed');
 });

@@ -2,7 +2,10 @@
  * Bad input, broken model files, a lost GPU device, a browser without WebGPU, a device at the
  * WebGPU default limits, and the hub code path with its offline cache.
  */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { HUB_OVERLAY_DIR } from './support/hub-mirror.ts';
 import { expectMatchesGolden, loadGolden, type PlainVector } from './support/golden.ts';
 import { openHarness } from './support/page.ts';
 
@@ -19,7 +22,15 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
     const huge = 'The quick brown fox jumps over the lazy dog near the river bank. '.repeat(1600).slice(0, 100_000);
     const hugeVec = await enc.encodeDocument(huge);
     const hugeStats = enc.lastStats;
-    const odd = await enc.encodeDocument(['emoji 🙂👍🏽 party', 'ctrl \u0001\u0007 bell\u0000', 'lone \uD800 surrogate', 'lone \uFFFD surrogate', '<b>bold</b> &amp; <script>alert(1)</script>', '\u200d\u200b']);
+    const hugeWindowIds = enc.windows(huge);
+    // The first window alone (sentence-transformers' truncation): the windowed vector is the max
+    // over all windows, so it holds every entry of the first window's vector, at least as large.
+    const truncating = await SparseEncoder.fromPretrained(model, { device: 'wasm', longDocuments: 'truncate' });
+    const firstWindow = await truncating.encodeDocument(huge);
+    const oddTexts = ['emoji 🙂👍🏽 party', 'ctrl \u0001\u0007 bell\u0000', 'lone \uD800 surrogate', 'lone \uFFFD surrogate', '<b>bold</b> &amp; <script>alert(1)</script>', '\u200d\u200b', 'ctrl bell'];
+    const odd = await enc.encodeDocument(oddTexts);
+    const oddWindows = oddTexts.map((t) => enc.windows(t));
+    const oddTokens = odd.map((v: any) => Array.from(v.indices, (id: number) => enc.token(id)));
     const errors: Record<string, string> = {};
     for (const [name, bad] of Object.entries({ number: 42, null: null, arrayOfNumber: [1] })) {
       try {
@@ -33,21 +44,52 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
     } catch (e: any) {
       errors['device'] = `${e.code}:${e.message}`;
     }
-    const plain = (v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) });
-    return { empty: empty.map(plain), afterEmpty, emptyQuery: plain(emptyQuery), hugeNnz: hugeVec.indices.length, hugeStats, hugeWindows: enc.windows(huge).length, odd: odd.map(plain), errors };
+    const plain = (v: any) => ({ indices: Array.from(v.indices) as number[], values: Array.from(v.values) as number[] });
+    return { empty: empty.map(plain), afterEmpty, emptyQuery: plain(emptyQuery), huge: plain(hugeVec), hugeStats, hugeWindowLengths: hugeWindowIds.map((w: number[]) => [w.length, w[0], w.at(-1)]), firstWindow: plain(firstWindow), odd: odd.map(plain), oddWindows, oddTokens, errors };
   }, EN);
   expect(r.empty).toEqual([{ indices: [], values: [] }, { indices: [], values: [] }]);
   // Empty text never reaches the model: no session was even created.
   expect(r.afterEmpty).toEqual({ device: null, batches: 0 });
   expect(r.emptyQuery).toEqual({ indices: [], values: [] });
-  expect(r.hugeNnz).toBeGreaterThan(5);
-  expect(r.hugeStats.windows).toBe(r.hugeWindows);
-  expect(r.hugeWindows).toBeGreaterThan(100);
-  for (const v of r.odd) expect(v.values.every((x: number) => Number.isFinite(x) && x > 0)).toBe(true);
+  // 100 000 characters: every window but the last is full ([CLS] + 126 ids + [SEP]), all were encoded.
+  const windows = r.hugeWindowLengths;
+  expect(windows.length).toBeGreaterThan(100);
+  expect(r.hugeStats.windows).toBe(windows.length);
+  windows.forEach(([length, first, last]: number[], k: number) => {
+    expect([first, last]).toEqual([101, 102]);
+    if (k < windows.length - 1) expect(length).toBe(128);
+    else expect(length).toBeLessThanOrEqual(128);
+  });
+  expect(r.huge.values.every((x: number) => Number.isFinite(x) && x > 0)).toBe(true);
+  expect(r.huge.indices.every((id: number, k: number) => k === 0 || id > r.huge.indices[k - 1])).toBe(true);
+  expect(r.firstWindow.indices.length).toBeGreaterThan(5);
+  r.firstWindow.indices.forEach((id: number, k: number) => {
+    const at = r.huge.indices.indexOf(id);
+    expect(at, `entry ${id} of the first window`).toBeGreaterThanOrEqual(0);
+    expect(r.huge.values[at]).toBeGreaterThanOrEqual(r.firstWindow.values[k]);
+  });
+  // Odd input, token by token (this model's document vector is its own tokens, specials zeroed,
+  // plus learned expansions such as script -> scripts).
+  const contentIds = (w: number[][]) => [...new Set(w.flat().filter((id) => ![0, 100, 101, 102, 103].includes(id)))].sort((a, b) => a - b);
+  expect(r.oddWindows[0]).toEqual([[101, 7861, 29147, 2072, 100, 2283, 102]]); // em ##oj ##i [UNK] party: the emoji are one [UNK]
+  expect(r.odd[0].indices).toEqual(contentIds(r.oddWindows[0]));
+  // Control characters are removed: exactly the vector of "ctrl bell".
+  expect(r.oddWindows[1]).toEqual(r.oddWindows[6]);
+  expect(r.odd[1]).toEqual(r.odd[6]);
+  expect(r.odd[1].indices).toEqual(contentIds(r.oddWindows[1]));
   // A lone surrogate is encoded as U+FFFD, exactly like the well-formed text.
   expect(r.odd[2]).toEqual(r.odd[3]);
+  expect(r.oddTokens[2].sort()).toEqual(['##rogate', 'lone', 'sur']);
+  // HTML is text: every tag character is a token, and script expands to scripts.
+  const extra = r.odd[4].indices.filter((id: number) => !contentIds(r.oddWindows[4]).includes(id));
+  expect(extra.map((id: number) => r.oddTokens[4][r.odd[4].indices.indexOf(id)])).toEqual(['scripts']);
+  expect(contentIds(r.oddWindows[4]).every((id) => r.odd[4].indices.includes(id))).toBe(true);
+  // Zero-width characters alone are no text at all.
+  expect(r.oddWindows[5]).toEqual([]);
+  expect(r.odd[5]).toEqual({ indices: [], values: [] });
+  for (const v of r.odd) expect(v.values.every((x: number) => Number.isFinite(x) && x > 0)).toBe(true);
   expect(r.errors['number']).toMatch(/^true:invalid-input:splade-web: expected a string or an array of strings, got number/);
-  expect(r.errors['null']).toMatch(/^true:invalid-input:/);
+  expect(r.errors['null']).toMatch(/^true:invalid-input:splade-web: expected a string or an array of strings, got null/);
   expect(r.errors['arrayOfNumber']).toMatch(/^true:invalid-input:splade-web: texts must be strings/);
   expect(r.errors['device']).toMatch(/^invalid-option:splade-web: device "tpu" is not supported; accepted: auto, webgpu, wasm, cpu/);
 });
@@ -201,6 +243,7 @@ test('a GPU device at the WebGPU default limits: batches are split to fit and re
   }, docs.map((c) => c.text));
   expect(r.limit).toBe(128 * 1024 * 1024);
   // 128 tokens x 50000 entries x 4 bytes = 25.6 MB per window: at most 5 windows per batch.
+  expect(r.stats.windows).toBe(docs.reduce((n, c) => n + c.windows.length, 0));
   expect(r.stats.windows).toBeGreaterThan(5);
   expect(r.stats.batches).toBeGreaterThanOrEqual(Math.ceil(r.stats.windows / 5));
   expect(r.stats.logitsBytes / r.stats.batches).toBeLessThanOrEqual(128 * 1024 * 1024);
@@ -215,8 +258,12 @@ test('hub ids load through the hub URL layout, with progress events, and then of
     const events: any[] = [];
     const enc = await SparseEncoder.fromPretrained('splade-web/splade-tiny-en-if', { hubUrl: `${location.origin}/hub`, device: 'wasm', onProgress: (e: any) => events.push(e) });
     const v = await enc.encodeDocument('offline search in the browser');
-    return { events, nnz: v.indices.length, values: Array.from(v.values) };
+    // The same model by path: the hub code path must give the very same vector.
+    const byPath = await (await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm', cache: false })).encodeDocument('offline search in the browser');
+    return { events, nnz: v.indices.length, indices: Array.from(v.indices), values: Array.from(v.values), byPath: { indices: Array.from(byPath.indices), values: Array.from(byPath.values) } };
   });
+  expect(first.nnz).toBeGreaterThan(2);
+  expect({ indices: first.indices, values: first.values }).toEqual(first.byPath);
   expect(first.events.some((e) => e.status === 'progress' && e.file === 'document_0_MLMTransformer/onnx/model.onnx' && e.loaded > 0)).toBe(true);
   expect(first.events.some((e) => e.status === 'done' && e.fromCache === false)).toBe(true);
   expect(first.events.at(-1).status).toBe('ready');
@@ -241,4 +288,91 @@ test('hub ids load through the hub URL layout, with progress events, and then of
     }
   });
   expect(third).toMatch(/^network:splade-web: could not download modules\.json from .* and no cached copy exists/);
+});
+
+test('a branch revision is revalidated while online and served from the cache offline; a commit revision is never asked for again once cached', async ({ page, context }) => {
+  // This test's own corner of the hub mirror: files written here replace the model's (hub-mirror.ts).
+  const overlay = join(HUB_OVERLAY_DIR, 'revalidate', 'splade-tiny-en-if');
+  const weightsFile = 'query_0_SparseStaticEmbedding/model.safetensors';
+  rmSync(overlay, { recursive: true, force: true });
+  /** "Pushes a commit" to the mirrored hub: the query weights, scaled. */
+  const publishWeights = (scale: number) => {
+    const bytes = readFileSync(`public/models/splade-tiny-en-if/${weightsFile}`);
+    const headerEnd = 8 + Number(bytes.readBigUInt64LE(0));
+    const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset + headerEnd, bytes.byteOffset + bytes.length));
+    for (let k = 0; k < weights.length; k++) weights[k]! *= scale;
+    mkdirSync(join(overlay, dirname(weightsFile)), { recursive: true });
+    writeFileSync(join(overlay, weightsFile), Buffer.concat([bytes.subarray(0, headerEnd), Buffer.from(weights.buffer)]));
+  };
+  const responses: { revision: string; file: string; status: number; conditional: boolean }[] = [];
+  page.on('response', (res) => {
+    const m = /\/hub\/revalidate\/splade-tiny-en-if\/resolve\/([^/]+)\/(.+)$/.exec(res.url());
+    if (m) responses.push({ revision: m[1]!, file: m[2]!, status: res.status(), conditional: 'if-none-match' in res.request().headers() });
+  });
+  await openHarness(page);
+  await page.evaluate(() => caches.delete('splade-web-test-revalidate'));
+  const load = (revision: string) =>
+    page.evaluate(async (revision) => {
+      const events: any[] = [];
+      const enc = await (window as any).splade.SparseEncoder.fromPretrained('revalidate/splade-tiny-en-if', {
+        hubUrl: `${location.origin}/hub`, revision, queryOnly: true, cacheName: 'splade-web-test-revalidate', onProgress: (e: any) => events.push(e),
+      });
+      const q = await enc.encodeQuery('rebase a branch onto main');
+      // The loader reads some files twice (once to see that they exist): keep the first read's.
+      const fromCache: Record<string, boolean> = {};
+      for (const e of events) if (e.status === 'done' && !(e.file in fromCache)) fromCache[e.file] = e.fromCache;
+      return { fromCache, indices: Array.from(q.indices) as number[], values: Array.from(q.values) as number[] };
+    }, revision);
+  const since = (n: number) => responses.slice(n);
+  /** [file, status, conditional] of the responses since `n`, one per distinct triple, sorted. */
+  const seen = (n: number) => [...new Set(since(n).map((r) => JSON.stringify([r.file, r.status, r.conditional])))].sort().map((x) => JSON.parse(x));
+
+  const original = await load('main');
+  expect(original.indices.length).toBeGreaterThan(3);
+  const files = Object.keys(original.fromCache).sort();
+  expect(files).toContain(weightsFile);
+  expect(Object.values(original.fromCache).every((c) => c === false)).toBe(true);
+
+  // Unchanged on the hub: every file is revalidated by a conditional request, answered 304.
+  let mark = responses.length;
+  const again = await load('main');
+  expect(again.values).toEqual(original.values);
+  expect(Object.values(again.fromCache).every((c) => c === true)).toBe(true);
+  expect(seen(mark)).toEqual(files.map((f) => [f, 304, true]));
+
+  // The weights change on the branch: picked up, the other files still 304.
+  publishWeights(2);
+  mark = responses.length;
+  const changed = await load('main');
+  expect(changed.indices).toEqual(original.indices);
+  expect(changed.values).toEqual(original.values.map((v) => v * 2)); // doubling is exact in float32
+  expect(changed.fromCache[weightsFile]).toBe(false);
+  expect(seen(mark)).toEqual(files.map((f) => (f === weightsFile ? [f, 200, true] : [f, 304, true])));
+
+  // Offline: the latest copy, from the cache.
+  await context.setOffline(true);
+  const offline = await load('main');
+  expect(offline.values).toEqual(changed.values);
+  expect(Object.values(offline.fromCache).every((c) => c === true)).toBe(true);
+  await context.setOffline(false);
+
+  // A commit: downloaded once (the weights are doubled on the hub at this point)...
+  const commit = 'c0ffee0123456789abcdef0123456789abcdef01';
+  mark = responses.length;
+  const pinned = await load(commit);
+  expect(pinned.values).toEqual(changed.values);
+  expect(Object.values(pinned.fromCache).every((c) => c === false)).toBe(true);
+  expect(seen(mark)).toEqual(files.map((f) => [f, 200, false]));
+  expect(since(mark).every((r) => r.revision === commit)).toBe(true);
+  // ...and then never asked for again, even when the hub's file changes.
+  rmSync(overlay, { recursive: true, force: true });
+  mark = responses.length;
+  const pinnedAgain = await load(commit);
+  expect(pinnedAgain.values).toEqual(changed.values);
+  expect(Object.values(pinnedAgain.fromCache).every((c) => c === true)).toBe(true);
+  expect(since(mark)).toEqual([]);
+  // The branch follows the hub back to the original weights.
+  const reverted = await load('main');
+  expect(reverted.values).toEqual(original.values);
+  await page.evaluate(() => caches.delete('splade-web-test-revalidate'));
 });

@@ -3,28 +3,57 @@
  *   /hub/<owner>/<name>/resolve/<revision>/<path>  ->  public/models/<name>/<path>
  * Tests load hub ids through the real hub code path with `hubUrl` pointing here, so nothing
  * reaches the network. (Real hub: https://huggingface.co/<owner>/<name>/resolve/<revision>/<path>.)
+ *
+ * Like the hub, it sends an ETag (a hash of the content) and Last-Modified, and answers a matching
+ * If-None-Match with 304, so revalidation can be tested. A test "changes a file on the hub" by
+ * writing it under <overlay>/<owner>/<name>/<path> (default .test-output/hub-overlay, ignored by
+ * git): a file there is served instead of the model's, for that owner only, so tests that use their
+ * own owner name do not disturb each other. The revision is ignored (every revision serves the same
+ * files), which lets a test see that a commit revision is not asked for again.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, normalize, resolve } from 'node:path';
 import type { Plugin } from 'vite';
 
-export function hubMirror(modelsDir = 'public/models'): Plugin {
+export const HUB_OVERLAY_DIR = '.test-output/hub-overlay';
+
+export function hubMirror(modelsDir = 'public/models', overlayDir = HUB_OVERLAY_DIR): Plugin {
   const root = resolve(modelsDir);
+  const overlay = resolve(overlayDir);
+  /** The file a request resolves to: the owner's overlay first, then the model folder. */
+  const locate = (owner: string, name: string, path: string): string | undefined => {
+    const candidates = [[overlay, join(overlay, owner, name, path)], [root, join(root, name, path)]] as const;
+    for (const [base, file] of candidates) {
+      const full = normalize(file);
+      if (full.startsWith(base + '/') && existsSync(full) && statSync(full).isFile()) return full;
+    }
+    return undefined;
+  };
   return {
     name: 'splade-web-hub-mirror',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const match = /^\/hub\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec((req.url ?? '').split('?')[0]!);
         if (!match) return next();
-        const file = normalize(join(root, decodeURIComponent(match[2]!), decodeURIComponent(match[4]!)));
-        if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+        const file = locate(decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), decodeURIComponent(match[4]!));
+        if (!file) {
           res.statusCode = 404;
           res.end('Entry not found');
           return;
         }
+        const body = readFileSync(file);
+        const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+        res.setHeader('etag', etag);
+        res.setHeader('last-modified', statSync(file).mtime.toUTCString());
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          res.end();
+          return;
+        }
         res.setHeader('content-type', 'application/octet-stream');
-        res.setHeader('content-length', String(statSync(file).size));
-        createReadStream(file).pipe(res);
+        res.setHeader('content-length', String(body.length));
+        res.end(body);
       });
     },
   };
