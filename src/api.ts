@@ -30,6 +30,7 @@ export {
   type VerifyReport,
 } from './index/engine/sparse-index.ts';
 export { WEIGHT_ERROR_BOUND } from './index/format/codec.ts';
+export type { ReadableStore, WritableStore } from './index/store/types.ts';
 
 // results
 export type { Hit, Filter, Fields } from './results/hits.ts';

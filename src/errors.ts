@@ -18,6 +18,7 @@ export type SpladeErrorCode =
   | 'index-schema' // the stored index was written by an incompatible version
   | 'index-missing' // the database was deleted or evicted while in use
   | 'index-model' // the index holds vectors of another model than the one it was opened with
+  | 'read-only' // a write to an index opened from a read-only store (a static host)
   | 'index-changed' // a key of the generation being read was collected by a newer one (searches retry)
   | 'quota-exceeded' // the browser refused to store more
   | 'storage-unavailable' // IndexedDB cannot be used here

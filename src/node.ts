@@ -13,4 +13,5 @@ export class SparseEncoder extends BaseEncoder {
   }
 }
 
+export { openFileStore } from './index/store/fs.ts';
 export * from './api.ts';

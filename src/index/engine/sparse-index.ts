@@ -27,7 +27,7 @@ import { weightOf, type TermList } from '../query/lists.ts';
 import { prunedTopK } from '../query/maxscore.ts';
 import { QueryScratch } from '../query/scratch.ts';
 import { deleteDatabase, openIdbStore } from '../store/idb.ts';
-import type { WritableStore } from '../store/types.ts';
+import type { ReadableStore, WritableStore } from '../store/types.ts';
 import { LruCache } from './cache.ts';
 import { GenerationChannel, WriterLock } from './coordination.ts';
 import { nextRewrite } from './merge-policy.ts';
@@ -226,6 +226,26 @@ export class SparseIndex {
     await deleteDatabase(`splade-web:${checkName(name)}`);
   }
 
+  /**
+   * Opens an index held by another store than IndexedDB: a directory written by Node
+   * (`openFileStore`, from `splade-web/node`), or a read-only store such as a static host read over
+   * HTTP. Same format, same search; writes to a read-only store fail with `read-only`.
+   */
+  static async openStore(store: ReadableStore | WritableStore, options: IndexOptions & { name?: string } = {}): Promise<SparseIndex> {
+    const { name = 'index', ...rest } = options;
+    checkName(name);
+    checkIndexOptions(rest);
+    if (typeof store?.get !== 'function' || typeof store?.getMany !== 'function') throw new SpladeError('invalid-option', 'openStore() takes a store with get(key) and getMany(keys) (see ReadableStore)');
+    const index = new SparseIndex(name, 'setMany' in store ? store : readOnly(store, name), rest);
+    try {
+      await index.reload();
+    } catch (error) {
+      index.close();
+      throw error;
+    }
+    return index;
+  }
+
   private static create(name: string, options: IndexOptions): SparseIndex {
     checkName(name);
     checkIndexOptions(options);
@@ -395,7 +415,11 @@ export class SparseIndex {
     const live = [...referencedKeys(m, metas, (doc) => isRemoved(this.tomb, doc))].filter((k) => k.startsWith('doc/'));
     await check(live, decodeDocRecord);
     const keep = referencedKeys(m, metas, (doc) => isRemoved(this.tomb, doc));
-    const unreferenced = (await this.store.keys()).filter((k) => !keep.has(k));
+    const stored = await this.store.keys().catch((error: unknown) => {
+      if (error instanceof SpladeError && error.code === 'read-only') return [...keep];
+      throw error;
+    });
+    const unreferenced = stored.filter((k) => !keep.has(k));
     return { damaged, unreferenced };
   }
 
@@ -1059,6 +1083,12 @@ export class SparseIndex {
   private checkOpen(): void {
     if (this.closed) throw new SpladeError('disposed', `index "${this.name}" was closed`);
   }
+}
+
+/** A read-only store as the engine sees stores: reads pass through, writes fail clearly. */
+function readOnly(store: ReadableStore, name: string): WritableStore {
+  const refuse = () => Promise.reject(new SpladeError('read-only', `index "${name}" was opened from a read-only store (e.g. a static host); it can be searched, not changed`));
+  return { get: (k) => store.get(k), getMany: (k) => store.getMany(k), close: () => store.close(), setMany: refuse, delMany: refuse, keys: refuse, deleted: false, acknowledgeDeleted() {} };
 }
 
 function checkFilter(filter: unknown): Filter {
