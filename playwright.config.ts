@@ -27,6 +27,13 @@ export const chromiumArgs = [
   '--no-first-run',
 ];
 
+/**
+ * The dev server the tests use: port 5173, or E2E_PORT (a second checkout or a benchmark may hold
+ * 5173). E2E_NO_HMR=1 serves without hot reload, so editing files never reloads a page mid-test.
+ */
+const port = Number(process.env['E2E_PORT'] ?? 5173);
+export const origin = `http://127.0.0.1:${port}`;
+
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
@@ -36,12 +43,12 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: '.test-output/e2e.json' }]],
   use: {
-    baseURL: 'http://127.0.0.1:5173',
+    baseURL: origin,
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs },
   },
   webServer: {
-    command: 'npx vite --logLevel warn',
-    url: 'http://127.0.0.1:5173/e2e/harness.html',
+    command: `npx vite --logLevel warn --port ${port} --strictPort`,
+    url: `${origin}/e2e/harness.html`,
     reuseExistingServer: !process.env['CI'],
     timeout: 120_000,
   },

@@ -10,7 +10,7 @@ const isolation = {
 export default defineConfig({
   root: '.',
   publicDir: 'public',
-  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolation },
+  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolation, ...(process.env['E2E_NO_HMR'] ? { hmr: false } : {}) },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolation },
   // onnxruntime-web locates its .wasm next to its own module; pre-bundling would move it.
   optimizeDeps: { exclude: ['onnxruntime-web'] },

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test } from '@playwright/test';
-import config, { chromiumArgs } from '../playwright.config.ts';
+import config, { chromiumArgs, origin } from '../playwright.config.ts';
 
 const executable = (config.use?.launchOptions as { executablePath: string }).executablePath;
 
@@ -35,7 +35,7 @@ test('killing the browser during a large add loses no acknowledged document and 
   try {
     const first = await launch(profile);
     const page = first.browser.contexts()[0]!.pages()[0] ?? (await first.browser.contexts()[0]!.newPage());
-    await page.goto('http://127.0.0.1:5173/e2e/harness.html');
+    await page.goto(`${origin}/e2e/harness.html`);
     await expect(page.locator('#status')).toHaveText('ready');
     const acked: number[] = [];
     let resolveEnough: () => void;
@@ -64,7 +64,7 @@ test('killing the browser during a large add loses no acknowledged document and 
     const second = await launch(profile);
     try {
       const page2 = await second.browser.contexts()[0]!.newPage();
-      await page2.goto('http://127.0.0.1:5173/e2e/harness.html');
+      await page2.goto(`${origin}/e2e/harness.html`);
       await expect(page2.locator('#status')).toHaveText('ready');
       const r = await page2.evaluate(async () => {
         const index = await (window as any).splade.SparseIndex.open('crash');

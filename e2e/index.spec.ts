@@ -308,7 +308,7 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
 test('quota exceeded: a clear error, and the index stays intact', async ({ page, context }) => {
   // The override only applies to an origin whose quota was not read yet: set it first.
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: 'http://127.0.0.1:5173', quotaSize: 3 * 1024 * 1024 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(test.info().project.use.baseURL!).origin, quotaSize: 3 * 1024 * 1024 });
   await openHarness(page);
   await page.evaluate(async () => {
     const index = await window.splade.SparseIndex.open('quota');
@@ -333,7 +333,7 @@ test('quota exceeded: a clear error, and the index stays intact', async ({ page,
     const afterReopen = { count: reopened.count(), hits: (await reopened.search(q)).map((h: any) => h.id) };
     return { before, error, after, count, afterReopen };
   });
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: 'http://127.0.0.1:5173' });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(test.info().project.use.baseURL!).origin });
   expect(r.error).toMatch(/^quota-exceeded:splade-web: writing the index failed: the browser's storage quota is exhausted/);
   expect(r.after).toEqual(r.before);
   expect(r.count).toBe(200);
