@@ -40,14 +40,15 @@ export class GpuPooler {
     this.pipeline = device.createComputePipeline({ label: 'splade-web pool pipeline', layout: 'auto', compute: { module, entryPoint: 'main' } });
   }
 
+  /** Entries per segment the next batch starts with (never more than its vocabulary is used). */
+  get capacity(): number {
+    return this.slots;
+  }
+
   /**
    * Pools `logits` ([rows, tokens, vocab] f32, on this device) segment by segment.
    * Returns one vector per segment, ids ascending, with (window, token) positions when max-pooling.
    */
-  /** Entries per segment the next batch starts with. */
-  get capacity(): number {
-    return this.slots;
-  }
 
   async pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold = 0): Promise<PooledVector[]> {
     const { rows, tokens, vocab, segments } = shape;
