@@ -1,0 +1,336 @@
+/**
+ * The write side of an index: commits (segments and records first, the manifest last), rewrites
+ * that the merge policy asks for (dropping removed documents and renumbering), garbage collection
+ * with retries and sweeps, and rebuilding from stored records. One writer at a time: callers hold
+ * the WriterLock.
+ */
+import { SpladeError } from '../../errors.ts';
+import type { Fields } from '../../results/hits.ts';
+import { checkManifest, chunkKey, dictKey, docKey, emptyManifest, MANIFEST_KEY, metaKey, referencedKeys, segmentKeys, tombKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import { decodeBits, decodeDocRecord, encodeBits, encodeDictionary, encodeDocRecord, seal, sealJson, unsealJson, type DocRecord } from '../format/records.ts';
+import { buildSegment, mergeSegments, type BuiltSegment } from '../format/segment.ts';
+import { countRemoved, isRemoved, markRemoved, renumbered, resized } from '../format/tombstones.ts';
+import type { WritableStore } from '../store/types.ts';
+import type { GenerationChannel } from './coordination.ts';
+import { present, type IndexReader, type LoadedSegment } from './reader.ts';
+import type { IndexDocument } from './types.ts';
+import { nextRewrite } from './merge-policy.ts';
+
+
+/** Keys per transaction when a commit writes many. */
+const WRITE_SLICE = 2000;
+
+/** A document checked and encoded, ready to be stored. */
+export interface ReadyDocument {
+  id: string;
+  text: string;
+  fields: Fields;
+  vector: NonNullable<IndexDocument['vector']>;
+}
+
+export class IndexWriter {
+  /** Whether this instance has swept unreferenced keys since it opened or a write failed. */
+  swept = false;
+  /** Garbage whose deletion failed: listed again in the next manifest, so it is retried. */
+  pendingGarbage: string[] = [];
+
+  /**
+   * One commit, all or nothing: new segments (one per commitSize documents), their records and the
+   * tombstones first, then the manifest. With `replaceAll`, the new documents replace everything.
+   * Returns how many of `removeIds` existed.
+   */
+  async commit(docs: readonly ReadyDocument[], removeIds: readonly string[], mode: 'add' | 'upsert', replaceAll = false): Promise<number> {
+    try {
+      await this.reader.reload();
+      const ids = replaceAll ? new Map<string, number>() : await this.reader.ensureIdMap();
+      if (mode === 'add') {
+        const clash = docs.find((d) => ids.has(d.id));
+        if (clash) throw new SpladeError('duplicate-id', `the index already holds a document with id "${clash.id}"; use upsert() to replace it`);
+      }
+      const old = this.reader.manifest;
+      const generation = old.generation + 1;
+      const base = replaceAll ? 0 : old.docs;
+      const end = base + docs.length;
+      const tomb = replaceAll ? new Uint8Array(Math.ceil(end / 8)) : resized(this.reader.tomb, end);
+      const garbage: string[] = [...this.pendingGarbage];
+      let removedExisting = 0;
+      for (const id of removeIds) if (ids.has(id)) removedExisting++;
+      let removedNow = 0;
+      for (const id of [...removeIds, ...docs.map((d) => d.id)]) {
+        const num = ids.get(id);
+        if (num === undefined || !markRemoved(tomb, num)) continue;
+        removedNow++;
+        const { segment, at } = this.reader.place(num);
+        garbage.push(docKey((await this.reader.meta(segment)).records[at]!));
+      }
+      if (docs.length === 0 && removedNow === 0 && !replaceAll) return 0;
+      if (replaceAll) {
+        garbage.push(...(old.tomb ? [old.tomb] : []), ...old.segments.flatMap(segmentKeys), ...(await this.reader.liveRecordKeys()));
+      } else if (old.tomb) garbage.push(old.tomb);
+
+      const segments: LoadedSegment[] = replaceAll ? [] : [...this.reader.segments];
+      let postings = replaceAll ? 0 : old.postings;
+      let record = old.nextRecord;
+      for (let start = 0, part = 0; start < docs.length; start += this.commitSize, part++) {
+        const slice = docs.slice(start, start + this.commitSize);
+        const sliceBase = base + start;
+        const built = buildSegment(slice.map((d, k) => ({ num: sliceBase + k, vector: d.vector })), sliceBase, sliceBase + slice.length);
+        const info: SegmentInfo = { id: `g${generation}p${part}`, base: sliceBase, end: sliceBase + slice.length, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
+        const records = slice.map(() => record++);
+        const meta: SegmentMeta = { ids: slice.map((d) => d.id), fields: slice.map((d) => d.fields), records };
+        const entries = segmentEntries(info, built, meta);
+        slice.forEach((d, k) => entries.push([docKey(records[k]!), encodeDocRecord(this.recordOf(d))]));
+        await this.setInSlices(entries);
+        this.reader.metas.set(info.id, meta);
+        segments.push({ ...info, dictionary: built.dictionary });
+        postings += built.postings;
+      }
+      const anyRemoved = countRemoved(tomb, 0, end) > 0;
+      const tombName = anyRemoved ? tombKey(generation) : null;
+      if (tombName) await this.store.setMany([[tombName, encodeBits(tomb)]]);
+      const next: Manifest = {
+        ...old,
+        model: docs.length ? (this.options.model ?? old.model ?? null) : (replaceAll ? null : (old.model ?? null)),
+        generation,
+        docs: end,
+        nextRecord: record,
+        liveDocs: (replaceAll ? 0 : old.liveDocs) + docs.length - removedNow,
+        postings,
+        segments: segments.map(infoOf),
+        tomb: tombName,
+        garbage,
+      };
+      await this.commitManifest(old, next, segments, tomb);
+      const map = replaceAll ? new Map<string, number>() : ids;
+      for (const id of removeIds) map.delete(id);
+      docs.forEach((d, k) => map.set(d.id, base + k));
+      this.reader.idMap = map;
+      await this.reorganize();
+      if (!this.swept) await this.sweep();
+      return removedExisting;
+    } catch (error) {
+      this.swept = false; // what the failure left behind is swept by the next commit
+      throw error;
+    }
+  }
+  recordOf(d: ReadyDocument): DocRecord {
+    const r: DocRecord = { id: d.id, text: d.text, fields: d.fields };
+    if (this.storeVectors) {
+      r.indices = d.vector.indices;
+      r.values = d.vector.values;
+      if (d.vector.spans && d.vector.literal && d.vector.spans.length === 2 * d.vector.indices.length) {
+        r.spans = d.vector.spans;
+        r.literal = d.vector.literal;
+      }
+    }
+    return r;
+  }
+  async commitManifest(old: Manifest, next: Manifest, segments: LoadedSegment[], tomb: Uint8Array): Promise<void> {
+    await this.store.setMany([[MANIFEST_KEY, sealJson(next)]]);
+    this.pendingGarbage = [];
+    this.reader.install(next, segments, tomb);
+    this.channel.announce(next.generation);
+    // The previous generation's garbage is safe to delete once this one is committed; what fails
+    // to go is listed again by the next commit.
+    if (old.garbage.length) {
+      try {
+        await this.store.delMany(old.garbage);
+      } catch {
+        this.pendingGarbage = [...old.garbage];
+      }
+    }
+  }
+  /** Rewrites segments while the merge policy asks: removed documents go, numbers close up. */
+  async reorganize(): Promise<void> {
+    for (;;) {
+      const tomb = this.reader.tomb;
+      const step = nextRewrite(this.reader.manifest.segments, (s) => countRemoved(tomb, s.base, s.end));
+      if (!step) return;
+      await this.rewrite(step.start, step.count);
+    }
+  }
+  async rewrite(start: number, count: number): Promise<void> {
+    const old = this.reader.manifest;
+    const generation = old.generation + 1;
+    const tomb = this.reader.tomb;
+    const parts = this.reader.segments.slice(start, start + count);
+    const live = parts.reduce((n, p) => n + (p.end - p.base) - countRemoved(tomb, p.base, p.end), 0);
+    // Segments whose documents are all removed are dropped without reading their postings.
+    const merged = live === 0 ? undefined : mergeSegments(await Promise.all(parts.map(async (s) => ({ base: s.base, end: s.end, dictionary: s.dictionary, chunks: await this.reader.readChunks(s, Array.from({ length: s.chunks }, (_, k) => k)) }))), (doc) => isRemoved(tomb, doc), parts[0]!.base);
+    const metas = await Promise.all(parts.map((p) => this.reader.meta(p)));
+    const meta: SegmentMeta = { ids: [], fields: [], records: [] };
+    parts.forEach((p, k) => {
+      for (let j = 0; j < p.end - p.base; j++) {
+        if (isRemoved(tomb, p.base + j)) continue;
+        meta.ids.push(metas[k]!.ids[j]!);
+        meta.fields.push(metas[k]!.fields[j]!);
+        meta.records.push(metas[k]!.records[j]!);
+      }
+    });
+    const shift = parts[count - 1]!.end - parts[0]!.base - live;
+    const segments: LoadedSegment[] = this.reader.segments.slice(0, start);
+    if (merged) {
+      const info: SegmentInfo = { id: `g${generation}m`, base: merged.base, end: merged.end, chunks: merged.chunks.length, postings: merged.postings, bytes: segmentBytes(merged) };
+      await this.setInSlices(segmentEntries(info, merged, meta));
+      this.reader.metas.set(info.id, meta);
+      segments.push({ ...info, dictionary: merged.dictionary });
+    }
+    const after = this.reader.segments.slice(start + count);
+    for (const s of after) segments.push({ ...s, base: s.base - shift, end: s.end - shift });
+    const docs = old.docs - shift;
+    const moves = [{ from: 0, to: 0, length: parts[0]!.base }, ...after.map((s) => ({ from: s.base, to: s.base - shift, length: s.end - s.base }))];
+    const nextTomb = renumbered(tomb, docs, moves);
+    const tombName = countRemoved(nextTomb, 0, docs) > 0 ? tombKey(generation) : null;
+    if (tombName) await this.store.setMany([[tombName, encodeBits(nextTomb)]]);
+    const postings = old.postings - parts.reduce((n, p) => n + p.postings, 0) + (merged?.postings ?? 0);
+    const garbage = [...parts.flatMap(segmentKeys), ...(old.tomb ? [old.tomb] : []), ...this.pendingGarbage];
+    const next: Manifest = { ...old, generation, docs, postings, segments: segments.map(infoOf), tomb: tombName, garbage };
+    await this.commitManifest(old, next, segments, nextTomb);
+    this.reader.idMap = undefined; // document numbers moved
+  }
+  /** Deletes every key that neither the manifest nor its pending garbage references. */
+  async sweep(): Promise<void> {
+    const all = await this.store.keys();
+    await this.reader.ensureIdMap(); // loads every segment's metadata
+    const keep = referencedKeys(this.reader.manifest, this.reader.metas, (doc) => isRemoved(this.reader.tomb, doc));
+    const orphans = all.filter((k) => !keep.has(k));
+    for (let k = 0; k < orphans.length; k += WRITE_SLICE) await this.store.delMany(orphans.slice(k, k + WRITE_SLICE));
+    this.swept = true;
+  }
+  /**
+   * Rebuilds postings and metadata from the stored document records, trusting nothing else that
+   * fails its checksum. Live records come from the segments' metadata where it is readable; when
+   * it (or the manifest) is not, from every stored record, the latest per id.
+   */
+  async rebuildFromRecords(): Promise<string[]> {
+    let manifest: Manifest | undefined;
+    try {
+      const stored = await this.store.get(MANIFEST_KEY);
+      if (stored) manifest = checkManifest(unsealJson(stored, MANIFEST_KEY), `index "${this.name}"`);
+    } catch {
+      manifest = undefined;
+    }
+    const allKeys = await this.store.keys();
+    let recordKeys: string[] | undefined;
+    if (manifest) {
+      let tomb: Uint8Array = new Uint8Array(0);
+      try {
+        if (manifest.tomb) tomb = decodeBits(await this.store.get(manifest.tomb), manifest.tomb);
+      } catch {
+        tomb = new Uint8Array(0);
+      }
+      recordKeys = [];
+      for (const s of manifest.segments) {
+        try {
+          const meta = unsealJson<SegmentMeta>(present(await this.store.get(metaKey(s.id)), metaKey(s.id)), metaKey(s.id));
+          meta.records.forEach((r, k) => {
+            if (!isRemoved(tomb, s.base + k)) recordKeys!.push(docKey(r));
+          });
+        } catch {
+          recordKeys = undefined;
+          break;
+        }
+      }
+    }
+    const garbage = new Set(manifest?.garbage ?? []);
+    recordKeys ??= allKeys.filter((k) => k.startsWith('doc/') && !garbage.has(k)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+    const dropped: string[] = [];
+    const latest = new Map<string, ReadyDocument & { record: number }>();
+    for (let k = 0; k < recordKeys.length; k += 1000) {
+      const slice = recordKeys.slice(k, k + 1000);
+      const values = await this.store.getMany(slice);
+      values.forEach((v, j) => {
+        try {
+          const r = decodeDocRecord(present(v, slice[j]!), slice[j]!);
+          if (!r.indices || !r.values) {
+            dropped.push(r.id);
+            return;
+          }
+          const vector: ReadyDocument['vector'] = { indices: r.indices.slice(), values: r.values.slice() };
+          if (r.spans && r.literal) Object.assign(vector, { spans: r.spans.slice(), literal: r.literal.slice() });
+          latest.delete(r.id);
+          latest.set(r.id, { id: r.id, text: r.text, fields: r.fields, vector, record: Number(slice[j]!.slice(4)) });
+        } catch {
+          dropped.push(slice[j]!);
+        }
+      });
+    }
+    const maxGeneration = Math.max(manifest?.generation ?? 0, ...allKeys.map((k) => Number(/^(?:tomb\/|seg\/g)(\d+)/.exec(k)?.[1] ?? 0)));
+    const maxRecord = Math.max(manifest?.nextRecord ?? 0, ...allKeys.map((k) => (k.startsWith('doc/') ? Number(k.slice(4)) + 1 : 0)));
+    // Start from a manifest that owns nothing, past every generation and record number in use.
+    this.reader.install({ ...emptyManifest(maxGeneration), nextRecord: maxRecord }, [], new Uint8Array(0));
+    this.reader.metas.clear();
+    this.reader.cache.clear();
+    this.reader.idMap = new Map();
+    this.swept = false;
+    this.pendingGarbage = [];
+    this.store.acknowledgeDeleted();
+    // commit() reloads; the stored manifest (if any) would replace ours, so write ours first.
+    await this.store.setMany([[MANIFEST_KEY, sealJson(this.reader.manifest)]]);
+    await this.commit([...latest.values()], [], 'add', true);
+    return dropped;
+  }
+  /** Large writes go in several transactions (none is visible before the manifest anyway). */
+  async setInSlices(entries: [string, Uint8Array][]): Promise<void> {
+    for (let k = 0; k < entries.length; k += WRITE_SLICE) await this.store.setMany(entries.slice(k, k + WRITE_SLICE));
+  }
+
+  /** A new, empty generation; everything else is collected right away (what fails, by the next commit's sweep). */
+  async clear(): Promise<void> {
+    const reader = this.reader;
+    try {
+      await reader.reload();
+    } catch (error) {
+      // clear() is the way out of a deleted, evicted, damaged or incompatible database: start over.
+      if (!(error instanceof SpladeError && ['index-missing', 'index-schema', 'index-corrupt'].includes(error.code))) throw error;
+      this.store.acknowledgeDeleted();
+    }
+    const old = reader.manifest;
+    const next: Manifest = { ...emptyManifest(old.generation + 1), nextRecord: old.nextRecord };
+    await this.store.setMany([[MANIFEST_KEY, sealJson(next)]]);
+    reader.install(next, [], new Uint8Array(0));
+    reader.idMap = new Map();
+    this.pendingGarbage = [];
+    this.channel.announce(next.generation);
+    try {
+      await this.store.delMany((await this.store.keys()).filter((k) => k !== MANIFEST_KEY));
+      this.swept = true;
+    } catch {
+      this.swept = false;
+    }
+  }
+
+  constructor(
+    private readonly reader: IndexReader,
+    private readonly store: WritableStore,
+    private readonly channel: GenerationChannel,
+    private readonly options: { name: string; commitSize: number; storeVectors: boolean; model?: string | undefined },
+  ) {}
+
+  private get name(): string {
+    return this.options.name;
+  }
+
+  private get commitSize(): number {
+    return this.options.commitSize;
+  }
+
+  private get storeVectors(): boolean {
+    return this.options.storeVectors;
+  }
+}
+
+function infoOf(s: LoadedSegment): SegmentInfo {
+  return { id: s.id, base: s.base, end: s.end, chunks: s.chunks, postings: s.postings, bytes: s.bytes };
+}
+
+function segmentEntries(info: SegmentInfo, built: BuiltSegment, meta: SegmentMeta): [string, Uint8Array][] {
+  const entries: [string, Uint8Array][] = built.chunks.map((c, k) => [chunkKey(info.id, k), seal(c.bytes, c.crc)]);
+  entries.push([dictKey(info.id), encodeDictionary(built.dictionary)], [metaKey(info.id), sealJson(meta)]);
+  return entries;
+}
+
+function segmentBytes(b: BuiltSegment): number {
+  return b.chunks.reduce((n, c) => n + c.bytes.byteLength, 0) + b.dictionary.terms.byteLength * 5;
+}
+
