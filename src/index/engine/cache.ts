@@ -18,6 +18,7 @@ export class LruCache<V> {
   get size(): number {
     return this.bytes;
   }
+
   /** The cached value, pinned if asked (in one lookup: a query makes dozens per segment). */
   get(key: number, pin = false): V | undefined {
     const hit = this.map.get(key);
@@ -26,6 +27,7 @@ export class LruCache<V> {
     if (pin) hit.pins++;
     return hit.value;
   }
+
   set(key: number, value: V, bytes: number, pin = false): void {
     const old = this.map.get(key);
     if (old) this.bytes -= old.bytes;
@@ -33,6 +35,7 @@ export class LruCache<V> {
     this.bytes += bytes;
     this.trim();
   }
+
   /** A cached value now holds `bytes`. */
   resize(key: number, bytes: number): void {
     const hit = this.map.get(key);
@@ -40,10 +43,12 @@ export class LruCache<V> {
     this.bytes += bytes - hit.bytes;
     hit.bytes = bytes;
   }
+
   unpin(key: number): void {
     const hit = this.map.get(key);
     if (hit && hit.pins > 0) hit.pins--;
   }
+
   /** Drops the entries with keys in [from, to) (a segment that is gone or was renumbered). */
   deleteRange(from: number, to: number): void {
     for (const [k, e] of this.map) {
@@ -58,6 +63,7 @@ export class LruCache<V> {
     this.map.clear();
     this.bytes = 0;
   }
+
   /** Back under budget, if unpinned entries allow. */
   trim(): void {
     if (this.bytes <= this.limit) return;

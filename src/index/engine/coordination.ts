@@ -27,9 +27,11 @@ export class GenerationChannel {
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (e: MessageEvent<{ generation: number }>) => onOther(e.data.generation);
   }
+
   announce(generation: number): void {
     this.channel?.postMessage({ generation });
   }
+
   close(): void {
     this.channel?.close();
   }

@@ -16,10 +16,12 @@ export function nextRewrite(segments: readonly SegmentInfo[], removedIn: (s: Seg
     const size = s.end - s.base;
     if (size > 0 && removedIn(s) > size * MAX_REMOVED_FRACTION) return { start: i, count: 1 };
   }
+
   if (segments.length <= MAX_SEGMENTS) return null;
   let best = 0;
   for (let i = 1; i + 1 < segments.length; i++) {
     if (segments[i]!.postings + segments[i + 1]!.postings < segments[best]!.postings + segments[best + 1]!.postings) best = i;
   }
+
   return { start: best, count: 2 };
 }

@@ -78,6 +78,7 @@ export class IndexReader {
     this.install(manifest, manifest.segments.map((s) => ({ ...s, dictionary: known.get(s.id)! })), tomb);
     this.idMap = undefined; // rebuilt on the next write
   }
+
   install(manifest: Manifest, segments: LoadedSegment[], tomb: Uint8Array): void {
     const live = new Set(segments.map((s) => s.id));
     for (const id of this.metas.keys()) if (!live.has(id)) this.metas.delete(id);
@@ -106,6 +107,7 @@ export class IndexReader {
     }
     throw new SpladeError('index-corrupt', `the stored index is damaged: document number ${doc} belongs to no segment`);
   }
+
   /** The records of documents (by number), read in one transaction. */
   async records(docs: readonly number[]): Promise<DocRecord[]> {
     if (docs.length === 0) return [];
@@ -116,6 +118,7 @@ export class IndexReader {
     const values = await this.store.getMany(keys);
     return values.map((v, k) => decodeDocRecord(present(v, keys[k]!), keys[k]!));
   }
+
   async meta(segment: SegmentInfo): Promise<SegmentMeta> {
     let meta = this.metas.get(segment.id);
     if (!meta) {
@@ -125,6 +128,7 @@ export class IndexReader {
     }
     return meta;
   }
+
   /**
    * The posting lists of the query's terms in one segment (and their cache keys), loading only the
    * chunks they need; each list is pinned (its key added to `pinned`) as it is taken.
@@ -159,17 +163,20 @@ export class IndexReader {
     }
     return { lists, keys };
   }
+
   async readChunks(segment: SegmentInfo, numbers: readonly number[]): Promise<Chunk[]> {
     const keys = numbers.map((c) => chunkKey(segment.id, c));
     const values = await this.store.getMany(keys);
     return values.map((v, k) => ({ bytes: unseal(present(v, keys[k]!), keys[k]!), crc: 0 }));
   }
+
   /** After a query: cached lists are counted again at what they hold now (blocks got decoded). */
   recount(lists: readonly TermList[], keys: readonly number[]): void {
     lists.forEach((l, i) => {
       if (l.lazy instanceof LazyPostings) this.cache.resize(keys[i]!, l.lazy.residentBytes);
     });
   }
+
   keyBase(segment: LoadedSegment): number {
     const name = `${segment.id}@${segment.base}`;
     let slot = this.slots.get(name);
@@ -179,6 +186,7 @@ export class IndexReader {
     }
     return slot.start;
   }
+
   async acceptor(filter: Filter | undefined): Promise<(doc: number) => boolean> {
     const tomb = this.tomb;
     if (!filter) return (doc) => !isRemoved(tomb, doc);
@@ -192,6 +200,7 @@ export class IndexReader {
       return predicate(meta.fields[at] ?? {}, meta.ids[at]!);
     };
   }
+
   async ensureIdMap(): Promise<Map<string, number>> {
     if (this.idMap) return this.idMap;
     const map = new Map<string, number>();
@@ -204,6 +213,7 @@ export class IndexReader {
     this.idMap = map;
     return map;
   }
+
   /** Keys of the live documents' records. */
   async liveRecordKeys(): Promise<string[]> {
     const keys: string[] = [];
@@ -215,6 +225,7 @@ export class IndexReader {
     }
     return keys;
   }
+
   async liveRecords(): Promise<{ num: number; record: DocRecord }[]> {
     const nums: number[] = [];
     for (const s of this.segments) for (let doc = s.base; doc < s.end; doc++) if (!isRemoved(this.tomb, doc)) nums.push(doc);

@@ -91,6 +91,7 @@ async function rescore(reader: IndexReader, query: SparseVector, limit: number, 
       open.push(...seen);
     }
   }
+
   await score(open);
   const final = new TopK(limit);
   const minScore = options.minScore ?? -Infinity;
@@ -134,6 +135,7 @@ function storedWeights(lists: readonly TermList[], doc: number): SparseVector {
     const w = weightOf(l, doc);
     if (w > 0) pairs.push([l.term, w]);
   }
+
   pairs.sort((a, b) => a[0] - b[0]);
   return { indices: Uint32Array.from(pairs, (p) => p[0]), values: Float32Array.from(pairs, (p) => p[1]) };
 }

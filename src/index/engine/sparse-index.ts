@@ -68,15 +68,9 @@ export class SparseIndex {
 
   /** Opens (or creates) the index stored under `name`. Reads the manifest and dictionaries only. */
   static async open(name: string, options: IndexOptions = {}): Promise<SparseIndex> {
-    const index = SparseIndex.create(name, options);
-    try {
-      await index.reader.reload();
-    } catch (error) {
-      index.close();
-      throw error;
-    }
-    return index;
+    return SparseIndex.loaded(SparseIndex.create(name, options));
   }
+
   /**
    * Rebuilds the index stored under `name` from its stored documents, whatever is damaged (a
    * dictionary, a chunk, the manifest): the way back from an `index-corrupt` error. Documents whose
@@ -93,10 +87,12 @@ export class SparseIndex {
       throw error;
     }
   }
+
   /** Deletes an index's database entirely. */
   static async delete(name: string): Promise<void> {
     await deleteDatabase(`splade-web:${checkName(name)}`);
   }
+
   /**
    * Opens an index held by another store than IndexedDB: a directory written by Node
    * (`openFileStore`, from `splade-web/node`), or a read-only store such as a static host read over
@@ -107,7 +103,11 @@ export class SparseIndex {
     checkName(name);
     checkIndexOptions(rest);
     if (typeof store?.get !== 'function' || typeof store?.getMany !== 'function') throw new SpladeError('invalid-option', 'openStore() takes a store with get(key) and getMany(keys) (see ReadableStore)');
-    const index = new SparseIndex(name, 'setMany' in store ? store : readOnly(store, name), rest);
+    return SparseIndex.loaded(new SparseIndex(name, 'setMany' in store ? store : readOnly(store, name), rest));
+  }
+
+  /** The index once its manifest and dictionaries are read; closed again if that fails. */
+  private static async loaded(index: SparseIndex): Promise<SparseIndex> {
     try {
       await index.reader.reload();
     } catch (error) {
@@ -116,19 +116,23 @@ export class SparseIndex {
     }
     return index;
   }
+
   private static create(name: string, options: IndexOptions): SparseIndex {
     checkName(name);
     checkIndexOptions(options);
     return new SparseIndex(name, openIdbStore(`splade-web:${name}`), options);
   }
+
   /** Live documents. */
   count(): number {
     return this.reader.manifest.liveDocs;
   }
+
   /** The model whose vectors the index holds (see IndexOptions.model), or null before the first document. */
   get model(): string | null {
     return this.reader.manifest.model ?? null;
   }
+
   /** A live document by id, with its stored vector and spans; undefined when there is none. */
   async get(id: string): Promise<StoredDocument | undefined> {
     this.checkOpen();
@@ -141,6 +145,7 @@ export class SparseIndex {
     if (r.indices && r.values) out.vector = { indices: r.indices, values: r.values, ...(r.spans && r.literal ? { spans: r.spans, literal: r.literal } : {}) };
     return out;
   }
+
   /** Ids of the live documents (in document order), those passing `filter` when one is given. Reads no document records. */
   async ids(filter?: Filter): Promise<string[]> {
     this.checkOpen();
@@ -155,10 +160,12 @@ export class SparseIndex {
     }
     return out;
   }
+
   /** The committed generation this instance reads (grows with every commit, in any tab). */
   get generation(): number {
     return this.reader.manifest.generation;
   }
+
   /**
    * Sizes of the committed generation (`postingBytes` counts posting chunks and dictionaries;
    * `numberedDocuments` the document numbers in use, live or removed), the bytes of posting lists
@@ -169,14 +176,17 @@ export class SparseIndex {
     const m = this.reader.manifest;
     return { documents: m.liveDocs, numberedDocuments: m.docs, postings: m.postings, postingBytes, segments: this.reader.segments.length, generation: m.generation, cachedBytes: this.reader.cache.size, scratchBytes: this.reader.scratch.bytes };
   }
+
   /** Adds new documents: all of them or, on any error, none. An id already in the index (or twice in `docs`) fails the call. */
   add(docs: readonly IndexDocument[], options: { signal?: AbortSignal } = {}): Promise<void> {
     return this.write(docs, [], 'add', options.signal).then(() => undefined);
   }
+
   /** Adds documents, replacing those with the same id (within `docs`, the last one wins). All or nothing. */
   upsert(docs: readonly IndexDocument[], options: { signal?: AbortSignal } = {}): Promise<void> {
     return this.write(docs, [], 'upsert', options.signal).then(() => undefined);
   }
+
   /** Removes documents by id; returns how many existed. Durable once resolved. */
   remove(ids: readonly string[]): Promise<number> {
     this.checkOpen();
@@ -186,6 +196,7 @@ export class SparseIndex {
     });
     return this.lock.run(() => this.writer.commit([], ids, 'upsert'));
   }
+
   /** Removes every document (a new, empty generation). Also the way out of a deleted or incompatible database. */
   clear(): Promise<void> {
     this.checkOpen();
@@ -199,6 +210,7 @@ export class SparseIndex {
     this.store.close();
     this.reader.cache.clear();
   }
+
   async search(query: SparseVector | string, options: SearchOptions = {}): Promise<Hit[]> {
     this.checkOpen();
     const limit = options.limit === undefined ? 10 : checkInteger(options.limit, 'limit', 0);
@@ -218,6 +230,7 @@ export class SparseIndex {
       }
     }
   }
+
   /** Checks every stored value the committed generation needs, and lists keys nothing references. */
   async verify(): Promise<VerifyReport> {
     this.checkOpen();
@@ -259,11 +272,13 @@ export class SparseIndex {
     const unreferenced = stored.filter((k) => !keep.has(k));
     return { damaged, unreferenced };
   }
+
   /** Rebuilds every posting from the stored documents (see `SparseIndex.repair`); returns the ids it had to drop. */
   rebuild(): Promise<string[]> {
     this.checkOpen();
     return this.lock.run(() => this.writer.rebuildFromRecords());
   }
+
   /** The whole index as a portable snapshot (documents with their exact vectors). */
   async export(): Promise<IndexSnapshot> {
     this.checkOpen();
@@ -275,6 +290,7 @@ export class SparseIndex {
     }
     return { format: INDEX_FORMAT, schema: INDEX_SCHEMA, documents };
   }
+
   /** Replaces the index's contents with a snapshot from export(). Checks all of it first; a bad snapshot changes nothing. */
   async import(snapshot: IndexSnapshot): Promise<void> {
     this.checkOpen();
@@ -323,6 +339,7 @@ export class SparseIndex {
     });
     return [...byId.values()];
   }
+
   private async write(docs: readonly IndexDocument[], removeIds: readonly string[], mode: 'add' | 'upsert', signal?: AbortSignal): Promise<number> {
     this.checkOpen();
     const prepared = this.prepare(docs, mode);
@@ -340,6 +357,7 @@ export class SparseIndex {
     throwIfAborted(signal);
     return this.lock.run(() => this.writer.commit(ready, removeIds, mode));
   }
+
   /**
    * Document vectors with the spans that explain them where the model can report them (max
    * pooling); a model that cannot (sum pooling) says so once with `invalid-option`, and is then
@@ -358,6 +376,7 @@ export class SparseIndex {
     }
     return encoder.encodeDocument(texts, base);
   }
+
   private checkOpen(): void {
     if (this.closed) throw new SpladeError('disposed', `index "${this.name}" was closed`);
   }
@@ -373,6 +392,7 @@ function checkFilter(filter: unknown): Filter {
   if (typeof filter !== 'function' && (typeof filter !== 'object' || filter === null || Array.isArray(filter))) {
     throw new SpladeError('invalid-option', `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(filter)}`);
   }
+
   return filter as Filter;
 }
 

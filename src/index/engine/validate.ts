@@ -13,6 +13,7 @@ export function checkVector(v: unknown, what: string): SparseVector {
     const w = values[k]!;
     if (!Number.isFinite(w) || w < 0) throw new SpladeError('invalid-input', `${what}: the weight of term ${indices[k]} is ${w}; ${accepted}`);
   }
+
   return v as SparseVector;
 }
 
@@ -20,6 +21,7 @@ export function checkInteger(value: unknown, name: string, min: number, max = Nu
   if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) {
     throw new SpladeError('invalid-option', `${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got ${describe(value)}`);
   }
+
   return value;
 }
 
@@ -27,6 +29,7 @@ export function checkNumber(value: unknown, name: string, min = -Infinity): numb
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= min)) {
     throw new SpladeError('invalid-option', `${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(value)}`);
   }
+
   return value;
 }
 
@@ -44,6 +47,7 @@ export function checkFields(fields: unknown, what: string): Record<string, unkno
   } catch (cause) {
     throw new SpladeError('invalid-input', `${what}: fields must be JSON values (${(cause as Error).message})`, { cause });
   }
+
   return fields as Record<string, unknown>;
 }
 

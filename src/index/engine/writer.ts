@@ -113,6 +113,7 @@ export class IndexWriter {
       throw error;
     }
   }
+
   recordOf(d: ReadyDocument): DocRecord {
     const r: DocRecord = { id: d.id, text: d.text, fields: d.fields };
     if (this.storeVectors) {
@@ -125,6 +126,7 @@ export class IndexWriter {
     }
     return r;
   }
+
   async commitManifest(old: Manifest, next: Manifest, segments: LoadedSegment[], tomb: Uint8Array): Promise<void> {
     await this.store.setMany([[MANIFEST_KEY, sealJson(next)]]);
     this.pendingGarbage = [];
@@ -140,6 +142,7 @@ export class IndexWriter {
       }
     }
   }
+
   /** Rewrites segments while the merge policy asks: removed documents go, numbers close up. */
   async reorganize(): Promise<void> {
     for (;;) {
@@ -149,6 +152,7 @@ export class IndexWriter {
       await this.rewrite(step.start, step.count);
     }
   }
+
   async rewrite(start: number, count: number): Promise<void> {
     const old = this.reader.manifest;
     const generation = old.generation + 1;
@@ -188,6 +192,7 @@ export class IndexWriter {
     await this.commitManifest(old, next, segments, nextTomb);
     this.reader.idMap = undefined; // document numbers moved
   }
+
   /** Deletes every key that neither the manifest nor its pending garbage references. */
   async sweep(): Promise<void> {
     const all = await this.store.keys();
@@ -197,6 +202,7 @@ export class IndexWriter {
     for (let k = 0; k < orphans.length; k += WRITE_SLICE) await this.store.delMany(orphans.slice(k, k + WRITE_SLICE));
     this.swept = true;
   }
+
   /**
    * Rebuilds postings and metadata from the stored document records, trusting nothing else that
    * fails its checksum. Live records come from the segments' metadata where it is readable; when
@@ -270,6 +276,7 @@ export class IndexWriter {
     await this.commit([...latest.values()], [], 'add', true);
     return dropped;
   }
+
   /** Large writes go in several transactions (none is visible before the manifest anyway). */
   async setInSlices(entries: [string, Uint8Array][]): Promise<void> {
     for (let k = 0; k < entries.length; k += WRITE_SLICE) await this.store.setMany(entries.slice(k, k + WRITE_SLICE));
