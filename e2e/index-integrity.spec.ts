@@ -327,3 +327,41 @@ test('get() and ids() read stored documents; an index records its model and refu
   expect(r.afterClear).toBeNull();
   expect(r.reusedModel).toBe('org/model-b');
 });
+
+test('searches running while the same instance commits and renumbers see one consistent generation', async ({ page }) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const { SparseIndex } = window.splade;
+    await SparseIndex.delete('concurrent');
+    const index = await SparseIndex.open('concurrent', { commitSize: 100 });
+    const docs = (seed: number) => window.synthetic.syntheticDocuments(300, seed, { minTerms: 20, maxTerms: 40, vocab: 500 }).map((d: any) => ({ ...d, text: `text of ${d.id} v${seed}` }));
+    await index.add(docs(1));
+    const queries = window.synthetic.syntheticQueries(8, 10, 5, { vocab: 500 });
+    const bad: string[] = [];
+    let searches = 0;
+    const writes = (async () => {
+      for (let round = 2; round < 12; round++) await index.upsert(docs(round)); // each round removes a whole generation: rewrites renumber
+    })();
+    let done = false;
+    void writes.then(() => (done = true));
+    while (!done) {
+      for (const q of queries) {
+        for (const hit of await index.search(q, { limit: 10, explain: true })) {
+          if (!hit.text.startsWith(`text of ${hit.id} v`)) bad.push(`${hit.id}: ${hit.text}`);
+          const sum = hit.contributions.reduce((s: number, c: any) => s + c.product, 0);
+          if (Math.abs(sum - hit.score) > 1e-6 * hit.score) bad.push(`${hit.id}: contributions ${sum} vs score ${hit.score}`);
+        }
+        searches++;
+      }
+    }
+    await writes;
+    const final = { count: index.count(), numbered: index.stats.numberedDocuments };
+    index.close();
+    await SparseIndex.delete('concurrent');
+    return { bad: bad.slice(0, 10), searches, final };
+  });
+  expect(r.bad).toEqual([]);
+  expect(r.searches).toBeGreaterThan(8);
+  expect(r.final.count).toBe(300);
+  expect(r.final.numbered).toBeLessThanOrEqual(600);
+});

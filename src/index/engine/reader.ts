@@ -18,6 +18,12 @@ import { LruCache } from './cache.ts';
 import { DEFAULT_CACHE_BYTES, type IndexOptions } from './types.ts';
 
 
+/** The segments and tombstones of one generation, as a search reads them. */
+export interface GenerationView {
+  segments: readonly LoadedSegment[];
+  tomb: Uint8Array;
+}
+
 /** A segment with its dictionary loaded. */
 export interface LoadedSegment extends SegmentInfo {
   dictionary: SegmentDictionary;
@@ -93,10 +99,14 @@ export class IndexReader {
     this.tomb = tomb;
   }
 
-  // ---------------------------------------------------------------- writing
-  /** The segment holding document `doc`, and its place there. */
-  place(doc: number): { segment: LoadedSegment; at: number } {
-    const s = this.segments;
+  /** What a search reads, fixed when it starts: a commit in this instance meanwhile (which may renumber) does not move it. */
+  view(): GenerationView {
+    return { segments: this.segments, tomb: this.tomb };
+  }
+
+  /** The segment holding document `doc` (numbered as in `view`), and its place there. */
+  place(doc: number, view: GenerationView = this.view()): { segment: LoadedSegment; at: number } {
+    const s = view.segments;
     let lo = 0;
     let hi = s.length - 1;
     while (lo <= hi) {
@@ -109,10 +119,10 @@ export class IndexReader {
   }
 
   /** The records of documents (by number), read in one transaction. */
-  async records(docs: readonly number[]): Promise<DocRecord[]> {
+  async records(docs: readonly number[], view: GenerationView = this.view()): Promise<DocRecord[]> {
     if (docs.length === 0) return [];
     const keys = await Promise.all(docs.map(async (doc) => {
-      const { segment, at } = this.place(doc);
+      const { segment, at } = this.place(doc, view);
       return docKey((await this.meta(segment)).records[at]!);
     }));
     const values = await this.store.getMany(keys);
@@ -187,15 +197,15 @@ export class IndexReader {
     return slot.start;
   }
 
-  async acceptor(filter: Filter | undefined): Promise<(doc: number) => boolean> {
-    const tomb = this.tomb;
+  /** Which documents of `view` may be hits: live ones, passing `filter`. */
+  async acceptor(filter: Filter | undefined, view: GenerationView = this.view()): Promise<(doc: number) => boolean> {
+    const { tomb, segments } = view;
     if (!filter) return (doc) => !isRemoved(tomb, doc);
     const predicate = filterPredicate(filter);
-    const segments = this.segments;
     const metas = await Promise.all(segments.map((s) => this.meta(s)));
     return (doc) => {
       if (isRemoved(tomb, doc)) return false;
-      const { segment, at } = this.place(doc);
+      const { segment, at } = this.place(doc, view);
       const meta = metas[segments.indexOf(segment)]!;
       return predicate(meta.fields[at] ?? {}, meta.ids[at]!);
     };

@@ -14,7 +14,7 @@ import { exhaustive } from '../query/exhaustive.ts';
 import { TopK, type Scored } from '../query/heap.ts';
 import { weightOf, type TermList } from '../query/lists.ts';
 import { prunedTopK } from '../query/maxscore.ts';
-import type { IndexReader, LoadedSegment } from './reader.ts';
+import type { GenerationView, IndexReader, LoadedSegment } from './reader.ts';
 import type { SearchOptions } from './types.ts';
 
 
@@ -26,12 +26,13 @@ export interface ExplainContext {
 
 export async function searchIndex(reader: IndexReader, explainWith: ExplainContext, query: SparseVector, limit: number, options: SearchOptions): Promise<Hit[]> {
   const heap = new TopK(limit);
-  const accept = await reader.acceptor(options.filter);
+  const view = reader.view();
+  const accept = await reader.acceptor(options.filter, view);
   const pinned: number[] = []; // the lists this search holds: kept whole until it is done
   try {
     const perSegment: { segment: LoadedSegment; lists: TermList[] }[] = [];
     const scoring = { accept, scratch: reader.scratch, ...(options.minScore !== undefined ? { minScore: options.minScore } : {}) };
-    for (const segment of reader.segments) {
+    for (const segment of view.segments) {
       throwIfAborted(options.signal);
       const { lists, keys } = await reader.termLists(segment, query, pinned);
       perSegment.push({ segment, lists });
@@ -41,8 +42,8 @@ export async function searchIndex(reader: IndexReader, explainWith: ExplainConte
     }
     let top = heap.sorted();
     let exact: Map<number, DocRecord> | undefined;
-    if (options.rescore) ({ top, records: exact } = await rescore(reader, query, limit, options, perSegment, top, accept));
-    return await describeHits(reader, explainWith, top, query, options, perSegment, exact);
+    if (options.rescore) ({ top, records: exact } = await rescore(reader, view, query, limit, options, perSegment, top, accept));
+    return await describeHits(reader, view, explainWith, top, query, options, perSegment, exact);
   } finally {
     for (const key of pinned) reader.cache.unpin(key);
     reader.cache.trim();
@@ -54,12 +55,12 @@ export async function searchIndex(reader: IndexReader, explainWith: ExplainConte
  * exact score; any other document that could beat θ has a stored score above θ minus the error
  * bound, so those are found (pruned search with that floor) and scored exactly too.
  */
-async function rescore(reader: IndexReader, query: SparseVector, limit: number, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], top: Scored[], accept: (doc: number) => boolean): Promise<{ top: Scored[]; records: Map<number, DocRecord> }> {
+async function rescore(reader: IndexReader, view: GenerationView, query: SparseVector, limit: number, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], top: Scored[], accept: (doc: number) => boolean): Promise<{ top: Scored[]; records: Map<number, DocRecord> }> {
   const records = new Map<number, DocRecord>();
   const exact = new Map<number, number>();
   const score = async (docs: number[]) => {
     const fresh = docs.filter((d) => !exact.has(d));
-    const got = await reader.records(fresh);
+    const got = await reader.records(fresh, view);
     fresh.forEach((doc, k) => {
       const r = got[k]!;
       if (!r.indices || !r.values) throw new SpladeError('invalid-option', `rescore needs the documents' vectors, and document "${r.id}" was stored without one (storeVectors: false)`);
@@ -98,13 +99,13 @@ async function rescore(reader: IndexReader, query: SparseVector, limit: number, 
   for (const [doc, s] of exact) if (s > 0 && s > minScore) final.push(doc, s);
   return { top: final.sorted(), records };
 }
-async function describeHits(reader: IndexReader, explainWith: ExplainContext, top: Scored[], query: SparseVector, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], exact?: Map<number, DocRecord>): Promise<Hit[]> {
+async function describeHits(reader: IndexReader, view: GenerationView, explainWith: ExplainContext, top: Scored[], query: SparseVector, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], exact?: Map<number, DocRecord>): Promise<Hit[]> {
   if (top.length === 0) return [];
   // Ids and fields come from the segments' cached metadata: a query reads no document record
   // unless it asks for explanations (which need the text).
-  const places = top.map((h) => reader.place(h.doc));
+  const places = top.map((h) => reader.place(h.doc, view));
   const metas = await Promise.all(places.map((p) => reader.meta(p.segment)));
-  const records = options.explain ? await reader.records(top.map((h) => h.doc).filter((d) => !exact?.has(d))) : [];
+  const records = options.explain ? await reader.records(top.map((h) => h.doc).filter((d) => !exact?.has(d)), view) : [];
   const explained = options.explain ? top.map((h) => exact?.get(h.doc)) : [];
   let next = 0;
   for (let k = 0; k < explained.length; k++) explained[k] ??= records[next++]!;
