@@ -97,6 +97,7 @@ export class IndexReader {
     this.manifest = manifest;
     this.segments = segments;
     this.tomb = tomb;
+    this.idMap = undefined; // numbers may have moved; the writer sets the map it knows to be current
   }
 
   /** What a search reads, fixed when it starts: a commit in this instance meanwhile (which may renumber) does not move it. */
@@ -211,16 +212,19 @@ export class IndexReader {
     };
   }
 
+  /** External id -> document number of the live documents, for the current generation. */
   async ensureIdMap(): Promise<Map<string, number>> {
     if (this.idMap) return this.idMap;
+    const view = this.view();
     const map = new Map<string, number>();
-    for (const s of this.segments) {
+    for (const s of view.segments) {
       const m = await this.meta(s);
       m.ids.forEach((id, k) => {
-        if (!isRemoved(this.tomb, s.base + k)) map.set(id, s.base + k);
+        if (!isRemoved(view.tomb, s.base + k)) map.set(id, s.base + k);
       });
     }
-    this.idMap = map;
+    // Kept only if no commit installed another generation while the metadata was read.
+    if (this.segments === view.segments && this.tomb === view.tomb) this.idMap = map;
     return map;
   }
 

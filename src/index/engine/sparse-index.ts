@@ -138,9 +138,12 @@ export class SparseIndex {
     this.checkOpen();
     if (typeof id !== 'string') throw new SpladeError('invalid-input', `get() takes a string id, got ${describe(id)}`);
     if (this.reader.stale) await this.reader.reload();
-    const doc = (await this.reader.ensureIdMap()).get(id);
+    // The id map and the view read must be of one generation: built again if a commit came in between.
+    let ids = await this.reader.ensureIdMap();
+    while (this.reader.idMap !== ids) ids = await this.reader.ensureIdMap();
+    const doc = ids.get(id);
     if (doc === undefined) return undefined;
-    const r = (await this.reader.records([doc]))[0]!;
+    const r = (await this.reader.records([doc], this.reader.view()))[0]!;
     const out: StoredDocument = { id: r.id, text: r.text, fields: r.fields };
     if (r.indices && r.values) out.vector = { indices: r.indices, values: r.values, ...(r.spans && r.literal ? { spans: r.spans, literal: r.literal } : {}) };
     return out;
