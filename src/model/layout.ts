@@ -116,7 +116,7 @@ async function buildRoute(files: ModelFiles, parts: { kind: ModuleKind; path: st
 }
 
 async function loadStatic(files: ModelFiles, dir: string): Promise<StaticRoute> {
-  const tokenizer = await loadTokenizer(files, [dir, '']);
+  const { tokenizer } = await loadTokenizer(files, dir !== '' ? [dir, ''] : ['']);
   const weightsFile = join(dir, 'model.safetensors');
   const bytes = await files.read(weightsFile);
   let weights: Float32Array;
@@ -142,10 +142,9 @@ async function loadStatic(files: ModelFiles, dir: string): Promise<StaticRoute> 
 }
 
 async function loadMlm(files: ModelFiles, dir: string, poolingDir: string, options: LayoutOptions): Promise<MlmRoute> {
-  // Some official repos keep the transformer at the repository root: try the folder, then the root.
-  let base = dir;
-  if (dir !== '' && !(await files.read(join(dir, 'tokenizer.json')))) base = '';
-  const tokenizer = await loadTokenizer(files, [base]);
+  // Some official repos keep the transformer at the repository root: try the folder, then the root
+  // (the folder holding the tokenizer is the transformer's; each file is read once).
+  const { tokenizer, dir: base } = await loadTokenizer(files, dir !== '' ? [dir, ''] : ['']);
   const poolingFile = join(poolingDir, 'config.json');
   const pooling = parsePoolingConfig(await readJson(files, poolingFile, true), poolingFile);
   const bert = ((await readJson(files, join(base, 'sentence_bert_config.json'), false)) ?? {}) as { max_seq_length?: number };
@@ -174,13 +173,14 @@ async function loadMlm(files: ModelFiles, dir: string, poolingDir: string, optio
   return route;
 }
 
-async function loadTokenizer(files: ModelFiles, dirs: string[]): Promise<TextTokenizer> {
+/** The tokenizer of the first of `dirs` that has a tokenizer.json, and that folder. */
+async function loadTokenizer(files: ModelFiles, dirs: string[]): Promise<{ tokenizer: TextTokenizer; dir: string }> {
   for (const dir of dirs) {
     const file = join(dir, 'tokenizer.json');
     const json = await readJson(files, file, false);
     if (json === undefined) continue;
     const config = await readJson(files, join(dir, 'tokenizer_config.json'), false);
-    return TextTokenizer.fromJson(json, config, file);
+    return { tokenizer: TextTokenizer.fromJson(json, config, file), dir };
   }
   throw new SpladeError('model-not-found', `no tokenizer in ${files.description}: looked for ${dirs.map((d) => join(d, 'tokenizer.json')).join(', ')}`, { file: join(dirs[0]!, 'tokenizer.json') });
 }
