@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `splade-web` command. An installed package runs its built dist/cli/main.js; a source
+// checkout runs src/cli/main.ts through tsx (a devDependency).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const built = new URL('../../dist/cli/main.js', import.meta.url);
+let main;
+if (existsSync(fileURLToPath(built)) && !existsSync(fileURLToPath(new URL('./main.ts', import.meta.url)))) {
+  ({ main } = await import(built.href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('./main.ts'));
+}
+process.exitCode = await main(process.argv.slice(2));

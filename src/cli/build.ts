@@ -1,0 +1,322 @@
+/**
+ * `splade-web build <site> --out <dir>`: a site's built HTML (and Markdown) -> sections -> vectors
+ * (onnxruntime-node; cached by text hash and model, so a rebuild encodes only what changed) -> an
+ * index (the engine itself, in memory) -> pack files, the query runtime and a small entry file in
+ * <dir>. The new folder is written beside the old one and swapped in only once complete.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SpladeError } from '../errors.ts';
+import { SparseIndex, type IndexDocument } from '../index/engine/sparse-index.ts';
+import { MANIFEST_KEY, checkManifest } from '../index/format/manifest.ts';
+import { rechunkSegments } from '../index/format/rechunk.ts';
+import { sealJson, unsealJson } from '../index/format/records.ts';
+import { openMemoryStore } from '../index/store/memory.ts';
+import { planPacks } from '../index/store/pack.ts';
+import { readJson } from '../model/layout.ts';
+import { openModelSource } from '../model/source.ts';
+import { SparseEncoder } from '../node.ts';
+import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from '../query/site.ts';
+import { float32Text, shardVocabulary, type WordPieceConfig } from '../query/wordpiece.ts';
+import { nodeRuntime } from '../runtime/node.ts';
+import type { Fields } from '../results/hits.ts';
+import { extractPage, type Page } from './html.ts';
+import { extractMarkdown } from './markdown.ts';
+import { runtimeBundle } from './runtime-bundle.ts';
+import { VectorCache } from './vector-cache.ts';
+
+/** The bundled inference-free English model, from the package's own files. */
+export const DEFAULT_MODEL = fileURLToPath(new URL('../../public/models/splade-tiny-en-if', import.meta.url));
+/** Vocabulary shards of the query tokenizer (a query of a few words loads a handful). */
+const TOKENIZER_SHARDS = 256;
+/** Posting chunk files: about this size, or larger so that a big site keeps under ~2000 of them. */
+const MIN_CHUNK_BYTES = 4096;
+const MAX_CHUNK_FILES = 2000;
+
+export interface BuildOptions {
+  site: string;
+  out: string;
+  model?: string;
+  /** Where vectors are cached between builds (default: <out>/../.splade-web-cache). */
+  cache?: string;
+  /** URL prefix of the site's pages (default "/"). */
+  baseUrl?: string;
+  batchSize?: number;
+  /** Progress and messages; `progress` draws a bar when given (a TTY). */
+  log?: (line: string) => void;
+  progress?: (done: number, total: number) => void;
+}
+
+export interface BuildSummary {
+  pages: number;
+  sections: number;
+  skipped: { file: string; why: string }[];
+  warnings: string[];
+  encoded: number;
+  reused: number;
+  encodeSeconds: number;
+  seconds: number;
+  files: number;
+  bytes: number;
+  out: string;
+}
+
+interface SectionDoc {
+  id: string;
+  text: string;
+  fields: Fields;
+}
+
+export async function build(options: BuildOptions): Promise<BuildSummary> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const site = resolve(options.site);
+  const out = resolve(options.out);
+  const info = await stat(site).catch(() => undefined);
+  if (!info) throw new SpladeError('invalid-input', `the site folder ${options.site} does not exist; pass the folder of the site's built HTML`);
+  if (!info.isDirectory()) throw new SpladeError('invalid-input', `${options.site} is not a folder; pass the folder of the site's built HTML (or Markdown)`);
+  const baseUrl = (options.baseUrl ?? '/').replace(/\/?$/, '/');
+
+  // 1. Pages -> sections.
+  const files = await siteFiles(site, out);
+  if (files.length === 0) throw new SpladeError('invalid-input', `${options.site} holds no .html, .htm or .md files; pass the folder of the site's built pages`);
+  const skipped: BuildSummary['skipped'] = [];
+  const warnings: string[] = [];
+  const docs: SectionDoc[] = [];
+  let pages = 0;
+  for (const file of files) {
+    const rel = relative(site, file).split(sep).join('/');
+    const bytes = await readFile(file);
+    let source: string;
+    try {
+      if (bytes.includes(0)) throw new Error('binary');
+      source = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      skipped.push({ file: rel, why: 'is not UTF-8 text (binary, or another encoding)' });
+      continue;
+    }
+    const page: Page = /\.md$/i.test(file) ? extractMarkdown(source) : extractPage(source);
+    for (const w of page.warnings) warnings.push(`${rel}: ${w}`);
+    if (page.sections.length === 0) {
+      skipped.push({ file: rel, why: 'has no text to index (empty, or all of it inside nav/header/footer/data-splade-ignore)' });
+      continue;
+    }
+    pages++;
+    const url = baseUrl + (/\.md$/i.test(rel) ? rel.replace(/\.md$/i, '.html') : rel);
+    const seen = new Map<string, number>();
+    for (const s of page.sections) {
+      const link = s.anchor ? `${url}#${encodeURIComponent(s.anchor).replace(/%2F/g, '/')}` : url;
+      const n = (seen.get(link) ?? 0) + 1;
+      seen.set(link, n);
+      const fields: Fields = { ...page.meta, ...page.filters, path: s.path };
+      // Ids are URLs; two sections at one URL (headings without ids) get a suffix, and keep their URL.
+      if (n > 1) fields['url'] = link;
+      if (page.title && s.path[0] !== page.title) fields['page'] = page.title;
+      docs.push({ id: n > 1 ? `${link}~${n}` : link, text: s.text, fields });
+    }
+  }
+  if (docs.length === 0) {
+    throw new SpladeError('invalid-input', `no page of ${options.site} has text to index (${skipped.length} skipped: ${skipped.slice(0, 3).map((s) => `${s.file} ${s.why}`).join('; ')}${skipped.length > 3 ? '; ...' : ''})`);
+  }
+  log(`${pages} pages, ${docs.length} sections${skipped.length ? `, ${skipped.length} files skipped` : ''}`);
+
+  // 2. Sections -> vectors, from the cache where the text and the model are the same.
+  const modelSource = options.model ?? DEFAULT_MODEL;
+  const encoder = await loadEncoder(modelSource);
+  try {
+    const modelKey = modelKeyOf(encoder);
+    const cacheDir = resolve(options.cache ?? join(dirname(out), '.splade-web-cache'));
+    const cache = await VectorCache.open(cacheDir, modelKey);
+    const missing = [...new Set(docs.map((d) => d.text).filter((t) => !cache.has(t)))];
+    const encodeStart = performance.now();
+    const batch = Math.max(1, options.batchSize ?? 64);
+    for (let k = 0; k < missing.length; k += batch) {
+      const texts = missing.slice(k, k + batch);
+      const vectors = await encoder.encodeDocument(texts, { spans: true, batchSize: 16 });
+      texts.forEach((t, j) => cache.set(t, vectors[j]!));
+      options.progress?.(Math.min(k + batch, missing.length), missing.length);
+    }
+    const encodeSeconds = (performance.now() - encodeStart) / 1000;
+    if (missing.length) log(`encoded ${missing.length} sections in ${encodeSeconds.toFixed(1)} s (${(missing.length / Math.max(encodeSeconds, 1e-9)).toFixed(1)}/s); ${docs.length - missing.length} from the cache`);
+    else log(`all ${docs.length} sections from the cache (nothing changed)`);
+
+    // 3. The index, built by the engine in memory, then packed.
+    const memory = openMemoryStore();
+    const index = await SparseIndex.openStore(memory, { name: 'site', model: modelSource });
+    const indexDocs: IndexDocument[] = docs.map((d) => ({ id: d.id, text: d.text, fields: d.fields, vector: cache.get(d.text)! }));
+    await index.add(indexDocs);
+    index.close();
+    const values = memory.entries();
+    const manifest = checkManifest(unsealJson(values.get(MANIFEST_KEY), MANIFEST_KEY), 'the built index');
+    const postingBytes = manifest.segments.reduce((n, s) => n + s.bytes, 0);
+    const target = Math.max(MIN_CHUNK_BYTES, Math.ceil(postingBytes / MAX_CHUNK_FILES));
+    const re = rechunkSegments(manifest, (k) => values.get(k), target);
+    for (const k of re.removed) values.delete(k);
+    for (const [k, v] of re.values) values.set(k, v);
+    values.set(MANIFEST_KEY, sealJson(re.manifest));
+    const plan = planPacks(values, { hash: sha256 });
+
+    // 4. The output folder, complete, then swapped in.
+    const temporary = `${out}.building-${process.pid}`;
+    await rm(temporary, { recursive: true, force: true });
+    await mkdir(temporary, { recursive: true });
+    const written = new Map<string, Uint8Array>(plan.files);
+    const directoryBytes = json(plan.directory);
+    const directoryName = `dir.${sha256(directoryBytes).slice(0, 16)}.json`;
+    written.set(directoryName, directoryBytes);
+    const query = await queryFiles(encoder, modelSource, written);
+    const entry: SiteEntry = { format: SITE_FORMAT, version: SITE_VERSION, model: modelLabel(modelSource), directory: directoryName, query, pages, sections: docs.length };
+    written.set(ENTRY_FILE, json(entry));
+    written.set('splade.js', await runtimeBundle());
+    let bytes = 0;
+    for (const [name, data] of written) {
+      await mkdir(dirname(join(temporary, name)), { recursive: true });
+      await writeFile(join(temporary, name), data);
+      bytes += data.length;
+    }
+    await swap(temporary, out);
+    await cache.save(new Set(docs.map((d) => d.text)));
+    const summary: BuildSummary = { pages, sections: docs.length, skipped, warnings, encoded: missing.length, reused: docs.length - missing.length, encodeSeconds, seconds: (performance.now() - started) / 1000, files: written.size, bytes, out };
+    return summary;
+  } finally {
+    await encoder.dispose();
+  }
+}
+
+async function loadEncoder(source: string): Promise<SparseEncoder> {
+  try {
+    // A folder on disk, however it is written ("models/x" too): the loader wants it absolute.
+    return await SparseEncoder.fromPretrained(existsSync(source) ? resolve(source) : source);
+  } catch (error) {
+    const why = error instanceof Error ? error.message.replace(/^splade-web: /, '') : String(error);
+    throw new SpladeError(error instanceof SpladeError ? error.code : 'model-not-found', `the model ${source} could not be loaded: ${why}. Pass --model with a folder, URL or hub id of a SparseEncoder in the sentence-transformers layout`, { cause: error });
+  }
+}
+
+/** What the vectors depend on: the document model's bytes and settings, not where it was read from. */
+function modelKeyOf(encoder: SparseEncoder): string {
+  const d = encoder.spec.document;
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ kind: d.kind, prompts: encoder.spec.prompts, pooling: d.kind === 'mlm' ? d.pooling : null, max: d.kind === 'mlm' ? d.maxSeqLength : null }));
+  if (d.kind === 'mlm' && d.onnx) h.update(d.onnx);
+  if (d.kind === 'static') h.update(new Uint8Array(d.weights.buffer, d.weights.byteOffset, d.weights.byteLength));
+  return h.digest('hex').slice(0, 24);
+}
+
+function modelLabel(source: string): string {
+  return source === DEFAULT_MODEL ? 'splade-tiny-en-if (bundled)' : basename(source) || source;
+}
+
+/**
+ * The query side's files: for an inference-free model, the sharded WordPiece (config + shards);
+ * for a symmetric one, the model folder and the encoder module.
+ */
+async function queryFiles(encoder: SparseEncoder, source: string, written: Map<string, Uint8Array>): Promise<SiteEntry['query']> {
+  const route = encoder.spec.query;
+  if (route.kind !== 'static') {
+    throw new SpladeError('unsupported-module', `the model ${source} encodes queries with a transformer; this build writes query files for inference-free models (SparseStaticEmbedding) only so far`);
+  }
+  const files = openModelSource(source, { readLocalFile: nodeRuntime.readLocalFile! });
+  const dirs = route.dir ? [route.dir, ''] : [''];
+  let tokenizerJson: { normalizer?: { type?: string } & Record<string, unknown>; pre_tokenizer?: { type?: string }; model?: { type?: string; unk_token?: string; continuing_subword_prefix?: string; max_input_chars_per_word?: number; vocab?: Record<string, number> }; added_tokens?: { id: number; content: string; normalized?: boolean; lstrip?: boolean; rstrip?: boolean }[] } | undefined;
+  let config: Record<string, unknown> = {};
+  for (const dir of dirs) {
+    const p = dir ? `${dir}/tokenizer.json` : 'tokenizer.json';
+    tokenizerJson = (await readJson(files, p, false)) as typeof tokenizerJson;
+    if (tokenizerJson) {
+      config = ((await readJson(files, dir ? `${dir}/tokenizer_config.json` : 'tokenizer_config.json', false)) ?? {}) as Record<string, unknown>;
+      break;
+    }
+  }
+  const t = tokenizerJson;
+  const supported = t?.model?.type === 'WordPiece' && t.pre_tokenizer?.type === 'BertPreTokenizer' && (t.normalizer == null || t.normalizer.type === 'BertNormalizer');
+  if (!t || !supported || !t.model?.vocab) {
+    throw new SpladeError('unsupported-module', `the query tokenizer of ${source} is ${t?.normalizer?.type ?? 'no normalizer'} + ${t?.pre_tokenizer?.type ?? '?'} + ${t?.model?.type ?? '?'}; the compact query tokenizer supports BertNormalizer + BertPreTokenizer + WordPiece`);
+  }
+  const weights = route.weights;
+  const weightOf = (id: number) => float32Text(weights[id] ?? 0);
+  const prefix = t.model.continuing_subword_prefix ?? '##';
+  const vocab = new Map(Object.entries(t.model.vocab));
+  for (const a of t.added_tokens ?? []) vocab.set(a.content, a.id);
+  const shards = shardVocabulary(vocab, weights, prefix, TOKENIZER_SHARDS);
+  for (const s of shards) s.weights = s.ids.map(weightOf);
+  const unkToken = t.model.unk_token ?? '[UNK]';
+  const added = (t.added_tokens ?? []).map((a) => ({ content: a.content, id: a.id, weight: weightOf(a.id), lstrip: a.lstrip === true, rstrip: a.rstrip === true, normalized: a.normalized === true }));
+  const n = t.normalizer as WordPieceConfig['normalizer'] & { type?: string };
+  const wp: WordPieceConfig = {
+    format: 'splade-web-wordpiece',
+    version: 1,
+    normalizer: n ? { clean_text: n.clean_text !== false, handle_chinese_chars: n.handle_chinese_chars !== false, lowercase: n.lowercase !== false, strip_accents: n.strip_accents ?? null } : null,
+    removeSpace: config['remove_space'] === true,
+    lowercaseRemoveAccent: config['do_lowercase_and_remove_accent'] === true,
+    prefix,
+    unkId: vocab.get(unkToken) ?? 0,
+    unkToken,
+    maxInputCharsPerWord: t.model.max_input_chars_per_word ?? 100,
+    // As the library: added tokens marked normalized are matched after the normalizer (when there is one).
+    added: added.filter((a) => !(a.normalized && n)).map(({ normalized: _, ...a }) => a),
+    addedNormalized: [],
+    shards: TOKENIZER_SHARDS,
+  };
+  // Normalized added tokens are matched on their normalized form.
+  if (n) wp.addedNormalized = added.filter((a) => a.normalized).map(({ normalized: _, ...a }) => a);
+  const names: string[] = [];
+  shards.forEach((s, k) => {
+    const bytes = json(s);
+    const name = `tok/${k}.${sha256(bytes).slice(0, 12)}.json`;
+    written.set(name, bytes);
+    names.push(name);
+  });
+  wp.files = names;
+  const configBytes = json(wp);
+  const tokenizer = `tok/config.${sha256(configBytes).slice(0, 12)}.json`;
+  written.set(tokenizer, configBytes);
+  return { kind: 'static', tokenizer };
+}
+
+/** Pages of the site: .html, .htm, .md, outside hidden folders, node_modules and the output folder. */
+async function siteFiles(site: string, out: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string) => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.name.startsWith('.') || e.name === 'node_modules' || path === out || path.startsWith(`${out}.building-`)) continue;
+      if (e.isDirectory()) await walk(path);
+      else if (e.isFile() && /\.(html?|md)$/i.test(e.name)) found.push(path);
+    }
+  };
+  await walk(site);
+  return found;
+}
+
+/** Puts the complete new folder in place of the old one (which stays intact until then). */
+async function swap(temporary: string, out: string): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  if (!existsSync(out)) {
+    await rename(temporary, out);
+    return;
+  }
+  const old = `${out}.old-${process.pid}`;
+  await rm(old, { recursive: true, force: true });
+  await rename(out, old);
+  try {
+    await rename(temporary, out);
+  } catch (error) {
+    await rename(old, out); // put the previous build back
+    throw error;
+  }
+  await rm(old, { recursive: true, force: true });
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function json(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}

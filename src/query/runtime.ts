@@ -1,0 +1,144 @@
+/**
+ * The query runtime a built site loads: `<dir>/splade.js`, a self-contained ES module.
+ *
+ *   const splade = await import('/search/splade.js');
+ *   const hits = await splade.search('rebase a branch', { limit: 5 });
+ *   // [{ id, url, title, path, score, fields, snippet: { text, offset, highlights } }]
+ *
+ * It opens the index the build packed beside it with SparseIndex.openStore over a read-only HTTP
+ * store: the core (dictionaries, section metadata) on the first search, then per query only the
+ * posting chunks of its terms and the records of the hits it returns. With an inference-free model
+ * the query is tokenized by the sharded WordPiece (no transformer, no onnxruntime); a symmetric
+ * model's encoder module is loaded only by sites built with one. Everything fetched is kept in the
+ * Cache API, so a site searched once searches offline. Nothing here touches the DOM: it runs in a
+ * page or a Worker, and hits carry text, never HTML.
+ */
+import { SpladeError } from '../errors.ts';
+import { SparseIndex, type SearchOptions } from '../index/engine/sparse-index.ts';
+import { fetchCurrentJson, fetchImmutableJson, openHttpStore, type HttpStoreOptions } from '../index/store/http.ts';
+import type { PackDirectory } from '../index/store/pack.ts';
+import type { Hit } from '../results/hits.ts';
+import type { SparseVector } from '../vector.ts';
+import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from './site.ts';
+import { ShardedWordPiece, type WordPieceConfig, type WordPieceShard } from './wordpiece.ts';
+
+export interface SiteHit extends Hit {
+  /** The section's URL, with its anchor. */
+  url: string;
+  /** The section's heading (the page title for text before the first heading). */
+  title: string;
+  /** Headings from the page's top one down to the section's own. */
+  path: string[];
+}
+
+export interface SiteSearchOptions {
+  /** Hits to return (default 10). Only these hits' records are fetched. */
+  limit?: number;
+  /** Add per-token contributions with their source spans (the snippet is always there). */
+  explain?: boolean;
+  /** Exact field values (data-splade-filter / -meta), or a predicate over fields and id. */
+  filter?: SearchOptions['filter'];
+  signal?: AbortSignal;
+}
+
+export interface RuntimeOptions {
+  /** The folder the index was built into (default: the folder this module was loaded from). */
+  base?: string;
+  /** Cache API cache name (default one per base URL); null keeps nothing (no offline search). */
+  cacheName?: string | null;
+  onFetch?: HttpStoreOptions['onFetch'];
+}
+
+interface QueryEncoder {
+  encodeQuery(text: string): Promise<SparseVector>;
+  token(id: number): string;
+}
+
+interface Opened {
+  index: SparseIndex;
+  encoder: QueryEncoder;
+  entry: SiteEntry;
+}
+
+let settings: RuntimeOptions = {};
+let opened: Promise<Opened> | undefined;
+
+/** Options for the next open (call before the first search; later calls reopen). */
+export function configure(options: RuntimeOptions): void {
+  settings = { ...options };
+  opened = undefined;
+}
+
+function baseUrl(): string {
+  return new URL(settings.base ?? '.', import.meta.url).href.replace(/\/?$/, '/');
+}
+
+/** Opens the site's index (done by the first search; call it early to warm up). */
+export function open(): Promise<Opened> {
+  opened ??= openSite().catch((error: unknown) => {
+    opened = undefined; // a failed open (offline, say) is tried again by the next search
+    throw error;
+  });
+  return opened;
+}
+
+async function openSite(): Promise<Opened> {
+  const base = baseUrl();
+  const http: HttpStoreOptions = {};
+  if (settings.cacheName !== undefined) http.cacheName = settings.cacheName;
+  if (settings.onFetch) http.onFetch = settings.onFetch;
+  const entry = await fetchCurrentJson<SiteEntry>(new URL(ENTRY_FILE, base).href, http);
+  if (entry?.format !== SITE_FORMAT || entry.version !== SITE_VERSION) {
+    throw new SpladeError('index-schema', `${base}${ENTRY_FILE} is not a splade-web site index of version ${SITE_VERSION}; rebuild it with this version (npx splade-web build)`, { file: ENTRY_FILE });
+  }
+  const directory = await fetchImmutableJson<PackDirectory>(new URL(entry.directory, base).href, http);
+  const store = openHttpStore(base, directory, http);
+  const encoder = await queryEncoder(entry, base, http);
+  const index = await SparseIndex.openStore(store, { name: 'site', tokenOf: (id) => encoder.token(id) });
+  return { index, encoder, entry };
+}
+
+async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptions): Promise<QueryEncoder> {
+  if (entry.query.kind === 'static') {
+    const q = entry.query;
+    const config = await fetchImmutableJson<WordPieceConfig>(new URL(q.tokenizer, base).href, http);
+    const wordpiece = new ShardedWordPiece(config, (k) => fetchImmutableJson<WordPieceShard>(new URL(config.files![k]!, base).href, http));
+    // Names of the query's tokens, for explanations (every contribution is a query term).
+    const names = new Map<number, string>();
+    return {
+      async encodeQuery(text) {
+        const tokens = await wordpiece.tokens(text);
+        for (const t of tokens) names.set(t.id, t.token);
+        return wordpiece.encodeQuery(text);
+      },
+      token: (id) => names.get(id) ?? `#${id}`,
+    };
+  }
+  const q = entry.query;
+  // Only sites built with a symmetric model load the encoder (and onnxruntime-web with it).
+  const module = (await import(/* @vite-ignore */ new URL(q.encoder, base).href)) as { loadQueryEncoder(model: string): Promise<QueryEncoder> };
+  return module.loadQueryEncoder(new URL(q.model, base).href);
+}
+
+/** The top sections for `query`, best first. */
+export async function search(query: string, options: SiteSearchOptions = {}): Promise<SiteHit[]> {
+  if (typeof query !== 'string') throw new SpladeError('invalid-input', `search() takes the query as a string, got ${query === null ? 'null' : typeof query}`);
+  const { index, encoder } = await open();
+  const vector = await encoder.encodeQuery(query);
+  const engine: SearchOptions = { limit: options.limit ?? 10, explain: true };
+  if (options.filter !== undefined) engine.filter = options.filter;
+  if (options.signal) engine.signal = options.signal;
+  const hits = await index.search(vector, engine);
+  return hits.map((h) => {
+    const fields = h.fields as { url?: string; path?: string[]; page?: string };
+    const path = Array.isArray(fields.path) ? fields.path.map(String) : [];
+    const hit: SiteHit = { ...h, url: typeof fields.url === 'string' ? fields.url : h.id, title: path[path.length - 1] ?? String(fields.page ?? ''), path };
+    if (!options.explain) delete hit.contributions;
+    return hit;
+  });
+}
+
+/** The query vector (ids and static weights, or the model's), as the index scores it. */
+export async function encodeQuery(query: string): Promise<SparseVector> {
+  return (await open()).encoder.encodeQuery(query);
+}

@@ -1,0 +1,40 @@
+/**
+ * What `splade-web build` writes beside the query runtime, as the runtime reads it: the entry file
+ * (`splade-entry.json`, small, re-fetched on every page load) names everything else, which is
+ * content-hashed and cached forever.
+ */
+import type { WordPieceConfig } from './wordpiece.ts';
+
+export const SITE_FORMAT = 'splade-web-site';
+export const SITE_VERSION = 1;
+export const ENTRY_FILE = 'splade-entry.json';
+
+export interface SiteEntry {
+  format: typeof SITE_FORMAT;
+  version: number;
+  /** The model the document vectors were made with (its path, URL or hub id as given to build). */
+  model: string;
+  /** The pack directory (pack.ts PackDirectory), content-hashed. */
+  directory: string;
+  query: StaticQuery | ModelQuery;
+  pages: number;
+  sections: number;
+}
+
+/** Inference-free: queries are tokenized with the sharded WordPiece and weighted by its table. */
+export interface StaticQuery {
+  kind: 'static';
+  /** The WordPieceConfig with `files` (shard k's file, JSON WordPieceShard), content-hashed. */
+  tokenizer: string;
+}
+
+/** Symmetric: queries are encoded by the model in the browser (onnxruntime-web). */
+export interface ModelQuery {
+  kind: 'model';
+  /** Folder of the model (sentence-transformers layout), relative to the index folder. */
+  model: string;
+  /** The encoder module, relative to the index folder (loaded only by such sites). */
+  encoder: string;
+}
+
+export type { WordPieceConfig };
