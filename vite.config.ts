@@ -1,5 +1,22 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { hubMirror } from './e2e/support/hub-mirror.ts';
+import { CSP } from './demo/serve.mjs';
+
+/**
+ * The built demo carries its Content-Security-Policy in a meta tag too, so it holds on any static
+ * host (demo/serve.mjs also sends it as a header). Build only: the dev server injects inline
+ * styles for hot reloading, which this policy forbids.
+ */
+function demoCsp(): Plugin {
+  return {
+    name: 'splade-demo-csp',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler: (html, ctx) => (ctx.path.endsWith('/demo/index.html') ? html.replace('<meta charset="utf-8">', `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${CSP.replace(/; frame-ancestors 'none'/, '')}">`) : html),
+    },
+  };
+}
 
 // Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer).
 const isolation = {
@@ -22,5 +39,5 @@ export default defineConfig({
     target: 'es2022',
     rollupOptions: { input: { demo: 'demo/index.html' } },
   },
-  plugins: [hubMirror()],
+  plugins: [hubMirror(), demoCsp()],
 });

@@ -1,125 +1,48 @@
 /**
- * The demo page: encode the documents typed (or the bundled sample), encode a query, rank by dot
- * product and show why each hit matched. Document text is untrusted: it only ever reaches the page
- * through textContent, never innerHTML.
+ * The demo page: search your own documents offline, and see why each one matched. This file only
+ * wires the panels together; each lives in its own module:
+ *   model.ts      model picker, download progress, backend and timings
+ *   ingest.ts     files, folders, drop, paste -> files.ts (stored) -> passages.ts (split)
+ *   indexing.ts   encode in the worker, commit batches to the SparseIndex, progress, cancel
+ *   library.ts    the files and their passages, remove, clear, storage, recovery
+ *   search.ts     search as you type, hits with highlighted snippets
+ *   explainer.ts  the token-contribution explainer
+ *   offline.ts    service worker registration (public/sw.js)
  */
-import { WorkerSparseEncoder, dot, type EncodedVector, type EncoderDevice } from '../src/browser.ts';
+import { app, type ModelInfo } from './app.ts';
+import { byId } from './dom.ts';
+import { initIngest } from './ingest.ts';
+import { lastRun } from './indexing.ts';
+import { initLibrary, openIndex, refreshLibrary } from './library.ts';
+import { initialChoice, initModelPanel } from './model.ts';
+import { initOffline } from './offline.ts';
+import { initSearch, searchStats } from './search.ts';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const modelSelect = $<HTMLSelectElement>('model');
-const deviceSelect = $<HTMLSelectElement>('device');
-const statusEl = $('status');
-const docsEl = $<HTMLTextAreaElement>('docs');
-const queryEl = $<HTMLInputElement>('query');
-const resultsEl = $('results');
-const queryVectorEl = $('query-vector');
-const encodeInfo = $('encode-info');
-
-let encoder: WorkerSparseEncoder | undefined;
-let docs: { text: string; vector: EncodedVector }[] = [];
-
-async function sampleDocs(model: string): Promise<string[]> {
-  const lang = model.endsWith('-ko') ? 'ko' : 'en';
-  try {
-    const res = await fetch(`/demo-docs/${lang}.json`);
-    if (!res.ok) throw new Error(String(res.status));
-    const list = (await res.json()) as { title: string; text: string }[];
-    return list.slice(0, 25).map((d) => `${d.title}: ${d.text}`.replace(/\s+/g, ' ').slice(0, 400));
-  } catch {
-    return lang === 'ko' ? ['레이어를 복사하고 붙여넣는 방법', '이미지 크기를 조절하는 방법', '브러시로 그림을 그리는 방법'] : ['Branches let you work on features in isolation.', 'A commit records a snapshot of the project.', 'Use git clone to copy a repository.'];
-  }
+/** When the model changes, the old index stays as it is; say why this one differs. */
+function noteModelSwitch(previous: ModelInfo | undefined): void {
+  const note = byId('model-note');
+  const model = app.model;
+  note.replaceChildren();
+  if (!previous || !model || previous.key === model.key) return;
+  note.textContent = previous.vocabSize !== model.vocabSize
+    ? `${model.key} has another vocabulary (${model.vocabSize.toLocaleString('en')} tokens; ${previous.key} has ${previous.vocabSize.toLocaleString('en')}): its vectors cannot be scored against ${previous.key}’s, so it keeps its own index. Files not yet indexed with it are listed in the library, with a button to index them.`
+    : `${model.key} has the same vocabulary size as ${previous.key} but other weights: scores of two models do not compare, so it keeps its own index. Files not yet indexed with it can be indexed from the library.`;
 }
 
-function setStatus(text: string): void {
-  statusEl.textContent = text;
+async function start(): Promise<void> {
+  initLibrary();
+  initIngest();
+  initSearch();
+  // Open with the library listed at once, before any model is ready.
+  void refreshLibrary();
+  await initOffline();
+  const panel = initModelPanel(async (previous) => {
+    await openIndex();
+    noteModelSwitch(previous);
+  });
+  await panel.load(initialChoice());
 }
 
-async function loadModel(): Promise<void> {
-  await encoder?.dispose();
-  encoder = undefined;
-  docs = [];
-  resultsEl.replaceChildren();
-  queryVectorEl.replaceChildren();
-  const model = modelSelect.value;
-  setStatus(`loading ${model}…`);
-  docsEl.value = (await sampleDocs(model)).join('\n');
-  try {
-    encoder = await WorkerSparseEncoder.fromPretrained(model, {
-      device: deviceSelect.value as EncoderDevice | 'auto',
-      onProgress: (e) => {
-        if (e.status === 'progress' && e.total) setStatus(`downloading ${e.file}: ${Math.round((100 * e.loaded) / e.total)}%`);
-      },
-    });
-    setStatus(`ready (${encoder.inferenceFree ? 'inference-free queries' : 'symmetric'}, vocabulary ${encoder.vocabSize})`);
-    await encodeDocs();
-  } catch (error) {
-    setStatus((error as Error).message);
-  }
-}
-
-async function encodeDocs(): Promise<void> {
-  if (!encoder) return;
-  const texts = docsEl.value.split('\n').map((t) => t.trim()).filter((t) => t !== '');
-  setStatus('encoding documents…');
-  const started = performance.now();
-  try {
-    const vectors = await encoder.encodeDocument(texts, { onBatch: ({ done, total }) => setStatus(`encoding documents… ${done}/${total} windows`) });
-    docs = texts.map((text, k) => ({ text, vector: vectors[k]! }));
-    const nnz = vectors.map((v) => v.indices.length);
-    encodeInfo.textContent = `${texts.length} documents in ${Math.round(performance.now() - started)} ms on ${encoder.device ?? 'static'}; non-zeros per document ${Math.min(...nnz)}–${Math.max(...nnz)}`;
-    setStatus('ready');
-    if (queryEl.value) await search();
-  } catch (error) {
-    setStatus((error as Error).message);
-  }
-}
-
-function tokenChip(label: string, weight: number, match = false): HTMLElement {
-  const chip = document.createElement('span');
-  chip.className = match ? 'token match' : 'token';
-  chip.textContent = label;
-  const w = document.createElement('small');
-  w.textContent = weight.toFixed(2);
-  chip.append(w);
-  return chip;
-}
-
-async function search(): Promise<void> {
-  if (!encoder) return;
-  const query = await encoder.encodeQuery(queryEl.value);
-  queryVectorEl.replaceChildren(...encoder.decode(query, 20).map((t) => tokenChip(t.token, t.weight)));
-  const ranked = docs.map((d, k) => ({ k, score: dot(query, d.vector) })).filter((r) => r.score > 0).sort((a, b) => b.score - a.score || a.k - b.k).slice(0, 10);
-  resultsEl.replaceChildren(
-    ...ranked.map(({ k, score }) => {
-      const li = document.createElement('li');
-      const head = document.createElement('div');
-      const s = document.createElement('span');
-      s.className = 'score';
-      s.textContent = score.toFixed(3);
-      head.append(s);
-      const text = document.createElement('p');
-      text.className = 'doc-text';
-      text.textContent = docs[k]!.text;
-      const why = document.createElement('div');
-      why.className = 'tokens';
-      why.setAttribute('aria-label', 'Contributions');
-      for (const c of encoder!.explain(query, docs[k]!.vector).contributions.slice(0, 8)) why.append(tokenChip(`${c.token} ${c.queryWeight.toFixed(2)}×${c.documentWeight.toFixed(2)}`, c.product, true));
-      li.append(head, text, why);
-      return li;
-    }),
-  );
-  if (ranked.length === 0) {
-    const li = document.createElement('li');
-    li.textContent = 'No document shares a term with this query.';
-    resultsEl.append(li);
-  }
-}
-
-modelSelect.addEventListener('change', () => void loadModel());
-deviceSelect.addEventListener('change', () => void loadModel());
-$('encode').addEventListener('click', () => void encodeDocs());
-$('search-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  void search();
-});
-void loadModel();
+// A handle for the browser console, the tests and the benchmark: the loaded encoder and index.
+Object.assign(globalThis, { spladeDemo: { app, searchStats, lastRun } });
+void start();

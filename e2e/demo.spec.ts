@@ -1,30 +1,377 @@
 /**
- * The demo page, as a person uses it: the bundled model loads offline, documents are encoded,
- * a query ranks them with explanations, and document text is shown as text, never as HTML.
+ * The demo as a person uses it, on the BUILT demo (vite build) served by demo/serve.mjs with its
+ * CSP and cross-origin isolation, on a port of its own: files of each format through the file
+ * input and by drop, indexing progress, cancel, reload, search as you type, the explainer checked
+ * against the tokenizer, offline reload, a hostile corpus, CSP violations and keyboard-only use.
+ * No network: anything not on the demo's own server is refused.
  */
-import { expect, test } from '@playwright/test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { splitJsonl } from '../demo/passages.ts';
+import { buildDemo, serveDemo, type DemoServer } from '../demo/serve.mjs';
 
-test('the demo page encodes documents, searches and explains, offline, rendering documents as text', async ({ page, context }) => {
-  // Offline: anything that is not this local server fails.
-  await context.route(/^(?!http:\/\/127\.0\.0\.1:5173\/).*/, (route) => route.abort('internetdisconnected'));
+const repo = resolve(import.meta.dirname, '..');
+const fixtures = join(repo, 'e2e', 'fixtures', 'demo');
+let out: string;
+let server: DemoServer;
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  out = mkdtempSync(join(tmpdir(), 'splade-web-demo-ui-'));
+  buildDemo(out);
+  server = await serveDemo({ dir: out, port: 4180 });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  if (out) rmSync(out, { recursive: true, force: true });
+});
+
+interface Watch {
+  errors: string[];
+  violations: () => Promise<string[]>;
+}
+
+/** Opens the demo with the network cut off outside its server, watching errors and CSP. */
+async function open(page: Page): Promise<Watch> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/demo/');
+  if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('[page]', m.text()));
+  await page.context().route((url) => !url.href.startsWith(new URL(server.url).origin), (route) => route.abort('internetdisconnected'));
+  await page.addInitScript(() => {
+    const w = window as unknown as { cspViolations: string[] };
+    w.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+  });
+  await page.goto(server.url);
+  await ready(page);
+  return { errors, violations: () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations) };
+}
+
+async function ready(page: Page): Promise<void> {
   await expect(page.locator('#status')).toHaveText('ready', { timeout: 120_000 });
-  await page.fill('#docs', ['Use git rebase to replay commits onto another branch.', 'git stash saves local changes.', '<img src=x onerror="window.pwned=1"> rebase <b>bold</b>'].join('\n'));
-  await page.click('#encode');
-  await expect(page.locator('#encode-info')).toContainText('3 documents');
-  await page.fill('#query', 'rebase a branch');
-  await page.press('#query', 'Enter');
-  const results = page.locator('#results li');
-  await expect(results.first()).toContainText('rebase');
-  await expect(page.locator('#query-vector .token').first()).toBeVisible();
-  // Contributions are listed under each hit.
-  await expect(results.first().locator('.token.match').first()).toBeVisible();
-  // The HTML document is shown literally: no element was created from it and nothing ran.
-  await expect(page.locator('#results')).toContainText('<img src=x onerror="window.pwned=1">');
-  expect(await page.locator('#results img, #results b').count()).toBe(0);
-  expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
-  expect(errors).toEqual([]);
-  await page.screenshot({ path: 'test-results/demo.png', fullPage: true });
+}
+
+async function addByInput(page: Page, names: string[]): Promise<void> {
+  await page.setInputFiles('#files', names.map((n) => join(fixtures, n)));
+}
+
+/** A drop of files onto the page, as the browser delivers one (a DataTransfer of File objects). */
+async function addByDrop(page: Page, names: (string | { name: string; text: string })[]): Promise<void> {
+  const files = names.map((n) => (typeof n === 'string' ? { name: n, text: readFileSync(join(fixtures, n), 'utf8') } : n));
+  await page.evaluate((list) => {
+    const data = new DataTransfer();
+    for (const f of list) data.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+    document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, files);
+}
+
+async function indexed(page: Page, count: number): Promise<void> {
+  await expect(page.locator('#indexing')).toBeHidden({ timeout: 120_000 });
+  await expect(page.locator('#library-summary')).toContainText(`${count} passages indexed`, { timeout: 60_000 });
+}
+
+/** Every <mark> of the explained passage and of its snippet, against the tokenizer's own offsets. */
+async function checkHighlights(page: Page): Promise<{ bad: string[]; marks: number }> {
+  await page.waitForFunction(() => document.querySelectorAll('#doc-text mark.occurrence').length > 0 || document.querySelectorAll('#doc-text mark').length > 0);
+  return page.evaluate(async () => {
+    const demo = (window as unknown as { spladeDemo: { app: { encoder: { tokens(t: string): Promise<{ ids: number[]; offsets: Uint32Array }> } } } }).spladeDemo;
+    const out: { bad: string[]; marks: number } = { bad: [], marks: 0 };
+    const hit = document.querySelector<HTMLElement>('#results li.selected')!;
+    const text = document.querySelector('#doc-text')!.textContent!;
+    const tokens = await demo.app.encoder.tokens(text);
+    const spans = new Set<string>();
+    for (let k = 0; k < tokens.ids.length; k++) spans.add(`${tokens.offsets[2 * k]}:${tokens.offsets[2 * k + 1]}`);
+    for (const m of Array.from(document.querySelectorAll<HTMLElement>('#doc-text mark'))) {
+      out.marks++;
+      const key = `${m.dataset['start']}:${m.dataset['end']}`;
+      if (!spans.has(key) || text.slice(Number(m.dataset['start']), Number(m.dataset['end'])) !== m.textContent) out.bad.push(`doc ${key} ${m.textContent}`);
+    }
+    for (const m of Array.from(hit.querySelectorAll<HTMLElement>('.snippet mark'))) {
+      out.marks++;
+      const at = Number(m.dataset['offset']);
+      const key = `${at + Number(m.dataset['start'])}:${at + Number(m.dataset['end'])}`;
+      if (!spans.has(key) || text.slice(at + Number(m.dataset['start']), at + Number(m.dataset['end'])) !== m.textContent) out.bad.push(`snippet ${key} ${m.textContent}`);
+    }
+    return out;
+  });
+}
+
+/** Waits until the library lists `files` files, every one fully indexed with the current model. */
+async function allIndexed(page: Page, files: number): Promise<void> {
+  await expect.poll(async () => {
+    const states = Object.values(await library(page));
+    return states.length === files && states.every((s) => /^\d+ passages?$/.test(s)) && (await page.locator('#indexing').isHidden());
+  }, { timeout: 180_000 }).toBe(true);
+}
+
+async function search(page: Page, query: string): Promise<void> {
+  await page.fill('#query', query);
+  await expect(page.locator('#search-info')).toContainText(/passages in \d+ ms|No passage/);
+}
+
+/** Passage counts per file name, as the library lists them. */
+async function library(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(() => Object.fromEntries(Array.from(document.querySelectorAll('#file-list li')).map((li) => [li.querySelector('.file-name')!.textContent!, li.querySelector('.file-count')!.textContent!])));
+}
+
+test('each format through the file input: passages, progress, search, and the explainer checked against the tokenizer', async ({ page }) => {
+  const watch = await open(page);
+  await expect(page.locator('#backend')).toContainText(/WASM, \d threads?, cross-origin isolated|WebGPU/);
+  await expect(page.locator('#model-files li').first()).toBeVisible();
+  await addByInput(page, ['notes.txt', 'guide.md', 'git-revert.html', 'small-corpus.jsonl']);
+  await expect(page.locator('#index-text')).toContainText(/passages\/s/);
+  await allIndexed(page, 4);
+  const files = await library(page);
+  expect(Object.keys(files).sort()).toEqual(['git-revert.html', 'guide.md', 'notes.txt', 'small-corpus.jsonl']);
+  expect(files['notes.txt']).toBe('1 passage');
+  expect(files['guide.md']).toBe('4 passages');
+  expect(files['small-corpus.jsonl']).toBe(`${splitJsonl(readFileSync(join(fixtures, 'small-corpus.jsonl'), 'utf8'), 'x').passages.length} passages`);
+  expect(files['git-revert.html']).toMatch(/^\d+ passages$/);
+
+  // Markdown heading paths reach the hits.
+  await search(page, 'resolve conflict when both sides change');
+  const top = page.locator('#results li').first();
+  await expect(top.locator('.hit-path')).toContainText('Branching guide › Merging › Conflicts');
+  await expect(top.locator('.hit-file')).toHaveText('guide.md');
+  await expect(page.locator('#search-info')).toContainText(/static weights, no model call/);
+
+  await search(page, 'revert a commit that was pushed');
+  const hits = page.locator('#results li');
+  expect(await hits.count()).toBeGreaterThan(1);
+  await expect(page.locator('#explainer')).toBeVisible();
+  await expect(page.locator('#query-note')).toContainText('static per-token weights');
+
+  // Bars sum to the score, and the printed sum equals the printed score.
+  const sums = await page.evaluate(() => {
+    const bars = Array.from(document.querySelectorAll<HTMLElement>('#bars li')).map((li) => Number(li.dataset['product']));
+    const sum = document.querySelector<HTMLElement>('#bar-sum')!;
+    const score = Number(document.querySelector<HTMLElement>('#results li.selected')!.dataset['score']);
+    return { bars: bars.reduce((a, b) => a + b, 0), score, text: sum.textContent! };
+  });
+  expect(Math.abs(sums.bars - sums.score)).toBeLessThan(1e-4 * Math.max(1, sums.score));
+  const printed = /Sum of the \d+ bars: ([\d.]+) = score ([\d.]+)/.exec(sums.text)!;
+  expect(printed[1]).toBe(printed[2]);
+
+  // Every highlight in the passage and the snippet is a token the tokenizer produced at that place.
+  const check = await checkHighlights(page);
+  expect(check.marks).toBeGreaterThan(0);
+  expect(check.bad).toEqual([]);
+
+  // Choosing a term highlights its source words.
+  const term = page.locator('#bars .term').first();
+  await term.click();
+  await expect(term).toHaveAttribute('aria-pressed', 'true');
+  expect(await page.locator('#doc-text mark.active').count()).toBeGreaterThan(0);
+
+  // The passage's heaviest terms come from its stored vector.
+  await expect(page.locator('#heavy-terms li').first()).toBeVisible();
+  // Why is A above B: per-term differences that add up to the score difference.
+  await expect(page.locator('#compare-summary')).toContainText(/ahead by|behind by/);
+  const diff = await page.evaluate(() => {
+    const rows = Array.from(document.querySelectorAll('#compare-table tbody tr td:last-child')).map((td) => Number(td.textContent!.replace('−', '-').replace('+', '')));
+    const foot = Number(document.querySelector('#compare-table tfoot td:last-child')!.textContent!.replace('−', '-').replace('+', ''));
+    return { rows: rows.reduce((a, b) => a + b, 0), foot };
+  });
+  expect(Math.abs(diff.rows - diff.foot)).toBeLessThan(2e-3);
+
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+/** Presses Tab until `selector` has the focus (keyboard only), failing after `max` presses. */
+async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
+  for (let k = 0; k < max; k++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+/** The corpus the cancel test indexes: enough passages that Cancel lands mid-way. */
+function bigCorpus(records: number): string {
+  const passages = (JSON.parse(readFileSync(join(repo, 'test', 'fixtures', 'passages', 'git-doc.json'), 'utf8')) as { passages: string[] }).passages;
+  return Array.from({ length: records }, (_, k) => JSON.stringify({ _id: `b${k}`, title: `record ${k}`, text: passages[k % passages.length]!.slice(0, 400) })).join('\n');
+}
+
+test('each format by drop; expansion terms name their source words', async ({ page }) => {
+  const watch = await open(page);
+  await addByDrop(page, ['notes.txt', 'guide.md', 'git-revert.html', 'small-corpus.jsonl']);
+  await allIndexed(page, 4);
+  const files = await library(page);
+  expect(files['guide.md']).toBe('4 passages');
+  expect(files['notes.txt']).toBe('1 passage');
+  // An expansion contribution: a term the passage does not contain, produced by words it does.
+  let found = '';
+  for (const q of ['revert reverting reverted commits', 'changes modifications saving', 'merging branches merged', 'conflicts conflicting', 'history rewrite rewriting', 'patch patches applied']) {
+    await search(page, q);
+    if (!(await page.locator('#bars li.expansion').count())) continue;
+    const row = page.locator('#bars li.expansion').first();
+    const sources = (await row.getAttribute('data-sources'))!;
+    const text = (await page.locator('#doc-text').textContent())!;
+    const words = sources.split(' ').filter(Boolean).map((s) => { const [a, b] = s.split('-').map(Number); return text.slice(a, b); });
+    expect(words.length).toBeGreaterThan(0);
+    await expect(row.locator('.badge')).toHaveText(`expansion, from “${words.join(', ')}”`);
+    // Its source words are marked in the passage as what produced an expansion.
+    await row.locator('.term').click();
+    const active = await page.locator('#doc-text mark.active').allTextContents();
+    for (const w of words) expect(active).toContain(w);
+    found = q;
+    break;
+  }
+  expect(found, 'one of the queries meets an expansion term').not.toBe('');
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('cancel mid-way keeps whole committed batches, searchable; a reload keeps them; resume completes', async ({ page }) => {
+  const watch = await open(page);
+  const text = bigCorpus(80);
+  const total = splitJsonl(text, 'x').passages.length;
+  await addByDrop(page, [{ name: 'big.jsonl', text }]);
+  await expect(page.locator('#index-text')).toContainText(/big\.jsonl: ([1-9]\d*) \/ /, { timeout: 60_000 });
+  await expect(page.locator('#index-text')).toContainText(/passages\/s · .* left/);
+  await page.click('#cancel');
+  await expect(page.locator('#encode-info')).toContainText('Cancelled', { timeout: 60_000 });
+  const state = await page.evaluate(async () => {
+    const { app } = (window as unknown as { spladeDemo: { app: { index: { ids(f?: object): Promise<string[]>; count(): number } } } }).spladeDemo;
+    return { ids: await app.index.ids(), count: app.index.count() };
+  });
+  const kept = state.count;
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThan(total);
+  // Nothing partial: whole batches of 16, the first passages of the file in order.
+  expect(kept % 16).toBe(0);
+  const numbers = state.ids.map((id) => Number(id.split('#')[1])).sort((a, b) => a - b);
+  expect(numbers).toEqual(Array.from({ length: kept }, (_, k) => k));
+  await expect(page.locator('#encode-info')).toContainText(`has ${kept} of ${total} passages indexed`);
+  expect((await library(page))['big.jsonl']).toBe(`${kept} of ${total} passages indexed`);
+  // Committed passages are searchable now.
+  await search(page, 'git');
+  expect(Number(await page.locator('#search-info').getAttribute('data-count'))).toBeGreaterThan(0);
+
+  await page.reload();
+  await ready(page);
+  await expect(page.locator('#file-list li')).toHaveCount(1);
+  expect((await library(page))['big.jsonl']).toBe(`${kept} of ${total} passages indexed`);
+  await page.getByRole('button', { name: 'Index the rest of big.jsonl' }).click();
+  await indexed(page, total);
+  expect((await library(page))['big.jsonl']).toBe(`${total} passages`);
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('offline: after one visit, a reload with the network off opens the library, searches, explains and indexes a new file', async ({ page, context }) => {
+  const watch = await open(page);
+  await addByInput(page, ['guide.md']);
+  await indexed(page, 4);
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await ready(page);
+    await expect(page.locator('#file-list li')).toHaveCount(1);
+    await search(page, 'merge commit');
+    await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('guide.md');
+    await expect(page.locator('#bars li').first()).toBeVisible();
+    await addByInput(page, ['notes.txt']);
+    await indexed(page, 5);
+    await search(page, 'stash local modifications');
+    await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('notes.txt');
+  } finally {
+    await context.setOffline(false);
+  }
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('a hostile corpus never runs and never becomes markup; zero CSP violations', async ({ page }) => {
+  const watch = await open(page);
+  await addByInput(page, ['xss.html', 'xss.jsonl', 'xss.md']);
+  await addByDrop(page, [{ name: '<img src=x onerror="window.pwned=\'name\'">.txt', text: 'rebase <b>bold</b> <script>window.pwned="txt"</script>' }]);
+  await allIndexed(page, 4);
+  await search(page, 'rebase');
+  expect(await page.locator('#results li').count()).toBeGreaterThan(3);
+  // Each hit in turn through the explainer, so every view of hostile text is rendered.
+  const n = await page.locator('#results li').count();
+  for (let k = 0; k < n; k++) await page.locator('#results .hit-open').nth(k).click();
+  await expect(page.locator('#results')).toContainText('<img src=x onerror=');
+  await expect(page.locator('#file-list')).toContainText('<img src=x onerror="window.pwned=\'name\'">.txt');
+  const made = await page.evaluate(() => ['img', 'script', 'svg', 'iframe', 'a', 'b', 'link', 'meta'].map((t) => document.querySelectorAll(`main ${t}`).length));
+  expect(made).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  expect(await page.evaluate(() => (window as unknown as { pwned?: string }).pwned)).toBeUndefined();
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('keyboard only: add text, search, open a hit, choose a term; every control is named', async ({ page }) => {
+  const watch = await open(page);
+  const unnamed = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('button, input, select, textarea')).filter((el) => {
+    const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    return !labelled && !(el.tagName === 'BUTTON' && el.textContent!.trim());
+  }).map((el) => el.id || el.outerHTML.slice(0, 60)));
+  expect(unnamed).toEqual([]);
+  expect(await page.getAttribute('#query', 'type')).toBe('search');
+  await tabTo(page, '#docs');
+  await page.keyboard.type('Use git rebase to replay commits onto another branch.\ngit stash saves local changes.');
+  await tabTo(page, '#encode');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#encode-info')).toContainText('2 documents', { timeout: 60_000 });
+  await tabTo(page, '#query');
+  await page.keyboard.type('rebase branch');
+  await expect(page.locator('#results li')).not.toHaveCount(0);
+  await page.keyboard.press('ArrowDown');
+  expect(await page.evaluate(() => document.activeElement?.classList.contains('hit-open'))).toBe(true);
+  await page.keyboard.press('Enter');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('explainer');
+  await tabTo(page, '#bars .term');
+  await page.keyboard.press('Space');
+  await expect(page.locator('#bars .term').first()).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('#announcer')).not.toBeEmpty();
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('Korean with the Korean model, its own index: another vocabulary is announced and never mixed; a failed load is recoverable', async ({ page }) => {
+  const watch = await open(page);
+  await addByInput(page, ['notes.txt']);
+  await indexed(page, 1);
+  await page.selectOption('#model', 'splade-tiny-ko');
+  await ready(page);
+  await expect(page.locator('#model-note')).toContainText('another vocabulary');
+  // The English file is not in the Korean model's index; the library offers to index it.
+  expect((await library(page))['notes.txt']).toBe('1 passage, not indexed with this model');
+  await expect(page.locator('#reindex button')).toContainText('with splade-tiny-ko');
+  await addByInput(page, ['gimp-ko.txt']);
+  await expect(page.locator('#file-list li[data-file] .file-count').last()).toHaveText(/^\d+ passages?$/, { timeout: 120_000 });
+  const word = readFileSync(join(fixtures, 'gimp-ko.txt'), 'utf8').match(/[가-힣]{2,}/g)!.slice(3, 5).join(' ');
+  await search(page, word);
+  await expect(page.locator('#query-note')).toContainText('The model encoded the query');
+  await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('gimp-ko.txt');
+  const check = await checkHighlights(page);
+  expect(check.marks).toBeGreaterThan(0);
+  expect(check.bad).toEqual([]);
+  const sums = await page.evaluate(() => ({ sum: Number(document.querySelector<HTMLElement>('#bar-sum')!.dataset['sum']), score: Number(document.querySelector<HTMLElement>('#results li.selected')!.dataset['score']) }));
+  expect(Math.abs(sums.sum - sums.score)).toBeLessThan(1e-4 * Math.max(1, sums.score));
+
+  // A model that cannot load says so, leaves nothing dead, and Retry / another model recovers.
+  await page.selectOption('#model', 'custom');
+  await page.fill('#model-custom', 'nobody/no-such-model');
+  await page.click('#model-load');
+  await expect(page.locator('#status')).toHaveText('failed', { timeout: 60_000 });
+  await expect(page.locator('#model-detail')).toContainText('Could not load');
+  await expect(page.locator('#model-retry')).toBeVisible();
+  await page.fill('#query', 'rebase');
+  await expect(page.locator('#search-info')).toContainText('No model is loaded');
+  await page.selectOption('#model', 'splade-tiny-en-if');
+  await ready(page);
+  // Back on English: its index holds the English file only.
+  const files = await library(page);
+  expect(files['notes.txt']).toBe('1 passage');
+  expect(files['gimp-ko.txt']).toMatch(/not indexed with this model/);
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
 });
