@@ -45,6 +45,8 @@ export interface BuildOptions {
   /** URL prefix of the site's pages (default "/"). */
   baseUrl?: string;
   batchSize?: number;
+  /** Smallest posting chunk file (default 4 KiB; tests use small ones to see what a query fetches). */
+  chunkBytes?: number;
   /** Progress and messages; `progress` draws a bar when given (a TTY). */
   log?: (line: string) => void;
   progress?: (done: number, total: number) => void;
@@ -152,7 +154,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const values = memory.entries();
     const manifest = checkManifest(unsealJson(values.get(MANIFEST_KEY), MANIFEST_KEY), 'the built index');
     const postingBytes = manifest.segments.reduce((n, s) => n + s.bytes, 0);
-    const target = Math.max(MIN_CHUNK_BYTES, Math.ceil(postingBytes / MAX_CHUNK_FILES));
+    const target = Math.max(options.chunkBytes ?? MIN_CHUNK_BYTES, Math.ceil(postingBytes / MAX_CHUNK_FILES));
     const re = rechunkSegments(manifest, (k) => values.get(k), target);
     for (const k of re.removed) values.delete(k);
     for (const [k, v] of re.values) values.set(k, v);
