@@ -12,7 +12,7 @@
 import { app, type ModelInfo } from './app.ts';
 import { byId } from './dom.ts';
 import { initIngest } from './ingest.ts';
-import { lastRun } from './indexing.ts';
+import { lastDrain, lastRun } from './indexing.ts';
 import { initLibrary, openIndex, refreshLibrary } from './library.ts';
 import { initialChoice, initModelPanel } from './model.ts';
 import { initOffline } from './offline.ts';
@@ -44,5 +44,5 @@ async function start(): Promise<void> {
 }
 
 // A handle for the browser console, the tests and the benchmark: the loaded encoder and index.
-Object.assign(globalThis, { spladeDemo: { app, searchStats, lastRun } });
+Object.assign(globalThis, { spladeDemo: { app, searchStats, lastRun, lastDrain } });
 void start();

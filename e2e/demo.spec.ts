@@ -375,3 +375,61 @@ test('Korean with the Korean model, its own index: another vocabulary is announc
   expect(watch.errors).toEqual([]);
   expect(await watch.violations()).toEqual([]);
 });
+
+test('search as you type drops a response that arrives after a newer keystroke', async ({ page }) => {
+  const watch = await open(page);
+  await addByInput(page, ['guide.md', 'notes.txt']);
+  await allIndexed(page, 2);
+  // The first query's encoding is held back until after the second query has been answered.
+  await page.evaluate(() => {
+    const { app } = (window as unknown as { spladeDemo: { app: { encoder: { encodeQuery: (q: string, o?: object) => Promise<unknown> } } } }).spladeDemo;
+    const original = app.encoder.encodeQuery.bind(app.encoder);
+    let first = true;
+    app.encoder.encodeQuery = async (q: string, o?: object) => {
+      const v = await original(q, o);
+      if (first) {
+        first = false;
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      return v;
+    };
+  });
+  const before = await page.evaluate(() => (window as unknown as { spladeDemo: { searchStats: { dropped: number } } }).spladeDemo.searchStats.dropped);
+  await page.fill('#query', 'stash local modifications');
+  await page.fill('#query', 'merge conflict');
+  await expect(page.locator('#explainer-title')).toContainText('“merge conflict”');
+  await page.waitForTimeout(2000);
+  await expect(page.locator('#explainer-title')).toContainText('“merge conflict”');
+  await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('guide.md');
+  const after = await page.evaluate(() => (window as unknown as { spladeDemo: { searchStats: { dropped: number } } }).spladeDemo.searchStats.dropped);
+  expect(after - before).toBe(1);
+  expect(watch.errors).toEqual([]);
+});
+
+test('npm run demo: serves the demo at the URL it prints, and takes the next port when its own is busy', async () => {
+  const { spawn } = await import('node:child_process');
+  // The test's own server holds 4180: the command asked for 4180 must move on.
+  const child = spawn(process.execPath, [join(repo, 'demo', 'serve.mjs'), '--no-build', '--dir', out, '--port', String(server.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((done, fail) => {
+      let seen = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        const m = /splade-web demo: (http:\/\/\S+)/.exec(seen);
+        if (m) done(m[1]!);
+      });
+      child.on('exit', (code) => fail(new Error(`demo server exited with ${code}: ${seen}`)));
+    });
+    expect(url).toBe(`http://127.0.0.1:${server.port + 1}/demo/`);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('splade-web');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    const root = await fetch(url.replace('/demo/', '/'), { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/demo/');
+  } finally {
+    child.kill();
+  }
+});
