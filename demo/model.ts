@@ -7,6 +7,7 @@
 import { WorkerSparseEncoder, type EncoderDevice, type LoadProgress } from '../src/browser.ts';
 import { announce, byId, formatBytes, h } from './dom.ts';
 import { app, describeError, emit, type ModelInfo } from './app.ts';
+import { cancelIndexing, isIndexing } from './indexing.ts';
 
 export interface ModelChoice {
   key: string;
@@ -103,6 +104,9 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
 
   const load = async (choice: ModelChoice): Promise<void> => {
     loading?.abort();
+    // Indexing writes the old model's vectors into the old model's index: stop it (committed
+    // batches stay; the library offers to finish the file with either model).
+    if (isIndexing()) cancelIndexing();
     const controller = new AbortController();
     loading = controller;
     const mine = ++generation;
