@@ -104,7 +104,8 @@ function checkEviction(index: SparseIndex | undefined): void {
   if (files.length === 0 && hadFiles > 0) {
     alertBox(`Your library of ${hadFiles} file${hadFiles === 1 ? '' : 's'} is gone: the browser deleted this site’s storage (to free disk space, or site data was cleared). Add your files again; Keep my library asks the browser not to delete it again.`, [
       { label: 'Keep my library (persistent storage)', run: requestPersistence },
-      { label: 'Start a new library', run: () => { localStorage.setItem(FILES_MARK, '0'); clearAlert(); } },
+      // The indexes may still hold passages of the lost files: a new library starts them empty too.
+      { label: 'Start a new library', run: async () => { await clearAll(); clearAlert(); } },
     ]);
     return;
   }

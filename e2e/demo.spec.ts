@@ -433,3 +433,36 @@ test('npm run demo: serves the demo at the URL it prints, and takes the next por
     child.kill();
   }
 });
+
+test('an evicted index or library says so and offers the way back', async ({ page }) => {
+  const watch = await open(page);
+  await addByInput(page, ['guide.md']);
+  await indexed(page, 4);
+  // The browser evicts the index: delete its database while no page holds it open.
+  await page.goto(`${new URL(server.url).origin}/nothing-here`);
+  await page.evaluate(() => new Promise<void>((done, fail) => {
+    const r = indexedDB.deleteDatabase('splade-web:demo-splade-tiny-en-if');
+    r.onsuccess = () => done();
+    r.onerror = () => fail(r.error);
+  }));
+  await page.goto(server.url);
+  await ready(page);
+  await expect(page.locator('#library-alert')).toContainText('held 4 passages and is now empty');
+  await page.getByRole('button', { name: 'Re-index all files' }).click();
+  await indexed(page, 4);
+  await expect(page.locator('#library-alert')).toBeHidden();
+  // Now the files themselves go.
+  await page.goto(`${new URL(server.url).origin}/nothing-here`);
+  await page.evaluate(() => new Promise<void>((done) => {
+    const r = indexedDB.deleteDatabase('splade-demo-files');
+    r.onsuccess = () => done();
+  }));
+  await page.goto(server.url);
+  await ready(page);
+  await expect(page.locator('#library-alert')).toContainText('Your library of 1 file is gone');
+  await page.getByRole('button', { name: 'Start a new library' }).click();
+  await expect(page.locator('#library-alert')).toBeHidden();
+  await search(page, 'merge commit');
+  await expect(page.locator('#search-info')).toContainText('No passage');
+  expect(watch.errors).toEqual([]);
+});
