@@ -8,7 +8,7 @@ export { SpladeError, type SpladeErrorCode } from './errors.ts';
 export type { EncoderOptions, EncodeOptions, EncodeStats, EncodedVector, ContentTokens } from './encode/encoder.ts';
 export { NO_SPAN } from './vector.ts';
 export { DEFAULT_BATCH_SIZE } from './encode/encoder.ts';
-export { type EncoderDevice, ENCODER_DEVICES } from './runtime/types.ts';
+export { type EncoderDevice, type BackendInfo, ENCODER_DEVICES } from './runtime/types.ts';
 export { type LoadProgress, clearModelCache, DEFAULT_HUB_URL } from './model/source.ts';
 export type { ModelSpec } from './model/layout.ts';
 export type { PoolingConfig, Activation, PoolingStrategy } from './pooling/config.ts';

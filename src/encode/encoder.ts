@@ -9,7 +9,7 @@ import { SpladeError, throwIfAborted } from '../errors.ts';
 import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
 import { openModelSource, type SourceOptions } from '../model/source.ts';
 import { cleanText, type ContentTokens } from '../model/tokenizer.ts';
-import { ENCODER_DEVICES, type BackendOptions, type EncoderDevice, type ExecutionBackend, type Runtime } from '../runtime/types.ts';
+import { ENCODER_DEVICES, type BackendInfo, type BackendOptions, type EncoderDevice, type ExecutionBackend, type Runtime } from '../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../results/explain.ts';
 import type { SparseVector } from '../vector.ts';
 import { batchInputs, planBatches, truncatedWindow, windowsOf } from './plan.ts';
@@ -127,6 +127,11 @@ export class SparseEncoder {
   /** The device documents are encoded on, once the first document has been encoded. */
   get device(): EncoderDevice | undefined {
     return this.backend?.device;
+  }
+
+  /** What documents are encoded on (adapter, or WASM threads and isolation), once the first was encoded. */
+  get backendInfo(): BackendInfo | undefined {
+    return this.backend?.info;
   }
 
   encodeQuery(text: string, options?: EncodeOptions): Promise<EncodedVector>;
@@ -368,6 +373,9 @@ function validateOptions(options: EncoderOptions): void {
   }
   if (options.maxActiveDims !== undefined && !(Number.isInteger(options.maxActiveDims) && options.maxActiveDims >= 1)) {
     throw new SpladeError('invalid-option', `maxActiveDims must be a positive integer, got ${JSON.stringify(options.maxActiveDims)}`);
+  }
+  if (options.wasmThreads !== undefined && !(Number.isInteger(options.wasmThreads) && options.wasmThreads >= 1)) {
+    throw new SpladeError('invalid-option', `wasmThreads must be a positive integer, got ${JSON.stringify(options.wasmThreads)}`);
   }
   if (options.longDocuments !== undefined && !['window', 'truncate'].includes(options.longDocuments)) {
     throw new SpladeError('invalid-option', `longDocuments must be 'window' or 'truncate', got ${JSON.stringify(options.longDocuments)}`);

@@ -6,7 +6,7 @@
 import type * as Ort from 'onnxruntime-common';
 import { SpladeError } from '../errors.ts';
 import { poolCpu } from '../pooling/cpu.ts';
-import type { EncoderDevice, ExecutionBackend, GpuPoolerLike } from './types.ts';
+import type { BackendInfo, EncoderDevice, ExecutionBackend, GpuPoolerLike } from './types.ts';
 
 type OrtModule = typeof Ort;
 
@@ -55,8 +55,16 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
   let lost = false;
   let lostPromise: Promise<never> | undefined;
   let maxBindingBytes = Infinity;
+  const info: BackendInfo = { device };
+  if (device === 'wasm') {
+    info.threads = (ort.env.wasm.numThreads as number | undefined) ?? 1;
+    info.crossOriginIsolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  }
   if (device === 'webgpu') {
     const gpuDevice = (await ort.env.webgpu.device) as GPUDevice;
+    // GPUDevice.adapterInfo (Chrome 126+) names the adapter ORT's own device came from.
+    const adapter = (gpuDevice as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    if (adapter) info.adapter = { vendor: adapter.vendor, architecture: adapter.architecture, device: adapter.device, description: adapter.description };
     // One batch's logits must fit in one storage binding (and one buffer) of this device.
     maxBindingBytes = Math.min(gpuDevice.limits.maxStorageBufferBindingSize, gpuDevice.limits.maxBufferSize);
     lostPromise = gpuDevice.lost.then((info) => {
@@ -75,6 +83,7 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
 
   return {
     device,
+    info,
     get lost() {
       return lost;
     },

@@ -27,6 +27,8 @@ export interface BackendRunResult {
 
 export interface ExecutionBackend {
   readonly device: EncoderDevice;
+  /** What it runs on. */
+  readonly info: BackendInfo;
   /** Largest number of rows of `tokens` tokens one batch may hold on this backend. */
   maxRows(tokens: number, vocab: number): number;
   run(batch: ModelBatch, pooling: PoolingConfig, options: BackendRunOptions): Promise<BackendRunResult>;
@@ -42,8 +44,23 @@ export interface GpuPoolerLike {
   dispose(): void;
 }
 
+/** What a backend runs on, as the runtime chose it (for a page to show). */
+export interface BackendInfo {
+  device: EncoderDevice;
+  /** WebGPU: the adapter of the device onnxruntime uses. */
+  adapter?: { vendor: string; architecture: string; device: string; description: string };
+  /** WASM: the threads onnxruntime runs (more than 1 only when the page is cross-origin isolated). */
+  threads?: number;
+  crossOriginIsolated?: boolean;
+}
+
 /** Backend choices a caller makes (part of the encoder's options). */
 export interface BackendOptions {
+  /**
+   * At most this many WASM threads (default 4; the page's cores and cross-origin isolation cap it
+   * further): fewer leaves a core for the page while a long encode runs.
+   */
+  wasmThreads?: number;
   /** On WebGPU: pool on the GPU with WGSL (default) or read the logits back and pool in JS. */
   pooling?: 'gpu' | 'cpu';
   /**

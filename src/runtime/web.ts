@@ -52,11 +52,11 @@ export function runtimeFiles(): { mjs: string; wasm: string } | undefined {
   return { mjs, wasm };
 }
 
-function configureWasm(): void {
+function configureWasm(maxThreads = 4): void {
   // Threads need SharedArrayBuffer, which only cross-origin isolated pages have.
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+  ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(maxThreads, cores)) : 1;
   const files = runtimeFiles();
   if (files && ort.env.wasm.wasmPaths === undefined) ort.env.wasm.wasmPaths = files;
 }
@@ -101,7 +101,7 @@ export const webRuntime: Runtime = {
   },
   async createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: BackendOptions) {
     if (device === 'cpu') device = 'wasm'; // in the browser the CPU is reached through WASM
-    configureWasm();
+    configureWasm(options.wasmThreads);
     if (device === 'webgpu') {
       if (!(globalThis.navigator as Navigator | undefined)?.gpu) {
         throw new SpladeError('gpu-unavailable', "device 'webgpu' was requested but this browser has no WebGPU (navigator.gpu is missing; it needs a secure context); use device 'auto' or 'wasm'");

@@ -4,7 +4,7 @@
  */
 import { SpladeError, throwIfAborted } from '../../errors.ts';
 import type { LoadProgress } from '../../model/source.ts';
-import type { EncoderDevice } from '../../runtime/types.ts';
+import type { BackendInfo, EncoderDevice } from '../../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../../results/explain.ts';
 import type { SparseVector } from '../../vector.ts';
 import type { ContentTokens, EncodeOptions, EncodeStats, EncoderOptions } from '../encoder.ts';
@@ -27,6 +27,8 @@ export class WorkerSparseEncoder {
   lastStats?: EncodeStats;
   /** The device documents are encoded on, once known. */
   device?: EncoderDevice;
+  /** What documents are encoded on (adapter, or WASM threads and isolation), once known. */
+  backendInfo?: BackendInfo;
 
   private constructor(
     private readonly worker: Worker,
@@ -161,6 +163,7 @@ export class WorkerSparseEncoder {
     else if (msg.type === 'result') {
       this.lastStats = msg.stats;
       if (msg.device) this.device = msg.device;
+      if (msg.backend) this.backendInfo = msg.backend;
       this.settle(msg.id, msg.vectors);
     } else if (msg.type === 'windows') this.settle(msg.id, msg.windows);
     else if (msg.type === 'tokens') this.settle(msg.id, { ids: msg.ids, offsets: msg.offsets });

@@ -1,7 +1,7 @@
 /** Messages between WorkerSparseEncoder (page) and the encoder worker. */
 import type { SpladeErrorCode } from '../../errors.ts';
 import type { LoadProgress } from '../../model/source.ts';
-import type { EncoderDevice } from '../../runtime/types.ts';
+import type { BackendInfo, EncoderDevice } from '../../runtime/types.ts';
 import type { EncodeStats, EncoderOptions } from '../encoder.ts';
 import type { EncodedVector } from '../merge.ts';
 
@@ -28,7 +28,7 @@ export type FromWorker =
   | { type: 'loaded'; tokens: string[]; inferenceFree: boolean; vocabSize: number }
   | { type: 'load-error'; error: SerializedError }
   | { type: 'batch'; id: number; done: number; total: number; device: EncoderDevice }
-  | { type: 'result'; id: number; vectors: EncodedVector[]; stats: EncodeStats; device: EncoderDevice | undefined }
+  | { type: 'result'; id: number; vectors: EncodedVector[]; stats: EncodeStats; device: EncoderDevice | undefined; backend: BackendInfo | undefined }
   | { type: 'windows'; id: number; windows: number[][] }
   | { type: 'tokens'; id: number; ids: number[]; offsets: Uint32Array }
   | { type: 'error'; id: number; error: SerializedError }

@@ -42,7 +42,7 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
         const options = { ...msg.options, signal: controller.signal, onBatch: (p: { done: number; total: number; device: 'webgpu' | 'wasm' | 'cpu' }) => post({ type: 'batch', id: msg.id, ...p }) };
         const vectors = msg.route === 'query' ? await encoder.encodeQuery(msg.texts, options) : await encoder.encodeDocument(msg.texts, options);
         const transfer = vectors.flatMap((v) => [v.indices, v.values, v.positions, v.spans, v.literal].filter((a) => a !== undefined).map((a) => a.buffer)) as ArrayBuffer[];
-        post({ type: 'result', id: msg.id, vectors, stats: encoder.lastStats, device: encoder.device }, [...new Set(transfer)]);
+        post({ type: 'result', id: msg.id, vectors, stats: encoder.lastStats, device: encoder.device, backend: encoder.backendInfo }, [...new Set(transfer)]);
       } catch (error) {
         post({ type: 'error', id: msg.id, error: serialize(error) });
       } finally {
