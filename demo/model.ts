@@ -4,7 +4,7 @@
  * cancellable (choosing another model aborts the current load), and a failure says what went
  * wrong with a Retry button: the page never sits on a control that does nothing.
  */
-import { WorkerSparseEncoder, type EncoderDevice, type LoadProgress } from '../src/browser.ts';
+import { WorkerSparseEncoder, type BackendInfo, type EncoderDevice, type LoadProgress } from '../src/browser.ts';
 import { announce, byId, formatBytes, h } from './dom.ts';
 import { app, describeError, emit, type ModelInfo } from './app.ts';
 import { cancelIndexing, isIndexing } from './indexing.ts';
@@ -50,23 +50,16 @@ export function initialChoice(): ModelChoice {
   return BUNDLED[0]!;
 }
 
-/** Shows the model's backend: WebGPU with the adapter's name, or WASM with its threads. */
-async function backendText(device: EncoderDevice | undefined): Promise<string> {
-  const isolated = globalThis.crossOriginIsolated === true;
-  if (device === 'webgpu') {
-    try {
-      const adapter = await navigator.gpu?.requestAdapter();
-      const info = adapter?.info;
-      const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unnamed adapter';
-      return `WebGPU (${name})`;
-    } catch {
-      return 'WebGPU';
-    }
+/** Shows the model's backend as the encoder reports it: WebGPU with the adapter's name, or WASM with its threads. */
+function backendText(info: BackendInfo | undefined): string {
+  if (!info) return 'backend not known yet';
+  if (info.device === 'webgpu') {
+    const a = info.adapter;
+    const name = [a?.vendor, a?.architecture, a?.description].filter(Boolean).join(' ') || 'unnamed adapter';
+    return `WebGPU (${name})`;
   }
-  // onnxruntime-web runs min(4, cores) threads when the page is cross-origin isolated, else one
-  // (src/runtime/web.ts); the encoder does not report it, so the rule is repeated here.
-  const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
-  return `WASM, ${threads} thread${threads === 1 ? '' : 's'}, ${isolated ? 'cross-origin isolated' : 'not cross-origin isolated (one thread only)'}`;
+  const threads = info.threads ?? 1;
+  return `WASM, ${threads} thread${threads === 1 ? '' : 's'}, ${info.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated (one thread only)'}`;
 }
 
 interface FileProgress {
@@ -177,7 +170,7 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
       app.encoder = encoder;
       app.model = { key: choice.key, label: choice.label, source: choice.source, vocabSize: encoder.vocabSize, inferenceFree: encoder.inferenceFree };
       localStorage.setItem(LAST_MODEL, JSON.stringify(choice));
-      backend.textContent = `${await backendText(encoder.device)} · loaded in ${Math.round(loadMs)} ms, first encode ${Math.round(warmMs)} ms`;
+      backend.textContent = `${backendText(encoder.backendInfo)} · loaded in ${Math.round(loadMs)} ms, first encode ${Math.round(warmMs)} ms`;
       await onLoaded(previous);
       if (mine !== generation) return;
       app.unavailable = undefined;
