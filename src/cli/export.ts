@@ -91,9 +91,16 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
     return t;
   };
   const asMap = (indices: ArrayLike<number>, values: ArrayLike<number>) => {
-    const o: Record<string, number> = {};
+    // No prototype: a vocabulary string such as "__proto__" must stay an ordinary key.
+    const o: Record<string, number> = Object.create(null) as Record<string, number>;
     for (let k = 0; k < indices.length; k++) if (values[k]! > 0) o[name(indices[k]!)] = values[k]!;
     return o;
+  };
+  // Qdrant takes indices in any order but stores them sorted; sorting here keeps the file canonical
+  // (and equal to what Qdrant returns), and drops non-positive weights as the other formats do.
+  const ascending = (indices: ArrayLike<number>, values: ArrayLike<number>) => {
+    const order = Array.from(indices, (_, k) => k).filter((k) => values[k]! > 0).sort((a, b) => indices[a]! - indices[b]!);
+    return { indices: order.map((k) => indices[k]!), values: order.map((k) => values[k]!) };
   };
   const source = (d: (typeof snapshot.documents)[number]) => {
     const f = d.fields as { url?: string; path?: string[]; page?: string };
@@ -106,9 +113,12 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
       lines.push(JSON.stringify({ index: { _index: 'splade', _id: d.id } }));
       lines.push(JSON.stringify({ ...source(d), [field]: asMap(d.vector.indices, d.vector.values) }));
     } else if (format === 'qdrant') {
-      lines.push(JSON.stringify({ id: n, vector: { [field]: { indices: d.vector.indices, values: d.vector.values } }, payload: { id: d.id, ...source(d) } }));
+      lines.push(JSON.stringify({ id: n, vector: { [field]: ascending(d.vector.indices, d.vector.values) }, payload: { id: d.id, ...source(d) } }));
     } else {
-      lines.push(JSON.stringify({ put: `id:splade:section::${n}`, fields: { id: d.id, ...source(d), path: source(d).path.join(' > '), [field]: asMap(d.vector.indices, d.vector.values) } }));
+      // `section_id`, not `id`: Vespa reserves `id` (it clashes with the document id in generated
+      // classes, vespa-engine/vespa#33316). The tensor in its single-mapped-dimension form, under "cells".
+      const { url, title, path, text } = source(d);
+      lines.push(JSON.stringify({ put: `id:splade:section::${n}`, fields: { section_id: d.id, url, title, path: path.join(' > '), text, [field]: { cells: asMap(d.vector.indices, d.vector.values) } } }));
     }
   });
   const out = resolve(options.out);
@@ -132,13 +142,13 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
     await side('query.json', { query: { sparse_vector: { field, query_vector: qMap } }, _source: ['url', 'title'] });
   } else if (format === 'qdrant') {
     await side('collection.json', { sparse_vectors: { [field]: {} } });
-    await side('query.json', { query: { indices: Array.from(q.indices), values: Array.from(q.values) }, using: field, limit: 10, with_payload: ['url', 'title'] });
+    await side('query.json', { query: ascending(q.indices, q.values), using: field, limit: 10, with_payload: ['url', 'title'] });
   } else {
     await side(
       'sd',
       `schema section {
   document section {
-    field id type string { indexing: summary | attribute }
+    field section_id type string { indexing: summary | attribute }
     field url type string { indexing: summary | attribute }
     field title type string { indexing: summary | index }
     field path type string { indexing: summary | index }
@@ -152,8 +162,22 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
 }
 `,
     );
-    await side('query.json', { yql: 'select * from section where true', ranking: 'splade', 'input.query(q)': qMap, hits: 10 });
+    // A query tensor goes in as a tensor literal string: in a JSON query body an object value would
+    // be read as nested parameters (input.query(q).<token>), not as the tensor.
+    await side('query.json', { yql: 'select * from section where true', ranking: 'splade', 'input.query(q)': vespaTensor(qMap), hits: 10 });
   }
   site.index.close();
   return { documents: snapshot.documents.length, out, extra };
+}
+
+/**
+ * A mapped tensor in Vespa's literal form, `{{t:'hello'}:3.32,...}`. Labels are quoted because
+ * vocabulary strings hold punctuation (`.`, `:`, `,`, `}`); a WordPiece token never holds both
+ * quote characters, so the one it lacks quotes it.
+ */
+export function vespaTensor(cells: Record<string, number>): string {
+  const label = (t: string) => (t.includes("'") ? `"${t}"` : `'${t}'`);
+  return `{${Object.entries(cells)
+    .map(([t, w]) => `{t:${label(t)}}:${w}`)
+    .join(',')}}`;
 }
