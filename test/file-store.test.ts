@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openFileStore, SparseIndex, SpladeError } from '../src/node.ts';
 import { syntheticDocuments, syntheticQueries, plainDot } from '../bench/synthetic.ts';
+import { paginateSegments } from '../src/index/format/pages.ts';
+import { sealJson } from '../src/index/format/records.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'splade-web-fs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,5 +52,64 @@ describe('file-system store', () => {
     expect((error as SpladeError).code).toBe('read-only');
     expect((error as SpladeError).message).toMatch(/^splade-web: index "static" was opened from a read-only store/);
     index.close();
+  });
+});
+
+describe('paged dictionaries and metadata', () => {
+  const docs = syntheticDocuments(900, 11, { minTerms: 15, maxTerms: 40, vocab: 3000 });
+  const pagedDir = mkdtempSync(join(tmpdir(), 'splade-web-paged-'));
+  afterAll(() => rmSync(pagedDir, { recursive: true, force: true }));
+
+  /** A store that records which keys were read. */
+  const recording = (store: ReturnType<typeof openFileStore>) => {
+    const read: string[] = [];
+    return { read, store: { ...store, get: (k: string) => (read.push(k), store.get(k)), getMany: (ks: readonly string[]) => (read.push(...ks), store.getMany(ks)) } };
+  };
+
+  it('a paged index answers as the unpaged one, and a query reads only the pages its terms and hits need', async () => {
+    const writer = await SparseIndex.openStore(openFileStore(pagedDir), { name: 'paged', commitSize: 300 });
+    await writer.add(docs.map((d) => ({ ...d, text: `text of ${d.id}` })));
+    const queries = syntheticQueries(12, 6, 11, { vocab: 3000 });
+    const before = [];
+    for (const q of queries) before.push(await writer.search(q, { limit: 5, explain: true }));
+    writer.close();
+
+    // Page it as a static build would: dictionary pages of 64 terms, metadata pages of 50 documents.
+    const files = openFileStore(pagedDir);
+    const keys = await files.keys();
+    const values = new Map((await files.getMany(keys)).map((v, k) => [keys[k]!, v!]));
+    const manifest = JSON.parse(new TextDecoder().decode(values.get('manifest')!.subarray(4)));
+    const paged = paginateSegments(manifest, (k) => values.get(k), { dictionaryTerms: 64, metadataDocs: 50 });
+    await files.setMany([...paged.values]);
+    await files.delMany(paged.removed);
+    await files.setMany([['manifest', sealJson(paged.manifest)]]);
+    expect(paged.manifest.segments.every((s) => (s.dictPages?.length ?? 0) > 1)).toBe(true);
+
+    const { read, store } = recording(openFileStore(pagedDir));
+    const reader = await SparseIndex.openStore({ get: store.get, getMany: store.getMany, close: () => {} }, { name: 'paged' });
+    expect(read).toEqual(['manifest']); // opening reads no dictionary page
+    for (const [k, q] of queries.entries()) {
+      read.length = 0;
+      const hits = await reader.search(q, { limit: 5, explain: true });
+      expect(hits).toEqual(before[k]);
+      const dictPages = read.filter((key) => /\/dict-page\/\d+$/.test(key)).length;
+      const metaPages = read.filter((key) => /\/meta-page\/\d+$/.test(key)).length;
+      const allPages = paged.manifest.segments.reduce((n, s) => n + (s.dictPages?.length ?? 1), 0);
+      expect(dictPages).toBeLessThanOrEqual(Math.min(allPages, q.indices.length * paged.manifest.segments.length));
+      expect(metaPages).toBeLessThanOrEqual(hits.length);
+    }
+    expect(await reader.verify()).toEqual({ damaged: [], unreferenced: [] });
+    reader.close();
+
+    // Still writable through a file store: a merge reads every page of the paged segments.
+    const again = await SparseIndex.openStore(openFileStore(pagedDir), { name: 'paged', commitSize: 300 });
+    await again.remove(docs.slice(0, 400).map((d) => d.id));
+    expect(again.count()).toBe(500);
+    for (const q of queries) {
+      const brute = docs.slice(400).map((d) => plainDot(q, d.vector)).filter((x) => x > 0).sort((a, b) => b - a).slice(0, 10);
+      expect((await again.search(q, { limit: 10, rescore: true })).map((h) => h.score)).toEqual(brute);
+    }
+    expect(await again.verify()).toEqual({ damaged: [], unreferenced: [] });
+    again.close();
   });
 });

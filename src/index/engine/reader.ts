@@ -4,10 +4,11 @@
  * (through a byte-bounded cache). Readers never see a half commit: they only follow manifests.
  */
 import { SpladeError } from '../../errors.ts';
-import { filterPredicate, type Filter } from '../../results/hits.ts';
+import { filterPredicate, type Fields, type Filter } from '../../results/hits.ts';
 import type { SparseVector } from '../../vector.ts';
 import { LazyPostings } from '../format/codec.ts';
-import { checkManifest, chunkKey, dictKey, docKey, emptyManifest, MANIFEST_KEY, metaKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import { checkManifest, chunkKey, dictKey, dictPageKey, docKey, emptyManifest, MANIFEST_KEY, metadataKeys, metaPageKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import { joinDictionaries, joinMetadata } from '../format/pages.ts';
 import { decodeBits, decodeDictionary, decodeDocRecord, unseal, unsealJson, type DocRecord } from '../format/records.ts';
 import { lookupTerm, openTerm, type Chunk, type SegmentDictionary } from '../format/segment.ts';
 import { isRemoved } from '../format/tombstones.ts';
@@ -24,9 +25,42 @@ export interface GenerationView {
   tomb: Uint8Array;
 }
 
-/** A segment with its dictionary loaded. */
+/**
+ * A segment as a reader holds it: its dictionary pages (one unless the segment is paged; pages
+ * load as queries need them) and where each page starts among the segment's terms.
+ */
 export interface LoadedSegment extends SegmentInfo {
-  dictionary: SegmentDictionary;
+  pages: (SegmentDictionary | undefined)[];
+  /** Place of each page's first term among all of the segment's terms; last entry: the term count. */
+  pageStart: Uint32Array;
+}
+
+/** A segment whose whole dictionary is at hand (one page). */
+export function withDictionary(info: SegmentInfo, dictionary: SegmentDictionary): LoadedSegment {
+  const { dictPages: _pages, ...rest } = info;
+  return { ...rest, pages: [dictionary], pageStart: Uint32Array.of(0, dictionary.terms.length) };
+}
+
+/** A segment whose pages load on demand. */
+function withPages(info: SegmentInfo): LoadedSegment {
+  const counts = info.dictPages!.map((p) => p.terms);
+  const pageStart = new Uint32Array(counts.length + 1);
+  counts.forEach((n, k) => (pageStart[k + 1] = pageStart[k]! + n));
+  return { ...info, pages: new Array(counts.length).fill(undefined), pageStart };
+}
+
+/** The page of `segment` that holds `term`, if any would (by first terms). */
+function pageOf(segment: LoadedSegment, term: number): number {
+  const pages = segment.dictPages;
+  if (!pages) return 0;
+  let lo = 0;
+  let hi = pages.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (pages[mid]!.first <= term) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 const EMPTY_DOCS = new Uint32Array(0);
@@ -38,6 +72,8 @@ export class IndexReader {
   tomb: Uint8Array = new Uint8Array(0);
   idMap?: Map<string, number>;
   readonly metas = new Map<string, SegmentMeta>();
+  /** Metadata pages read alone (paged segments, for hits), by key. */
+  private readonly metaPages = new Map<string, SegmentMeta>();
   /**
    * Posting lists, keyed by segment and term (see `keyBase`): each holds a copy of its encoded bytes
    * (not the whole chunk it was read from) and its decoded blocks, and is counted at what it holds.
@@ -76,12 +112,18 @@ export class IndexReader {
       throw new SpladeError('index-model', `index "${this.name}" holds vectors of the model "${manifest.model}", not of "${model}"; scores across two models mean nothing. Open another index for this model, or open it with { model: "${manifest.model}" } and clear() it to re-index`);
     }
     if (manifest.generation === this.manifest.generation && this.segments.length === manifest.segments.length) return;
-    const known = new Map(this.segments.map((s) => [s.id, s.dictionary]));
-    const toLoad = manifest.segments.filter((s) => !known.has(s.id));
+    // Dictionaries of one value are read now (a query needs them all); paged ones as queries need them.
+    const known = new Map(this.segments.map((s) => [s.id, s]));
+    const toLoad = manifest.segments.filter((s) => !known.has(s.id) && !s.dictPages);
     const dicts = await this.store.getMany(toLoad.map((s) => dictKey(s.id)));
-    dicts.forEach((d, k) => known.set(toLoad[k]!.id, decodeDictionary(d, dictKey(toLoad[k]!.id))));
+    const loaded = new Map(toLoad.map((s, k) => [s.id, decodeDictionary(dicts[k], dictKey(s.id))]));
     const tomb = manifest.tomb ? decodeBits(await this.store.get(manifest.tomb), manifest.tomb) : new Uint8Array(0);
-    this.install(manifest, manifest.segments.map((s) => ({ ...s, dictionary: known.get(s.id)! })), tomb);
+    const segments = manifest.segments.map((s) => {
+      const had = known.get(s.id);
+      if (had) return { ...had, base: s.base, end: s.end };
+      return s.dictPages ? withPages(s) : withDictionary(s, loaded.get(s.id)!);
+    });
+    this.install(manifest, segments, tomb);
     this.idMap = undefined; // rebuilt on the next write
   }
 
@@ -124,20 +166,57 @@ export class IndexReader {
     if (docs.length === 0) return [];
     const keys = await Promise.all(docs.map(async (doc) => {
       const { segment, at } = this.place(doc, view);
-      return docKey((await this.meta(segment)).records[at]!);
+      return docKey((await this.metaEntry(segment, at)).record);
     }));
     const values = await this.store.getMany(keys);
     return values.map((v, k) => decodeDocRecord(present(v, keys[k]!), keys[k]!));
   }
 
+  /** All of a segment's metadata (every page of it). */
   async meta(segment: SegmentInfo): Promise<SegmentMeta> {
     let meta = this.metas.get(segment.id);
     if (!meta) {
-      const key = metaKey(segment.id);
-      meta = unsealJson<SegmentMeta>(present(await this.store.get(key), key), key);
-      this.metas.set(segment.id, meta);
+      const keys = metadataKeys(segment);
+      const values = await this.store.getMany(keys);
+      const whole = joinMetadata(values.map((v, k) => unsealJson<SegmentMeta>(present(v, keys[k]!), keys[k]!)));
+      this.metas.set(segment.id, whole);
+      return whole;
     }
     return meta;
+  }
+
+  /** One document's id, fields and record number, reading only its metadata page when paged. */
+  async metaEntry(segment: SegmentInfo, at: number): Promise<{ id: string; fields: Fields; record: number }> {
+    const whole = this.metas.get(segment.id);
+    let page: SegmentMeta | undefined = whole;
+    let offset = at;
+    if (!page && segment.metaPageDocs) {
+      const k = Math.floor(at / segment.metaPageDocs);
+      const key = metaPageKey(segment.id, k);
+      page = this.metaPages.get(key);
+      if (!page) {
+        page = unsealJson<SegmentMeta>(present(await this.store.get(key), key), key);
+        this.metaPages.set(key, page);
+      }
+      offset = at - k * segment.metaPageDocs;
+    }
+    page ??= await this.meta(segment);
+    return { id: page.ids[offset]!, fields: page.fields[offset] ?? {}, record: page.records[offset]! };
+  }
+
+  /** A segment's whole dictionary (all its pages), for merges and rebuilds. */
+  async dictionaryOf(segment: LoadedSegment): Promise<SegmentDictionary> {
+    await this.loadPages(segment, segment.pages.map((_, k) => k));
+    return joinDictionaries(segment.pages as SegmentDictionary[]);
+  }
+
+  /** Loads the dictionary pages `wanted` of `segment` that are not loaded yet, in one read. */
+  private async loadPages(segment: LoadedSegment, wanted: readonly number[]): Promise<void> {
+    const missing = [...new Set(wanted)].filter((k) => !segment.pages[k]);
+    if (missing.length === 0) return;
+    const keys = missing.map((k) => (segment.dictPages ? dictPageKey(segment.id, k) : dictKey(segment.id)));
+    const values = await this.store.getMany(keys);
+    missing.forEach((k, j) => (segment.pages[k] = decodeDictionary(present(values[j], keys[j]!), keys[j]!)));
   }
 
   /**
@@ -145,28 +224,33 @@ export class IndexReader {
    * chunks they need; each list is pinned (its key added to `pinned`) as it is taken.
    */
   async termLists(segment: LoadedSegment, query: SparseVector, pinned: number[]): Promise<{ lists: TermList[]; keys: number[] }> {
-    const dict = segment.dictionary;
     const keyBase = this.keyBase(segment);
     const lists: TermList[] = [];
     const keys: number[] = [];
-    const unopened: { list: number; at: number }[] = [];
+    const unopened: { list: number; dict: SegmentDictionary; at: number }[] = [];
+    const pageOfTerm: number[] = [];
+    for (let k = 0; k < query.indices.length; k++) pageOfTerm.push(pageOf(segment, query.indices[k]!));
+    await this.loadPages(segment, pageOfTerm);
     for (let k = 0; k < query.indices.length; k++) {
       const term = query.indices[k]!;
+      const page = pageOfTerm[k]!;
+      const dict = segment.pages[page]!;
       const at = lookupTerm(dict, term);
       if (at < 0 || !(query.values[k]! > 0)) continue;
-      const postings = this.cache.get(keyBase + at, true);
+      const key = keyBase + segment.pageStart[page]! + at;
+      const postings = this.cache.get(key, true);
       if (postings) {
-        pinned.push(keyBase + at);
+        pinned.push(key);
         postings.materialize();
       }
       lists.push({ term, queryWeight: query.values[k]!, docs: postings?.docs ?? EMPTY_DOCS, weights: postings?.weights ?? EMPTY_WEIGHTS, maxWeight: dict.maxWeight[at]!, lazy: postings });
-      keys.push(keyBase + at);
-      if (!postings) unopened.push({ list: lists.length - 1, at });
+      keys.push(key);
+      if (!postings) unopened.push({ list: lists.length - 1, dict, at });
     }
     if (unopened.length === 0) return { lists, keys };
-    const numbers = [...new Set(unopened.map((u) => dict.chunk[u.at]!))];
+    const numbers = [...new Set(unopened.map((u) => u.dict.chunk[u.at]!))];
     const chunks = await this.readChunks(segment, numbers);
-    for (const { list: i, at } of unopened) {
+    for (const { list: i, dict, at } of unopened) {
       const postings = openTerm(dict, at, chunks[numbers.indexOf(dict.chunk[at]!)]!, segment.base);
       this.cache.set(keys[i]!, postings, postings.residentBytes, true);
       pinned.push(keys[i]!);
@@ -192,7 +276,7 @@ export class IndexReader {
     const name = `${segment.id}@${segment.base}`;
     let slot = this.slots.get(name);
     if (slot === undefined) {
-      this.slots.set(name, (slot = { start: this.nextSlot, length: segment.dictionary.terms.length }));
+      this.slots.set(name, (slot = { start: this.nextSlot, length: segment.pageStart[segment.pages.length]! }));
       this.nextSlot += slot.length;
     }
     return slot.start;

@@ -99,12 +99,13 @@ async function rescore(reader: IndexReader, view: GenerationView, query: SparseV
   for (const [doc, s] of exact) if (s > 0 && s > minScore) final.push(doc, s);
   return { top: final.sorted(), records };
 }
+
 async function describeHits(reader: IndexReader, view: GenerationView, explainWith: ExplainContext, top: Scored[], query: SparseVector, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], exact?: Map<number, DocRecord>): Promise<Hit[]> {
   if (top.length === 0) return [];
-  // Ids and fields come from the segments' cached metadata: a query reads no document record
-  // unless it asks for explanations (which need the text).
+  // Ids and fields come from the segments' metadata (only the hits' pages, when paged): a query
+  // reads no document record unless it asks for explanations (which need the text).
   const places = top.map((h) => reader.place(h.doc, view));
-  const metas = await Promise.all(places.map((p) => reader.meta(p.segment)));
+  const entries = await Promise.all(places.map((p) => reader.metaEntry(p.segment, p.at)));
   const records = options.explain ? await reader.records(top.map((h) => h.doc).filter((d) => !exact?.has(d)), view) : [];
   const explained = options.explain ? top.map((h) => exact?.get(h.doc)) : [];
   let next = 0;
@@ -113,9 +114,8 @@ async function describeHits(reader: IndexReader, view: GenerationView, explainWi
   const tokenize = explainWith.tokenize;
   const tokens = tokenize ? await Promise.all(explained.map((r) => (r!.text ? Promise.resolve(tokenize(r!.text)).catch(() => undefined) : undefined))) : [];
   return top.map((h, k) => {
-    const meta = metas[k]!;
-    const at = places[k]!.at;
-    const hit: Hit = { id: meta.ids[at]!, score: h.score, fields: meta.fields[at] ?? {} };
+    const entry = entries[k]!;
+    const hit: Hit = { id: entry.id, score: h.score, fields: entry.fields };
     if (!options.explain) return hit;
     const record = explained[k]!;
     // Contributions sum to the score: from the exact vector when rescored, else the stored weights.

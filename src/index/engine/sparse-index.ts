@@ -11,7 +11,7 @@
 import { SpladeError, throwIfAborted } from '../../errors.ts';
 import { filterPredicate, type Fields, type Filter, type Hit } from '../../results/hits.ts';
 import type { SparseVector } from '../../vector.ts';
-import { chunkKey, dictKey, INDEX_FORMAT, INDEX_SCHEMA, metaKey, referencedKeys, type SegmentMeta } from '../format/manifest.ts';
+import { chunkKey, dictionaryKeys, INDEX_FORMAT, INDEX_SCHEMA, metadataKeys, referencedKeys, type SegmentMeta } from '../format/manifest.ts';
 import { decodeBits, decodeDictionary, decodeDocRecord, unseal, unsealJson } from '../format/records.ts';
 import { isRemoved } from '../format/tombstones.ts';
 import { deleteDatabase, openIdbStore } from '../store/idb.ts';
@@ -254,8 +254,8 @@ export class SparseIndex {
     };
     const m = this.reader.manifest;
     await check(m.segments.flatMap((s) => Array.from({ length: s.chunks }, (_, k) => chunkKey(s.id, k))), unseal);
-    await check(m.segments.map((s) => dictKey(s.id)), decodeDictionary);
-    await check(m.segments.map((s) => metaKey(s.id)), unsealJson);
+    await check(m.segments.flatMap(dictionaryKeys), decodeDictionary);
+    await check(m.segments.flatMap(metadataKeys), unsealJson);
     if (m.tomb) await check([m.tomb], decodeBits);
     const metas = new Map<string, SegmentMeta>();
     for (const s of m.segments) {

@@ -6,13 +6,14 @@
  */
 import { SpladeError } from '../../errors.ts';
 import type { Fields } from '../../results/hits.ts';
-import { checkManifest, chunkKey, dictKey, docKey, emptyManifest, MANIFEST_KEY, metaKey, referencedKeys, segmentKeys, tombKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import { checkManifest, chunkKey, dictKey, docKey, emptyManifest, MANIFEST_KEY, metadataKeys, metaKey, referencedKeys, segmentKeys, tombKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import { joinMetadata } from '../format/pages.ts';
 import { decodeBits, decodeDocRecord, encodeBits, encodeDictionary, encodeDocRecord, seal, sealJson, unsealJson, type DocRecord } from '../format/records.ts';
 import { buildSegment, mergeSegments, type BuiltSegment } from '../format/segment.ts';
 import { countRemoved, isRemoved, markRemoved, renumbered, resized } from '../format/tombstones.ts';
 import type { WritableStore } from '../store/types.ts';
 import type { GenerationChannel } from './coordination.ts';
-import { present, type IndexReader, type LoadedSegment } from './reader.ts';
+import { present, withDictionary, type IndexReader, type LoadedSegment } from './reader.ts';
 import type { IndexDocument } from './types.ts';
 import { nextRewrite } from './merge-policy.ts';
 
@@ -82,7 +83,7 @@ export class IndexWriter {
         slice.forEach((d, k) => entries.push([docKey(records[k]!), encodeDocRecord(this.recordOf(d))]));
         await this.setInSlices(entries);
         this.reader.metas.set(info.id, meta);
-        segments.push({ ...info, dictionary: built.dictionary });
+        segments.push(withDictionary(info, built.dictionary));
         postings += built.postings;
       }
       const anyRemoved = countRemoved(tomb, 0, end) > 0;
@@ -160,7 +161,7 @@ export class IndexWriter {
     const parts = this.reader.segments.slice(start, start + count);
     const live = parts.reduce((n, p) => n + (p.end - p.base) - countRemoved(tomb, p.base, p.end), 0);
     // Segments whose documents are all removed are dropped without reading their postings.
-    const merged = live === 0 ? undefined : mergeSegments(await Promise.all(parts.map(async (s) => ({ base: s.base, end: s.end, dictionary: s.dictionary, chunks: await this.reader.readChunks(s, Array.from({ length: s.chunks }, (_, k) => k)) }))), (doc) => isRemoved(tomb, doc), parts[0]!.base);
+    const merged = live === 0 ? undefined : mergeSegments(await Promise.all(parts.map(async (s) => ({ base: s.base, end: s.end, dictionary: await this.reader.dictionaryOf(s), chunks: await this.reader.readChunks(s, Array.from({ length: s.chunks }, (_, k) => k)) }))), (doc) => isRemoved(tomb, doc), parts[0]!.base);
     const metas = await Promise.all(parts.map((p) => this.reader.meta(p)));
     const meta: SegmentMeta = { ids: [], fields: [], records: [] };
     parts.forEach((p, k) => {
@@ -177,7 +178,7 @@ export class IndexWriter {
       const info: SegmentInfo = { id: `g${generation}m`, base: merged.base, end: merged.end, chunks: merged.chunks.length, postings: merged.postings, bytes: segmentBytes(merged) };
       await this.setInSlices(segmentEntries(info, merged, meta));
       this.reader.metas.set(info.id, meta);
-      segments.push({ ...info, dictionary: merged.dictionary });
+      segments.push(withDictionary(info, merged.dictionary));
     }
     const after = this.reader.segments.slice(start + count);
     for (const s of after) segments.push({ ...s, base: s.base - shift, end: s.end - shift });
@@ -228,7 +229,9 @@ export class IndexWriter {
       recordKeys = [];
       for (const s of manifest.segments) {
         try {
-          const meta = unsealJson<SegmentMeta>(present(await this.store.get(metaKey(s.id)), metaKey(s.id)), metaKey(s.id));
+          const keys = metadataKeys(s);
+          const values = await this.store.getMany(keys);
+          const meta = joinMetadata(values.map((v, k) => unsealJson<SegmentMeta>(present(v, keys[k]!), keys[k]!)));
           meta.records.forEach((r, k) => {
             if (!isRemoved(tomb, s.base + k)) recordKeys!.push(docKey(r));
           });
@@ -328,7 +331,10 @@ export class IndexWriter {
 }
 
 function infoOf(s: LoadedSegment): SegmentInfo {
-  return { id: s.id, base: s.base, end: s.end, chunks: s.chunks, postings: s.postings, bytes: s.bytes };
+  const info: SegmentInfo = { id: s.id, base: s.base, end: s.end, chunks: s.chunks, postings: s.postings, bytes: s.bytes };
+  if (s.dictPages) info.dictPages = s.dictPages;
+  if (s.metaPageDocs) info.metaPageDocs = s.metaPageDocs;
+  return info;
 }
 
 function segmentEntries(info: SegmentInfo, built: BuiltSegment, meta: SegmentMeta): [string, Uint8Array][] {

@@ -30,6 +30,14 @@ export interface SegmentInfo {
   postings: number;
   /** Stored bytes of the posting chunks and the dictionary. */
   bytes: number;
+  /**
+   * The dictionary stored as term-range pages (`seg/<id>/dict-page/<k>`): each page's first term and
+   * term count. Absent: one value, `seg/<id>/dict`. Pages let a static host serve a query only
+   * the dictionary entries of its terms (see pages.ts); IndexedDB keeps one.
+   */
+  dictPages?: { first: number; terms: number }[];
+  /** Metadata stored in pages of this many documents (`seg/<id>/meta-page/<k>`). Absent: one value. */
+  metaPageDocs?: number;
 }
 
 export interface Manifest {
@@ -61,6 +69,8 @@ export const MANIFEST_KEY = 'manifest';
 export const dictKey = (segment: string) => `seg/${segment}/dict`;
 export const metaKey = (segment: string) => `seg/${segment}/meta`;
 export const chunkKey = (segment: string, k: number) => `seg/${segment}/chunk/${k}`;
+export const dictPageKey = (segment: string, k: number) => `seg/${segment}/dict-page/${k}`;
+export const metaPageKey = (segment: string, k: number) => `seg/${segment}/meta-page/${k}`;
 export const docKey = (record: number) => `doc/${record}`;
 export const tombKey = (generation: number) => `tomb/${generation}`;
 
@@ -68,9 +78,19 @@ export function emptyManifest(generation = 0): Manifest {
   return { format: INDEX_FORMAT, schema: INDEX_SCHEMA, generation, docs: 0, nextRecord: 0, liveDocs: 0, postings: 0, segments: [], tomb: null, garbage: [] };
 }
 
+/** The keys of a segment's dictionary (one, or its pages). */
+export function dictionaryKeys(s: SegmentInfo): string[] {
+  return s.dictPages ? s.dictPages.map((_, k) => dictPageKey(s.id, k)) : [dictKey(s.id)];
+}
+
+/** The keys of a segment's metadata (one, or its pages). */
+export function metadataKeys(s: SegmentInfo): string[] {
+  return s.metaPageDocs ? Array.from({ length: Math.ceil((s.end - s.base) / s.metaPageDocs) }, (_, k) => metaPageKey(s.id, k)) : [metaKey(s.id)];
+}
+
 /** Every key of a segment. */
 export function segmentKeys(s: SegmentInfo): string[] {
-  return [dictKey(s.id), metaKey(s.id), ...Array.from({ length: s.chunks }, (_, k) => chunkKey(s.id, k))];
+  return [...dictionaryKeys(s), ...metadataKeys(s), ...Array.from({ length: s.chunks }, (_, k) => chunkKey(s.id, k))];
 }
 
 /** Is this a manifest of this format and schema? (Throws `index-schema` for another schema.) */
