@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { SpladeError } from '../errors.ts';
 import { SparseIndex, type IndexDocument } from '../index/engine/sparse-index.ts';
 import { MANIFEST_KEY, checkManifest } from '../index/format/manifest.ts';
+import { paginateSegments } from '../index/format/pages.ts';
 import { rechunkSegments } from '../index/format/rechunk.ts';
 import { sealJson, unsealJson } from '../index/format/records.ts';
 import { openMemoryStore } from '../index/store/memory.ts';
@@ -34,6 +35,10 @@ export const DEFAULT_MODEL = fileURLToPath(new URL('../../public/models/splade-t
 const TOKENIZER_SHARDS = 256;
 /** Posting chunk files: about this size, or larger so that a big site keeps under ~2000 of them. */
 const MIN_CHUNK_BYTES = 4096;
+/** Terms per dictionary page (20 bytes each: a page is about 5 KB, 2 KB gzipped). */
+const DICTIONARY_PAGE_TERMS = 256;
+/** Sections per metadata page (ids, urls, titles, heading paths). */
+const METADATA_PAGE_DOCS = 64;
 const MAX_CHUNK_FILES = 2000;
 
 export interface BuildOptions {
@@ -158,7 +163,12 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const re = rechunkSegments(manifest, (k) => values.get(k), target);
     for (const k of re.removed) values.delete(k);
     for (const [k, v] of re.values) values.set(k, v);
-    values.set(MANIFEST_KEY, sealJson(re.manifest));
+    // Dictionary and metadata in small pages: a cold query fetches the entries of its own terms and
+    // the metadata of the hits it shows, not the whole dictionary and metadata (format/pages.ts).
+    const paged = paginateSegments(re.manifest, (k) => values.get(k), { dictionaryTerms: DICTIONARY_PAGE_TERMS, metadataDocs: METADATA_PAGE_DOCS });
+    for (const k of paged.removed) values.delete(k);
+    for (const [k, v] of paged.values) values.set(k, v);
+    values.set(MANIFEST_KEY, sealJson(paged.manifest));
     const plan = planPacks(values, { hash: sha256 });
 
     // 4. The output folder, complete, then swapped in.
