@@ -6,7 +6,7 @@
  *   opensearch     rank_features field; bulk action + source lines; neural_sparse query_tokens
  *   elasticsearch  sparse_vector field; bulk action + source lines; sparse_vector query_vector
  *   qdrant         sparse vector "text" (indices / values); one point per line; points/query body
- *   vespa          tensor<float>(t{}) field; one put per line; schema with sum(query(q) * attribute)
+ *   vespa          tensor<float>(t{}) field; one put per line (mapped cells); schema with sum(query(q) * attribute); query tensor as a literal
  *
  * Token keys are the model's vocabulary strings where the engine keys features by string (all but
  * Qdrant, which takes the vocabulary ids). The index is read from the built folder itself, through
