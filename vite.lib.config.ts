@@ -4,6 +4,8 @@
  *   dist/browser.js                 the `.` entry (src/browser.ts)
  *   dist/node.js                    the `./node` entry (src/node.ts)
  *   dist/encode/worker/worker.js    the encoder worker
+ *   dist/cli/main.js                the `splade-web` command (src/cli/bin.mjs runs it)
+ *   dist/query-runtime/splade.js    the static-site query runtime (npm run build:runtime, after this)
  *   dist/**\/*.js                    one file per source module (see preserveModules)
  *
  * Dependencies stay imports (`onnxruntime-web`, ...): the consumer's bundler resolves them, so a
@@ -18,13 +20,16 @@ const pkg = (await import('./package.json', { with: { type: 'json' } })).default
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
 };
-const externalPackages = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'onnxruntime-common'];
+// vite and tsx: only a source checkout's CLI reaches them (it bundles the query runtime itself).
+const externalPackages = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'onnxruntime-common', 'vite', 'tsx'];
 const isExternal = (id: string) =>
   id.startsWith('node:') || builtinModules.includes(id) || externalPackages.some((name) => id === name || id.startsWith(`${name}/`));
 
-/** Where a `new URL('<relative source>', import.meta.url)` points in dist/ (only the worker does). */
+/** Where a `new URL('<relative source>', import.meta.url)` points, relative to dist/. */
 const relativeUrlTargets: Record<string, string> = {
   'src/encode/worker/worker.ts': 'encode/worker/worker.js',
+  // The build command's default model ships beside dist/ (package.json "files").
+  'public/models/splade-tiny-en-if': '../public/models/splade-tiny-en-if',
 };
 
 /**
@@ -82,7 +87,7 @@ export default defineConfig({
     sourcemap: true,
     copyPublicDir: false,
     lib: {
-      entry: { browser: 'src/browser.ts', node: 'src/node.ts', 'encode/worker/worker': 'src/encode/worker/worker.ts' },
+      entry: { browser: 'src/browser.ts', node: 'src/node.ts', 'encode/worker/worker': 'src/encode/worker/worker.ts', 'cli/main': 'src/cli/main.ts' },
       formats: ['es'],
     },
     rollupOptions: {

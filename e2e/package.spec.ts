@@ -59,7 +59,9 @@ test.beforeAll(async () => {
   cpSync(join(repo, 'public', 'models', 'splade-tiny-en-if'), join(app, 'public', 'models', 'splade-tiny-en-if'), { recursive: true });
   t = Date.now();
   // The package's dependencies come from npm's cache (filled by the repo's own install) or the registry.
-  sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel', 'error', join(work, tarball)], app);
+  // onnxruntime-node too: the `splade-web` command encodes in Node (its CPU binary ships in the package;
+  // --ignore-scripts skips the install script that would fetch GPU binaries).
+  sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel', 'error', join(work, tarball), 'onnxruntime-node@1.30.0'], app);
   timings['npm install'] = Date.now() - t;
   t = Date.now();
   // The repo's Vite, run in the app: the app has no vite.config, so this is Vite's defaults.
@@ -85,6 +87,16 @@ declare global {
     outcome?: unknown;
   }
 }
+
+test('the installed `splade-web build` command indexes a site with the bundled default model', () => {
+  const out = join(work, 'site-index');
+  const log = sh(join(app, 'node_modules', '.bin', 'splade-web'), ['build', join(repo, 'test', 'fixtures', 'site'), '--out', out, '--cache', join(work, 'vector-cache')], app);
+  expect(log).toMatch(/splade-web build: \d+ pages, \d+ sections/);
+  const entry = JSON.parse(readFileSync(join(out, 'splade-entry.json'), 'utf8'));
+  expect(entry.model).toBe('splade-tiny-en-if (bundled)');
+  expect(entry.sections).toBeGreaterThan(10);
+  expect(readFileSync(join(out, 'splade.js'), 'utf8')).not.toMatch(/onnxruntime/);
+});
 
 test('the installed package: exports, declarations and no `.ts` or `?raw` left for the bundler', () => {
   const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'splade-web', 'package.json'), 'utf8'));

@@ -1,5 +1,5 @@
 /**
- * The query runtime as one self-contained ES module (`npm run build:runtime` -> dist/runtime/splade.js):
+ * The query runtime as one self-contained ES module (`npm run build:runtime` -> dist/query-runtime/splade.js; dist/runtime/ holds the library's ORT runtimes):
  * what `splade-web build` copies into a site's index folder as `splade.js`. Everything it imports
  * is inlined (no bare imports: a static site has no bundler), and it never pulls in onnxruntime-web.
  */
@@ -12,7 +12,7 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   build: {
-    outDir: fileURLToPath(new URL('../../dist/runtime', import.meta.url)),
+    outDir: fileURLToPath(new URL('../../dist/query-runtime', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
     minify: true,
