@@ -1,0 +1,458 @@
+#!/usr/bin/env node
+// `npm run bench:docs`: offline documentation search on a real documentation set (Debian's git-doc
+// HTML, /usr/share/doc/git-doc, ~240 pages), three engines on the same pages in the same run:
+//   - splade-web: `splade-web build` (the command itself, as a child process), its splade.js runtime;
+//   - Pagefind (npm `pagefind`, its Node API; its binary ships in @pagefind/linux-x64);
+//   - MiniSearch, over the same sections the splade build makes (extractPage of src/cli/html.ts).
+// Each output is served by a static server of this file's own (gzip where it makes a response
+// smaller, Range as static hosts answer it: uncompressed 206), and every query runs in the system
+// Chromium in a fresh browser context, so each is a cold page's first query. The server counts the
+// body bytes it sends (Worker requests too), excluding the benchmark's own page. Measured: build
+// time, index bytes and files, bytes and requests through the first query (runtime + top-5
+// results' data), cold and warm latency, and how often the page a reader wants is in the top 5.
+// Prints a table and writes bench/results/docs.json.
+//
+// Encoding every git-doc section takes minutes on 2 cores, so vectors are cached by content hash in
+// .cache/git-doc-vectors (gitignored; examples/git-doc uses it too). The first build (empty cache)
+// is measured once, when that cache is missing, and its figures kept in
+// .cache/bench-docs/first-build.json; later runs time the rebuild from the cache and report the
+// recorded first build beside it. BENCH_DOCS_FRESH=1 empties the cache and measures it again.
+// Build throughput is compared with the encoder's on a sample built in the same run (section 3).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DOC_DIR = '/usr/share/doc/git-doc';
+const WORK = join(ROOT, '.cache', 'bench-docs');
+const SITE = join(WORK, 'site');
+// Shared with examples/git-doc (the same pages, the same model: the same vectors).
+const VECTORS = join(ROOT, '.cache', 'git-doc-vectors');
+const FIRST_BUILD = join(WORK, 'first-build.json');
+const OUT = { splade: join(WORK, 'out-splade'), pagefind: join(WORK, 'out-pagefind'), minisearch: join(WORK, 'out-minisearch') };
+const THROUGHPUT_EVERY = Number(process.env.BENCH_DOCS_THROUGHPUT_EVERY ?? 10);
+const WARM_REPEATS = 5;
+const PORT = Number(process.env.BENCH_DOCS_PORT ?? 4230);
+
+if (!existsSync(DOC_DIR)) {
+  console.error(`bench:docs indexes Debian's git-doc HTML: install it (sudo apt-get install git-doc), then run again`);
+  process.exit(1);
+}
+
+// Source modules (TypeScript) through tsx, as src/cli/bin.mjs does in a checkout.
+const { register } = await import('tsx/esm/api');
+register();
+const { extractPage } = await import('../src/cli/html.ts');
+const { DEFAULT_MODEL } = await import('../src/cli/build.ts');
+const { SparseEncoder } = await import('../src/node.ts');
+const { chromiumArgs } = await import('../playwright.config.ts');
+const { default: MiniSearch } = await import('minisearch');
+const pagefind = await import('pagefind');
+
+/**
+ * Queries as a reader types them, with the pages that answer them (any one counts). Written from
+ * what the pages are for, not from what any engine returned.
+ */
+const QUERIES = [
+  ['undo the last commit', ['git-reset.html', 'git-revert.html']],
+  ['show who changed a line', ['git-blame.html', 'git-annotate.html']],
+  ['find the commit that introduced a bug', ['git-bisect.html', 'git-bisect-lk2009.html']],
+  ['save uncommitted changes temporarily', ['git-stash.html']],
+  ['delete untracked files', ['git-clean.html']],
+  ['apply a commit from another branch', ['git-cherry-pick.html']],
+  ['ignore files in the repository', ['gitignore.html']],
+  ['rename a branch', ['git-branch.html']],
+  ['copy a repository from a server', ['git-clone.html']],
+  ['combine several commits into one', ['git-rebase.html', 'git-merge.html']],
+  ['search the code for a string', ['git-grep.html']],
+  ['recover a deleted branch', ['git-reflog.html']],
+  ['create a patch to send by email', ['git-format-patch.html', 'git-send-email.html']],
+  ['work on two branches at once in separate folders', ['git-worktree.html']],
+  ['set my name and email address', ['git-config.html', 'gittutorial.html']],
+  ['run a script before every commit', ['githooks.html']],
+  ['include another repository inside this one', ['git-submodule.html', 'gitsubmodules.html']],
+  ['download changes without merging them', ['git-fetch.html']],
+  ['remove unreachable objects to save space', ['git-gc.html', 'git-prune.html']],
+  ['see the history of a file', ['git-log.html']],
+  ['make a tarball of the source tree', ['git-archive.html']],
+  ['change the message of the last commit', ['git-commit.html']],
+  ['list the files git tracks', ['git-ls-files.html']],
+  ['mark a release with a version number', ['git-tag.html']],
+  ['restore a file to the version in the last commit', ['git-restore.html', 'git-checkout.html']],
+  ['stop tracking a file but keep it on disk', ['git-rm.html']],
+  ['show changes between the working tree and the index', ['git-diff.html']],
+];
+
+// MiniSearch as its documentation configures a site search: prefix and fuzzy matching, titles boosted.
+const MS_OPTIONS = { fields: ['title', 'text'], storeFields: ['url', 'title'] };
+const MS_SEARCH = { prefix: true, fuzzy: 0.2, boost: { title: 2 } };
+
+// ---------------------------------------------------------------------------------------------
+// 1. The pages, copied once (the build writes nothing into the site, but Pagefind is given a folder
+//    of HTML only, and every engine reads the same copy).
+
+function htmlFiles(dir) {
+  const found = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.html$/.test(e.name)) found.push(p);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+const sourcePages = htmlFiles(DOC_DIR);
+if (!existsSync(SITE) || htmlFiles(SITE).length !== sourcePages.length) {
+  rmSync(SITE, { recursive: true, force: true });
+  for (const p of sourcePages) {
+    const to = join(SITE, relative(DOC_DIR, p));
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(p, to, { dereference: true });
+  }
+}
+const pages = htmlFiles(SITE);
+console.log(`bench:docs: ${pages.length} git-doc pages (${DOC_DIR}); ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+// ---------------------------------------------------------------------------------------------
+// 2. Builds.
+
+function folderStats(dir, isIndex = () => true) {
+  let files = 0, bytes = 0, gzip = 0, indexFiles = 0, indexBytes = 0, indexGzip = 0;
+  for (const p of walkAll(dir)) {
+    const data = readFileSync(p);
+    const gz = Math.min(gzipSync(data).length, data.length);
+    files++; bytes += data.length; gzip += gz;
+    if (isIndex(relative(dir, p).split(sep).join('/'))) { indexFiles++; indexBytes += data.length; indexGzip += gz; }
+  }
+  return { files, bytes, gzipBytes: gzip, indexFiles, indexBytes, indexGzipBytes: indexGzip };
+}
+
+function walkAll(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Runs `splade-web build` as a user does; its own summary line gives the encode figures. */
+function spladeBuild(site = SITE, out = OUT.splade, cache = VECTORS) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/bin.mjs'), 'build', site, '--out', out, '--cache', cache], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`splade-web build failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+  const m = /encoded (\d+) sections \((\d+) unchanged[^)]*\)(?: in ([\d.]+) s)?/.exec(r.stdout);
+  const s = /(\d+) pages, (\d+) sections/.exec(r.stdout);
+  return { seconds, pages: Number(s?.[1]), sections: Number(s?.[2]), encoded: Number(m?.[1] ?? 0), reused: Number(m?.[2] ?? 0), encodeSeconds: Number(m?.[3] ?? 0), stdout: r.stdout.trim() };
+}
+
+if (process.env.BENCH_DOCS_FRESH === '1') {
+  rmSync(VECTORS, { recursive: true, force: true });
+  rmSync(FIRST_BUILD, { force: true });
+}
+let firstBuild;
+if (!existsSync(FIRST_BUILD) || !existsSync(VECTORS)) {
+  rmSync(VECTORS, { recursive: true, force: true });
+  console.log('splade-web build, first time (empty vector cache: every section is encoded; minutes)…');
+  firstBuild = { ...spladeBuild(), date: new Date().toISOString(), loadBefore: loadavg()[0] };
+  writeFileSync(FIRST_BUILD, JSON.stringify(firstBuild, null, 2));
+} else {
+  firstBuild = JSON.parse(readFileSync(FIRST_BUILD, 'utf8'));
+  console.log(`first build recorded ${firstBuild.date} (${firstBuild.seconds.toFixed(1)} s); rebuilding from the vector cache…`);
+}
+const rebuild = spladeBuild();
+console.log(`  splade-web: ${rebuild.pages} pages, ${rebuild.sections} sections; rebuild ${rebuild.seconds.toFixed(1)} s (${rebuild.encoded} encoded, ${rebuild.reused} cached)`);
+// Index files: everything but the query runtime module.
+const spladeFiles = folderStats(OUT.splade, (p) => p !== 'splade.js');
+
+console.log('Pagefind (Node API)…');
+rmSync(OUT.pagefind, { recursive: true, force: true });
+let t0 = performance.now();
+// git-doc pages declare no language; Pagefind then indexes without stemming ("unknown"). English
+// is forced so that Pagefind stems as it would on a site that declares it (its better case).
+const created = await pagefind.createIndex({ forceLanguage: 'en' });
+if (!created.index) throw new Error(`pagefind createIndex: ${created.errors.join('; ')}`);
+const added = await created.index.addDirectory({ path: SITE });
+if (added.errors.length) throw new Error(`pagefind addDirectory: ${added.errors.join('; ')}`);
+const wrote = await created.index.writeFiles({ outputPath: OUT.pagefind });
+if (wrote.errors.length) throw new Error(`pagefind writeFiles: ${wrote.errors.join('; ')}`);
+const pagefindSeconds = (performance.now() - t0) / 1000;
+await pagefind.close();
+// Pagefind writes its UI bundles too. Index files: entry, meta, index chunks, fragments (not the
+// runtime: pagefind.js, its worker and wasm; nor the UI bundles).
+const pagefindFiles = folderStats(OUT.pagefind, (p) => /^pagefind-entry\.json$|\.pf_(meta|index|fragment|filter)$/.test(p));
+console.log(`  Pagefind: ${added.page_count} pages in ${pagefindSeconds.toFixed(1)} s`);
+
+console.log('MiniSearch, on the same sections…');
+t0 = performance.now();
+const sections = [];
+for (const file of pages) {
+  const rel = relative(SITE, file).split(sep).join('/');
+  const page = extractPage(readFileSync(file, 'utf8'));
+  const seen = new Map();
+  for (const s of page.sections) {
+    // Ids and URLs as the build makes them (src/cli/build.ts), so the same sections are compared.
+    const url = `/${rel}${s.anchor ? `#${encodeURIComponent(s.anchor).replace(/%2F/g, '/')}` : ''}`;
+    const n = (seen.get(url) ?? 0) + 1;
+    seen.set(url, n);
+    sections.push({ id: n > 1 ? `${url}~${n}` : url, url, title: s.path.join(' › '), text: s.text });
+  }
+}
+const ms = new MiniSearch(MS_OPTIONS);
+ms.addAll(sections);
+rmSync(OUT.minisearch, { recursive: true, force: true });
+mkdirSync(OUT.minisearch, { recursive: true });
+writeFileSync(join(OUT.minisearch, 'index.json'), JSON.stringify(ms));
+cpSync(join(ROOT, 'node_modules/minisearch/dist/es/index.js'), join(OUT.minisearch, 'minisearch.js'));
+const miniSearchSeconds = (performance.now() - t0) / 1000;
+const miniSearchFiles = folderStats(OUT.minisearch, (p) => p === 'index.json');
+console.log(`  MiniSearch: ${sections.length} sections in ${miniSearchSeconds.toFixed(1)} s`);
+
+// ---------------------------------------------------------------------------------------------
+// 3. Build throughput against the encoder's own, in the same minutes (this machine is shared, so a
+//    first build recorded earlier ran under another load): every 10th page is built as a site of
+//    its own with an empty cache (the whole command: start, parse, encode, pack, write), then the
+//    same sections are encoded by SparseEncoder directly, as the build encodes them (spans on,
+//    batches of 16) after a warm-up batch.
+
+const samplePages = pages.filter((_, k) => k % THROUGHPUT_EVERY === 0);
+const sampleSite = join(WORK, 'throughput-site');
+const sampleCache = join(WORK, 'throughput-cache');
+rmSync(sampleSite, { recursive: true, force: true });
+rmSync(sampleCache, { recursive: true, force: true });
+for (const p of samplePages) {
+  const to = join(sampleSite, relative(SITE, p));
+  mkdirSync(dirname(to), { recursive: true });
+  cpSync(p, to);
+}
+console.log(`build throughput: splade-web build of ${samplePages.length} pages (every ${THROUGHPUT_EVERY}th), empty cache…`);
+const sampleBuild = spladeBuild(sampleSite, join(WORK, 'throughput-out'), sampleCache);
+const sample = [...new Set(samplePages.flatMap((p) => extractPage(readFileSync(p, 'utf8')).sections.map((s) => s.text)))];
+console.log(`  ${sampleBuild.encoded} sections in ${sampleBuild.seconds.toFixed(1)} s; encoder alone (SparseEncoder, onnxruntime-node) on the same ${sample.length}…`);
+const encoder = await SparseEncoder.fromPretrained(DEFAULT_MODEL);
+await encoder.encodeDocument(sample.slice(0, 16), { spans: true, batchSize: 16 });
+t0 = performance.now();
+await encoder.encodeDocument(sample, { spans: true, batchSize: 16 });
+const encoderSeconds = (performance.now() - t0) / 1000;
+await encoder.dispose();
+const encoderRate = sample.length / encoderSeconds;
+const buildRate = sampleBuild.encoded / sampleBuild.seconds;
+console.log(`  build ${buildRate.toFixed(2)} sections/s, encoder ${encoderRate.toFixed(2)} sections/s`);
+rmSync(sampleCache, { recursive: true, force: true });
+
+// ---------------------------------------------------------------------------------------------
+// 4. A static host: gzip where it makes a response smaller (as hosts compress text; Pagefind's
+//    files are gzipped already), Range answered uncompressed with 206, hashed files immutable.
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.css': 'text/css' };
+const PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>bench:docs</title><script type="module" src="/bench.js"></script></head><body></body></html>`;
+// The page runs one query end to end: load the engine (runtime module, index), search, and fetch
+// the data of the top 5 results, as a search box shows them.
+const PAGE_JS = `
+const engine = new URLSearchParams(location.search).get('e');
+const MS_OPTIONS = ${JSON.stringify(MS_OPTIONS)};
+const MS_SEARCH = ${JSON.stringify(MS_SEARCH)};
+let mini;
+window.runQuery = async (q) => {
+  const t0 = performance.now();
+  let urls;
+  if (engine === 'splade') {
+    const s = await import('/splade/splade.js');
+    urls = (await s.search(q, { limit: 5 })).map((h) => h.url);
+  } else if (engine === 'pagefind') {
+    const pf = await import('/pagefind/pagefind.js');
+    const r = await pf.search(q);
+    urls = (await Promise.all(r.results.slice(0, 5).map((x) => x.data()))).map((d) => d.url);
+  } else {
+    if (!mini) {
+      const { default: MiniSearch } = await import('/minisearch/minisearch.js');
+      mini = MiniSearch.loadJSON(await (await fetch('/minisearch/index.json')).text(), MS_OPTIONS);
+    }
+    urls = mini.search(q, MS_SEARCH).slice(0, 5).map((r) => r.url);
+  }
+  return { ms: performance.now() - t0, urls };
+};
+window.ready = true;
+`;
+
+const bodies = new Map(); // path -> { raw, gz }
+function body(path) {
+  let b = bodies.get(path);
+  if (!b) {
+    const raw = readFileSync(path);
+    const gz = gzipSync(raw);
+    b = { raw, gz: gz.length < raw.length ? gz : null };
+    bodies.set(path, b);
+  }
+  return b;
+}
+// Compress everything up front, so a response's gzip time never lands in a measured query.
+for (const dir of Object.values(OUT)) for (const p of walkAll(dir)) body(p);
+
+let log = [];
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === '/' || url.pathname === '/bench.js') {
+    const page = url.pathname === '/';
+    res.writeHead(200, { 'content-type': page ? TYPES['.html'] : TYPES['.js'], 'cache-control': 'no-store' });
+    res.end(page ? PAGE : PAGE_JS);
+    return;
+  }
+  const [, engine, ...rest] = url.pathname.split('/');
+  const dir = OUT[engine];
+  const file = dir && normalize(join(dir, decodeURIComponent(rest.join('/'))));
+  if (!dir || !file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404).end();
+    return;
+  }
+  const b = body(file);
+  const type = TYPES[extname(file)] ?? 'application/octet-stream';
+  // The entry files are re-fetched on every visit; everything else is content-hashed.
+  const cache = /(splade-entry|pagefind-entry)\.json$|\/(splade|pagefind)\.js$|index\.json$|minisearch\.js$/.test(file) ? 'no-cache' : 'public, max-age=31536000, immutable';
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  if (range) {
+    const start = Number(range[1]);
+    const end = range[2] ? Math.min(Number(range[2]), b.raw.length - 1) : b.raw.length - 1;
+    const part = b.raw.subarray(start, end + 1);
+    log.push({ path: url.pathname, bytes: part.length, range: true });
+    res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${start}-${end}/${b.raw.length}`, 'content-length': part.length, 'cache-control': cache, 'accept-ranges': 'bytes' });
+    res.end(part);
+    return;
+  }
+  const gzip = b.gz && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+  const data = gzip ? b.gz : b.raw;
+  log.push({ path: url.pathname, bytes: data.length });
+  res.writeHead(200, { 'content-type': type, ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}), 'content-length': data.length, 'cache-control': cache, 'accept-ranges': 'bytes' });
+  res.end(data);
+});
+await new Promise((done) => server.listen(PORT, '127.0.0.1', done));
+const origin = `http://127.0.0.1:${PORT}`;
+
+// ---------------------------------------------------------------------------------------------
+// 5. Queries in Chromium: each one a fresh context (empty HTTP cache and Cache API), a cold page's
+//    first query, then the same query again on that page (warm).
+
+const pageOf = (u) => decodeURIComponent(new URL(u, origin).pathname).replace(/^\//, '').replace(/~\d+$/, '');
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+const runs = { splade: [], pagefind: [], minisearch: [] };
+try {
+  for (const engine of Object.keys(runs)) {
+    console.log(`${engine}: ${QUERIES.length} queries, each in a fresh browser context…`);
+    for (const [q, wanted] of QUERIES) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${origin}/?e=${engine}`);
+      await page.waitForFunction(() => window.ready === true);
+      log = [];
+      const cold = await page.evaluate((query) => window.runQuery(query), q);
+      const fetched = log;
+      log = [];
+      const warm = [];
+      for (let k = 0; k < WARM_REPEATS; k++) warm.push((await page.evaluate((query) => window.runQuery(query), q)).ms);
+      await context.close();
+      if (errors.length) throw new Error(`${engine} "${q}": ${errors.join('; ')}`);
+      const top = cold.urls.map(pageOf);
+      const rank = top.findIndex((p) => wanted.includes(p));
+      runs[engine].push({
+        query: q,
+        wanted,
+        top,
+        found: rank >= 0,
+        rank: rank >= 0 ? rank + 1 : null,
+        bytes: fetched.reduce((n, r) => n + r.bytes, 0),
+        requests: fetched.length,
+        coldMs: cold.ms,
+        warmMs: median(warm),
+        fetched,
+      });
+    }
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Figures, table, targets.
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+const summarize = (rs) => ({
+  queries: rs.length,
+  coldBytes: { median: median(rs.map((r) => r.bytes)), max: Math.max(...rs.map((r) => r.bytes)) },
+  coldRequests: { median: median(rs.map((r) => r.requests)), max: Math.max(...rs.map((r) => r.requests)) },
+  coldMs: { p50: median(rs.map((r) => r.coldMs)), max: Math.max(...rs.map((r) => r.coldMs)) },
+  warmMs: { p50: median(rs.map((r) => r.warmMs)), max: Math.max(...rs.map((r) => r.warmMs)) },
+  wantedInTop5: rs.filter((r) => r.found).length,
+});
+const S = { splade: summarize(runs.splade), pagefind: summarize(runs.pagefind), minisearch: summarize(runs.minisearch) };
+const engines = {
+  splade: { build: { firstSeconds: firstBuild.seconds, firstEncoded: firstBuild.encoded, firstEncodeSeconds: firstBuild.encodeSeconds, firstDate: firstBuild.date, cachedSeconds: rebuild.seconds }, sections: rebuild.sections, pages: rebuild.pages, output: spladeFiles, runtimeGzipBytes: spladeFiles.gzipBytes - spladeFiles.indexGzipBytes, ...S.splade },
+  pagefind: { version: JSON.parse(readFileSync(join(ROOT, 'node_modules/pagefind/package.json'), 'utf8')).version, config: { forceLanguage: 'en' }, build: { seconds: pagefindSeconds }, pages: added.page_count, output: pagefindFiles, ...S.pagefind },
+  minisearch: { build: { seconds: miniSearchSeconds }, sections: sections.length, output: miniSearchFiles, ...S.minisearch },
+};
+const targets = {
+  coldBytesVsPagefind: { value: S.splade.coldBytes.median / S.pagefind.coldBytes.median, target: '<= 0.5', met: S.splade.coldBytes.median <= 0.5 * S.pagefind.coldBytes.median },
+  warmP50VsMiniSearch: { value: S.splade.warmMs.p50 / S.minisearch.warmMs.p50, target: '<= 1 (no slower)', met: S.splade.warmMs.p50 <= S.minisearch.warmMs.p50 },
+  relevanceVsPagefind: { value: `${S.splade.wantedInTop5} vs ${S.pagefind.wantedInTop5}`, target: '>=', met: S.splade.wantedInTop5 >= S.pagefind.wantedInTop5 },
+  buildThroughputVsEncoder: { value: buildRate / encoderRate, buildSectionsPerSecond: buildRate, encoderSectionsPerSecond: encoderRate, target: '>= 0.9', met: buildRate >= 0.9 * encoderRate },
+};
+
+/** Bytes and requests per kind of file (hashes and shard numbers dropped from the names). */
+function breakdown(fetched) {
+  const out = {};
+  for (const r of fetched) {
+    const kind = r.path.replace(/[._][0-9a-f]{7,}/g, '').replace(/\/\d+\./, '/N.') + (r.range ? ' (range)' : '');
+    out[kind] ??= { requests: 0, bytes: 0 };
+    out[kind].requests++;
+    out[kind].bytes += r.bytes;
+  }
+  return out;
+}
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const rows = [
+  ['', 'splade-web', 'Pagefind', 'MiniSearch'],
+  ['build', `${firstBuild.seconds.toFixed(0)} s first, ${rebuild.seconds.toFixed(1)} s cached`, `${pagefindSeconds.toFixed(1)} s`, `${miniSearchSeconds.toFixed(1)} s`],
+  ['files (all / index)', `${spladeFiles.files} / ${spladeFiles.indexFiles}`, `${pagefindFiles.files} / ${pagefindFiles.indexFiles}`, `${miniSearchFiles.files} / ${miniSearchFiles.indexFiles}`],
+  ['index bytes (raw / gzip)', `${kb(spladeFiles.indexBytes)} / ${kb(spladeFiles.indexGzipBytes)}`, `${kb(pagefindFiles.indexBytes)} / ${kb(pagefindFiles.indexGzipBytes)}`, `${kb(miniSearchFiles.indexBytes)} / ${kb(miniSearchFiles.indexGzipBytes)}`],
+  ['cold query bytes (median / max)', ...Object.values(S).map((s) => `${kb(s.coldBytes.median)} / ${kb(s.coldBytes.max)}`)],
+  ['cold query requests (median)', ...Object.values(S).map((s) => String(s.coldRequests.median))],
+  ['cold latency (p50 / max)', ...Object.values(S).map((s) => `${s.coldMs.p50.toFixed(0)} / ${s.coldMs.max.toFixed(0)} ms`)],
+  ['warm latency (p50 / max)', ...Object.values(S).map((s) => `${s.warmMs.p50.toFixed(2)} / ${s.warmMs.max.toFixed(2)} ms`)],
+  ['wanted page in top 5', ...Object.values(S).map((s) => `${s.wantedInTop5} / ${s.queries}`)],
+];
+const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+console.log('');
+for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  '));
+console.log(`\nbuild throughput ${buildRate.toFixed(2)} sections/s (whole command, ${samplePages.length}-page sample, empty cache) vs encoder alone ${encoderRate.toFixed(2)}/s: ${targets.buildThroughputVsEncoder.value.toFixed(2)}x`);
+for (const [name, t] of Object.entries(targets)) console.log(`target ${name}: ${typeof t.value === 'number' ? t.value.toFixed(2) : t.value} (${t.target}) ${t.met ? 'met' : 'NOT met'}`);
+
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/results/docs.json'), `${JSON.stringify({
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAfter: loadavg() },
+  corpus: { source: DOC_DIR, pages: pages.length, sections: sections.length },
+  method: 'each query in a fresh Chromium context; bytes = response bodies the server sent (gzip where smaller; Range uncompressed), the benchmark page itself excluded; warm = the same query again on that page, median of 5',
+  engines,
+  throughput: { pages: samplePages.length, build: { seconds: sampleBuild.seconds, encoded: sampleBuild.encoded, encodeSeconds: sampleBuild.encodeSeconds, sectionsPerSecond: buildRate }, encoder: { sections: sample.length, seconds: encoderSeconds, sectionsPerSecond: encoderRate } },
+  targets,
+  queries: QUERIES.map(([q], k) => ({ query: q, wanted: QUERIES[k][1], ...Object.fromEntries(Object.entries(runs).map(([e, rs]) => [e, { top: rs[k].top, rank: rs[k].rank, bytes: rs[k].bytes, requests: rs[k].requests, coldMs: rs[k].coldMs, warmMs: rs[k].warmMs, fetched: breakdown(rs[k].fetched) }])) })),
+}, null, 2)}\n`);
+console.log('wrote bench/results/docs.json');
