@@ -35,6 +35,8 @@ export const DEFAULT_MODEL = fileURLToPath(new URL('../../public/models/splade-t
 const TOKENIZER_SHARDS = 256;
 /** Posting chunk files: about this size, or larger so that a big site keeps under ~2000 of them. */
 const MIN_CHUNK_BYTES = 4096;
+/** Characters per indexed passage at most: longer sections are cut at sentence ends or spaces. */
+const PASSAGE_CHARS = 1500;
 /** Terms per dictionary page (20 bytes each: a page is about 5 KB, 2 KB gzipped). */
 const DICTIONARY_PAGE_TERMS = 256;
 /** Sections per metadata page (ids, urls, titles, heading paths). */
@@ -122,7 +124,15 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       // Ids are URLs; two sections at one URL (headings without ids) get a suffix, and keep their URL.
       if (n > 1) fields['url'] = link;
       if (page.title && s.path[0] !== page.title) fields['page'] = page.title;
-      docs.push({ id: n > 1 ? `${link}~${n}` : link, text: s.text, fields });
+      const id = n > 1 ? `${link}~${n}` : link;
+      // A long section is indexed as passages (same URL and heading path): each gets its own
+      // vector, so one long section does not match every query, and a hit's stored data stays
+      // a passage, not the whole section.
+      const parts = passagesOf(s.text, PASSAGE_CHARS);
+      parts.forEach((text, k) => {
+        const passage: Fields = k === 0 ? fields : { ...fields, url: link, passage: k + 1 };
+        docs.push({ id: k === 0 ? id : `${id}~p${k + 1}`, text: k === 0 ? text : `${s.title}: ${text}`, fields: passage });
+      });
     }
   }
   if (docs.length === 0) {
@@ -331,4 +341,23 @@ function sha256(bytes: Uint8Array): string {
 
 function json(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
+}
+
+/**
+ * `text` cut into passages of at most `max` characters: at the last sentence end (". ", "! ", "? ")
+ * in the second half of the room, else the last space, else hard. Text without need is one passage.
+ */
+export function passagesOf(text: string, max: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const room = rest.slice(0, max);
+    let cut = Math.max(room.lastIndexOf('. '), room.lastIndexOf('! '), room.lastIndexOf('? '));
+    cut = cut >= max / 2 ? cut + 1 : room.lastIndexOf(' ');
+    if (cut < max / 4) cut = max - (/[\ud800-\udbff]/.test(rest[max - 1]!) ? 1 : 0); // never split a surrogate pair
+    out.push(rest.slice(0, cut).trim());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest.trim() || out.length === 0) out.push(rest);
+  return out;
 }

@@ -5,8 +5,9 @@
  * their content, so a host and the browser may cache them forever: a rebuild that changes a value
  * makes a new file name, and only the small entry file that names the directory is re-fetched.
  *
- * Files are of two kinds. `whole` files are read in one request (the index's core: manifest,
- * dictionaries, segment metadata; and posting chunks, one per file), so a host's gzip applies.
+ * Files are of two kinds. `whole` files are read in one request (the index's core: manifest and
+ * what is not paged; posting chunks and dictionary / metadata pages, one per file), so a host's
+ * gzip applies.
  * `ranged` files hold many document records, of which a query reads a few: each value is read
  * with an HTTP Range request (a host that ignores Range sends the whole file, which also works).
  *
@@ -86,7 +87,8 @@ export interface PackOptions {
 
 /**
  * Lays out an index's values (key -> sealed bytes) as pack files: one `core` file with everything
- * but posting chunks and document records, one file per posting chunk, and document records in
+ * but posting chunks, dictionary and metadata pages and document records, one file per chunk or
+ * page, and document records in
  * ranged files of about `recordFileBytes`, in record order (a page's sections sit together).
  */
 export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: PackOptions): PackPlan {
@@ -104,7 +106,8 @@ export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: Pack
   const chunks: string[] = [];
   const records: number[] = [];
   for (const key of values.keys()) {
-    if (/^seg\/[^/]+\/chunk\/\d+$/.test(key)) chunks.push(key);
+    // Posting chunks and dictionary / metadata pages: a file each, so a query fetches only its own.
+    if (/^seg\/[^/]+\/(?:chunk|dict-page|meta-page)\/\d+$/.test(key)) chunks.push(key);
     else if (/^doc\/\d+$/.test(key)) records.push(Number(key.slice(4)));
     else core.push(key);
   }
@@ -114,7 +117,8 @@ export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: Pack
   chunks.sort();
   for (const key of chunks) {
     const slash = key.lastIndexOf('/') + 1;
-    const file = addFile('chunk', 'whole', [values.get(key)!]);
+    const stem = /\/dict-page\//.test(key) ? 'dict' : /\/meta-page\//.test(key) ? 'meta' : 'chunk';
+    const file = addFile(stem, 'whole', [values.get(key)!]);
     directory.groups.push({ file, prefix: key.slice(0, slash), names: [key.slice(slash)], lengths: [values.get(key)!.length] });
   }
   records.sort((a, b) => a - b);
