@@ -144,10 +144,16 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const modelSource = options.model ?? DEFAULT_MODEL;
   const encoder = await loadEncoder(modelSource);
   try {
+    // Refused before encoding (minutes on a large site), not after: the browser side needs static query weights.
+    if (encoder.spec.query.kind !== 'static') {
+      throw new SpladeError('unsupported-module', `the model ${modelSource} encodes queries with a transformer; this build writes query files for inference-free models (SparseStaticEmbedding) only so far`);
+    }
     const modelKey = modelKeyOf(encoder);
     const cacheDir = resolve(options.cache ?? join(dirname(out), '.splade-web-cache'));
     const cache = await VectorCache.open(cacheDir, modelKey);
     const missing = [...new Set(docs.map((d) => d.text).filter((t) => !cache.has(t)))];
+    // Sections whose vector a previous build left in the cache (repeated texts within the site are not).
+    const fromCache = docs.filter((d) => cache.has(d.text)).length;
     const encodeStart = performance.now();
     const batch = Math.max(1, options.batchSize ?? 64);
     for (let k = 0; k < missing.length; k += batch) {
@@ -157,7 +163,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       options.progress?.(Math.min(k + batch, missing.length), missing.length);
     }
     const encodeSeconds = (performance.now() - encodeStart) / 1000;
-    if (missing.length) log(`encoded ${missing.length} sections in ${encodeSeconds.toFixed(1)} s (${(missing.length / Math.max(encodeSeconds, 1e-9)).toFixed(1)}/s); ${docs.length - missing.length} from the cache`);
+    if (missing.length) log(`encoded ${missing.length} sections in ${encodeSeconds.toFixed(1)} s (${(missing.length / Math.max(encodeSeconds, 1e-9)).toFixed(1)}/s); ${fromCache} from the cache${docs.length - fromCache - missing.length ? `, ${docs.length - fromCache - missing.length} repeating another section's text` : ''}`);
     else log(`all ${docs.length} sections from the cache (nothing changed)`);
 
     // 3. The index, built by the engine in memory, then packed.
@@ -201,7 +207,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     }
     await swap(temporary, out);
     await cache.save(new Set(docs.map((d) => d.text)));
-    const summary: BuildSummary = { pages, sections: docs.length, skipped, warnings, encoded: missing.length, reused: docs.length - missing.length, encodeSeconds, seconds: (performance.now() - started) / 1000, files: written.size, bytes, out };
+    const summary: BuildSummary = { pages, sections: docs.length, skipped, warnings, encoded: missing.length, reused: fromCache, encodeSeconds, seconds: (performance.now() - started) / 1000, files: written.size, bytes, out };
     return summary;
   } finally {
     await encoder.dispose();
