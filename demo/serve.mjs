@@ -5,10 +5,10 @@
 // one. The default port is 4173; a busy port moves on to the next free one. `/` opens the demo.
 //   node demo/serve.mjs [--port N] [--no-build] [--dir DIR] [--no-isolation]
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileFor, sendFile } from './static-files.mjs';
 
 export const CSP = [
   "default-src 'self'",
@@ -25,19 +25,6 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.onnx': 'application/octet-stream',
-  '.txt': 'text/plain; charset=utf-8',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.map': 'application/json',
-};
 
 /**
  * Serves `dir` on 127.0.0.1 from `port` upwards (the first free one); `offline()` makes every
@@ -61,23 +48,15 @@ export async function serveDemo({ dir, port = 4173, isolated = true, tries = 20 
     }
     res.setHeader('Content-Security-Policy', CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    let file = normalize(join(root, path));
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+    const file = fileFor(root, path);
+    if (!file) {
       res.statusCode = 404;
       res.setHeader('content-type', 'text/plain; charset=utf-8');
       res.end(`not found: ${path} (the demo is at /demo/)`);
       return;
     }
-    res.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
-    res.setHeader('content-length', String(statSync(file).size));
     // Revalidate always: the service worker keeps the offline copy, not the HTTP cache.
-    res.setHeader('cache-control', 'no-cache');
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    createReadStream(file).pipe(res);
+    sendFile(req, res, file, 'no-cache');
   });
   let bound = 0;
   for (let p = port; p < port + tries; p++) {

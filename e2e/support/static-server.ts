@@ -4,21 +4,11 @@
  * isolation (COOP + COEP) is a switch, so one build is tested with and without WASM threads.
  * `hide` makes chosen paths answer 404, to test how a missing worker or .wasm is reported.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { fileFor, sendFile } from '../../demo/static-files.mjs';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json',
-};
 
 export interface StaticServer {
   url: string;
@@ -39,22 +29,14 @@ export async function serveStatic(dir: string, options: { isolated: boolean }): 
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     }
-    let file = normalize(join(root, path));
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!file.startsWith(root) || state.hide(path) || !existsSync(file) || !statSync(file).isFile()) {
+    const file = state.hide(path) ? undefined : fileFor(root, path);
+    if (!file) {
       res.statusCode = 404;
       res.setHeader('content-type', 'text/plain');
       res.end('not found');
       return;
     }
-    res.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
-    res.setHeader('content-length', String(statSync(file).size));
-    res.setHeader('cache-control', 'no-store');
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    createReadStream(file).pipe(res);
+    sendFile(req, res, file, 'no-store');
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
