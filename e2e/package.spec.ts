@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import type { Outcome } from './consumer-app/outcome.ts';
 import { serveStatic, type StaticServer } from './support/static-server.ts';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -29,16 +30,6 @@ function sh(cmd: string, args: string[], cwd: string): string {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
-}
-
-interface Outcome {
-  ok: boolean;
-  isolated: boolean;
-  device?: string;
-  queryTerms?: number;
-  documentTerms?: number[];
-  hits?: { id: string; score: number }[];
-  error?: { name: string; code?: string; message: string };
 }
 
 let work: string;

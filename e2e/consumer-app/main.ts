@@ -3,16 +3,7 @@
  * and a query, index and search. The outcome goes to #status (and window.outcome for the test).
  */
 import { SparseIndex, SpladeError, WorkerSparseEncoder, type Hit } from 'splade-web';
-
-interface Outcome {
-  ok: boolean;
-  isolated: boolean;
-  device?: string;
-  queryTerms?: number;
-  documentTerms?: number[];
-  hits?: { id: string; score: number }[];
-  error?: { name: string; code?: string; message: string };
-}
+import type { Outcome } from './outcome';
 
 declare global {
   interface Window {

@@ -1,0 +1,10 @@
+/** What the consumer app reports (window.outcome), shared with the test that reads it. */
+export interface Outcome {
+  ok: boolean;
+  isolated: boolean;
+  device?: string;
+  queryTerms?: number;
+  documentTerms?: number[];
+  hits?: { id: string; score: number }[];
+  error?: { name: string; code?: string; message: string };
+}
