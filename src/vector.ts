@@ -24,6 +24,18 @@ export function emptyVector(): SparseVector {
   return { indices: new Uint32Array(0), values: new Float32Array(0) };
 }
 
+/** The position of `id` in `indices` (ascending), or -1. */
+export function positionOf(indices: Uint32Array, id: number): number {
+  let lo = 0;
+  let hi = indices.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (indices[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < indices.length && indices[lo] === id ? lo : -1;
+}
+
 /** Number of non-zero entries. */
 export function nnz(v: SparseVector): number {
   return v.indices.length;

@@ -4,7 +4,7 @@
  * logit reached the max, recorded when the document was encoded). A term the document's text does
  * not contain is an expansion: its span names the words whose context produced it.
  */
-import { NO_SPAN, type SparseVector } from '../vector.ts';
+import { NO_SPAN, positionOf, type SparseVector } from '../vector.ts';
 import { explainMatch, type Contribution, type SourceSpan } from './explain.ts';
 import { snippetFromSpans, spansOfMatches, spansOfVector, type Snippet, type TokenSpans } from './snippet.ts';
 
@@ -20,23 +20,11 @@ export interface StoredSources {
 
 /** Where each term's document weight came from, by term id. */
 function sourcesOf(stored: StoredSources | undefined, term: number): { sources: SourceSpan[]; expansion?: boolean } {
-  if (!stored) return { sources: [] };
-  // Binary search: the ids ascend.
-  let lo = 0;
-  let hi = stored.indices.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const id = stored.indices[mid]!;
-    if (id === term) {
-      const start = stored.spans[2 * mid]!;
-      const end = stored.spans[2 * mid + 1]!;
-      const sources = start === NO_SPAN ? [] : [{ start, end }];
-      return { sources, expansion: stored.literal[mid] === 0 };
-    }
-    if (id < term) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return { sources: [] };
+  const k = stored ? positionOf(stored.indices, term) : -1;
+  if (!stored || k < 0) return { sources: [] };
+  const start = stored.spans[2 * k]!;
+  const end = stored.spans[2 * k + 1]!;
+  return { sources: start === NO_SPAN ? [] : [{ start, end }], expansion: stored.literal[k] === 0 };
 }
 
 /**

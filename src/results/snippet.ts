@@ -8,7 +8,7 @@
  * inside "Asymmetry") or shifted (lowercasing "İ" adds a code unit).
  */
 
-import { NO_SPAN } from '../vector.ts';
+import { NO_SPAN, positionOf } from '../vector.ts';
 
 export interface Highlight {
   /** Offsets into the snippet's `text`, end exclusive. */
@@ -73,25 +73,14 @@ export function spansOfVector(
   if (!vector.spans) return [];
   const out: WeightedSpan[] = [];
   for (const m of matches) {
-    const k = lowerBound(vector.indices, m.id);
-    if (k >= vector.indices.length || vector.indices[k] !== m.id) continue;
+    const k = positionOf(vector.indices, m.id);
+    if (k < 0) continue;
     const start = vector.spans[2 * k]!;
     const end = vector.spans[2 * k + 1]!;
     if (start === NO_SPAN || end <= start) continue;
     out.push({ start, end, token: m.token, id: m.id, weight: m.weight, expansion: vector.literal ? vector.literal[k] === 0 : false });
   }
   return out;
-}
-
-function lowerBound(sorted: Uint32Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -265,9 +265,9 @@ export class SparseIndex {
         // reported above
       }
     }
-    const live = [...referencedKeys(m, metas, (doc) => isRemoved(this.reader.tomb, doc))].filter((k) => k.startsWith('doc/'));
-    await check(live, decodeDocRecord);
     const keep = referencedKeys(m, metas, (doc) => isRemoved(this.reader.tomb, doc));
+    const live = [...keep].filter((k) => k.startsWith('doc/'));
+    await check(live, decodeDocRecord);
     const stored = await this.store.keys().catch((error: unknown) => {
       if (error instanceof SpladeError && error.code === 'read-only') return [...keep];
       throw error;
