@@ -5,6 +5,7 @@
  * <dir>. The new folder is written beside the old one and swapped in only once complete.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -17,8 +18,8 @@ import { rechunkSegments } from '../index/format/rechunk.ts';
 import { sealJson, unsealJson } from '../index/format/records.ts';
 import { openMemoryStore } from '../index/store/memory.ts';
 import { planPacks } from '../index/store/pack.ts';
-import { readJson } from '../model/layout.ts';
-import { openModelSource } from '../model/source.ts';
+import { loadModelSpec, readJson } from '../model/layout.ts';
+import { openModelSource, type ModelFiles } from '../model/source.ts';
 import { SparseEncoder } from '../node.ts';
 import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from '../query/site.ts';
 import { float32Text, shardVocabulary, type WordPieceConfig } from '../query/wordpiece.ts';
@@ -26,7 +27,7 @@ import { nodeRuntime } from '../runtime/node.ts';
 import type { Fields } from '../results/hits.ts';
 import { extractPage, type Page } from './html.ts';
 import { extractMarkdown } from './markdown.ts';
-import { runtimeBundle } from './runtime-bundle.ts';
+import { encoderBundle, ortRuntimeFiles, runtimeBundle } from './runtime-bundle.ts';
 import { VectorCache } from './vector-cache.ts';
 
 /** The bundled inference-free English model, from the package's own files. */
@@ -68,9 +69,28 @@ export interface BuildSummary {
   reused: number;
   encodeSeconds: number;
   seconds: number;
+  /** Files written and their bytes, everything included. */
   files: number;
   bytes: number;
+  /** The index alone (pack files, directory, entry), without the query runtime and query side. */
+  indexBytes: number;
+  /** What the browser loads to encode queries, apart from the index. */
+  querySide: QuerySideBytes;
   out: string;
+}
+
+/**
+ * The query side's cost. `static`: the sharded tokenizer (a query loads only the shards of its words).
+ * `model`: the encoder module, onnxruntime-web's runtime and the model folder, all loaded by the first
+ * search (then cached); `gzip` is what a host serving gzip sends (the .wasm and .onnx included).
+ */
+export interface QuerySideBytes {
+  kind: 'static' | 'model';
+  files: number;
+  bytes: number;
+  gzip: number;
+  /** Per part: static `tokenizer`; model `encoder`, `runtime` (ORT), `model`. */
+  parts: { name: string; files: number; bytes: number; gzip: number }[];
 }
 
 interface SectionDoc {
@@ -144,10 +164,10 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const modelSource = options.model ?? DEFAULT_MODEL;
   const encoder = await loadEncoder(modelSource);
   try {
-    // Refused before encoding (minutes on a large site), not after: the browser side needs static query weights.
-    if (encoder.spec.query.kind !== 'static') {
-      throw new SpladeError('unsupported-module', `the model ${modelSource} encodes queries with a transformer; this build writes query files for inference-free models (SparseStaticEmbedding) only so far`);
-    }
+    // The query side first: a model the browser side cannot serve is refused before encoding
+    // (minutes on a large site), not after.
+    const queryWritten = new Map<string, Uint8Array>();
+    const query = await queryFiles(encoder, modelSource, queryWritten);
     const modelKey = modelKeyOf(encoder);
     const cacheDir = resolve(options.cache ?? join(dirname(out), '.splade-web-cache'));
     const cache = await VectorCache.open(cacheDir, modelKey);
@@ -195,10 +215,13 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const directoryBytes = json(plan.directory);
     const directoryName = `dir.${sha256(directoryBytes).slice(0, 16)}.json`;
     written.set(directoryName, directoryBytes);
-    const query = await queryFiles(encoder, modelSource, written);
     const entry: SiteEntry = { format: SITE_FORMAT, version: SITE_VERSION, model: modelLabel(modelSource), directory: directoryName, query, pages, sections: docs.length };
     written.set(ENTRY_FILE, json(entry));
+    let indexBytes = 0;
+    for (const data of written.values()) indexBytes += data.length;
     written.set('splade.js', await runtimeBundle());
+    for (const [name, data] of queryWritten) written.set(name, data);
+    const querySide = querySideBytes(query, queryWritten);
     let bytes = 0;
     for (const [name, data] of written) {
       await mkdir(dirname(join(temporary, name)), { recursive: true });
@@ -207,7 +230,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     }
     await swap(temporary, out);
     await cache.save(new Set(docs.map((d) => d.text)));
-    const summary: BuildSummary = { pages, sections: docs.length, skipped, warnings, encoded: missing.length, reused: fromCache, encodeSeconds, seconds: (performance.now() - started) / 1000, files: written.size, bytes, out };
+    const summary: BuildSummary = { pages, sections: docs.length, skipped, warnings, encoded: missing.length, reused: fromCache, encodeSeconds, seconds: (performance.now() - started) / 1000, files: written.size, bytes, indexBytes, querySide, out };
     return summary;
   } finally {
     await encoder.dispose();
@@ -243,10 +266,11 @@ function modelLabel(source: string): string {
  * for a symmetric one, the model folder and the encoder module.
  */
 async function queryFiles(encoder: SparseEncoder, source: string, written: Map<string, Uint8Array>): Promise<SiteEntry['query']> {
-  const route = encoder.spec.query;
-  if (route.kind !== 'static') {
-    throw new SpladeError('unsupported-module', `the model ${source} encodes queries with a transformer; this build writes query files for inference-free models (SparseStaticEmbedding) only so far`);
+  const { query: route, document } = encoder.spec;
+  if (document.kind !== 'mlm') {
+    throw new SpladeError('unsupported-module', `the model ${source} encodes documents with a static table (SparseStaticEmbedding), not a transformer; splade-web build accepts inference-free models (queries: SparseStaticEmbedding, documents: MLMTransformer -> SpladePooling) and symmetric ones (MLMTransformer -> SpladePooling for queries and documents)`, { file: 'modules.json' });
   }
+  if (route.kind === 'mlm') return modelQueryFiles(source, written);
   const files = openModelSource(source, { readLocalFile: nodeRuntime.readLocalFile! });
   const dirs = route.dir ? [route.dir, ''] : [''];
   let tokenizerJson: { normalizer?: { type?: string } & Record<string, unknown>; pre_tokenizer?: { type?: string }; model?: { type?: string; unk_token?: string; continuing_subword_prefix?: string; max_input_chars_per_word?: number; vocab?: Record<string, number> }; added_tokens?: { id: number; content: string; normalized?: boolean; lstrip?: boolean; rstrip?: boolean }[] } | undefined;
@@ -303,6 +327,72 @@ async function queryFiles(encoder: SparseEncoder, source: string, written: Map<s
   const tokenizer = `tok/config.${sha256(configBytes).slice(0, 12)}.json`;
   written.set(tokenizer, configBytes);
   return { kind: 'static', tokenizer };
+}
+
+/** Files a loader reads of a model folder, recorded as it reads them (those it found). */
+function recordingFiles(files: ModelFiles, read: Map<string, Uint8Array>): ModelFiles {
+  return {
+    description: files.description,
+    async read(path) {
+      const bytes = await files.read(path);
+      if (bytes) read.set(path, bytes);
+      return bytes;
+    },
+  };
+}
+
+/**
+ * A symmetric model's query side: the files the browser loader reads (found by running the loader
+ * on the model and recording what it read: modules.json, the configs, the tokenizer, the pooling
+ * config, the ONNX file), plus special_tokens_map.json beside the tokenizer, in
+ * `model.<hash>/` (hash of every path and byte, so the folder caches forever); the encoder module
+ * `splade-encoder.<hash>.js`; and onnxruntime-web's Emscripten module and WebAssembly, content-hashed.
+ */
+async function modelQueryFiles(source: string, written: Map<string, Uint8Array>): Promise<SiteEntry['query']> {
+  const files = openModelSource(existsSync(source) ? resolve(source) : source, { readLocalFile: nodeRuntime.readLocalFile! });
+  const read = new Map<string, Uint8Array>();
+  const spec = await loadModelSpec(recordingFiles(files, read));
+  for (const route of [spec.query, spec.document]) {
+    const extra = route.dir ? `${route.dir}/special_tokens_map.json` : 'special_tokens_map.json';
+    const bytes = read.has(extra) ? undefined : await files.read(extra);
+    if (bytes) read.set(extra, bytes);
+  }
+  const paths = [...read.keys()].sort();
+  const h = createHash('sha256');
+  for (const p of paths) h.update(`${p}\0${read.get(p)!.length}\0`).update(read.get(p)!);
+  const model = `model.${h.digest('hex').slice(0, 16)}/`;
+  for (const p of paths) written.set(model + p, read.get(p)!);
+  const encoderBytes = await encoderBundle();
+  const encoder = `splade-encoder.${sha256(encoderBytes).slice(0, 16)}.js`;
+  written.set(encoder, encoderBytes);
+  const ort = await ortRuntimeFiles();
+  const runtime = {
+    mjs: `ort-wasm-simd-threaded.jsep.${sha256(ort.mjs).slice(0, 16)}.mjs`,
+    wasm: `ort-wasm-simd-threaded.jsep.${sha256(ort.wasm).slice(0, 16)}.wasm`,
+  };
+  written.set(runtime.mjs, ort.mjs);
+  written.set(runtime.wasm, ort.wasm);
+  return { kind: 'model', model, encoder, runtime };
+}
+
+function querySideBytes(query: SiteEntry['query'], files: Map<string, Uint8Array>): QuerySideBytes {
+  const partOf = (name: string): string => {
+    if (query.kind === 'static') return 'tokenizer';
+    if (name === query.encoder) return 'encoder';
+    if (name === query.runtime?.mjs || name === query.runtime?.wasm) return 'runtime';
+    return 'model';
+  };
+  const parts = new Map<string, QuerySideBytes['parts'][number]>();
+  for (const [name, data] of files) {
+    const key = partOf(name);
+    const part = parts.get(key) ?? { name: key, files: 0, bytes: 0, gzip: 0 };
+    part.files++;
+    part.bytes += data.length;
+    part.gzip += gzipSync(data).length;
+    parts.set(key, part);
+  }
+  const list = [...parts.values()];
+  return { kind: query.kind, files: files.size, bytes: list.reduce((n, p) => n + p.bytes, 0), gzip: list.reduce((n, p) => n + p.gzip, 0), parts: list };
 }
 
 /** Pages of the site: .html, .htm, .md, outside hidden folders, node_modules and the output folder. */

@@ -88,12 +88,26 @@ function report(s: BuildSummary): void {
   const lines = [
     `splade-web build: ${s.pages} pages, ${s.sections} sections -> ${s.out}`,
     `  encoded ${s.encoded} sections (${s.reused} unchanged, from the cache)${s.encoded ? ` in ${s.encodeSeconds.toFixed(1)} s, ${(s.encoded / s.encodeSeconds).toFixed(1)} sections/s` : ''}`,
-    `  ${s.files} files, ${(s.bytes / 1024).toFixed(0)} KiB; total ${s.seconds.toFixed(1)} s`,
+    `  ${s.files} files, ${size(s.bytes)}; total ${s.seconds.toFixed(1)} s`,
+    `  index: ${size(s.indexBytes)} (a query fetches only the parts its terms and hits need)`,
+    querySideLine(s),
   ];
   for (const k of s.skipped) lines.push(`  skipped ${k.file}: ${k.why}`);
   for (const w of s.warnings.slice(0, 20)) lines.push(`  warning: ${w}`);
   if (s.warnings.length > 20) lines.push(`  ... and ${s.warnings.length - 20} more warnings`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+/** What the browser loads to encode queries: a symmetric model's encoder, ORT and model, by part. */
+function querySideLine(s: BuildSummary): string {
+  const q = s.querySide;
+  const parts = q.parts.map((p) => `${p.name} ${size(p.bytes)}`).join(' + ');
+  if (q.kind === 'static') return `  query side (inference-free): tokenizer shards ${size(q.bytes)} raw, ${size(q.gzip)} gzip, a query loads the shards of its words`;
+  return `  query side (model, loaded by the first search, then cached): ${parts} = ${size(q.bytes)} raw, ${size(q.gzip)} gzip`;
 }
 
 // Run when executed directly (bin.mjs imports and calls main).

@@ -1,22 +1,68 @@
 /**
- * The query runtime's bytes (`<out>/splade.js`): the prebuilt bundle of an installed package
- * (dist/query-runtime/splade.js), or, in a source checkout without one, bundled here with Vite from
- * src/query/ (a few seconds, once per process).
+ * The browser modules a built site loads, as bytes:
+ *   splade.js           the query runtime (runtimeBundle): src/query/runtime.ts, no onnxruntime
+ *   splade-encoder.js   the symmetric-model query encoder (encoderBundle): src/query/model-encoder.ts
+ *                       with onnxruntime-web, written only for sites built with such a model
+ * Each is the prebuilt bundle of an installed package (dist/query-runtime/), or, in a source checkout
+ * without one, bundled here with Vite from src/query/ (a few seconds, once per process).
+ * ortRuntimeFiles() reads onnxruntime-web's Emscripten module and WebAssembly from the installed package.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpladeError } from '../errors.ts';
 
-let bundled: Promise<Uint8Array> | undefined;
-
-export function runtimeBundle(): Promise<Uint8Array> {
-  bundled ??= load();
-  return bundled;
+interface Bundle {
+  file: string;
+  config: string;
+  source: string;
 }
 
-async function load(): Promise<Uint8Array> {
-  for (const candidate of ['../query-runtime/splade.js', '../../dist/query-runtime/splade.js']) {
+const RUNTIME: Bundle = { file: 'splade.js', config: '../query/bundle.config.ts', source: 'src/query/runtime.ts' };
+const ENCODER: Bundle = { file: 'splade-encoder.js', config: '../query/encoder.config.ts', source: 'src/query/model-encoder.ts' };
+const bundled = new Map<string, Promise<Uint8Array>>();
+
+export function runtimeBundle(): Promise<Uint8Array> {
+  return bundleOf(RUNTIME);
+}
+
+export function encoderBundle(): Promise<Uint8Array> {
+  return bundleOf(ENCODER);
+}
+
+/** onnxruntime-web's own file names, which the encoder module falls back to. */
+export const ORT_RUNTIME_FILES = { mjs: 'ort-wasm-simd-threaded.jsep.mjs', wasm: 'ort-wasm-simd-threaded.jsep.wasm' } as const;
+
+/** The installed onnxruntime-web's runtime files (WebGPU-capable "jsep" build, as the library loads). */
+export async function ortRuntimeFiles(): Promise<{ mjs: Uint8Array; wasm: Uint8Array }> {
+  let dist: string;
+  try {
+    dist = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm')));
+  } catch (cause) {
+    throw new SpladeError('runtime', `onnxruntime-web is not installed where splade-web can find it (${(cause as Error).message}); a site built with a symmetric model needs its ${ORT_RUNTIME_FILES.mjs} and ${ORT_RUNTIME_FILES.wasm} (npm install onnxruntime-web@1.30.0)`, { cause });
+  }
+  const read = async (name: string) => {
+    const path = join(dist, name);
+    if (!existsSync(path)) throw new SpladeError('runtime', `onnxruntime-web's ${name} is missing from ${dist}; reinstall onnxruntime-web`, { file: path });
+    return new Uint8Array(await readFile(path));
+  };
+  return { mjs: await read(ORT_RUNTIME_FILES.mjs), wasm: await read(ORT_RUNTIME_FILES.wasm) };
+}
+
+function bundleOf(bundle: Bundle): Promise<Uint8Array> {
+  let pending = bundled.get(bundle.file);
+  if (!pending) {
+    pending = load(bundle);
+    bundled.set(bundle.file, pending);
+    pending.catch(() => bundled.delete(bundle.file)); // a failed bundle is tried again
+  }
+  return pending;
+}
+
+async function load(bundle: Bundle): Promise<Uint8Array> {
+  for (const candidate of [`../query-runtime/${bundle.file}`, `../../dist/query-runtime/${bundle.file}`]) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
     // A source checkout's dist/ may be older than src/: use it only from an installed package.
     if (existsSync(path) && !import.meta.url.endsWith('.ts')) return new Uint8Array(await readFile(path));
@@ -25,14 +71,14 @@ async function load(): Promise<Uint8Array> {
     const vite = await import('vite');
     // Reached only from a source checkout; the specifier is computed so that the library build
     // (which compiles this file into dist/) leaves the bundle config out.
-    const configPath = '../query/bundle.config.ts';
+    const configPath = bundle.config;
     const config = (await import(/* @vite-ignore */ configPath)).default;
     const output = await vite.build({ ...config, configFile: false, build: { ...config.build, write: false } });
     const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : []));
-    const chunk = chunks.find((c) => c.type === 'chunk' && c.fileName === 'splade.js');
-    if (!chunk || chunk.type !== 'chunk') throw new Error('the bundle has no splade.js');
+    const chunk = chunks.find((c) => c.type === 'chunk' && c.fileName === bundle.file);
+    if (!chunk || chunk.type !== 'chunk') throw new Error(`the bundle has no ${bundle.file}`);
     return new TextEncoder().encode(chunk.code);
   } catch (cause) {
-    throw new SpladeError('runtime', `could not bundle the query runtime (src/query/runtime.ts): ${(cause as Error).message}. Run \`npm run build:runtime\` in the package`, { cause });
+    throw new SpladeError('runtime', `could not bundle ${bundle.file} (${bundle.source}): ${(cause as Error).message}. Run \`npm run build:runtime\` in the package`, { cause });
   }
 }

@@ -20,6 +20,7 @@ import type { PackDirectory } from '../index/store/pack.ts';
 import type { Hit } from '../results/hits.ts';
 import type { SparseVector } from '../vector.ts';
 import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from './site.ts';
+import type { QueryEncoderOptions } from './model-encoder.ts';
 import { ShardedWordPiece, type WordPieceConfig, type WordPieceShard } from './wordpiece.ts';
 
 export interface SiteHit extends Hit {
@@ -47,6 +48,11 @@ export interface RuntimeOptions {
   /** Cache API cache name (default one per base URL); null keeps nothing (no offline search). */
   cacheName?: string | null;
   onFetch?: HttpStoreOptions['onFetch'];
+  /**
+   * Sites built with a symmetric model: where queries are encoded. 'auto' (default): WebGPU on a
+   * hardware GPU, WASM otherwise (a software adapter such as SwiftShader is slower than WASM).
+   */
+  device?: 'auto' | 'webgpu' | 'wasm';
 }
 
 interface QueryEncoder {
@@ -116,8 +122,11 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
   }
   const q = entry.query;
   // Only sites built with a symmetric model load the encoder (and onnxruntime-web with it).
-  const module = (await import(/* @vite-ignore */ new URL(q.encoder, base).href)) as { loadQueryEncoder(model: string): Promise<QueryEncoder> };
-  return module.loadQueryEncoder(new URL(q.model, base).href);
+  const module = (await import(/* @vite-ignore */ new URL(q.encoder, base).href)) as typeof import('./model-encoder.ts');
+  const options: QueryEncoderOptions = { wasm: { mjs: new URL(q.runtime.mjs, base).href, wasm: new URL(q.runtime.wasm, base).href } };
+  if (settings.device) options.device = settings.device;
+  if (settings.cacheName !== undefined) options.cacheName = settings.cacheName;
+  return module.loadQueryEncoder(new URL(q.model, base).href, options);
 }
 
 /** The top sections for `query`, best first. */

@@ -33,8 +33,10 @@ export interface ModelQuery {
   kind: 'model';
   /** Folder of the model (sentence-transformers layout), relative to the index folder. */
   model: string;
-  /** The encoder module, relative to the index folder (loaded only by such sites). */
+  /** The encoder module (model-encoder.ts bundled), relative to the index folder (loaded only by such sites). */
   encoder: string;
+  /** onnxruntime-web's Emscripten module and WebAssembly (content-hashed), relative to the index folder. */
+  runtime: { mjs: string; wasm: string };
 }
 
 export type { WordPieceConfig };
