@@ -2,8 +2,8 @@
  * `splade-web build` with a symmetric model: ten pages of Debian's gimp-help-ko (the GIMP manual
  * in Korean) built with public/models/splade-tiny-ko, served as a plain static host serves them
  * (e2e/support/static-server.ts), searched through `import('/search/splade.js')` in Chromium. The
- * page encodes each query with the model (onnxruntime-web; WASM here, 'auto' skips SwiftShader),
- * under the strict CSP of the git-doc example plus 'wasm-unsafe-eval', with no violation. The hits
+ * page encodes each query with the model (onnxruntime-web; WASM here, 'auto' skips SwiftShader;
+ * then WebGPU, forced onto SwiftShader), under the strict CSP of the git-doc example plus 'wasm-unsafe-eval', with no violation. The hits
  * equal those of a SparseIndex holding the same document vectors searched with the query vectors
  * onnxruntime-node computes with the same model (an independent encoder), and the browser's query
  * vectors equal Node's.
@@ -129,6 +129,25 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   expect(server.requests.some((p) => /^\/search\/splade-encoder\.[0-9a-f]{16}\.js$/.test(p))).toBe(true);
   expect(server.requests.some((p) => /^\/search\/ort-wasm-simd-threaded\.jsep\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(true);
   expect(server.requests.some((p) => /^\/search\/model\.[0-9a-f]{16}\/onnx\/model\.onnx$/.test(p))).toBe(true);
+
+  // The WebGPU path ('auto' takes it on a hardware GPU; forced here onto SwiftShader): the model's
+  // logits pooled by the WGSL kernel give the same vectors and hits.
+  const gpu = await page.evaluate(async (queries) => {
+    const s = (window as unknown as { splade: Splade }).splade;
+    s.configure({ device: 'webgpu' });
+    const out: { vector: Vector; ids: string[] }[] = [];
+    for (const q of queries) {
+      const v = await s.encodeQuery(q);
+      out.push({ vector: { indices: [...v.indices], values: [...v.values] }, ids: (await s.search(q, { limit: 5 })).map((h) => h.id) });
+    }
+    return { out, device: (await s.open()).encoder.device };
+  }, QUERIES.slice(0, 2));
+  expect(gpu.device).toBe('webgpu');
+  gpu.out.forEach((r, k) => {
+    expect(r.vector.indices, QUERIES[k]).toEqual(expectedVectors[k]!.indices);
+    r.vector.values.forEach((w, j) => expect(Math.abs(w - expectedVectors[k]!.values[j]!), QUERIES[k]).toBeLessThan(1e-3 * Math.max(1, Math.abs(w))));
+    expect(r.ids, QUERIES[k]).toEqual(expected[k]!.map((h) => h.id));
+  });
   expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
   expect(errors).toEqual([]);
 });
