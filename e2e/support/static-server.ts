@@ -19,7 +19,13 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(dir: string, options: { isolated: boolean }): Promise<StaticServer> {
+export interface ServeOptions {
+  isolated: boolean;
+  /** Headers for every answer (a Content-Security-Policy, say). */
+  headers?: Record<string, string>;
+}
+
+export async function serveStatic(dir: string, options: ServeOptions): Promise<StaticServer> {
   const root = resolve(dir);
   const state: StaticServer = { url: '', hide: () => false, requests: [], close: async () => {} };
   const server: Server = createServer((req, res) => {
@@ -29,6 +35,7 @@ export async function serveStatic(dir: string, options: { isolated: boolean }): 
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     }
+    for (const [name, value] of Object.entries(options.headers ?? {})) res.setHeader(name, value);
     const file = state.hide(path) ? undefined : fileFor(root, path);
     if (!file) {
       res.statusCode = 404;

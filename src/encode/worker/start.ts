@@ -20,7 +20,7 @@ export function startEncoderWorker(): StartedWorker {
   const Worker = class extends globalThis.Worker {
     constructor(scriptUrl: URL, options: WorkerOptions) {
       url = String(scriptUrl);
-      super(scriptUrl, options);
+      super(trustedScriptUrl(url) as string, options);
     }
   };
   try {
@@ -30,6 +30,35 @@ export function startEncoderWorker(): StartedWorker {
     // e.g. SecurityError: a worker script must come from the page's origin.
     throw new SpladeError('runtime', `the encoder worker could not be created from ${url || 'its script'}: ${(cause as Error)?.message ?? String(cause)}; the worker script must be served from the page's origin (bundle splade-web with the page)`, { cause });
   }
+}
+
+interface TrustedTypePolicyLike {
+  createScriptURL(url: string): unknown;
+}
+let policy: TrustedTypePolicyLike | null | undefined;
+
+/**
+ * On a page that requires Trusted Types (`require-trusted-types-for 'script'`), a worker's URL must
+ * be a TrustedScriptURL. The policy passes only the bundler-written worker URL of this origin; a
+ * page whose `trusted-types` directive does not list "splade-web" gets the plain string (and the
+ * browser's own error names the directive).
+ */
+function trustedScriptUrl(url: string): unknown {
+  const tt = (globalThis as { trustedTypes?: { createPolicy(name: string, rules: { createScriptURL(u: string): string }): TrustedTypePolicyLike } }).trustedTypes;
+  if (!tt) return url;
+  if (policy === undefined) {
+    try {
+      policy = tt.createPolicy('splade-web', {
+        createScriptURL: (u) => {
+          if (new URL(u, location.href).origin !== location.origin) throw new TypeError(`splade-web: refusing a worker script from another origin: ${u}`);
+          return u;
+        },
+      });
+    } catch {
+      policy = null;
+    }
+  }
+  return policy ? policy.createScriptURL(url) : url;
 }
 
 /** The relative or absolute URLs a module script imports statically or dynamically (string literals only). */

@@ -1,0 +1,94 @@
+/**
+ * The sources the element's `source` attribute names. The static one imports the query runtime
+ * that `splade-web build` wrote beside the index (`<index>/splade.js`), only when the widget first
+ * opens; `idb` and `page` need the encoder, so they import the widget engine (a separate bundle
+ * with onnxruntime-web, `splade-engine.js` beside this script) at that point, and never before.
+ */
+import type { SearchSource, WidgetHit } from './types.ts';
+
+interface SiteRuntime {
+  open(): Promise<unknown>;
+  search(query: string, options: { limit: number; explain: boolean; signal: AbortSignal }): Promise<(WidgetHit & { fields?: Record<string, unknown> })[]>;
+}
+
+export interface PageSourceOptions {
+  model: string;
+  /** The part of the page whose sections are searched (default: main, [role=main], article, body). */
+  root?: Element;
+  /** Elements left out besides nav, header, footer, aside and [data-splade-ignore]. */
+  ignore?: string;
+}
+
+export interface IndexSourceOptions {
+  name: string;
+  model: string;
+}
+
+/** What splade-engine.js exports. */
+export interface WidgetEngine {
+  pageSource(options: PageSourceOptions): Promise<SearchSource>;
+  indexSource(options: IndexSourceOptions): Promise<SearchSource>;
+}
+
+// Specifiers are computed: the bundler must not pull either module into this one.
+const load = <T>(url: string): Promise<T> => import(/* @vite-ignore */ url) as Promise<T>;
+
+/** The static index in the folder `index` (a URL, resolved against the page). */
+export function staticSource(index: string): SearchSource {
+  const base = new URL(index.replace(/\/?$/, '/'), document.baseURI).href;
+  let runtime: Promise<SiteRuntime> | undefined;
+  const get = () => {
+    runtime ??= load<SiteRuntime>(new URL('splade.js', base).href).catch((error: unknown) => {
+      runtime = undefined; // tried again on the next search (the reader may be back online)
+      throw error;
+    });
+    return runtime;
+  };
+  return {
+    key: base,
+    async warm() {
+      await (await get()).open();
+    },
+    async search(query, { limit, signal }) {
+      const hits = await (await get()).search(query, { limit, explain: true, signal });
+      return hits.map((hit) => ({ ...hit, page: typeof hit.fields?.['page'] === 'string' ? hit.fields['page'] : hit.path[0] ?? hit.title }));
+    },
+  };
+}
+
+function engine(url: string): Promise<WidgetEngine> {
+  return load<WidgetEngine>(new URL(url, document.baseURI).href);
+}
+
+/** A source that loads the engine on first use (so that nothing loads before the widget opens). */
+export function lazySource(key: string, make: () => Promise<SearchSource>): SearchSource {
+  let made: Promise<SearchSource> | undefined;
+  const get = () => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
+  return {
+    key,
+    async warm() {
+      const s = await get();
+      await s.warm?.();
+    },
+    async search(query, options) {
+      return (await get()).search(query, options);
+    },
+    dispose() {
+      void made?.then((s) => s.dispose?.(), () => {});
+    },
+  };
+}
+
+export function pageSource(engineUrl: string, options: PageSourceOptions): SearchSource {
+  return lazySource(`page:${location.pathname}:${options.model}`, async () => (await engine(engineUrl)).pageSource(options));
+}
+
+export function indexSource(engineUrl: string, options: IndexSourceOptions): SearchSource {
+  return lazySource(`idb:${options.name}`, async () => (await engine(engineUrl)).indexSource(options));
+}
