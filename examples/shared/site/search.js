@@ -12,27 +12,46 @@ if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('sw.js').catch((error) => console.warn('offline cache unavailable:', error));
 }
 
+// The page's words, from the status element (the page is in the documentation's language):
+// {n}, {ms} and {error} are filled in.
+const words = {
+  loading: status.dataset.loading || 'Loading the search index…',
+  results: status.dataset.results || '{n} results ({ms} ms)',
+  none: status.dataset.none || 'No results',
+  failed: status.dataset.failed || 'Search failed: {error}',
+};
+const say = (text, values = {}) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+/** What the page shows, and `data-state` (searching | done | failed) for scripts that drive it. */
+function show(state, text) {
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
 let latest = 0;
+let searched = false;
 async function run() {
   const query = input.value.trim();
   const ticket = ++latest;
   if (!query) {
     list.replaceChildren();
-    status.textContent = '';
+    show('done', '');
     return;
   }
+  // The first search opens the index (and, with a symmetric model, loads the model): say so.
+  show('searching', searched ? status.textContent : words.loading);
   const started = performance.now();
   let hits;
   try {
     hits = await search(query, { limit: 10 });
   } catch (error) {
-    if (ticket === latest) status.textContent = `Search failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (ticket === latest) show('failed', say(words.failed, { error: error instanceof Error ? error.message : String(error) }));
     return;
   }
+  searched = true;
   if (ticket !== latest) return; // a newer query was typed meanwhile
   list.replaceChildren(...hits.map(renderHit));
   const ms = Math.round(performance.now() - started);
-  status.textContent = hits.length ? `${hits.length} results (${ms} ms)` : 'No results';
+  show('done', hits.length ? say(words.results, { n: hits.length, ms }) : words.none);
 }
 
 function renderHit(hit) {
@@ -69,7 +88,8 @@ input.addEventListener('input', () => {
   clearTimeout(timer);
   timer = setTimeout(run, 120);
 });
-// Opens the index while the reader types (fetches its entry and directory, nothing large).
+// Opens the index while the reader types (its entry and directory; with a symmetric model, the
+// model and onnxruntime-web too, which the first query needs anyway).
 input.addEventListener('focus', () => open().catch(() => {}), { once: true });
 if (input.value) run();
 window.spladeExample = { search, ready: true };

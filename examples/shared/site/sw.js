@@ -1,10 +1,13 @@
 // Offline after one visit: the page shell is cached when the worker installs, and every page of
-// the site opened since (the git-doc pages) as it is fetched. Requests for the index itself
-// (search/, except the runtime module) are left to the query runtime, which keeps what it fetched
-// in the Cache API and reads it back offline; Range requests are never cached here (a Cache
-// cannot hold a 206). Network first, so a rebuilt site is seen as soon as it is online.
+// the site opened since (the documentation pages) as it is fetched. The index's data (search/*.json,
+// *.bin, a symmetric model's folder) is left to the query runtime and the model loader, which keep
+// what they fetched in the Cache API and read it back offline; the index's code (splade.js, a
+// symmetric model's encoder module and onnxruntime-web's .mjs and .wasm) is cached here. Range
+// requests are never cached here (a Cache cannot hold a 206). Network first, so a rebuilt site is
+// seen as soon as it is online.
 const VERSION = '__VERSION__';
-const CACHE = `git-doc-shell-${VERSION}`;
+const NAME = '__NAME__';
+const CACHE = `${NAME}-shell-${VERSION}`;
 const SHELL = ['./', 'index.html', 'search.js', 'search.css', 'search/splade.js'];
 
 self.addEventListener('install', (event) => {
@@ -13,7 +16,7 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name.startsWith('git-doc-shell-') && name !== CACHE) await caches.delete(name);
+    for (const name of await caches.keys()) if (name.startsWith(`${NAME}-shell-`) && name !== CACHE) await caches.delete(name);
     await self.clients.claim();
   })());
 });
@@ -24,7 +27,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin || request.headers.has('range')) return;
   const scope = new URL(self.registration.scope);
   const path = url.pathname.slice(scope.pathname.length);
-  if (path.startsWith('search/') && path !== 'search/splade.js') return;
+  if (path.startsWith('search/') && !/^search\/[^/]+\.(?:js|mjs|wasm)$/.test(path)) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     try {
