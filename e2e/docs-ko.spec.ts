@@ -3,7 +3,8 @@
  * in Korean) built with public/models/splade-tiny-ko, served as a plain static host serves them
  * (e2e/support/static-server.ts), searched through `import('/search/splade.js')` in Chromium. The
  * page encodes each query with the model (onnxruntime-web; WASM here, 'auto' skips SwiftShader;
- * then WebGPU, forced onto SwiftShader), under the strict CSP of the git-doc example plus 'wasm-unsafe-eval', with no violation. The hits
+ * then WebGPU, forced onto SwiftShader), under the strict CSP of the git-doc example plus
+ * 'wasm-unsafe-eval', with no violation (and without it, the search fails saying so). The hits
  * equal those of a SparseIndex holding the same document vectors searched with the query vectors
  * onnxruntime-node computes with the same model (an independent encoder), and the browser's query
  * vectors equal Node's.
@@ -48,6 +49,8 @@ test.beforeAll(async () => {
   summary = await build({ site, out, model: MODEL, cache: join(work, 'cache'), baseUrl: '/docs/' });
   writeFileSync(join(work, 'root', 'index.html'), PAGE);
   writeFileSync(join(work, 'root', 'page.js'), PAGE_JS);
+  // The same page without 'wasm-unsafe-eval': the model cannot load, and says why.
+  writeFileSync(join(work, 'root', 'no-wasm.html'), PAGE.replace(" 'wasm-unsafe-eval'", ''));
   server = await serveStatic(join(work, 'root'), { isolated: false });
 });
 
@@ -150,4 +153,9 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   });
   expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
   expect(errors).toEqual([]);
+
+  await page.goto(`${server.url}/no-wasm.html`);
+  await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
+  const refused = await page.evaluate(async (q) => (window as unknown as { splade: Splade }).splade.search(q, { limit: 5 }).then(() => 'searched', (e: Error) => e.message), QUERIES[0]!);
+  expect(refused).toMatch(/^splade-web: .*Content Security Policy/i);
 });

@@ -3,6 +3,12 @@
  * (onnxruntime-node; cached by text hash and model, so a rebuild encodes only what changed) -> an
  * index (the engine itself, in memory) -> pack files, the query runtime and a small entry file in
  * <dir>. The new folder is written beside the old one and swapped in only once complete.
+ *
+ * The query side depends on the model: an inference-free one (static query weights) gets the
+ * sharded WordPiece tokenizer with its weights (tok/); a symmetric one (queries through the
+ * masked-LM too) gets its model files in a content-hashed folder (model.<hash>/), the encoder module
+ * (splade-encoder.<hash>.js, onnxruntime-web inside) and onnxruntime-web's .mjs and .wasm. Either
+ * way, only splade.js and splade-entry.json keep fixed names; everything else is content-hashed.
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';

@@ -58,6 +58,10 @@ export interface RuntimeOptions {
 interface QueryEncoder {
   encodeQuery(text: string): Promise<SparseVector>;
   token(id: number): string;
+  /** A model encoder's device ('webgpu' | 'wasm') once it encoded a query. */
+  readonly device?: string | undefined;
+  /** Frees a model encoder's onnxruntime session (and GPU memory). */
+  dispose?(): Promise<void>;
 }
 
 interface Opened {
@@ -72,7 +76,10 @@ let opened: Promise<Opened> | undefined;
 /** Options for the next open (call before the first search; later calls reopen). */
 export function configure(options: RuntimeOptions): void {
   settings = { ...options };
+  const previous = opened;
   opened = undefined;
+  // A model encoder holds an onnxruntime session: freed once the reopened site replaces it.
+  previous?.then((o) => o.encoder.dispose?.(), () => {}).catch(() => {});
 }
 
 function baseUrl(): string {
