@@ -1,15 +1,6 @@
 #!/usr/bin/env node
 // Serves examples/git-doc/dist as a static host does (examples/shared/serve.mjs): gzip, Range
 // requests, content-hashed files cacheable forever. `node serve.mjs [port]` (default 8080).
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve as serveRoot } from '../shared/serve.mjs';
+import { serveExample } from '../shared/serve.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), 'dist');
-export const serve = (port) => serveRoot(ROOT, port);
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
-  await serve(port);
-  console.log(`git-doc search: http://127.0.0.1:${port}/ (Ctrl+C stops)`);
-}
+export const serve = await serveExample(import.meta.url, 'git-doc search');

@@ -3,10 +3,11 @@
 // runtime reads result records with them) answered with 206, content-hashed files (name.<hash>.ext,
 // or anything inside a folder named name.<hash>/, such as the model folder of a symmetric model)
 // cacheable forever, the entry file and the page shell revalidated. Used by each example's serve.mjs
-// and check.mjs: `serve(root, port)`.
+// and check.mjs: `serve(root, port)`; `serveExample` is an example's serve.mjs.
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.png': 'image/png', '.svg': 'image/svg+xml' };
@@ -49,4 +50,19 @@ export function serve(root, port) {
     createReadStream(file).pipe(res);
   });
   return new Promise((done) => server.listen(port, '127.0.0.1', () => done(server)));
+}
+
+/**
+ * An example's serve.mjs (`moduleUrl` its import.meta.url): returns `serve(port)` for the example's
+ * dist/, and when that file is run as a script, serves on the port given as argument, PORT, or 8080.
+ */
+export async function serveExample(moduleUrl, label) {
+  const root = join(dirname(fileURLToPath(moduleUrl)), 'dist');
+  const serveDist = (port) => serve(root, port);
+  if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(moduleUrl)) {
+    const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
+    await serveDist(port);
+    console.log(`${label}: http://127.0.0.1:${port}/ (Ctrl+C stops)`);
+  }
+  return serveDist;
 }
