@@ -339,7 +339,7 @@ export class SpladeSearchElement extends HTMLElement {
         h('span', { text: s.button }),
         labels[0] ? h('kbd', { attrs: { 'aria-hidden': 'true' }, text: labels[0].text }) : null,
       );
-      bar.append(h('button', { attrs: { type: 'button', part: 'close', 'aria-label': s.close }, text: 'Esc', on: { click: () => this.close() } }));
+      bar.append(h('button', { attrs: { type: 'button', part: 'close', 'aria-keyshortcuts': 'Escape' }, text: s.close, on: { click: () => this.close() } }));
       this.#dialog = h('dialog', { attrs: { part: 'dialog', 'aria-label': s.label }, on: { close: () => this.#onClosed(), keydown: (e) => this.#trapFocus(e) } }, panel);
       // A click on the backdrop (outside the panel) closes.
       this.#dialog.addEventListener('click', (e) => e.target === this.#dialog && this.close());
@@ -501,20 +501,20 @@ export class SpladeSearchElement extends HTMLElement {
     const path = hit.path.length > 1 ? hit.path.slice(0, -1) : [];
     const trail = [page, ...path].filter((p, k, all) => p && p !== all[k - 1] && p !== hit.title);
     const passage = Number(hit.fields?.['passage']);
-    // A distinct accessible name per result: title, where it is, and which part when one section has several.
-    let name = [hit.title || hit.url, ...trail].join(', ');
-    if (Number.isInteger(passage) && passage > 1) name += `, ${fill(s.passage, { count: passage })}`;
-    const seen = (names.get(name) ?? 0) + 1;
-    names.set(name, seen);
-    if (seen > 1) name += ` (${seen})`;
-    const snippetId = `${this.#uid}-s${this.#options.length}`;
+    // The accessible name is the option's text (title, where it is, snippet, why), so what a speech-input
+    // user sees is what they can say; a section's second part, or a repeat, says so in hidden text.
+    let extra = Number.isInteger(passage) && passage > 1 ? `, ${fill(s.passage, { count: passage })}` : '';
+    const key = `${hit.title}\u0000${trail.join('\u0000')}\u0000${hit.snippet?.text ?? ''}${extra}`;
+    const seen = (names.get(key) ?? 0) + 1;
+    names.set(key, seen);
+    if (seen > 1) extra += ` (${seen})`;
     const why = this.#why(hit);
     return h(
       'div',
-      { attrs: { role: 'option', part: 'option', 'aria-label': name, 'aria-describedby': snippetId } },
-      h('div', { class: 'title', attrs: { part: 'option-title' }, text: hit.title || hit.url }),
+      { attrs: { role: 'option', part: 'option' } },
+      h('div', { class: 'title', attrs: { part: 'option-title' } }, hit.title || hit.url, extra ? h('span', { class: 'visually-hidden', text: extra }) : null),
       trail.length ? h('div', { class: 'path', attrs: { part: 'path' }, text: trail.join(' › ') }) : null,
-      hit.snippet ? h('div', { class: 'snippet', attrs: { part: 'snippet', id: snippetId } }, markedText(hit.snippet.text, hit.snippet.highlights)) : null,
+      hit.snippet ? h('div', { class: 'snippet', attrs: { part: 'snippet' } }, markedText(hit.snippet.text, hit.snippet.highlights)) : null,
       why ? h('div', { class: 'why', attrs: { part: 'why' }, text: why }) : null,
     );
   }

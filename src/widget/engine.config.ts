@@ -10,6 +10,8 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
+  // URLs relative to the module (import.meta.url), wherever the folder is served from.
+  base: './',
   publicDir: false,
   logLevel: 'warn',
   worker: { format: 'es' },

@@ -70,6 +70,7 @@ async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<S
   const page = document.title.trim() || location.pathname;
   return {
     key: `page:${location.pathname}:${model}`,
+    stats: { sections: sections.length, encoded: missing.length, reused: sections.length - missing.length },
     async search(query, { limit, signal }) {
       const vector = await encoder.encodeQuery(query);
       const hits = await index.search(vector, { limit, explain: true, signal });

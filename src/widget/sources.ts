@@ -37,9 +37,15 @@ const load = <T>(url: string): Promise<T> => import(/* @vite-ignore */ url) as P
 export function staticSource(index: string): SearchSource {
   const base = new URL(index.replace(/\/?$/, '/'), document.baseURI).href;
   let runtime: Promise<SiteRuntime> | undefined;
+  let failures = 0;
   const get = () => {
-    runtime ??= load<SiteRuntime>(new URL('splade.js', base).href).catch((error: unknown) => {
-      runtime = undefined; // tried again on the next search (the reader may be back online)
+    // A module that failed to load stays failed for its URL in this document: a retry asks for
+    // another URL (the reader may be back online).
+    const url = new URL('splade.js', base);
+    if (failures) url.searchParams.set('retry', String(failures));
+    runtime ??= load<SiteRuntime>(url.href).catch((error: unknown) => {
+      runtime = undefined;
+      failures++;
       throw error;
     });
     return runtime;
@@ -63,8 +69,9 @@ function engine(url: string): Promise<WidgetEngine> {
 /** A source that loads the engine on first use (so that nothing loads before the widget opens). */
 export function lazySource(key: string, make: () => Promise<SearchSource>): SearchSource {
   let made: Promise<SearchSource> | undefined;
+  let ready: SearchSource | undefined;
   const get = () => {
-    made ??= make().catch((error: unknown) => {
+    made ??= make().then((s) => (ready = s)).catch((error: unknown) => {
       made = undefined;
       throw error;
     });
@@ -72,6 +79,9 @@ export function lazySource(key: string, make: () => Promise<SearchSource>): Sear
   };
   return {
     key,
+    get stats() {
+      return ready?.stats;
+    },
     async warm() {
       const s = await get();
       await s.warm?.();

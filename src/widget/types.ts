@@ -38,6 +38,8 @@ export interface SearchSource {
   /** A key that tells sources apart (recent searches are kept per source). */
   readonly key: string;
   dispose?(): void;
+  /** The page source's figures: sections found, and how many were encoded now or came from the cache. */
+  readonly stats?: { sections: number; encoded: number; reused: number };
 }
 
 /** Every string the widget shows or announces; `{query}`, `{count}`, `{message}` are filled in. */
