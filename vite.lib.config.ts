@@ -5,6 +5,8 @@
  *   dist/node.js                    the `./node` entry (src/node.ts)
  *   dist/encode/worker/worker.js    the encoder worker
  *   dist/cli/main.js                the `splade-web` command (src/cli/bin.mjs runs it)
+ *   dist/widget/define.js           the `./widget` entry: <splade-search> for a page's own bundler
+ *   dist/cdn/                       the widget as script-tag files (npm run build:widget, after this)
  *   dist/query-runtime/splade.js    the static-site query runtime (npm run build:runtime, after this)
  *   dist/**\/*.js                    one file per source module (see preserveModules)
  *
@@ -87,7 +89,7 @@ export default defineConfig({
     sourcemap: true,
     copyPublicDir: false,
     lib: {
-      entry: { browser: 'src/browser.ts', node: 'src/node.ts', 'encode/worker/worker': 'src/encode/worker/worker.ts', 'cli/main': 'src/cli/main.ts' },
+      entry: { browser: 'src/browser.ts', node: 'src/node.ts', 'encode/worker/worker': 'src/encode/worker/worker.ts', 'cli/main': 'src/cli/main.ts', 'widget/define': 'src/widget/define.ts' },
       formats: ['es'],
     },
     rollupOptions: {

@@ -1,5 +1,5 @@
 /**
- * The widget as one self-contained ES module (`npm run build:widget` -> dist/widget/splade-search.js):
+ * The widget as one self-contained ES module (`npm run build:widget` -> dist/cdn/splade-search.js):
  * what a site loads with a script tag, and what `splade-web build` copies beside the index. It holds
  * the element only; the query runtime (splade.js) and, for the idb/page sources, the engine are
  * imported by URL when a widget first opens.
@@ -13,7 +13,7 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   build: {
-    outDir: fileURLToPath(new URL('../../dist/widget', import.meta.url)),
+    outDir: fileURLToPath(new URL('../../dist/cdn', import.meta.url)),
     emptyOutDir: false,
     target: 'es2022',
     minify: true,

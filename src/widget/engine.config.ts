@@ -1,5 +1,5 @@
 /**
- * The widget engine (`npm run build:widget` -> dist/widget/splade-engine.js and dist/widget/assets/):
+ * The widget engine (`npm run build:widget` -> dist/cdn/splade-engine.js and dist/cdn/assets/):
  * the encoder worker, onnxruntime-web's module and .wasm, and the engine's own chunk, emitted as
  * files beside it (not inlined as data: or blob: URLs, which a strict CSP refuses). Only the `idb`
  * and `page` sources load it. Built as an app (not a library) so that Vite emits the worker and
@@ -16,7 +16,7 @@ export default defineConfig({
   logLevel: 'warn',
   worker: { format: 'es' },
   build: {
-    outDir: fileURLToPath(new URL('../../dist/widget', import.meta.url)),
+    outDir: fileURLToPath(new URL('../../dist/cdn', import.meta.url)),
     emptyOutDir: false,
     target: 'es2022',
     minify: true,
