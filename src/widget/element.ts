@@ -13,6 +13,8 @@
  * Trusted Types required.
  */
 import { h, markedText } from './dom.ts';
+import { errorText, fill, readable, safeUrl } from './format.ts';
+import { matches, parseShortcuts, shortcutLabel, typingTarget } from './shortcuts.ts';
 import { indexSource, pageSource, staticSource } from './sources.ts';
 import { CSS, PAGE_CSS } from './styles.ts';
 import { DEFAULT_STRINGS, type SearchSource, type SpladeSearchEventMap, type WidgetHit, type WidgetStrings } from './types.ts';
@@ -36,76 +38,6 @@ function constructed(css: string): CSSStyleSheet {
   return sheet;
 }
 
-const isMac = () => /mac|iphone|ipad/i.test((navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData?.platform ?? navigator.platform ?? '');
-
-interface Shortcut {
-  key: string;
-  mod: boolean;
-  ctrl: boolean;
-  meta: boolean;
-  alt: boolean;
-  shift: boolean;
-}
-
-/** "mod+k /" -> shortcuts; `mod` is Cmd on Apple systems, Ctrl elsewhere. */
-export function parseShortcuts(spec: string): Shortcut[] {
-  return spec
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((s) => {
-      const parts = s.toLowerCase().split('+');
-      const key = parts.pop() || '+';
-      const has = (m: string) => parts.includes(m);
-      return { key, mod: has('mod'), ctrl: has('ctrl') || has('control'), meta: has('meta') || has('cmd'), alt: has('alt') || has('option'), shift: has('shift') };
-    });
-}
-
-function matches(s: Shortcut, e: KeyboardEvent): boolean {
-  const mac = isMac();
-  const ctrl = s.ctrl || (s.mod && !mac);
-  const meta = s.meta || (s.mod && mac);
-  return e.key.toLowerCase() === s.key && e.ctrlKey === ctrl && e.metaKey === meta && e.altKey === s.alt && (s.key.length > 1 || /[a-z]/.test(s.key) ? e.shiftKey === s.shift : true);
-}
-
-function shortcutLabel(s: Shortcut): { text: string; aria: string } {
-  const mac = isMac();
-  const mods: [boolean, string, string][] = [
-    [s.ctrl || (s.mod && !mac), mac ? '⌃' : 'Ctrl ', 'Control'],
-    [s.meta || (s.mod && mac), '⌘', 'Meta'],
-    [s.alt, mac ? '⌥' : 'Alt ', 'Alt'],
-    [s.shift, mac ? '⇧' : 'Shift ', 'Shift'],
-  ];
-  const on = mods.filter((m) => m[0]);
-  const key = s.key.length === 1 ? s.key.toUpperCase() : s.key;
-  return { text: on.map((m) => m[1]).join('') + key, aria: [...on.map((m) => m[2]), key].join('+') };
-}
-
-/** Is the key event's real target somewhere the reader types (so "/" is a character, not a shortcut)? */
-function typingTarget(e: Event): boolean {
-  const el = e.composedPath()[0];
-  if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file'].includes(el.type));
-}
-
-function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (all, k: string) => (k in values ? String(values[k]) : all));
-}
-
-/** A token as a reader would read it (WordPiece "##ing", BPE "Ġword", SentencePiece "▁word"). */
-function readable(token: string): string {
-  return token.replace(/^##/, '…').replace(/^[Ġ▁]/, '');
-}
-
-/** A hit's URL, if following it is safe: http(s) only (never javascript:, data:, blob:, ...). */
-export function safeUrl(url: string, base: string): URL | undefined {
-  try {
-    const u = new URL(url, base);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function storage(): Storage | undefined {
   try {
     return globalThis.localStorage;
@@ -114,9 +46,6 @@ function storage(): Storage | undefined {
   }
 }
 
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^splade-web: /, '');
-}
 
 type Row = { kind: 'hit'; hit: WidgetHit } | { kind: 'recent'; query: string };
 
