@@ -47,12 +47,11 @@ test.beforeAll(async () => {
     `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Zebra hostile link</title></head><body><main><span data-splade-meta="url:javascript:window.pwned='url'" hidden></span><h1>Zebra crossing hostile link page</h1><p>A zebra crossing page whose link is javascript: zebra zebra crossing stripes.</p></main></body></html>`,
   );
   await build({ site: docs, out: join(root, '_splade'), baseUrl: '/docs/', cache: resolve('.cache/widget-e2e-vectors') });
-  // The package's widget folder (splade-search.js + splade-engine.js and its assets), for the page source.
+  // The package's dist/cdn/ folder (splade-search.js + splade-engine.js and its assets), for the page source.
   const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '-c', 'src/widget/engine.config.ts', '--outDir', join(root, 'widget')], { encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`the widget engine did not build: ${built.stderr}`);
   const widget = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '-c', 'src/widget/bundle.config.ts', '--outDir', join(root, 'widget')], { encoding: 'utf8' });
   if (widget.status !== 0) throw new Error(`the widget did not build: ${widget.stderr}`);
-  if (!existsSync(join(root, '_splade', 'splade-search.js'))) cpSync(join(root, 'widget', 'splade-search.js'), join(root, '_splade', 'splade-search.js')); // TEMP until build writes it
   cpSync('public/models/splade-tiny-en-if', join(root, 'models', 'splade-tiny-en-if'), { recursive: true });
   // A long page searched by its own sections (source="page"), and a page with two widgets.
   const rebase = readFileSync(join(GIT_DOC, 'git-rebase.html'), 'utf8');

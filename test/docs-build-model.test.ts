@@ -50,7 +50,7 @@ describe('build with a symmetric model', () => {
     // Buffer.equals, not toEqual: a deep comparison of 28 MB element by element runs out of memory.
     expect(readFileSync(join(out, q.runtime.wasm)).equals(readFileSync('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm'))).toBe(true);
     // Everything but the two fixed names is content-hashed (a file's name, or its folder's).
-    for (const n of filesUnder(out).filter((n) => n !== 'splade.js' && n !== 'splade-entry.json')) expect(n).toMatch(/(\.[0-9a-f]{12,16}\.[a-z]+$)|(^model\.[0-9a-f]{16}\/)/);
+    for (const n of filesUnder(out).filter((n) => !['splade.js', 'splade-search.js', 'splade-entry.json'].includes(n))) expect(n).toMatch(/(\.[0-9a-f]{12,16}\.[a-z]+$)|(^model\.[0-9a-f]{16}\/)/);
   });
 
   it('copies exactly the model files the loader reads (and special_tokens_map.json), byte for byte', () => {
@@ -73,8 +73,8 @@ describe('build with a symmetric model', () => {
     expect(part('encoder').gzip).toBe(gzipSync(readFileSync(join(out, q.encoder))).length);
     expect(s.bytes).toBe(s.parts.reduce((n, p) => n + p.bytes, 0));
     expect(s.gzip).toBeLessThan(s.bytes);
-    // Index + query side + splade.js = everything written.
-    expect(summary.indexBytes + s.bytes + statSync(join(out, 'splade.js')).size).toBe(summary.bytes);
+    // Index + query side + splade.js + the widget's script = everything written.
+    expect(summary.indexBytes + s.bytes + statSync(join(out, 'splade.js')).size + statSync(join(out, 'splade-search.js')).size).toBe(summary.bytes);
     expect(summary.indexBytes).toBeLessThan(s.bytes);
   });
 

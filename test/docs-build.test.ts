@@ -78,9 +78,13 @@ describe('build', () => {
     const names = readdirSync(out, { recursive: true }).map(String).filter((n) => statSync(join(out, n)).isFile());
     expect(names).toContain('splade.js');
     expect(names).toContain('splade-entry.json');
+    // The widget's script, loaded by a script tag (a fixed name, like splade.js).
+    expect(names).toContain('splade-search.js');
     expect(statSync(join(out, 'splade-entry.json')).size).toBeLessThan(4096);
-    for (const n of names.filter((n) => n !== 'splade.js' && n !== 'splade-entry.json')) expect(n).toMatch(/\.[0-9a-f]{12,16}\.(bin|json)$/);
-    expect(readFileSync(join(out, 'splade.js'), 'utf8')).not.toMatch(/onnxruntime/);
+    const fixed = ['splade.js', 'splade-search.js', 'splade-entry.json'];
+    for (const n of names.filter((n) => !fixed.includes(n))) expect(n).toMatch(/\.[0-9a-f]{12,16}\.(bin|json)$/);
+    for (const js of ['splade.js', 'splade-search.js']) expect(readFileSync(join(out, js), 'utf8')).not.toMatch(/onnxruntime/);
+    expect(readFileSync(join(out, 'splade-search.js'), 'utf8')).toContain('splade-search');
   });
 
   it('holds what an index of the same vectors holds: equal hits, URLs with anchors', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { passagesOf } from '../src/cli/build.ts';
+import { passagesOf } from '../src/encode/passages.ts';
 
 describe('passages of long sections', () => {
   it('cuts at sentence ends, else spaces, within the limit, losing no text', () => {

@@ -5,7 +5,9 @@
 //      resolved, as a host serves files, not symlinks;
 //   3. runs the project's build command: `splade-web build dist/docs --out dist/search
 //      --base-url /docs/ --cache <vectors> [--model <folder>]` (a checkout runs it from source);
-//   4. writes the page shell (examples/shared/site/: index.html filled with the example's words,
+//   4. gives every documentation page the search box: one script tag (dist/search/splade-search.js,
+//      which the build command wrote) and one <splade-search> element, with the example's strings;
+//   5. writes the page shell (examples/shared/site/: index.html filled with the example's words,
 //      search.js, search.css) and the service worker, its cache named after the shell and index.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,6 +37,7 @@ const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace
  * @param {string} [o.model]      --model for the build command (default: the bundled model)
  * @param {boolean} [o.wasm]      the page loads WebAssembly (a symmetric model): 'wasm-unsafe-eval'
  * @param {Record<string, string>} o.page  lang, title, about (HTML), label, placeholder, loading, results, none, failed
+ * @param {Record<string, string>} [o.widget]  strings for the pages' <splade-search> (its `strings` attribute)
  */
 export function buildExample(o) {
   const dist = join(o.here, 'dist');
@@ -69,6 +72,9 @@ export function buildExample(o) {
   if (o.model) args.push('--model', o.model);
   run(process.execPath, args, { cwd: REPO });
 
+  const widgetPages = addSearchBox(join(dist, 'docs'), o.widget);
+  console.log(`added the <splade-search> box to ${widgetPages} pages`);
+
   const words = { ...o.page, scriptSrc: o.wasm ? "'self' 'wasm-unsafe-eval'" : "'self'" };
   const html = readFileSync(join(SITE, 'index.html'), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => {
     if (!(k in words)) throw new Error(`examples/shared/site/index.html uses {{${k}}}, which ${o.name}'s build.mjs does not give`);
@@ -85,4 +91,27 @@ export function buildExample(o) {
   const sw = readFileSync(join(SITE, 'sw.js'), 'utf8').replace('__VERSION__', version.digest('hex').slice(0, 12)).replace('__NAME__', o.name);
   writeFileSync(join(dist, 'sw.js'), sw);
   console.log(`built ${relative(process.cwd(), dist) || '.'}: serve it with \`node ${relative(process.cwd(), join(o.here, 'serve.mjs'))}\` and open the URL it prints`);
+}
+
+/**
+ * Every HTML page under `dir` gets the widget as a site adds it: the script in <head>, the element
+ * first in <body> (pages are the package's files; a page without <head> or <body> is left as it is).
+ */
+function addSearchBox(dir, strings) {
+  const attr = strings ? ` strings="${escapeHtml(JSON.stringify(strings))}"` : '';
+  let n = 0;
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (/\.html?$/.test(e.name)) {
+        const html = readFileSync(path, 'utf8');
+        if (!/<\/head>/i.test(html) || !/<body[^>]*>/i.test(html)) continue;
+        writeFileSync(path, html.replace(/<\/head>/i, '<script type="module" src="/search/splade-search.js"></script>\n</head>').replace(/<body([^>]*)>/i, `<body$1>\n<splade-search${attr}></splade-search>`));
+        n++;
+      }
+    }
+  };
+  walk(dir);
+  return n;
 }

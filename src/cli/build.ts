@@ -8,7 +8,7 @@
  * sharded WordPiece tokenizer with its weights (tok/); a symmetric one (queries through the
  * masked-LM too) gets its model files in a content-hashed folder (model.<hash>/), the encoder module
  * (splade-encoder.<hash>.js, onnxruntime-web inside) and onnxruntime-web's .mjs and .wasm. Either
- * way, only splade.js and splade-entry.json keep fixed names; everything else is content-hashed.
+ * way, only splade.js, splade-search.js and splade-entry.json keep fixed names; everything else is content-hashed.
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PASSAGE_CHARS, passagesOf } from '../encode/passages.ts';
 import { SpladeError } from '../errors.ts';
 import { SparseIndex, type IndexDocument } from '../index/engine/sparse-index.ts';
 import { MANIFEST_KEY, checkManifest } from '../index/format/manifest.ts';
@@ -33,7 +34,7 @@ import { nodeRuntime } from '../runtime/node.ts';
 import type { Fields } from '../results/hits.ts';
 import { extractPage, type Page } from './html.ts';
 import { extractMarkdown } from './markdown.ts';
-import { encoderBundle, ortRuntimeFiles, runtimeBundle } from './runtime-bundle.ts';
+import { encoderBundle, ortRuntimeFiles, runtimeBundle, widgetBundle } from './runtime-bundle.ts';
 import { VectorCache } from './vector-cache.ts';
 
 /** The bundled inference-free English model, from the package's own files. */
@@ -42,8 +43,6 @@ export const DEFAULT_MODEL = fileURLToPath(new URL('../../public/models/splade-t
 const TOKENIZER_SHARDS = 256;
 /** Posting chunk files: about this size, or larger so that a big site keeps under ~2000 of them. */
 const MIN_CHUNK_BYTES = 4096;
-/** Characters per indexed passage at most: longer sections are cut at sentence ends or spaces. */
-const PASSAGE_CHARS = 1500;
 /** Terms per dictionary page (20 bytes each: a page is about 5 KB, 2 KB gzipped). */
 const DICTIONARY_PAGE_TERMS = 256;
 /** Sections per metadata page (ids, urls, titles, heading paths). */
@@ -226,6 +225,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     let indexBytes = 0;
     for (const data of written.values()) indexBytes += data.length;
     written.set('splade.js', await runtimeBundle());
+    // The <splade-search> element: one script tag and one element give a site its search box.
+    written.set('splade-search.js', await widgetBundle());
     for (const [name, data] of queryWritten) written.set(name, data);
     const querySide = querySideBytes(query, queryWritten);
     let bytes = 0;
@@ -443,23 +444,4 @@ function sha256(bytes: Uint8Array): string {
 
 function json(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
-}
-
-/**
- * `text` cut into passages of at most `max` characters: at the last sentence end (". ", "! ", "? ")
- * in the second half of the room, else the last space, else hard. Text without need is one passage.
- */
-export function passagesOf(text: string, max: number): string[] {
-  const out: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const room = rest.slice(0, max);
-    let cut = Math.max(room.lastIndexOf('. '), room.lastIndexOf('! '), room.lastIndexOf('? '));
-    cut = cut >= max / 2 ? cut + 1 : room.lastIndexOf(' ');
-    if (cut < max / 4) cut = max - (/[\ud800-\udbff]/.test(rest[max - 1]!) ? 1 : 0); // never split a surrogate pair
-    out.push(rest.slice(0, cut).trim());
-    rest = rest.slice(cut).trimStart();
-  }
-  if (rest.trim() || out.length === 0) out.push(rest);
-  return out;
 }

@@ -1,10 +1,11 @@
 /**
  * The browser modules a built site loads, as bytes:
  *   splade.js           the query runtime (runtimeBundle): src/query/runtime.ts, no onnxruntime
+ *   splade-search.js    the <splade-search> element (widgetBundle): src/widget/script.ts
  *   splade-encoder.js   the symmetric-model query encoder (encoderBundle): src/query/model-encoder.ts
  *                       with onnxruntime-web, written only for sites built with such a model
- * Each is the prebuilt bundle of an installed package (dist/query-runtime/), or, in a source checkout
- * without one, bundled here with Vite from src/query/ (a few seconds, once per process).
+ * Each is the prebuilt bundle of an installed package (dist/query-runtime/, dist/cdn/), or, in a
+ * source checkout without one, bundled here with Vite from src/ (a few seconds, once per process).
  * ortRuntimeFiles() reads onnxruntime-web's Emscripten module and WebAssembly from the installed package.
  */
 import { existsSync } from 'node:fs';
@@ -16,12 +17,14 @@ import { SpladeError } from '../errors.ts';
 
 interface Bundle {
   file: string;
+  /** The folder of dist/ an installed package holds it in. */
+  dir: string;
   config: string;
   source: string;
 }
 
-const RUNTIME: Bundle = { file: 'splade.js', config: '../query/bundle.config.ts', source: 'src/query/runtime.ts' };
-const ENCODER: Bundle = { file: 'splade-encoder.js', config: '../query/encoder.config.ts', source: 'src/query/model-encoder.ts' };
+const RUNTIME: Bundle = { file: 'splade.js', dir: 'query-runtime', config: '../query/bundle.config.ts', source: 'src/query/runtime.ts' };
+const ENCODER: Bundle = { file: 'splade-encoder.js', dir: 'query-runtime', config: '../query/encoder.config.ts', source: 'src/query/model-encoder.ts' };
 const bundled = new Map<string, Promise<Uint8Array>>();
 
 export function runtimeBundle(): Promise<Uint8Array> {
@@ -30,6 +33,13 @@ export function runtimeBundle(): Promise<Uint8Array> {
 
 export function encoderBundle(): Promise<Uint8Array> {
   return bundleOf(ENCODER);
+}
+
+const WIDGET: Bundle = { file: 'splade-search.js', dir: 'cdn', config: '../widget/bundle.config.ts', source: 'src/widget/script.ts' };
+
+/** The <splade-search> element (src/widget/), which imports splade.js beside it when first opened. */
+export function widgetBundle(): Promise<Uint8Array> {
+  return bundleOf(WIDGET);
 }
 
 /** onnxruntime-web's own file names, which the encoder module falls back to. */
@@ -62,7 +72,7 @@ function bundleOf(bundle: Bundle): Promise<Uint8Array> {
 }
 
 async function load(bundle: Bundle): Promise<Uint8Array> {
-  for (const candidate of [`../query-runtime/${bundle.file}`, `../../dist/query-runtime/${bundle.file}`]) {
+  for (const candidate of [`../${bundle.dir}/${bundle.file}`, `../../dist/${bundle.dir}/${bundle.file}`]) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
     // A source checkout's dist/ may be older than src/: use it only from an installed package.
     if (existsSync(path) && !import.meta.url.endsWith('.ts')) return new Uint8Array(await readFile(path));
@@ -79,6 +89,6 @@ async function load(bundle: Bundle): Promise<Uint8Array> {
     if (!chunk || chunk.type !== 'chunk') throw new Error(`the bundle has no ${bundle.file}`);
     return new TextEncoder().encode(chunk.code);
   } catch (cause) {
-    throw new SpladeError('runtime', `could not bundle ${bundle.file} (${bundle.source}): ${(cause as Error).message}. Run \`npm run build:runtime\` in the package`, { cause });
+    throw new SpladeError('runtime', `could not bundle ${bundle.file} (${bundle.source}): ${(cause as Error).message}. Run \`npm run build:lib\` in the package`, { cause });
   }
 }

@@ -428,7 +428,10 @@ export class SpladeSearchElement extends HTMLElement {
   #hitOption(hit: WidgetHit, page: string, names: Map<string, number>): HTMLElement {
     const s = this.#strings;
     const path = hit.path.length > 1 ? hit.path.slice(0, -1) : [];
-    const trail = [page, ...path].filter((p, k, all) => p && p !== all[k - 1] && p !== hit.title);
+    // Where the section is: the page, then the headings above it (the page's name once: a top heading
+    // that starts with it, "git-tag(1) Manual Page" under "git-tag(1)", says it already).
+    const top = path[0] ?? '';
+    const trail = (top && page && top.startsWith(page) ? path : [page, ...path]).filter((p, k, all) => p && p !== all[k - 1] && p !== hit.title);
     const passage = Number(hit.fields?.['passage']);
     // The accessible name is the option's text (title, where it is, snippet, why), so what a speech-input
     // user sees is what they can say; a section's second part, or a repeat, says so in hidden text.

@@ -14,7 +14,7 @@ export const CSS = `
 .trigger:focus-visible,input:focus-visible,button:focus-visible{outline:2px solid var(--splade-accent);outline-offset:2px}
 kbd{font:.8em ui-monospace,monospace;color:var(--splade-muted);border:1px solid var(--splade-border);border-radius:4px;padding:0 .3em}
 dialog{padding:0;border:1px solid var(--splade-border);border-radius:var(--splade-radius);background:var(--splade-bg);color:var(--splade-fg);width:var(--splade-width);max-height:min(40rem,calc(100vh - 4rem));margin:4rem auto auto;box-shadow:0 12px 40px rgb(0 0 0/.3)}
-dialog::backdrop{background:var(--splade-backdrop)}
+dialog::backdrop{background:var(--splade-backdrop,rgb(0 0 0/.45))}
 @media (prefers-reduced-motion:no-preference){dialog[open]{animation:splade-in .12s ease-out}}
 @keyframes splade-in{from{opacity:0;transform:translateY(-6px)}}
 .panel{display:flex;flex-direction:column;max-height:inherit;background:var(--splade-bg);color:var(--splade-fg)}
