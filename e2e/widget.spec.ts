@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { build } from '../src/cli/build.ts';
+import { openHarness } from './support/page.ts';
 import { serveStatic, type StaticServer } from './support/static-server.ts';
 
 const GIT_DOC = '/usr/share/doc/git-doc';
@@ -439,4 +440,39 @@ test('an index that cannot be reached says so, offline included, and works again
   }
   await input(page).fill('merge strategy options');
   await expect(status(page)).toHaveText(/\d+ results?/);
+});
+
+test('the idb source: a SparseIndex in IndexedDB, searched by name with its model; hits in the index\'s own order', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openHarness(page); // the dev server's harness: the library as window.splade, the sources as modules
+  const reference = await page.evaluate(async () => {
+    const { SparseEncoder, SparseIndex } = window.splade;
+    const encoder = await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm', cache: false });
+    await SparseIndex.delete('widget-idb');
+    const index = await SparseIndex.open('widget-idb', { encoder });
+    await index.add([
+      { id: 'stash', text: 'git stash saves your local changes away and reverts the working directory', fields: { title: 'Stashing changes', url: '#stash', page: 'Guide' } },
+      { id: 'rebase', text: 'rebase replays commits onto another base branch', fields: { title: 'Rebasing', url: '#rebase', page: 'Guide' } },
+      { id: 'tag', text: 'an annotated tag marks a release with a message', fields: { title: 'Tagging', url: '#tag', page: 'Reference' } },
+      { id: 'clean', text: 'git clean removes untracked files from the working tree', fields: { title: 'Cleaning', url: '#clean', page: 'Reference' } },
+    ]);
+    const hits = await index.search('save local changes away', { limit: 10 });
+    index.close();
+    await encoder.dispose();
+    await import('/src/widget/script.ts' as string);
+    const el = document.createElement('splade-search');
+    for (const [k, v] of Object.entries({ source: 'idb', name: 'widget-idb', model: '/models/splade-tiny-en-if', engine: '/src/widget/engine.ts' })) el.setAttribute(k, v);
+    document.body.append(el);
+    return hits.map((h: { fields: { url: string } }) => h.fields.url);
+  });
+  await recordEvents(page);
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('save local changes away');
+  await expect(status(page)).toHaveText(/\d+ results?/, { timeout: 180_000 });
+  const shown = await page.evaluate(() => (window as unknown as { results: { urls: string[] }[] }).results.at(-1)!.urls);
+  expect(shown).toEqual(reference);
+  await expect(page.locator('splade-search').locator('.group-label').first()).toHaveText(/Guide|Reference/);
+  // Enter on the first result goes to its URL (an anchor of this page).
+  await page.keyboard.press('Enter');
+  await expect.poll(() => new URL(page.url()).hash).toBe(reference[0]);
 });
