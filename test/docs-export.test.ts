@@ -60,8 +60,8 @@ beforeAll(async () => {
     return m;
   };
 }, 300_000);
-afterAll(() => {
-  opened?.index.close();
+afterAll(async () => {
+  await opened?.close();
   rmSync(work, { recursive: true, force: true });
 });
 

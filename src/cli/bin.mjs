@@ -13,4 +13,8 @@ if (existsSync(fileURLToPath(built)) && !existsSync(fileURLToPath(new URL('./mai
   register();
   ({ main } = await import('./main.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// main() has printed its one line: on a failure nothing is left to do, so a handle that something
+// still holds open cannot keep the process alive (the timer itself holds nothing: unref).
+if (code !== 0) setTimeout(() => process.exit(code), 1000).unref();

@@ -65,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       const { exportIndex } = await import('./export.ts');
       const r = await exportIndex({ dir: positional[0]!, format, out, ...(options.has('field') ? { field: options.get('field')! } : {}) });
       process.stdout.write(`splade-web export: ${r.documents} documents as ${format} bulk input in ${r.out}; ${r.extra.join(', ')}\n`);
+      for (const note of r.notes) process.stdout.write(`  note: ${note}\n`);
       return 0;
     }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
