@@ -87,6 +87,8 @@ test('the installed `splade-web build` command indexes a site with the bundled d
   expect(entry.model).toBe('splade-tiny-en-if (bundled)');
   expect(entry.sections).toBeGreaterThan(10);
   expect(readFileSync(join(out, 'splade.js'), 'utf8')).not.toMatch(/onnxruntime/);
+  // The widget's script, prebuilt in the package (dist/cdn/), written beside the index.
+  expect(readFileSync(join(out, 'splade-search.js'))).toEqual(readFileSync(join(app, 'node_modules', 'splade-web', 'dist', 'cdn', 'splade-search.js')));
 });
 
 test('the installed package: exports, declarations and no `.ts` or `?raw` left for the bundler', () => {
@@ -94,6 +96,12 @@ test('the installed package: exports, declarations and no `.ts` or `?raw` left f
   expect(pkg.private).toBeUndefined();
   expect(pkg.exports['.']).toMatchObject({ types: './dist/types/browser.d.ts', browser: './dist/browser.js' });
   expect(pkg.exports['./node']).toMatchObject({ types: './dist/types/node.d.ts', node: './dist/node.js' });
+  expect(pkg.exports['./widget']).toMatchObject({ types: './dist/types/widget/define.d.ts', default: './dist/widget/define.js' });
+  // The script-tag files: the element, and the engine of the idb/page sources with its worker and runtime.
+  const cdn = join(app, 'node_modules', 'splade-web', 'dist', 'cdn');
+  const assets = readdirSync(join(cdn, 'assets'));
+  expect(readdirSync(cdn).sort()).toEqual(['assets', 'splade-engine.js', 'splade-search.js']);
+  for (const re of [/^worker-.*\.js$/, /^ort-wasm-simd-threaded\.jsep-.*\.wasm$/, /^ort-wasm-simd-threaded\.jsep-.*\.mjs$/]) expect(assets.some((f) => re.test(f)), String(re)).toBe(true);
   expect(pkg.dependencies['@huggingface/transformers']).toBeUndefined();
   const dist = join(app, 'node_modules', 'splade-web', 'dist');
   const js = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
@@ -118,6 +126,8 @@ for (const isolated of [true, false]) {
       expect(outcome).toMatchObject({ ok: true, isolated, device: 'wasm' });
       expect(outcome.hits![0]!.id).toBe('rebase');
       expect(outcome.hits![0]!.score).toBeGreaterThan(0);
+      // <splade-search> from splade-web/widget, searching the app's own index.
+      expect(outcome.widget).toEqual({ defined: true, shown: outcome.hits!.map((h) => h.id) });
       const count = (re: RegExp) => server.requests.filter((p) => re.test(p)).length;
       // The encoder worker is loaded once: onnxruntime's threads load its own module, not the worker.
       expect(count(/\/assets\/worker-[^/]*\.js$/)).toBe(1);

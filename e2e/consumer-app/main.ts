@@ -3,6 +3,7 @@
  * and a query, index and search. The outcome goes to #status (and window.outcome for the test).
  */
 import { SparseIndex, SpladeError, WorkerSparseEncoder, type Hit } from 'splade-web';
+import { define, type SearchSource, type WidgetHit } from 'splade-web/widget';
 import type { Outcome } from './outcome';
 
 declare global {
@@ -28,6 +29,7 @@ async function run(): Promise<Outcome> {
   const index = await SparseIndex.open(name, { encoder });
   await index.add(docs.map((d, k) => ({ ...d, vector: vectors[k]! })));
   const hits: Hit[] = await index.search(query, { limit: 3 });
+  const widget = await searchBox(index, encoder);
   index.close();
   await SparseIndex.delete(name);
   await encoder.dispose();
@@ -38,7 +40,30 @@ async function run(): Promise<Outcome> {
     queryTerms: query.indices.length,
     documentTerms: vectors.map((v) => v.indices.length),
     hits: hits.map((h) => ({ id: h.id, score: h.score })),
+    widget,
   };
+}
+
+/** The widget as a bundler user adds it: define(), an element, and a source over the app's own index. */
+async function searchBox(index: SparseIndex, encoder: WorkerSparseEncoder): Promise<NonNullable<Outcome['widget']>> {
+  const element = define();
+  const box = document.createElement('splade-search');
+  box.setAttribute('mode', 'inline');
+  const source: SearchSource = {
+    key: 'consumer',
+    async search(query, { limit, signal }) {
+      const found = await index.search(await encoder.encodeQuery(query), { limit, signal, explain: true });
+      return found.map((h): WidgetHit => ({ id: h.id, url: `#${h.id}`, title: h.id, path: [], score: h.score, ...(h.snippet ? { snippet: h.snippet } : {}) }));
+    },
+  };
+  box.source = source;
+  document.body.append(box);
+  const shown = new Promise<string[]>((resolve, reject) => {
+    box.addEventListener('splade-search:results', (e) => resolve(e.detail.hits.map((h) => h.title)));
+    box.addEventListener('splade-search:error', (e) => reject(e.detail.error));
+  });
+  box.search('rebase a branch');
+  return { defined: customElements.get('splade-search') === element, shown: await shown };
 }
 
 run()

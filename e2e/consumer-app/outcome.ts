@@ -6,5 +6,7 @@ export interface Outcome {
   queryTerms?: number;
   documentTerms?: number[];
   hits?: { id: string; score: number }[];
+  /** <splade-search> from `splade-web/widget`: defined, and the titles it showed for a search. */
+  widget?: { defined: boolean; shown: string[] };
   error?: { name: string; code?: string; message: string };
 }
