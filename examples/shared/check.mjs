@@ -73,6 +73,23 @@ export async function checkExample(o) {
 
     expect((await page.evaluate(() => window.cspViolations)).length === 0, 'no CSP violation reported');
     expect(errors.length === 0, `no page error${errors.length ? `: ${errors.join('; ')}` : ''}`);
+
+    // The search box every documentation page carries: Ctrl+K, the query, Enter lands on a section.
+    await page.goto(`${origin}${target}`);
+    await page.waitForFunction(() => customElements.get('splade-search') !== undefined);
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type(o.second);
+    const status = page.locator('splade-search').locator('[role=status]');
+    await page.waitForFunction(() => /\d/.test(document.querySelector('splade-search')?.shadowRoot?.querySelector('[role=status]')?.textContent ?? '') && document.querySelector('splade-search').shadowRoot.querySelectorAll('[role=option]').length > 0, null, { timeout: 120_000 }).catch(() => {});
+    const options = await page.locator('splade-search').locator('[role=option]').count();
+    expect(options > 0, `the pages' <splade-search> box: "${o.second}" gives ${options} results (${await status.textContent()})`);
+    if (options > 0) {
+      const before = page.url();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await page.waitForURL((u) => u.href !== before, { timeout: 10_000 }).catch(() => {});
+      expect(page.url() !== before, `Enter on the first result opens it (${page.url().slice(origin.length)})`);
+    }
     await context.close();
   } finally {
     await browser.close();
