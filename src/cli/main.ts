@@ -3,6 +3,7 @@
  * Every failure is one line naming what was wrong and what is accepted, and a non-zero exit code:
  * 2 for a wrong command line, 1 for everything else.
  */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { SpladeError } from '../errors.ts';
 import { build, type BuildSummary } from './build.ts';
 import { progressBar } from './progress.ts';
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       });
       bar.done();
       report(summary);
+      process.stdout.write(`${searchBoxHint(positional[0]!, out, options.get('base-url') ?? '/')}\n`);
       return 0;
     }
     if (command === 'export') {
@@ -97,6 +99,13 @@ function report(s: BuildSummary): void {
   for (const w of s.warnings.slice(0, 20)) lines.push(`  warning: ${w}`);
   if (s.warnings.length > 20) lines.push(`  ... and ${s.warnings.length - 20} more warnings`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** How a page gets the search box: the script's URL when the index folder sits inside the site. */
+function searchBoxHint(site: string, out: string, baseUrl: string): string {
+  const inside = relative(resolve(site), resolve(out));
+  const url = inside && !inside.startsWith('..') && !isAbsolute(inside) ? `${baseUrl.replace(/\/?$/, '/')}${inside.split(sep).join('/')}/splade-search.js` : `<the URL of ${out}>/splade-search.js`;
+  return `  search box: <script type="module" src="${url}"></script> and <splade-search></splade-search> on a page`;
 }
 
 function size(bytes: number): string {

@@ -56,7 +56,8 @@ export function markedText(text: string, marks: readonly Mark[]): DocumentFragme
   for (const m of sorted) {
     if (m.start < at) continue;
     if (m.start > at) out.appendChild(document.createTextNode(text.slice(at, m.start)));
-    const attrs: Record<string, string> = {};
+    // Where the mark is in `text`: what the demo's tests check against the tokenizer's offsets.
+    const attrs: Record<string, string> = { 'data-start': String(m.start), 'data-end': String(m.end) };
     for (const [k, v] of Object.entries(m.data ?? {})) attrs[`data-${k}`] = v;
     if (m.title) attrs['title'] = m.title;
     out.appendChild(h('mark', { ...(m.class ? { class: m.class } : {}), attrs }, text.slice(m.start, m.end)));
