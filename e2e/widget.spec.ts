@@ -427,7 +427,7 @@ test('hostile indexed text never runs or becomes markup, a javascript: result UR
   expect(await watch.violations()).toEqual([]);
 });
 
-test('an index that cannot be reached says so, offline included, and works again once it can', async ({ page, context }) => {
+test('an index that cannot be reached says so, offline included, and works again once it can; no results is said too', async ({ page, context }) => {
   await visit(page, '/docs/git-merge.html');
   await context.setOffline(true);
   try {
@@ -440,6 +440,11 @@ test('an index that cannot be reached says so, offline included, and works again
   }
   await input(page).fill('merge strategy options');
   await expect(status(page)).toHaveText(/\d+ results?/);
+  // A query with no term the index knows: the empty state says so (not an empty box).
+  await input(page).fill('ꙮꙮꙮ');
+  await expect(status(page)).toHaveText('No results for “ꙮꙮꙮ”');
+  await expect(options(page)).toHaveCount(0);
+  await expect(input(page)).toHaveAttribute('aria-expanded', 'false');
 });
 
 test('the idb source: a SparseIndex in IndexedDB, searched by name with its model; hits in the index\'s own order', async ({ page }) => {
