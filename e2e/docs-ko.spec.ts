@@ -134,7 +134,10 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   expect(server.requests.some((p) => /^\/search\/model\.[0-9a-f]{16}\/onnx\/model\.onnx$/.test(p))).toBe(true);
 
   // The WebGPU path ('auto' takes it on a hardware GPU; forced here onto SwiftShader): the model's
-  // logits pooled by the WGSL kernel give the same vectors and hits.
+  // logits pooled by the WGSL kernel give the same vectors and hits. The model is loaded again, from
+  // the Cache API alone: its folder is content-hashed, so a cached file is never asked for again.
+  const modelRequests = () => server.requests.filter((p) => /^\/search\/model\.[0-9a-f]{16}\//.test(p)).length;
+  const beforeReload = modelRequests();
   const gpu = await page.evaluate(async (queries) => {
     const s = (window as unknown as { splade: Splade }).splade;
     s.configure({ device: 'webgpu' });
@@ -146,6 +149,7 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
     return { out, device: (await s.open()).encoder.device };
   }, QUERIES.slice(0, 2));
   expect(gpu.device).toBe('webgpu');
+  expect(modelRequests()).toBe(beforeReload);
   gpu.out.forEach((r, k) => {
     expect(r.vector.indices, QUERIES[k]).toEqual(expectedVectors[k]!.indices);
     r.vector.values.forEach((w, j) => expect(Math.abs(w - expectedVectors[k]!.values[j]!), QUERIES[k]).toBeLessThan(1e-3 * Math.max(1, Math.abs(w))));

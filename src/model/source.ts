@@ -21,6 +21,12 @@ export interface SourceOptions {
    * unchanged file is not downloaded again) and served from the cache when it is not.
    */
   revision?: string;
+  /**
+   * The files at this source never change (a content-hashed folder, as `splade-web build` writes
+   * for a symmetric model): once cached they are served from the cache without asking the server.
+   * Default false (a plain URL or path is revalidated while online).
+   */
+  immutable?: boolean;
   /** Base URL of the model hub. Default `https://huggingface.co`. */
   hubUrl?: string;
   /**
@@ -100,7 +106,7 @@ export function openModelSource(source: string, options: SourceOptions = {}): Mo
   // Only files at a commit are immutable, so only they are served from the cache first. A branch or
   // tag (the default `main`) can move, and so can a plain URL (often a dev server): those are
   // revalidated when online, and the cache is the offline fallback.
-  const immutable = kind === 'hub' && isCommitRevision(options.revision ?? 'main');
+  const immutable = options.immutable === true || (kind === 'hub' && isCommitRevision(options.revision ?? 'main'));
   return new HttpModelFiles(source, urlOf, immutable ? 'cache-first' : 'revalidate', options);
 }
 

@@ -54,6 +54,8 @@ export async function loadQueryEncoder(modelUrl: string, options: QueryEncoderOp
   const model = new URL(modelUrl, import.meta.url).href.replace(/\/?$/, '/');
   const encoder = await SparseEncoder.fromPretrained(model, {
     device,
+    // The build's model folder is content-hashed (model.<hash>/): a cached copy is never stale.
+    immutable: true,
     ...(options.cacheName === null ? { cache: false } : options.cacheName ? { cacheName: options.cacheName } : {}),
   });
   if (encoder.inferenceFree) {
