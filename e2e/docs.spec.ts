@@ -124,3 +124,44 @@ test('hits equal a SparseIndex of the same vectors; only needed chunks and recor
   expect(errors).toEqual([]);
   site.index.close();
 });
+
+test('searchPages: pages ranked by the sum of their best sections, as plain grouping of the index\'s top sections gives; only each page\'s best section is read', async ({ page }) => {
+  const site = await openBuiltSite(out);
+  // The reference, in plain code: the top 50 sections, grouped by URL without anchor, a page scored
+  // by the sum of its best 3, pages by score (ties by their best section's rank).
+  const expected: { url: string; score: number; sections: string[] }[][] = [];
+  for (const q of QUERIES) {
+    const hits = await site.index.search(await site.tokenizer!.encodeQuery(q), { limit: 50 });
+    const pages: { url: string; ids: string[]; scores: number[] }[] = [];
+    for (const h of hits) {
+      const url = String((h.fields as { url?: string }).url ?? h.id).split('#')[0]!;
+      let p = pages.find((x) => x.url === url);
+      if (!p) pages.push((p = { url, ids: [], scores: [] }));
+      if (p.ids.length < 3) {
+        p.ids.push(h.id);
+        p.scores.push(h.score);
+      }
+    }
+    const scored = pages.map((p, k) => ({ k, url: p.url, score: p.scores.reduce((a, b) => a + b, 0), sections: p.ids }));
+    scored.sort((a, b) => b.score - a.score || a.k - b.k);
+    expected.push(scored.slice(0, 4).map(({ url, score, sections }) => ({ url, score, sections })));
+  }
+  site.index.close();
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
+  for (const [k, q] of QUERIES.entries()) {
+    requests.length = 0;
+    const got = await page.evaluate(async (query) => {
+      const s = (window as unknown as { splade: { searchPages(q: string, o: object): Promise<{ url: string; title: string; score: number; sections: { id: string; snippet?: unknown }[] }[]> } }).splade;
+      return s.searchPages(query, { limit: 4, sectionsPerPage: 3 });
+    }, q);
+    expect(got.map((p) => ({ url: p.url, score: p.score, sections: p.sections.map((h) => h.id) })), q).toEqual(expected[k]!.map((p) => ({ ...p, score: expect.closeTo(p.score, 5) })));
+    for (const p of got) {
+      expect(p.title.length, q).toBeGreaterThan(0);
+      expect(p.sections[0]!.snippet, q).toBeDefined();
+      for (const other of p.sections.slice(1)) expect(other.snippet, q).toBeUndefined();
+    }
+    // One ranged record read per page (its best section), none for the other sections.
+    expect(requests.filter((r) => r.range).length, q).toBeLessThanOrEqual(got.length);
+  }
+});

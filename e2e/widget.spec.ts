@@ -255,7 +255,10 @@ test('a slow answer for an older query never replaces the newer one', async ({ p
   expect(queries).not.toContain('rename a branch');
   expect(queries.at(-1)).toBe('reset the index to HEAD');
   // What is shown is the newer query's answer, as the runtime gives it.
-  const expected = await page.evaluate(async () => (await import('/_splade/splade.js' as string)).search('reset the index to HEAD', { limit: 10 }).then((hits: { url: string }[]) => hits.map((h) => h.url)));
+  const expected = await page.evaluate(async () => {
+    const pages: { sections: { url: string }[] }[] = await (await import('/_splade/splade.js' as string)).searchPages('reset the index to HEAD', { limit: 5, sectionsPerPage: 3 });
+    return pages.flatMap((p) => p.sections.map((h) => h.url));
+  });
   const shown = await page.evaluate(() => (window as unknown as { results: { urls: string[] }[] }).results.at(-1)!.urls);
   expect(shown).toEqual(expected);
   expect(await options(page).count()).toBe(expected.length);

@@ -138,20 +138,102 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
 
 /** The top sections for `query`, best first. */
 export async function search(query: string, options: SiteSearchOptions = {}): Promise<SiteHit[]> {
-  if (typeof query !== 'string') throw new SpladeError('invalid-input', `search() takes the query as a string, got ${query === null ? 'null' : typeof query}`);
-  const { index, encoder } = await open();
-  const vector = await encoder.encodeQuery(query);
+  const { index, vector } = await prepare(query);
   const engine: SearchOptions = { limit: options.limit ?? 10, explain: true };
   if (options.filter !== undefined) engine.filter = options.filter;
   if (options.signal) engine.signal = options.signal;
-  const hits = await index.search(vector, engine);
-  return hits.map((h) => {
-    const fields = h.fields as { url?: string; path?: string[]; page?: string };
-    const path = Array.isArray(fields.path) ? fields.path.map(String) : [];
-    const hit: SiteHit = { ...h, url: typeof fields.url === 'string' ? fields.url : h.id, title: path[path.length - 1] ?? String(fields.page ?? ''), path };
-    if (!options.explain) delete hit.contributions;
-    return hit;
+  return (await index.search(vector, engine)).map((h) => siteHit(h, options.explain === true));
+}
+
+export interface PageResult {
+  /** The page's URL (no anchor). */
+  url: string;
+  /** The page's title (its title element or top heading). */
+  title: string;
+  /** What pages are ranked by: the sum of the scores of its best sections (up to sectionsPerPage). */
+  score: number;
+  /**
+   * Its best sections, best first. The first carries the snippet (and the explanation when asked);
+   * the others url, title, heading path and score, so a results list can show them under the page
+   * without reading their records.
+   */
+  sections: SiteHit[];
+}
+
+export interface PageSearchOptions extends SiteSearchOptions {
+  /** Pages to return (default 5). */
+  limit?: number;
+  /** Sections per page that count towards its score and come with it (default 3). */
+  sectionsPerPage?: number;
+}
+
+/**
+ * Sections scored to rank pages: the top ones by section, grouped by page. A page outside them has
+ * no section among the best PAGE_CANDIDATES, so it could only enter by many weak sections.
+ */
+const PAGE_CANDIDATES = 50;
+
+/**
+ * The top pages for `query`: sections grouped by page (the URL without its anchor), each page
+ * ranked by the sum of its best sections' scores, so that a page with several matching sections
+ * ranks above one with a single stray match. Only the best section of each page returned is read
+ * (its snippet); the rest come from the index's metadata.
+ */
+export async function searchPages(query: string, options: PageSearchOptions = {}): Promise<PageResult[]> {
+  const limit = options.limit ?? 5;
+  const per = options.sectionsPerPage ?? 3;
+  for (const [name, n] of [['limit', limit], ['sectionsPerPage', per]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new SpladeError('invalid-option', `searchPages() option ${name} must be a whole number from 1, got ${String(n)}`);
+  }
+  const { index, vector } = await prepare(query);
+  let pages: { sections: Hit[]; score: number }[] = [];
+  const engine: SearchOptions = {
+    limit: Math.max(PAGE_CANDIDATES, limit * per * 2),
+    explain: true,
+    pick(hits) {
+      const byPage = new Map<string, Hit[]>();
+      for (const h of hits) {
+        const key = pageUrl(h);
+        const list = byPage.get(key);
+        if (list) list.push(h);
+        else byPage.set(key, [h]);
+      }
+      pages = [...byPage.values()].map((all) => {
+        const sections = all.slice(0, per);
+        return { sections, score: sections.reduce((sum, h) => sum + h.score, 0) };
+      });
+      // Stable: pages of equal score keep the order of their best section.
+      pages = pages.map((p, k) => ({ p, k })).sort((a, b) => b.p.score - a.p.score || a.k - b.k).map((x) => x.p).slice(0, limit);
+      return pages.map((p) => p.sections[0]!);
+    },
+  };
+  if (options.filter !== undefined) engine.filter = options.filter;
+  if (options.signal) engine.signal = options.signal;
+  const best = await index.search(vector, engine);
+  return pages.map((p, k) => {
+    const first = siteHit(best[k]!, options.explain === true);
+    const sections = [first, ...p.sections.slice(1).map((h) => siteHit(h, false))];
+    return { url: pageUrl(best[k]!), title: typeof first.fields['page'] === 'string' ? first.fields['page'] : first.path[0] ?? first.title, score: p.score, sections };
   });
+}
+
+async function prepare(query: string): Promise<{ index: SparseIndex; vector: SparseVector }> {
+  if (typeof query !== 'string') throw new SpladeError('invalid-input', `search() takes the query as a string, got ${query === null ? 'null' : typeof query}`);
+  const { index, encoder } = await open();
+  return { index, vector: await encoder.encodeQuery(query) };
+}
+
+function pageUrl(h: Hit): string {
+  const url = (h.fields as { url?: unknown }).url;
+  return (typeof url === 'string' ? url : h.id).replace(/#.*$/, '');
+}
+
+function siteHit(h: Hit, withContributions: boolean): SiteHit {
+  const fields = h.fields as { url?: string; path?: string[]; page?: string };
+  const path = Array.isArray(fields.path) ? fields.path.map(String) : [];
+  const hit: SiteHit = { ...h, url: typeof fields.url === 'string' ? fields.url : h.id, title: path[path.length - 1] ?? String(fields.page ?? ''), path };
+  if (!withContributions) delete hit.contributions;
+  return hit;
 }
 
 /** The query vector (ids and static weights, or the model's), as the index scores it. */

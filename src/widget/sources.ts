@@ -6,10 +6,16 @@
  */
 import type { SearchSource, WidgetHit } from './types.ts';
 
+type RuntimeHit = WidgetHit & { fields: Record<string, unknown> };
 interface SiteRuntime {
   open(): Promise<unknown>;
-  search(query: string, options: { limit: number; explain: boolean; signal: AbortSignal }): Promise<(WidgetHit & { fields?: Record<string, unknown> })[]>;
+  search(query: string, options: { limit: number; explain: boolean; signal: AbortSignal }): Promise<RuntimeHit[]>;
+  /** Runtimes built since pages are grouped (older ones lack it). */
+  searchPages?(query: string, options: { limit: number; sectionsPerPage: number; explain: boolean; signal: AbortSignal }): Promise<{ title: string; sections: RuntimeHit[] }[]>;
 }
+
+/** Sections shown per page: the best with its snippet, then up to two more by heading. */
+const SECTIONS_PER_PAGE = 3;
 
 export interface PageSourceOptions {
   model: string;
@@ -56,8 +62,14 @@ export function staticSource(index: string): SearchSource {
       await (await get()).open();
     },
     async search(query, { limit, signal }) {
-      const hits = await (await get()).search(query, { limit, explain: true, signal });
-      return hits.map((hit) => ({ ...hit, page: typeof hit.fields?.['page'] === 'string' ? hit.fields['page'] : hit.path[0] ?? hit.title }));
+      const runtime = await get();
+      if (!runtime.searchPages) {
+        const hits = await runtime.search(query, { limit, explain: true, signal });
+        return hits.map((hit) => ({ ...hit, page: typeof hit.fields['page'] === 'string' ? hit.fields['page'] : hit.path[0] ?? hit.title }));
+      }
+      // Pages, ranked by their best sections: `limit` results make about limit/2 pages.
+      const pages = await runtime.searchPages(query, { limit: Math.max(1, Math.round(limit / 2)), sectionsPerPage: SECTIONS_PER_PAGE, explain: true, signal });
+      return pages.flatMap((p) => p.sections.map((hit) => ({ ...hit, page: p.title })));
     },
   };
 }

@@ -104,8 +104,20 @@ async function describeHits(reader: IndexReader, view: GenerationView, explainWi
   if (top.length === 0) return [];
   // Ids and fields come from the segments' metadata (only the hits' pages, when paged): a query
   // reads no document record unless it asks for explanations (which need the text).
-  const places = top.map((h) => reader.place(h.doc, view));
-  const entries = await Promise.all(places.map((p) => reader.metaEntry(p.segment, p.at)));
+  let places = top.map((h) => reader.place(h.doc, view));
+  let entries = await Promise.all(places.map((p) => reader.metaEntry(p.segment, p.at)));
+  if (options.pick) {
+    // The caller chooses among the bare hits; only what it keeps is explained.
+    const bare = top.map((h, k): Hit => ({ id: entries[k]!.id, score: h.score, fields: entries[k]!.fields }));
+    const picked = options.pick(bare);
+    if (!Array.isArray(picked)) throw new SpladeError('invalid-option', `search() option pick must return an array of the hits it was given, got ${typeof picked}`);
+    const at = picked.map((hit) => bare.indexOf(hit));
+    if (at.some((k) => k < 0)) throw new SpladeError('invalid-option', 'search() option pick must return hits from the array it was given (the same objects), in any order');
+    top = at.map((k) => top[k]!);
+    places = at.map((k) => places[k]!);
+    entries = at.map((k) => entries[k]!);
+    if (top.length === 0) return [];
+  }
   const records = options.explain ? await reader.records(top.map((h) => h.doc).filter((d) => !exact?.has(d)), view) : [];
   const explained = options.explain ? top.map((h) => exact?.get(h.doc)) : [];
   let next = 0;

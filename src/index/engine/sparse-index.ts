@@ -219,6 +219,7 @@ export class SparseIndex {
     const limit = options.limit === undefined ? 10 : checkInteger(options.limit, 'limit', 0);
     if (options.minScore !== undefined) checkNumber(options.minScore, 'minScore');
     if (options.filter !== undefined) checkFilter(options.filter);
+    if (options.pick !== undefined && typeof options.pick !== 'function') throw new SpladeError('invalid-option', `search() option pick must be a function (hits => the hits to return), got ${describe(options.pick)}`);
     const vector = await this.queryVector(query);
     throwIfAborted(options.signal);
     for (let attempt = 0; ; attempt++) {

@@ -1,5 +1,5 @@
 /** The index's public option and result types, with their documented defaults. */
-import type { Fields, Filter } from '../../results/hits.ts';
+import type { Fields, Filter, Hit } from '../../results/hits.ts';
 import type { TokenSpans } from '../../results/snippet.ts';
 import type { SparseVector } from '../../vector.ts';
 import type { INDEX_FORMAT } from '../format/manifest.ts';
@@ -81,6 +81,12 @@ export interface SearchOptions {
    * Needs storeVectors (the default).
    */
   rescore?: boolean;
+  /**
+   * Chooses, from the top `limit` hits (ids, scores and fields only), the ones to return, in the
+   * order returned; only those are explained (their records read). For grouping or collapsing
+   * hits (one page's sections, say) without reading the records of hits that are not shown.
+   */
+  pick?: (hits: readonly Hit[]) => readonly Hit[];
   signal?: AbortSignal;
 }
 
