@@ -273,7 +273,8 @@ window.runQuery = async (q) => {
   let urls;
   if (engine === 'splade') {
     const s = await import('/splade/splade.js');
-    urls = (await s.search(q, { limit: 5 })).map((h) => h.url);
+    // The top 5 pages (sections grouped by page, as Pagefind's results are pages), each page's best section's URL.
+    urls = (await s.searchPages(q, { limit: 5 })).map((p) => p.sections[0].url);
   } else if (engine === 'pagefind') {
     const pf = await import('/pagefind/pagefind.js');
     const r = await pf.search(q);

@@ -9,7 +9,8 @@
  * ortRuntimeFiles() reads onnxruntime-web's Emscripten module and WebAssembly from the installed package.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +78,10 @@ async function load(bundle: Bundle): Promise<Uint8Array> {
     // A source checkout's dist/ may be older than src/: use it only from an installed package.
     if (existsSync(path) && !import.meta.url.endsWith('.ts')) return new Uint8Array(await readFile(path));
   }
+  // A source checkout bundles from src/; the result is kept under node_modules/.cache by the hash of
+  // every source file, so a run after the first (a rebuild, a benchmark) does not bundle again.
+  const cached = await checkoutCache(bundle);
+  if (cached.bytes) return cached.bytes;
   try {
     const vite = await import('vite');
     // Reached only from a source checkout; the specifier is computed so that the library build
@@ -87,8 +92,38 @@ async function load(bundle: Bundle): Promise<Uint8Array> {
     const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : []));
     const chunk = chunks.find((c) => c.type === 'chunk' && c.fileName === bundle.file);
     if (!chunk || chunk.type !== 'chunk') throw new Error(`the bundle has no ${bundle.file}`);
-    return new TextEncoder().encode(chunk.code);
+    const bytes = new TextEncoder().encode(chunk.code);
+    await cached.save(bytes);
+    return bytes;
   } catch (cause) {
     throw new SpladeError('runtime', `could not bundle ${bundle.file} (${bundle.source}): ${(cause as Error).message}. Run \`npm run build:lib\` in the package`, { cause });
   }
+}
+
+/** The checkout's bundle cache entry for `bundle`: its bytes when src/ has not changed since, and a way to keep new ones. */
+async function checkoutCache(bundle: Bundle): Promise<{ bytes?: Uint8Array; save(bytes: Uint8Array): Promise<void> }> {
+  const src = fileURLToPath(new URL('..', import.meta.url));
+  const root = dirname(src);
+  const hash = createHash('sha256').update(bundle.file);
+  try {
+    const files = (await readdir(src, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as { path?: string }).path ?? src, e.name)).sort();
+    for (const f of files) hash.update(f.slice(src.length)).update(await readFile(f));
+    // What the bundles inline from node_modules (onnxruntime-web, idb-keyval, ...) is pinned by the lock file.
+    if (existsSync(join(root, 'package-lock.json'))) hash.update(await readFile(join(root, 'package-lock.json')));
+  } catch {
+    return { save: async () => {} }; // unreadable tree: bundle every time
+  }
+  const file = join(root, 'node_modules', '.cache', 'splade-web', `${bundle.file.replace(/\.js$/, '')}.${hash.digest('hex').slice(0, 16)}.js`);
+  const bytes = existsSync(file) ? new Uint8Array(await readFile(file)) : undefined;
+  return {
+    ...(bytes ? { bytes } : {}),
+    async save(data) {
+      try {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, data);
+      } catch {
+        /* a read-only checkout bundles again next time */
+      }
+    },
+  };
 }
