@@ -102,7 +102,8 @@ async function load(bundle: Bundle): Promise<Uint8Array> {
 
 /** The checkout's bundle cache entry for `bundle`: its bytes when src/ has not changed since, and a way to keep new ones. */
 async function checkoutCache(bundle: Bundle): Promise<{ bytes?: Uint8Array; save(bytes: Uint8Array): Promise<void> }> {
-  const src = fileURLToPath(new URL('..', import.meta.url));
+  // src/ (this file is src/cli/runtime-bundle.ts in a checkout); no `new URL()` literal, which the library build would try to map.
+  const src = `${dirname(dirname(fileURLToPath(import.meta.url)))}/`;
   const root = dirname(src);
   const hash = createHash('sha256').update(bundle.file);
   try {
