@@ -378,6 +378,8 @@ test('the page source: the page\'s own sections, encoded in a Worker, cached in 
   const stats = await page.evaluate(() => (document.querySelector('splade-search') as unknown as { source: { stats?: { sections: number; encoded: number; reused: number } } }).source.stats);
   expect(stats!.sections).toBeGreaterThan(20);
   expect(stats!.encoded + stats!.reused).toBe(stats!.sections);
+  // Every hit is on this page: one group, whether its heading has an id or not.
+  await expect(page.locator('splade-search').locator('.group-label')).toHaveCount(1);
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   await expect(page.locator('splade-search').locator('dialog')).toBeHidden();

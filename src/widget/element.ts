@@ -393,19 +393,21 @@ export class SpladeSearchElement extends HTMLElement {
 
   /** Fills the listbox: hits grouped by page (groups in the order of their best hit), or recent searches. */
   #render(rows: Row[]): void {
-    const groups = new Map<string, Row[]>();
+    // Grouped by page: its label, and its URL without anchor (two pages may share a title).
+    const groups = new Map<string, { label: string; rows: Row[] }>();
     for (const row of rows) {
       const label = row.kind === 'recent' ? this.#strings.recent : row.hit.page || row.hit.path[0] || row.hit.title;
-      let group = groups.get(label);
-      if (!group) groups.set(label, (group = []));
-      group.push(row);
+      const key = row.kind === 'recent' ? '' : `${label}\u0000${pageOf(row.hit.url)}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { label, rows: [] }));
+      group.rows.push(row);
     }
-    this.#rows = [...groups.values()].flat();
+    this.#rows = [...groups.values()].flatMap((g) => g.rows);
     this.#options = [];
     this.#active = -1;
     const names = new Map<string, number>();
     let g = 0;
-    const children = [...groups].map(([label, group]) => {
+    const children = [...groups.values()].map(({ label, rows: group }) => {
       const labelId = `${this.#uid}-g${g++}`;
       return h(
         'div',
@@ -651,6 +653,17 @@ export class SpladeSearchElement extends HTMLElement {
 /** A source whose every search fails with `error` (a misconfigured element says so when searched). */
 function failing(error: Error): SearchSource {
   return { key: 'invalid', search: () => Promise.reject(error) };
+}
+
+/** The page a URL is on (resolved against this page, anchor dropped), to group its sections. */
+function pageOf(url: string): string {
+  try {
+    const u = new URL(url, document.baseURI);
+    u.hash = '';
+    return u.href;
+  } catch {
+    return url;
+  }
 }
 
 function deepActiveElement(): HTMLElement | null {
