@@ -100,21 +100,35 @@ async function load(bundle: Bundle): Promise<Uint8Array> {
   }
 }
 
+/** src/ (this file is src/cli/runtime-bundle.ts in a checkout); no `new URL()` literal, which the library build would try to map. */
+const SRC = `${dirname(dirname(fileURLToPath(import.meta.url)))}/`;
+let sourceHash: Promise<string | undefined> | undefined;
+
+/** One hash of every file under src/ and the lock file, read once per process for all bundles; undefined when the tree cannot be read. */
+function sourceTreeHash(): Promise<string | undefined> {
+  sourceHash ??= (async () => {
+    const hash = createHash('sha256');
+    try {
+      const files = (await readdir(SRC, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as { path?: string }).path ?? SRC, e.name)).sort();
+      for (const f of files) hash.update(f.slice(SRC.length)).update(await readFile(f));
+      // What the bundles inline from node_modules (onnxruntime-web, idb-keyval, ...) is pinned by the lock file.
+      const lock = join(dirname(SRC), 'package-lock.json');
+      if (existsSync(lock)) hash.update(await readFile(lock));
+      return hash.digest('hex');
+    } catch {
+      return undefined;
+    }
+  })();
+  return sourceHash;
+}
+
 /** The checkout's bundle cache entry for `bundle`: its bytes when src/ has not changed since, and a way to keep new ones. */
 async function checkoutCache(bundle: Bundle): Promise<{ bytes?: Uint8Array; save(bytes: Uint8Array): Promise<void> }> {
-  // src/ (this file is src/cli/runtime-bundle.ts in a checkout); no `new URL()` literal, which the library build would try to map.
-  const src = `${dirname(dirname(fileURLToPath(import.meta.url)))}/`;
-  const root = dirname(src);
-  const hash = createHash('sha256').update(bundle.file);
-  try {
-    const files = (await readdir(src, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as { path?: string }).path ?? src, e.name)).sort();
-    for (const f of files) hash.update(f.slice(src.length)).update(await readFile(f));
-    // What the bundles inline from node_modules (onnxruntime-web, idb-keyval, ...) is pinned by the lock file.
-    if (existsSync(join(root, 'package-lock.json'))) hash.update(await readFile(join(root, 'package-lock.json')));
-  } catch {
-    return { save: async () => {} }; // unreadable tree: bundle every time
-  }
-  const file = join(root, 'node_modules', '.cache', 'splade-web', `${bundle.file.replace(/\.js$/, '')}.${hash.digest('hex').slice(0, 16)}.js`);
+  const tree = await sourceTreeHash();
+  if (!tree) return { save: async () => {} }; // unreadable tree: bundle every time
+  const root = dirname(SRC);
+  const key = createHash('sha256').update(bundle.file).update(tree).digest('hex');
+  const file = join(root, 'node_modules', '.cache', 'splade-web', `${bundle.file.replace(/\.js$/, '')}.${key.slice(0, 16)}.js`);
   const bytes = existsSync(file) ? new Uint8Array(await readFile(file)) : undefined;
   return {
     ...(bytes ? { bytes } : {}),

@@ -14,7 +14,7 @@
  */
 import { h, markedText } from './dom.ts';
 import { errorText, fill, readable, safeUrl } from './format.ts';
-import { matches, parseShortcuts, shortcutLabel, typingTarget } from './shortcuts.ts';
+import { matches, parseShortcuts, shortcutLabel, typingTarget, type Shortcut } from './shortcuts.ts';
 import { indexSource, pageSource, staticSource } from './sources.ts';
 import { CSS, PAGE_CSS } from './styles.ts';
 import { DEFAULT_STRINGS, type SearchSource, type SpladeSearchEventMap, type WidgetHit, type WidgetStrings } from './types.ts';
@@ -64,10 +64,10 @@ export class SpladeSearchElement extends HTMLElement {
   #rows: Row[] = [];
   #options: HTMLElement[] = [];
   #active = -1;
-  #query = '';
   #opener: HTMLElement | null = null;
   #built = false;
-  #connected = false;
+  /** The `shortcuts` attribute, parsed when the parts are built (not on every key the page gets). */
+  #shortcuts: Shortcut[] = [];
   #onKey = (e: KeyboardEvent) => this.#shortcut(e);
 
   // Parts, made by #build().
@@ -87,21 +87,19 @@ export class SpladeSearchElement extends HTMLElement {
   }
 
   connectedCallback(): void {
-    this.#connected = true;
     this.#readStrings();
     if (!this.#built) this.#build();
     document.addEventListener('keydown', this.#onKey);
   }
 
   disconnectedCallback(): void {
-    this.#connected = false;
     document.removeEventListener('keydown', this.#onKey);
     this.#abort?.abort();
     if (this.#dialog?.open) this.#dialog.close();
   }
 
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
-    if (old === value || !this.#connected) return;
+    if (old === value || !this.isConnected) return;
     if (['index', 'source', 'model', 'name', 'engine', 'root'].includes(name)) {
       this.#source?.dispose?.();
       this.#source = undefined;
@@ -229,7 +227,7 @@ export class SpladeSearchElement extends HTMLElement {
     const s = this.#strings;
     const keep = this.#input?.value ?? '';
     const id = (part: string) => `${this.#uid}-${part}`;
-    const shortcuts = parseShortcuts(this.getAttribute('shortcuts') ?? DEFAULT_SHORTCUTS);
+    const shortcuts = (this.#shortcuts = parseShortcuts(this.getAttribute('shortcuts') ?? DEFAULT_SHORTCUTS));
     this.#input = h('input', {
       attrs: {
         type: 'search', role: 'combobox', part: 'input', id: id('input'), 'aria-label': s.label, 'aria-autocomplete': 'list', 'aria-expanded': 'false',
@@ -299,8 +297,7 @@ export class SpladeSearchElement extends HTMLElement {
 
   #shortcut(e: KeyboardEvent): void {
     if (e.defaultPrevented || e.isComposing || !this.#built || this.hidden) return; // an earlier widget took it
-    const spec = this.getAttribute('shortcuts') ?? DEFAULT_SHORTCUTS;
-    for (const s of parseShortcuts(spec)) {
+    for (const s of this.#shortcuts) {
       if (!matches(s, e)) continue;
       const plain = !s.ctrl && !s.meta && !s.mod && !s.alt;
       if (plain && typingTarget(e)) return; // "/" typed into a field is a character
@@ -334,7 +331,6 @@ export class SpladeSearchElement extends HTMLElement {
 
   #onInput(): void {
     const query = this.#input.value;
-    this.#query = query;
     if (!query.trim()) {
       this.#abort?.abort();
       this.#ticket++;
@@ -547,7 +543,7 @@ export class SpladeSearchElement extends HTMLElement {
       this.search(row.query);
       return;
     }
-    const query = this.#query.trim();
+    const query = this.#input.value.trim();
     this.#addRecent(query);
     if (!this.#emit('splade-search:select', { query, hit: row.hit }, true)) return;
     this.#follow(row.hit);

@@ -39,23 +39,31 @@ export interface WidgetEngine {
 // Specifiers are computed: the bundler must not pull either module into this one.
 const load = <T>(url: string): Promise<T> => import(/* @vite-ignore */ url) as Promise<T>;
 
+/**
+ * `make()` once, its promise shared; a failure is forgotten, so the next call makes it again
+ * (`attempt` counts the failures so far).
+ */
+function retrying<T>(make: (attempt: number) => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  let failures = 0;
+  return () =>
+    (pending ??= make(failures).catch((error: unknown) => {
+      pending = undefined;
+      failures++;
+      throw error;
+    }));
+}
+
 /** The static index in the folder `index` (a URL, resolved against the page). */
 export function staticSource(index: string): SearchSource {
   const base = new URL(index.replace(/\/?$/, '/'), document.baseURI).href;
-  let runtime: Promise<SiteRuntime> | undefined;
-  let failures = 0;
-  const get = () => {
-    // A module that failed to load stays failed for its URL in this document: a retry asks for
-    // another URL (the reader may be back online).
+  // A module that failed to load stays failed for its URL in this document: a retry asks for
+  // another URL (the reader may be back online).
+  const get = retrying((attempt) => {
     const url = new URL('splade.js', base);
-    if (failures) url.searchParams.set('retry', String(failures));
-    runtime ??= load<SiteRuntime>(url.href).catch((error: unknown) => {
-      runtime = undefined;
-      failures++;
-      throw error;
-    });
-    return runtime;
-  };
+    if (attempt) url.searchParams.set('retry', String(attempt));
+    return load<SiteRuntime>(url.href);
+  });
   return {
     key: base,
     async warm() {
@@ -80,15 +88,8 @@ function engine(url: string): Promise<WidgetEngine> {
 
 /** A source that loads the engine on first use (so that nothing loads before the widget opens). */
 export function lazySource(key: string, make: () => Promise<SearchSource>): SearchSource {
-  let made: Promise<SearchSource> | undefined;
   let ready: SearchSource | undefined;
-  const get = () => {
-    made ??= make().then((s) => (ready = s)).catch((error: unknown) => {
-      made = undefined;
-      throw error;
-    });
-    return made;
-  };
+  const get = retrying(() => make().then((s) => (ready = s)));
   return {
     key,
     get stats() {
@@ -102,7 +103,7 @@ export function lazySource(key: string, make: () => Promise<SearchSource>): Sear
       return (await get()).search(query, options);
     },
     dispose() {
-      void made?.then((s) => s.dispose?.(), () => {});
+      ready?.dispose?.();
     },
   };
 }
