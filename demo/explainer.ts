@@ -186,7 +186,7 @@ async function heaviest(hit: Hit, contributions: readonly Contribution[]): Promi
       return h('li', { class: `token${matched.has(id) ? ' match' : ''}${expansion ? ' expansion' : ''}`, attrs: { 'data-id': id } }, h('span', { text: encoder.token(id) }), h('small', { text: v.values[k]!.toFixed(2) }));
     });
     return [head,
-      h('p', { class: 'muted', text: `${HEAVIEST} heaviest of its ${v.indices.length} terms. Highlighted: they meet the query. Italic: expansion terms (not in the text).` }),
+      h('p', { class: 'muted', text: `${v.indices.length > HEAVIEST ? `The ${HEAVIEST} heaviest of its ${v.indices.length} terms` : `All ${v.indices.length} of its terms, heaviest first`}. Highlighted: they meet the query. Italic: expansion terms (not in the text).` }),
       h('ul', { class: 'tokens', attrs: { id: 'heavy-terms', 'aria-label': 'The passage’s heaviest terms' } }, ...items)];
   } catch (error) {
     return [head, h('p', { class: 'muted', text: `The stored vector could not be read (${(error as Error).message}).` })];
