@@ -77,7 +77,8 @@ export function staticSource(index: string): SearchSource {
       }
       // Pages, ranked by their best sections: `limit` results make about limit/2 pages.
       const pages = await runtime.searchPages(query, { limit: Math.max(1, Math.round(limit / 2)), sectionsPerPage: SECTIONS_PER_PAGE, explain: true, signal });
-      return pages.flatMap((p) => p.sections.map((hit) => ({ ...hit, page: p.title })));
+      // A page's sections as rows: passages of one long section share its URL, and a reader needs it once.
+      return pages.flatMap((p) => p.sections.filter((hit, k, all) => all.findIndex((h) => h.url === hit.url) === k).map((hit) => ({ ...hit, page: p.title })));
     },
   };
 }
