@@ -210,9 +210,16 @@ test('each format by drop; expansion terms name their source words', async ({ pa
     await search(page, q);
     if (!(await page.locator('#bars li.expansion').count())) continue;
     const row = page.locator('#bars li.expansion').first();
-    const sources = (await row.getAttribute('data-sources'))!;
-    const text = (await page.locator('#doc-text').textContent())!;
-    const words = sources.split(' ').filter(Boolean).map((s) => { const [a, b] = s.split('-').map(Number); return text.slice(a, b); });
+    // The row's source spans, its badge and the passage, read together once the explainer has
+    // drawn the passage the bars belong to (it may still show the previous one for a moment).
+    const read = () => page.evaluate(() => {
+      const li = document.querySelector('#bars li.expansion')!;
+      const text = document.querySelector('#doc-text')!.textContent!;
+      const words = li.getAttribute('data-sources')!.split(' ').filter(Boolean).map((s) => { const [a, b] = s.split('-').map(Number); return text.slice(a, b); });
+      return { words, badge: li.querySelector('.badge')!.textContent };
+    });
+    await expect.poll(async () => { const r = await read(); return r.badge === `expansion, from “${r.words.join(', ')}”`; }).toBe(true);
+    const { words } = await read();
     expect(words.length).toBeGreaterThan(0);
     await expect(row.locator('.badge')).toHaveText(`expansion, from “${words.join(', ')}”`);
     // Its source words are marked in the passage as what produced an expansion.
