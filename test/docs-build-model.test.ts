@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildSummary } from '../src/cli/build.ts';
 import { SpladeError } from '../src/errors.ts';
-import type { SiteEntry, ModelQuery } from '../src/query/site.ts';
+import type { SiteEntry, ModelQuery } from '../src/site/site.ts';
 
 const MODEL = 'public/models/splade-tiny-ko';
 const work = mkdtempSync(join(tmpdir(), 'splade-docs-model-'));

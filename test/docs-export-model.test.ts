@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../src/cli/build.ts';
 import { exportIndex, openBuiltSite, tokenizerVocabulary, vespaQuotable, vespaTensor, type OpenedSite } from '../src/cli/export.ts';
 import { SparseEncoder } from '../src/node.ts';
-import type { ModelQuery } from '../src/query/site.ts';
+import type { ModelQuery } from '../src/site/site.ts';
 
 const MODEL = 'public/models/splade-tiny-ko';
 const work = mkdtempSync(join(tmpdir(), 'splade-export-model-'));

@@ -1,5 +1,5 @@
 /**
- * The compact query tokenizer (src/query/wordpiece.ts, what a built site's browser runs) gives the
+ * The compact query tokenizer (src/site/wordpiece.ts, what a built site's browser runs) gives the
  * ids of the full tokenizer (@huggingface/tokenizers via TextTokenizer.contentIds) on every input
  * of a large set: real documentation text, every word of it in odd case, accents, CJK, emoji, lone
  * surrogates, control characters, long words, added tokens; and the query vector equals
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SparseEncoder } from '../src/node.ts';
 import { TextTokenizer } from '../src/model/tokenizer.ts';
-import { float32Text, ShardedWordPiece, shardVocabulary, type WordPieceConfig } from '../src/query/wordpiece.ts';
+import { float32Text, ShardedWordPiece, shardVocabulary, type WordPieceConfig } from '../src/site/wordpiece.ts';
 import { readPassages } from './passages.ts';
 
 const DIR = 'public/models/splade-tiny-en-if/query_0_SparseStaticEmbedding';

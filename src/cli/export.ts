@@ -19,8 +19,8 @@ import { SparseIndex } from '../index/engine/sparse-index.ts';
 import { locate, type PackDirectory } from '../index/store/pack.ts';
 import type { ReadableStore } from '../index/store/types.ts';
 import type { SparseEncoder } from '../node.ts';
-import { ENTRY_FILE, SITE_FORMAT, type ModelQuery, type SiteEntry } from '../query/site.ts';
-import { ShardedWordPiece, type WordPieceConfig, type WordPieceShard } from '../query/wordpiece.ts';
+import { ENTRY_FILE, SITE_FORMAT, type ModelQuery, type SiteEntry } from '../site/site.ts';
+import { ShardedWordPiece, type WordPieceConfig, type WordPieceShard } from '../site/wordpiece.ts';
 
 export const EXPORT_FORMATS = ['opensearch', 'elasticsearch', 'qdrant', 'vespa'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

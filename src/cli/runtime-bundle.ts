@@ -1,8 +1,8 @@
 /**
  * The browser modules a built site loads, as bytes:
- *   splade.js           the query runtime (runtimeBundle): src/query/runtime.ts, no onnxruntime
+ *   splade.js           the query runtime (runtimeBundle): src/site/runtime.ts, no onnxruntime
  *   splade-search.js    the <splade-search> element (widgetBundle): src/widget/script.ts
- *   splade-encoder.js   the symmetric-model query encoder (encoderBundle): src/query/model-encoder.ts
+ *   splade-encoder.js   the symmetric-model query encoder (encoderBundle): src/site/model-encoder.ts
  *                       with onnxruntime-web, written only for sites built with such a model
  * Each is the prebuilt bundle of an installed package (dist/query-runtime/, dist/cdn/), or, in a
  * source checkout without one, bundled here with Vite from src/ (a few seconds, once per process).
@@ -24,8 +24,8 @@ interface Bundle {
   source: string;
 }
 
-const RUNTIME: Bundle = { file: 'splade.js', dir: 'query-runtime', config: '../query/bundle.config.ts', source: 'src/query/runtime.ts' };
-const ENCODER: Bundle = { file: 'splade-encoder.js', dir: 'query-runtime', config: '../query/encoder.config.ts', source: 'src/query/model-encoder.ts' };
+const RUNTIME: Bundle = { file: 'splade.js', dir: 'query-runtime', config: '../site/bundle.config.ts', source: 'src/site/runtime.ts' };
+const ENCODER: Bundle = { file: 'splade-encoder.js', dir: 'query-runtime', config: '../site/encoder.config.ts', source: 'src/site/model-encoder.ts' };
 const bundled = new Map<string, Promise<Uint8Array>>();
 
 export function runtimeBundle(): Promise<Uint8Array> {
