@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SparseEncoder } from '../src/node.ts';
 import { TextTokenizer } from '../src/model/tokenizer.ts';
-import { float32Text, ShardedWordPiece, shardVocabulary, type WordPieceConfig } from '../src/site/wordpiece.ts';
+import { ShardedWordPiece } from '../src/site/wordpiece.ts';
+import { float32Text, shardVocabulary, type WordPieceConfig } from '../src/site/wordpiece-format.ts';
 import { readPassages } from './passages.ts';
 
 const DIR = 'public/models/splade-tiny-en-if/query_0_SparseStaticEmbedding';

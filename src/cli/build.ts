@@ -29,7 +29,7 @@ import { loadModelSpec, readJson } from '../model/layout.ts';
 import { openModelSource, type ModelFiles } from '../model/source.ts';
 import { SparseEncoder } from '../node.ts';
 import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from '../site/site.ts';
-import { float32Text, shardVocabulary, type WordPieceConfig } from '../site/wordpiece.ts';
+import { writeWordPiece, type TokenizerJson } from '../site/wordpiece-format.ts';
 import { nodeRuntime } from '../runtime/node.ts';
 import type { Fields } from '../results/hits.ts';
 import { extractPage, type Page } from './html.ts';
@@ -280,60 +280,22 @@ async function queryFiles(encoder: SparseEncoder, source: string, written: Map<s
   if (route.kind === 'mlm') return modelQueryFiles(source, written);
   const files = openModelSource(source, { readLocalFile: nodeRuntime.readLocalFile! });
   const dirs = route.dir ? [route.dir, ''] : [''];
-  let tokenizerJson: { normalizer?: { type?: string } & Record<string, unknown>; pre_tokenizer?: { type?: string }; model?: { type?: string; unk_token?: string; continuing_subword_prefix?: string; max_input_chars_per_word?: number; vocab?: Record<string, number> }; added_tokens?: { id: number; content: string; normalized?: boolean; lstrip?: boolean; rstrip?: boolean }[] } | undefined;
+  let tokenizerJson: TokenizerJson | undefined;
   let config: Record<string, unknown> = {};
   for (const dir of dirs) {
     const p = dir ? `${dir}/tokenizer.json` : 'tokenizer.json';
-    tokenizerJson = (await readJson(files, p, false)) as typeof tokenizerJson;
+    tokenizerJson = (await readJson(files, p, false)) as TokenizerJson | undefined;
     if (tokenizerJson) {
       config = ((await readJson(files, dir ? `${dir}/tokenizer_config.json` : 'tokenizer_config.json', false)) ?? {}) as Record<string, unknown>;
       break;
     }
   }
-  const t = tokenizerJson;
-  const supported = t?.model?.type === 'WordPiece' && t.pre_tokenizer?.type === 'BertPreTokenizer' && (t.normalizer == null || t.normalizer.type === 'BertNormalizer');
-  if (!t || !supported || !t.model?.vocab) {
-    throw new SpladeError('unsupported-module', `the query tokenizer of ${source} is ${t?.normalizer?.type ?? 'no normalizer'} + ${t?.pre_tokenizer?.type ?? '?'} + ${t?.model?.type ?? '?'}; the compact query tokenizer supports BertNormalizer + BertPreTokenizer + WordPiece`);
-  }
-  const weights = route.weights;
-  const weightOf = (id: number) => float32Text(weights[id] ?? 0);
-  const prefix = t.model.continuing_subword_prefix ?? '##';
-  const vocab = new Map(Object.entries(t.model.vocab));
-  for (const a of t.added_tokens ?? []) vocab.set(a.content, a.id);
-  const shards = shardVocabulary(vocab, weights, prefix, TOKENIZER_SHARDS);
-  for (const s of shards) s.weights = s.ids.map(weightOf);
-  const unkToken = t.model.unk_token ?? '[UNK]';
-  const added = (t.added_tokens ?? []).map((a) => ({ content: a.content, id: a.id, weight: weightOf(a.id), lstrip: a.lstrip === true, rstrip: a.rstrip === true, normalized: a.normalized === true }));
-  const n = t.normalizer as WordPieceConfig['normalizer'] & { type?: string };
-  const wp: WordPieceConfig = {
-    format: 'splade-web-wordpiece',
-    version: 1,
-    normalizer: n ? { clean_text: n.clean_text !== false, handle_chinese_chars: n.handle_chinese_chars !== false, lowercase: n.lowercase !== false, strip_accents: n.strip_accents ?? null } : null,
-    removeSpace: config['remove_space'] === true,
-    lowercaseRemoveAccent: config['do_lowercase_and_remove_accent'] === true,
-    prefix,
-    unkId: vocab.get(unkToken) ?? 0,
-    unkToken,
-    maxInputCharsPerWord: t.model.max_input_chars_per_word ?? 100,
-    // As the library: added tokens marked normalized are matched after the normalizer (when there is one).
-    added: added.filter((a) => !(a.normalized && n)).map(({ normalized: _, ...a }) => a),
-    addedNormalized: [],
-    shards: TOKENIZER_SHARDS,
-  };
-  // Normalized added tokens are matched on their normalized form.
-  if (n) wp.addedNormalized = added.filter((a) => a.normalized).map(({ normalized: _, ...a }) => a);
-  const names: string[] = [];
-  shards.forEach((s, k) => {
-    const bytes = json(s);
-    const name = `tok/${k}.${sha256(bytes).slice(0, 12)}.json`;
-    written.set(name, bytes);
-    names.push(name);
-  });
-  wp.files = names;
-  const configBytes = json(wp);
-  const tokenizer = `tok/config.${sha256(configBytes).slice(0, 12)}.json`;
-  written.set(tokenizer, configBytes);
-  return { kind: 'static', tokenizer };
+  const tok = writeWordPiece(
+    { tokenizer: tokenizerJson, tokenizerConfig: config, weights: route.weights, model: source },
+    { shards: TOKENIZER_SHARDS, hash: sha256 },
+  );
+  for (const [name, bytes] of tok.files) written.set(name, bytes);
+  return { kind: 'static', tokenizer: tok.config };
 }
 
 /** Files a loader reads of a model folder, recorded as it reads them (those it found). */

@@ -20,7 +20,8 @@ import { locate, type PackDirectory } from '../index/store/pack.ts';
 import type { ReadableStore } from '../index/store/types.ts';
 import type { SparseEncoder } from '../node.ts';
 import { ENTRY_FILE, SITE_FORMAT, type ModelQuery, type SiteEntry } from '../site/site.ts';
-import { ShardedWordPiece, type WordPieceConfig, type WordPieceShard } from '../site/wordpiece.ts';
+import { ShardedWordPiece } from '../site/wordpiece.ts';
+import { readWordPieceConfig, type WordPieceShard } from '../site/wordpiece-format.ts';
 
 export const EXPORT_FORMATS = ['opensearch', 'elasticsearch', 'qdrant', 'vespa'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -128,8 +129,8 @@ export async function openBuiltSite(dir: string): Promise<OpenedSite> {
   let encoder: SparseEncoder | undefined;
   if (entry.query.kind === 'static') {
     const q = entry.query;
-    const config = parse(await readText(q.tokenizer), q.tokenizer) as WordPieceConfig;
-    const shards = await Promise.all((config.files ?? []).map(async (name) => parse(await readText(name), name) as WordPieceShard));
+    const config = readWordPieceConfig(parse(await readText(q.tokenizer), q.tokenizer), join(dir, q.tokenizer));
+    const shards = await Promise.all(config.files!.map(async (name) => parse(await readText(name), name) as WordPieceShard));
     for (const s of shards) s.ids.forEach((id, k) => vocabulary.set(id, s.tokens[k]!));
     tokenizer = new ShardedWordPiece(config, async (k) => shards[k]!);
   } else {

@@ -21,7 +21,8 @@ import type { Hit } from '../results/hits.ts';
 import type { SparseVector } from '../vector.ts';
 import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from './site.ts';
 import type { QueryEncoderOptions } from './model-encoder.ts';
-import { ShardedWordPiece, type WordPieceConfig, type WordPieceShard } from './wordpiece.ts';
+import { ShardedWordPiece } from './wordpiece.ts';
+import { readWordPieceConfig, type WordPieceShard } from './wordpiece-format.ts';
 
 export interface SiteHit extends Hit {
   /** The section's URL, with its anchor. */
@@ -114,7 +115,8 @@ async function openSite(): Promise<Opened> {
 async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptions): Promise<QueryEncoder> {
   if (entry.query.kind === 'static') {
     const q = entry.query;
-    const config = await fetchImmutableJson<WordPieceConfig>(new URL(q.tokenizer, base).href, http);
+    const url = new URL(q.tokenizer, base).href;
+    const config = readWordPieceConfig(await fetchImmutableJson<unknown>(url, http), url);
     const wordpiece = new ShardedWordPiece(config, (k) => fetchImmutableJson<WordPieceShard>(new URL(config.files![k]!, base).href, http));
     // Names of the query's tokens, for explanations (every contribution is a query term).
     const names = new Map<number, string>();

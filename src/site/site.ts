@@ -3,7 +3,7 @@
  * (`splade-entry.json`, small, re-fetched on every page load) names everything else, which is
  * content-hashed and cached forever.
  */
-import type { WordPieceConfig } from './wordpiece.ts';
+import type { WordPieceConfig } from './wordpiece-format.ts';
 
 export const SITE_FORMAT = 'splade-web-site';
 export const SITE_VERSION = 1;

@@ -12,68 +12,11 @@
  * sharded by their first two characters (and whether they continue a word): one position needs
  * at most two shards.
  *
- * No I/O, no DOM, no onnxruntime: the caller passes a function that returns a shard.
+ * No I/O, no DOM, no onnxruntime: the caller passes a function that returns a shard. The files'
+ * format (config, shards, sharding key) is wordpiece-format.ts's.
  */
 
-export interface WordPieceConfig {
-  format: 'splade-web-wordpiece';
-  version: 1;
-  /** BertNormalizer options, as tokenizer.json states them. */
-  normalizer: { clean_text: boolean; handle_chinese_chars: boolean; lowercase: boolean; strip_accents: boolean | null } | null;
-  /** tokenizer_config.json flags the library applies before the normalizer. */
-  removeSpace: boolean;
-  lowercaseRemoveAccent: boolean;
-  prefix: string;
-  unkId: number;
-  unkToken: string;
-  maxInputCharsPerWord: number;
-  /** Added tokens matched on the raw text (normalized: false), with their ids and weights. */
-  added: { content: string; id: number; weight: number; lstrip: boolean; rstrip: boolean }[];
-  /** Added tokens matched after normalization (normalized: true). */
-  addedNormalized: { content: string; id: number; weight: number; lstrip: boolean; rstrip: boolean }[];
-  /** Number of shards; shard k holds the entries whose key hashes to k. */
-  shards: number;
-  /** Where shard k is, relative to this file's folder (set by the site builder). */
-  files?: string[];
-}
-
-/** One shard: vocabulary entries (as tokenizer.json spells them), their ids and static weights. */
-export interface WordPieceShard {
-  tokens: string[];
-  ids: number[];
-  weights: number[];
-}
-
-/** The shard of a vocabulary entry, or of a lookup: `continued` marks a piece after a word's start. */
-export function shardOf(body: string, continued: boolean, shards: number): number {
-  // Key: the first two code points of the piece (one, for a one-character piece).
-  const cps = [...body.slice(0, 4)].slice(0, 2).join('');
-  let h = continued ? 0x811c9dc5 ^ 0x23 : 0x811c9dc5;
-  for (let k = 0; k < cps.length; k++) h = Math.imul(h ^ cps.charCodeAt(k), 0x01000193);
-  return (h >>> 0) % shards;
-}
-
-/** Splits a vocabulary into shards (the builder's side). `weights[id]` is the static weight. */
-export function shardVocabulary(vocab: ReadonlyMap<string, number>, weights: ArrayLike<number>, prefix: string, shards: number): WordPieceShard[] {
-  const out: WordPieceShard[] = Array.from({ length: shards }, () => ({ tokens: [], ids: [], weights: [] }));
-  for (const [token, id] of vocab) {
-    const continued = token.startsWith(prefix) && token.length > prefix.length;
-    const s = out[shardOf(continued ? token.slice(prefix.length) : token, continued, shards)]!;
-    s.tokens.push(token);
-    s.ids.push(id);
-    s.weights.push(weights[id] ?? 0);
-  }
-  return out;
-}
-
-/** The static weight written so that Math.fround(parse(text)) is exactly the float32 weight. */
-export function float32Text(w: number): number {
-  for (let p = 1; p <= 9; p++) {
-    const v = Number(w.toPrecision(p));
-    if (Math.fround(v) === Math.fround(w)) return v;
-  }
-  return w;
-}
+import { shardOf, type WordPieceConfig, type WordPieceShard } from './wordpiece-format.ts';
 
 const PUNCTUATION = '\\p{P}\\u0021-\\u002F\\u003A-\\u0040\\u005B-\\u0060\\u007B-\\u007E';
 const WORDS = new RegExp(`[^\\s${PUNCTUATION}]+|[${PUNCTUATION}]`, 'gu');
