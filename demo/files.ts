@@ -5,8 +5,7 @@
  * small and the passage ids `${file.id}#${n}` are stable across reloads and models.
  */
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
-import { htmlToBlocks } from './html.ts';
-import { baseTitle, formatOf, passagesFromBlocks, splitJsonl, splitText, type Passage, type SourceFormat } from './passages.ts';
+import { formatOf, splitDocument, splitJsonl, type Passage, type SourceFormat } from './passages.ts';
 
 export interface FileRecord {
   id: string;
@@ -52,13 +51,7 @@ export async function deleteAllFiles(): Promise<void> {
 
 /** Passages of a file's text, the same every time for the same text. */
 export function passagesOf(format: SourceFormat, name: string, text: string, lines = false): { passages: Passage[]; warnings: string[]; title: string } {
-  if (format === 'html') {
-    const { title, text: body, blocks } = htmlToBlocks(text);
-    const t = title ?? baseTitle(name);
-    return { passages: passagesFromBlocks(body, blocks, t), warnings: [], title: t };
-  }
-  const split = format === 'jsonl' ? splitJsonl(text, name) : splitText(text, format, name, { lines });
-  return { ...split, title: format === 'jsonl' ? baseTitle(name) : (split.passages[0]?.title ?? baseTitle(name)) };
+  return format === 'jsonl' ? splitJsonl(text, name) : splitDocument(text, format, name, { lines });
 }
 
 /** What a dropped or picked file turns into, or why it cannot be read. */

@@ -10,7 +10,7 @@ import { WorkerSparseEncoder } from '../encode/worker/client.ts';
 import { SparseIndex } from '../index/engine/sparse-index.ts';
 import { openMemoryStore } from '../index/store/memory.ts';
 import type { Hit } from '../results/hits.ts';
-import { contentRoot, pageSections } from './page-sections.ts';
+import { pageSections } from './page-sections.ts';
 import type { IndexSourceOptions, PageSourceOptions, WidgetEngine } from './sources.ts';
 import type { SearchSource, WidgetHit } from './types.ts';
 
@@ -48,8 +48,10 @@ async function textHash(text: string): Promise<string> {
 }
 
 async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<SearchSource> {
-  const sections = pageSections(root ?? contentRoot(), ignore);
   const encoder = await encoderFor(model);
+  // Passage limits are in the model's tokens, counted by its own tokenizer (in the worker).
+  const countTokens = (texts: string[]) => Promise.all(texts.map(async (t) => (await encoder.tokens(t)).ids.length));
+  const sections = await pageSections(document, { root, ignore, countTokens });
   vectorStore ??= createStore('splade-web-page-vectors', 'vectors');
   const keys = await Promise.all(sections.map(async (s) => `${model}\u0000${encoder.vocabSize}\u0000${await textHash(s.text)}`));
   let cached: (EncodedVector | undefined)[];
@@ -76,7 +78,7 @@ async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<S
       const hits = await index.search(vector, { limit, explain: true, signal });
       return hits.map((hit) => {
         const s = sections[Number(hit.id)]!;
-        return { ...toWidgetHit(hit, page), url: s.target.id ? `#${encodeURIComponent(s.target.id)}` : location.href, title: s.title, path: s.path, target: s.target };
+        return { ...toWidgetHit(hit, page), url: s.anchor ? `#${encodeURIComponent(s.anchor)}` : location.href, title: s.title, path: s.path, target: s.target };
       });
     },
     dispose() {
