@@ -24,7 +24,7 @@ for (const model of MODELS) {
           const docVectors = await enc.encodeDocument(docs.map((c: any) => c.text), { positions: true, batchSize: 8 });
           const stats = enc.lastStats;
           const queryVectors = await enc.encodeQuery(queries.map((c: any) => c.text));
-          const windows = cases.map((c: any) => enc.windows(c.text, c.route));
+          const windows = await Promise.all(cases.map((c: any) => enc.windows(c.text, c.route)));
           const out: Record<string, unknown> = {};
           docs.forEach((c: any, k: number) => (out[c.name] = plain(docVectors[k])));
           queries.forEach((c: any, k: number) => (out[c.name] = plain(queryVectors[k])));

@@ -34,7 +34,7 @@ for (const c of CASES) {
         for (const hit of await index.search(q, { limit: 5, explain: true })) {
           hits++;
           const text: string = hit.text;
-          const tokens = encoder.tokens(text);
+          const tokens = await encoder.tokens(text);
           const tokenSpans = new Set<string>();
           for (let k = 0; k < tokens.ids.length; k++) tokenSpans.add(`${tokens.offsets[2 * k]}:${tokens.offsets[2 * k + 1]}`);
           // The reference: the same document encoded again, asking the pooling for its spans.

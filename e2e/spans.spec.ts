@@ -19,9 +19,9 @@ test('WorkerSparseEncoder reports the same spans, windows and tokens as SparseEn
     const plain = (v: any) => ({ indices: Array.from(v.indices), spans: Array.from(v.spans), literal: Array.from(v.literal), positions: v.positions ? Array.from(v.positions) : null });
     const a = (await local.encodeDocument(texts, { spans: true })).map(plain);
     const b = (await worker.encodeDocument(texts, { spans: true })).map(plain);
-    const tokensLocal = local.tokens(texts[0]);
+    const tokensLocal = await local.tokens(texts[0]);
     const tokensWorker = await worker.tokens(texts[0]);
-    const windowsLocal = local.windows(texts[1]);
+    const windowsLocal = await local.windows(texts[1]);
     const windowsWorker = await worker.windows(texts[1]);
     const isClass = local instanceof SparseEncoder;
     // A highlight read off a span is the token's text.

@@ -5,7 +5,7 @@
 export { SpladeError, type SpladeErrorCode } from './errors.ts';
 
 // text -> vector
-export type { EncoderOptions, EncodeOptions, EncodeStats, EncodedVector, ContentTokens } from './encode/encoder.ts';
+export type { EncoderOptions, EncodeOptions, EncodeStats, EncodedVector, ContentTokens, SparseTextEncoder } from './encode/encoder.ts';
 export { NO_SPAN } from './vector.ts';
 export { DEFAULT_BATCH_SIZE } from './encode/encoder.ts';
 export { type EncoderDevice, type BackendInfo, ENCODER_DEVICES } from './runtime/types.ts';

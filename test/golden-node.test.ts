@@ -22,7 +22,7 @@ for (const model of MODELS) {
       let positions = 0;
       const problems: string[] = [];
       for (const [c, v] of [...docs.map((c, k) => [c, dv[k]!] as const), ...queries.map((c, k) => [c, qv[k]!] as const)]) {
-        expect(enc.windows(c.text, c.route), c.name).toEqual(c.windows);
+        expect(await enc.windows(c.text, c.route), c.name).toEqual(c.windows);
         // Positions must equal PyTorch's argmax except at the near-ties the golden file lists.
         const r = compareWithGolden(v, c, c.route === 'document');
         problems.push(...r.problems);
@@ -42,9 +42,9 @@ for (const model of MODELS) {
 describe('bert-base-uncased vocabulary', () => {
   it('tokenizes to the known ids of the real vocabulary', async () => {
     const enc = await SparseEncoder.fromPretrained('./public/models/splade-tiny-en-if', { queryOnly: true });
-    expect(enc.windows('hello world', 'document')).toEqual([[101, 7592, 2088, 102]]);
-    expect(enc.windows('the', 'query')).toEqual([[1996]]);
-    expect(enc.windows('to', 'query')).toEqual([[2000]]);
+    expect(await enc.windows('hello world', 'document')).toEqual([[101, 7592, 2088, 102]]);
+    expect(await enc.windows('the', 'query')).toEqual([[1996]]);
+    expect(await enc.windows('to', 'query')).toEqual([[2000]]);
     expect(enc.token(101)).toBe('[CLS]');
     expect(enc.token(102)).toBe('[SEP]');
     expect(enc.token(100)).toBe('[UNK]');

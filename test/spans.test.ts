@@ -15,11 +15,11 @@ import { readPassages } from './passages.ts';
 type Vec = Awaited<ReturnType<SparseEncoder['encodeDocument']>> extends (infer V)[] ? V : never;
 
 /** The independent reading: windows and tokens of the text, then the token at (window, token). */
-function checkEntrySpans(enc: SparseEncoder, text: string, v: Vec, prompt = ''): { entries: number; special: number; expansion: number } {
-  const windows = enc.windows(text);
+async function checkEntrySpans(enc: SparseEncoder, text: string, v: Vec, prompt = ''): Promise<{ entries: number; special: number; expansion: number }> {
+  const windows = await enc.windows(text);
   const { prefix, suffix } = enc.spec.document.tokenizer;
   const withPrompt = enc.spec.document.tokenizer.contentTokens(prompt + text);
-  const own = enc.tokens(text);
+  const own = await enc.tokens(text);
   expect(v.spans!.length).toBe(2 * v.indices.length);
   expect(v.literal!.length).toBe(v.indices.length);
   const ownIds = new Set(prompt ? own.ids : withPrompt.ids);
@@ -90,16 +90,16 @@ for (const model of ['splade-tiny-en-if', 'splade-tiny-ko']) {
         const plain = await enc.encodeDocument(texts.slice(0, 6));
         let entries = 0;
         let multiWindow = 0;
-        texts.forEach((text, d) => {
+        for (const [d, text] of texts.entries()) {
           const v = vectors[d]!;
           // Asking for spans changes nothing else.
           if (d < plain.length) {
             expect(Array.from(v.indices)).toEqual(Array.from(plain[d]!.indices));
             expect(Array.from(v.values)).toEqual(Array.from(plain[d]!.values));
           }
-          entries += checkEntrySpans(enc, text, v).entries;
-          if (enc.windows(text).length > 1) multiWindow++;
-        });
+          entries += (await checkEntrySpans(enc, text, v)).entries;
+          if ((await enc.windows(text)).length > 1) multiWindow++;
+        }
         expect(entries).toBeGreaterThan(500);
         expect(multiWindow).toBeGreaterThanOrEqual(8); // spans are mapped through several windows
       });
@@ -146,14 +146,14 @@ describe('spans with a document prompt', () => {
     const texts = readPassages('gimp-help-ko').passages.slice(0, 10);
     const vectors = await enc.encodeDocument(texts, { spans: true, positions: true });
     let promptSpans = 0;
-    texts.forEach((text, d) => {
+    for (const [d, text] of texts.entries()) {
       const v = vectors[d]!;
-      checkEntrySpans(enc, text, v, prompt);
+      await checkEntrySpans(enc, text, v, prompt);
       for (let k = 0; k < v.indices.length; k++) {
         if (v.spans![2 * k] === NO_SPAN) promptSpans++;
         else expect(v.spans![2 * k + 1]!).toBeLessThanOrEqual(text.length);
       }
-    });
+    }
     console.log(`entries whose max came from the prompt or a special token: ${promptSpans}`);
     expect(promptSpans).toBeGreaterThan(0); // the prompt path was exercised
   });

@@ -7,73 +7,23 @@
  */
 import { SpladeError, throwIfAborted } from '../errors.ts';
 import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
-import { openModelSource, type SourceOptions } from '../model/source.ts';
+import { openModelSource } from '../model/source.ts';
 import { cleanText, type ContentTokens } from '../model/tokenizer.ts';
-import { ENCODER_DEVICES, type BackendInfo, type BackendOptions, type EncoderDevice, type ExecutionBackend, type Runtime } from '../runtime/types.ts';
+import { ENCODER_DEVICES, type BackendInfo, type EncoderDevice, type ExecutionBackend, type Runtime } from '../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../results/explain.ts';
 import type { SparseVector } from '../vector.ts';
 import { batchInputs, planBatches, truncatedWindow, windowsOf } from './plan.ts';
 import { attachSpans, mergeParts, NO_SPAN, selectTopK, type DocumentTokens, type EncodedVector, type VectorPart } from './merge.ts';
+import { DEFAULT_BATCH_SIZE, type EncodeOptions, type EncoderOptions, type EncodeStats, type SparseTextEncoder } from './types.ts';
 
 export type { EncodedVector } from './merge.ts';
 export type { ContentTokens } from '../model/tokenizer.ts';
 export { NO_SPAN } from './merge.ts';
+export { DEFAULT_BATCH_SIZE, type EncodeOptions, type EncoderOptions, type EncodeStats, type SparseTextEncoder } from './types.ts';
 
-/** Default number of windows per model call. */
-export const DEFAULT_BATCH_SIZE = 16;
-
-export interface EncoderOptions extends SourceOptions, BackendOptions {
-  /** 'auto' (default): WebGPU on a hardware GPU, WASM otherwise (including software GPUs). */
-  device?: 'auto' | EncoderDevice;
-  /** Windows per model call (default 16); WebGPU batches are further split to fit buffer limits. */
-  batchSize?: number;
-  /** Keep only the k largest entries of every vector (sentence-transformers' max_active_dims). */
-  maxActiveDims?: number;
-  /** Load only what encoding queries needs (inference-free models never download their ONNX file then). */
-  queryOnly?: boolean;
-  /** ONNX file inside the transformer folder (default onnx/model.onnx, then model.onnx). */
-  onnxFile?: string;
-  /**
-   * Documents longer than the model's max_seq_length: 'window' (default) encodes every window and
-   * max-pools across them; 'truncate' keeps the first window, as sentence-transformers does.
-   */
-  longDocuments?: 'window' | 'truncate';
-}
-
-export interface EncodeOptions {
-  maxActiveDims?: number;
-  batchSize?: number;
-  signal?: AbortSignal;
-  /** Report, per entry, the (window, token) that produced it (max pooling only). */
-  positions?: boolean;
-  /**
-   * Documents, max pooling only: report per entry the span of the document text whose token
-   * reached the entry's max (`spans`, NO_SPAN twice for a special token or the prompt) and whether
-   * the entry's id is one of the text's own tokens (`literal`; 0 marks an expansion term, whose
-   * span names the word whose context produced it).
-   */
-  spans?: boolean;
-  /** Keep entries strictly above this weight (default 0). */
-  threshold?: number;
-  /** Called after each model batch. */
-  onBatch?: (progress: { done: number; total: number; device: EncoderDevice }) => void;
-}
-
-export interface EncodeStats {
-  device: EncoderDevice | 'static';
-  batches: number;
-  windows: number;
-  /** Bytes copied from GPU to CPU. */
-  readbackBytes: number;
-  /** Bytes of the [rows, tokens, vocab] logits the model produced. */
-  logitsBytes: number;
-  /** Batches redone on the fallback device after a GPU device loss. */
-  recovered: number;
-}
-
-export class SparseEncoder {
-  private backend?: ExecutionBackend;
-  private backendPromise?: Promise<ExecutionBackend>;
+export class SparseEncoder implements SparseTextEncoder {
+  private backend: ExecutionBackend | undefined;
+  private backendPromise: Promise<ExecutionBackend> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   /** Figures of the last encode call. */
@@ -111,7 +61,19 @@ export class SparseEncoder {
     if (options.onnxFile) layout.onnxFile = options.onnxFile;
     const spec = await loadModelSpec(files, layout);
     const encoder = new (this as unknown as new (spec: ModelSpec, runtime: Runtime, options: EncoderOptions) => C['prototype'])(spec, runtime, options);
-    options.onProgress?.({ status: 'ready', model: source, device: options.device ?? 'auto' });
+    // The session starts now, so that `ready` (and `device`) name the device actually chosen, and a
+    // device that cannot start fails the load rather than the first encode.
+    const route = encoder.sessionRoute();
+    if (route) {
+      try {
+        throwIfAborted(options.signal);
+        await encoder.getBackend(route);
+      } catch (error) {
+        await encoder.dispose();
+        throw error;
+      }
+    }
+    options.onProgress?.({ status: 'ready', model: source, device: encoder.device ?? 'static' });
     return encoder;
   }
 
@@ -124,12 +86,15 @@ export class SparseEncoder {
     return this.spec.vocabSize;
   }
 
-  /** The device documents are encoded on, once the first document has been encoded. */
+  /**
+   * The device documents are encoded on (the session starts while loading); undefined when the
+   * model needs no session (an inference-free model loaded with queryOnly) or after dispose().
+   */
   get device(): EncoderDevice | undefined {
     return this.backend?.device;
   }
 
-  /** What documents are encoded on (adapter, or WASM threads and isolation), once the first was encoded. */
+  /** What documents are encoded on (adapter, or WASM threads and isolation); undefined where `device` is. */
   get backendInfo(): BackendInfo | undefined {
     return this.backend?.info;
   }
@@ -170,7 +135,8 @@ export class SparseEncoder {
   }
 
   /** The windows (token ids with special tokens) a document is encoded as; positions refer to them. */
-  windows(text: string, route: 'query' | 'document' = 'document'): number[][] {
+  async windows(text: string, route: 'query' | 'document' = 'document'): Promise<number[][]> {
+    if (typeof text !== 'string') throw new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`);
     const r = route === 'query' ? this.spec.query : this.spec.document;
     if (r.kind === 'static') {
       const ids = r.tokenizer.contentIds(text);
@@ -184,7 +150,8 @@ export class SparseEncoder {
    * The document tokenizer's content tokens of `text` (no prompt, no special tokens) with their
    * spans in `text`: ids plus start/end pairs, from the tokenizer's own pipeline. No model call.
    */
-  tokens(text: string): ContentTokens {
+  async tokens(text: string): Promise<ContentTokens> {
+    if (typeof text !== 'string') throw new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`);
     return this.spec.document.tokenizer.contentTokens(text);
   }
 
@@ -322,13 +289,27 @@ export class SparseEncoder {
     });
   }
 
+  /** The route whose model a session runs (documents first), or undefined when no route has one. */
+  private sessionRoute(): MlmRoute | undefined {
+    for (const route of [this.spec.document, this.spec.query]) if (route.kind === 'mlm' && route.onnx) return route;
+    return undefined;
+  }
+
   private getBackend(route: MlmRoute): Promise<ExecutionBackend> {
     if (this.backend && !this.backend.lost) return Promise.resolve(this.backend);
     if (this.backend?.lost && this.runtime.fallbackDevice) return this.replaceBackend(route, this.runtime.fallbackDevice);
     this.backendPromise ??= (async () => {
       const requested = this.options.device ?? 'auto';
       const device = requested === 'auto' ? await this.runtime.autoDevice() : requested;
-      this.backend = await this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options);
+      const fallback = this.runtime.fallbackDevice;
+      try {
+        this.backend = await this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options);
+      } catch (error) {
+        // 'auto' promised a device that works: a GPU that will not start a session leaves WASM.
+        const gpuFailed = error instanceof SpladeError && error.code === 'gpu-unavailable';
+        if (requested !== 'auto' || !gpuFailed || !fallback || fallback === device) throw error;
+        this.backend = await this.runtime.createBackend(this.onnxOf(route), route.onnxFile, fallback, this.options);
+      }
       return this.backend;
     })();
     const pending = this.backendPromise;

@@ -5,13 +5,20 @@
  * (by pointing `hubUrl` at a local server that mimics the hub's URL layout).
  */
 import { SpladeError, throwIfAborted } from '../errors.ts';
+import type { EncoderDevice } from '../runtime/types.ts';
 
-/** Progress while loading, keyed on `status` (the same shape transformers.js uses). */
+/**
+ * Progress while loading, keyed on `status` (the same shape transformers.js uses). Every event names
+ * its `model` as the caller gave it (a hub id stays the id; a URL or path is what was passed), so
+ * one listener can follow several loads. `file` is a path inside the model. `ready` comes last, once
+ * the model's session has started: its `device` is the one chosen (never 'auto'), or 'static' when
+ * no session was needed (an inference-free model loaded with queryOnly).
+ */
 export type LoadProgress =
-  | { status: 'initiate'; file: string }
-  | { status: 'progress'; file: string; loaded: number; total: number | null }
-  | { status: 'done'; file: string; bytes: number; fromCache: boolean }
-  | { status: 'ready'; model: string; device: string };
+  | { status: 'initiate'; model: string; file: string }
+  | { status: 'progress'; model: string; file: string; loaded: number; total: number | null }
+  | { status: 'done'; model: string; file: string; bytes: number; fromCache: boolean }
+  | { status: 'ready'; model: string; device: EncoderDevice | 'static' };
 
 export interface SourceOptions {
   /**
@@ -90,9 +97,9 @@ export function openModelSource(source: string, options: SourceOptions = {}): Mo
       description: source,
       async read(path) {
         throwIfAborted(options.signal);
-        options.onProgress?.({ status: 'initiate', file: path });
+        options.onProgress?.({ status: 'initiate', model: source, file: path });
         const bytes = await readLocal(`${root}/${path}`);
-        if (bytes) options.onProgress?.({ status: 'done', file: path, bytes: bytes.byteLength, fromCache: false });
+        if (bytes) options.onProgress?.({ status: 'done', model: source, file: path, bytes: bytes.byteLength, fromCache: false });
         return bytes;
       },
     };
@@ -132,7 +139,7 @@ class HttpModelFiles implements ModelFiles {
     throwIfAborted(signal);
     const url = this.urlOf(path);
     const cache = await this.openCache();
-    onProgress?.({ status: 'initiate', file: path });
+    onProgress?.({ status: 'initiate', model: this.description, file: path });
     const cached = await cache?.match(url);
     if (cached && this.policy === 'cache-first') return this.fromCached(path, cached);
     let response: Response;
@@ -156,7 +163,7 @@ class HttpModelFiles implements ModelFiles {
     }
     // Dev servers answer unknown paths with the index page; an HTML body is never a model file.
     if ((response.headers.get('content-type') ?? '').startsWith('text/html') && !path.endsWith('.html')) return undefined;
-    const bytes = await readWithProgress(response, path, onProgress);
+    const bytes = await readWithProgress(response, this.description, path, onProgress);
     if (cache) {
       const headers = new Headers({ 'content-type': 'application/octet-stream' });
       for (const name of KEPT_HEADERS) {
@@ -167,7 +174,7 @@ class HttpModelFiles implements ModelFiles {
         // A full disk must not stop a model that is already in memory from loading.
       });
     }
-    onProgress?.({ status: 'done', file: path, bytes: bytes.byteLength, fromCache: false });
+    onProgress?.({ status: 'done', model: this.description, file: path, bytes: bytes.byteLength, fromCache: false });
     return bytes;
   }
 
@@ -197,7 +204,7 @@ class HttpModelFiles implements ModelFiles {
 
   private async fromCached(path: string, hit: Response): Promise<Uint8Array> {
     const bytes = new Uint8Array(await hit.arrayBuffer());
-    this.options.onProgress?.({ status: 'done', file: path, bytes: bytes.byteLength, fromCache: true });
+    this.options.onProgress?.({ status: 'done', model: this.description, file: path, bytes: bytes.byteLength, fromCache: true });
     return bytes;
   }
 
@@ -211,7 +218,7 @@ class HttpModelFiles implements ModelFiles {
   }
 }
 
-async function readWithProgress(response: Response, file: string, onProgress: SourceOptions['onProgress']): Promise<Uint8Array> {
+async function readWithProgress(response: Response, model: string, file: string, onProgress: SourceOptions['onProgress']): Promise<Uint8Array> {
   const totalHeader = Number(response.headers.get('content-length'));
   const total = Number.isFinite(totalHeader) && totalHeader > 0 ? totalHeader : null;
   if (!response.body || !onProgress) return new Uint8Array(await response.arrayBuffer());
@@ -223,7 +230,7 @@ async function readWithProgress(response: Response, file: string, onProgress: So
     if (done) break;
     chunks.push(value);
     loaded += value.byteLength;
-    onProgress({ status: 'progress', file, loaded, total });
+    onProgress({ status: 'progress', model, file, loaded, total });
   }
   const bytes = new Uint8Array(loaded);
   let at = 0;

@@ -7,8 +7,9 @@ import type { LoadProgress } from '../../model/source.ts';
 import type { BackendInfo, EncoderDevice } from '../../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../../results/explain.ts';
 import type { SparseVector } from '../../vector.ts';
-import type { ContentTokens, EncodeOptions, EncodeStats, EncoderOptions } from '../encoder.ts';
 import type { EncodedVector } from '../merge.ts';
+import type { ContentTokens } from '../../model/tokenizer.ts';
+import type { EncodeOptions, EncodeStats, EncoderOptions, SparseTextEncoder } from '../types.ts';
 import type { FromWorker, ToWorker, WorkerEncoderOptions } from './protocol.ts';
 import { startEncoderWorker, workerStartError } from './start.ts';
 
@@ -19,22 +20,22 @@ interface Pending {
   onBatch?: EncodeOptions['onBatch'];
 }
 
-export class WorkerSparseEncoder {
+export class WorkerSparseEncoder implements SparseTextEncoder {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private disposed = false;
-  /** Figures of the last encode call (from the worker). */
-  lastStats?: EncodeStats;
-  /** The device documents are encoded on, once known. */
-  device?: EncoderDevice;
-  /** What documents are encoded on (adapter, or WASM threads and isolation), once known. */
-  backendInfo?: BackendInfo;
+  /** Figures of the last encode call (from the worker); zeros before the first, as SparseEncoder's. */
+  lastStats: EncodeStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
 
   private constructor(
     private readonly worker: Worker,
     private readonly vocab: string[],
     readonly inferenceFree: boolean,
     readonly vocabSize: number,
+    /** The device documents are encoded on (the worker's session started while loading); updated after each encode. */
+    public device: EncoderDevice | undefined,
+    /** What documents are encoded on (adapter, or WASM threads and isolation); alike. */
+    public backendInfo: BackendInfo | undefined,
   ) {
     worker.addEventListener('message', (event: MessageEvent<FromWorker>) => this.onMessage(event.data));
     worker.addEventListener('error', (event) => this.failAll(new SpladeError('runtime', `the encoder worker crashed: ${event.message}`)));
@@ -67,7 +68,7 @@ export class WorkerSparseEncoder {
       });
       worker.onmessage = null;
       worker.onerror = null;
-      return new WorkerSparseEncoder(worker, loaded.tokens, loaded.inferenceFree, loaded.vocabSize);
+      return new WorkerSparseEncoder(worker, loaded.tokens, loaded.inferenceFree, loaded.vocabSize, loaded.device, loaded.backend);
     } catch (error) {
       worker.terminate();
       throw error;
@@ -162,6 +163,7 @@ export class WorkerSparseEncoder {
     if (msg.type === 'batch') this.pending.get(msg.id)?.onBatch?.({ done: msg.done, total: msg.total, device: msg.device });
     else if (msg.type === 'result') {
       this.lastStats = msg.stats;
+      // A device lost mid-encode moves the encoder to its fallback: follow it.
       if (msg.device) this.device = msg.device;
       if (msg.backend) this.backendInfo = msg.backend;
       this.settle(msg.id, msg.vectors);

@@ -25,7 +25,7 @@ export interface SerializedError {
 
 export type FromWorker =
   | { type: 'progress'; event: LoadProgress }
-  | { type: 'loaded'; tokens: string[]; inferenceFree: boolean; vocabSize: number }
+  | { type: 'loaded'; tokens: string[]; inferenceFree: boolean; vocabSize: number; device: EncoderDevice | undefined; backend: BackendInfo | undefined }
   | { type: 'load-error'; error: SerializedError }
   | { type: 'batch'; id: number; done: number; total: number; device: EncoderDevice }
   | { type: 'result'; id: number; vectors: EncodedVector[]; stats: EncodeStats; device: EncoderDevice | undefined; backend: BackendInfo | undefined }

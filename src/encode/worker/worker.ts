@@ -28,7 +28,7 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
         encoder = await SparseEncoder.fromPretrained(msg.source, { ...msg.options, onProgress: (e) => post({ type: 'progress', event: e }) });
         const tokens: string[] = [];
         for (let id = 0; id < encoder.vocabSize; id++) tokens.push(encoder.token(id));
-        post({ type: 'loaded', tokens, inferenceFree: encoder.inferenceFree, vocabSize: encoder.vocabSize });
+        post({ type: 'loaded', tokens, inferenceFree: encoder.inferenceFree, vocabSize: encoder.vocabSize, device: encoder.device, backend: encoder.backendInfo });
       } catch (error) {
         post({ type: 'load-error', error: serialize(error) });
       }
@@ -52,12 +52,12 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
     }
     case 'windows':
     case 'tokens': {
-      // Tokenizer-only requests: answered at once, without waiting for a running encode.
+      // Tokenizer-only requests: answered at once (they never wait for a running encode's queue).
       try {
         if (!encoder) throw new SpladeError('invalid-option', 'the worker has no model loaded');
-        if (msg.type === 'windows') post({ type: 'windows', id: msg.id, windows: encoder.windows(msg.text, msg.route) });
+        if (msg.type === 'windows') post({ type: 'windows', id: msg.id, windows: await encoder.windows(msg.text, msg.route) });
         else {
-          const { ids, offsets } = encoder.tokens(msg.text);
+          const { ids, offsets } = await encoder.tokens(msg.text);
           post({ type: 'tokens', id: msg.id, ids, offsets }, [offsets.buffer as ArrayBuffer]);
         }
       } catch (error) {
