@@ -37,7 +37,7 @@ export function emit<K extends keyof Events>(event: K, value: Events[K]): void {
 
 /** An error as a sentence for the user: what went wrong, from the library's own message. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message.replace(/^splade-web: /, '');
+  if (error instanceof Error) return error.message;
   return String(error);
 }
 

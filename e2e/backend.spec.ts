@@ -52,5 +52,5 @@ test('backendInfo names the WebGPU adapter, or the WASM threads and isolation; w
   expect(r.gpuInfo.adapter.architecture).toBe('swiftshader');
   // The worker has its own ORT: threads up to 4, as many as the cores.
   expect(r.workerInfo).toEqual({ device: 'wasm', threads: Math.min(4, r.cores), crossOriginIsolated: true });
-  expect(r.bad).toMatch(/^invalid-option:splade-web: wasmThreads must be a positive integer, got 0/);
+  expect(r.bad).toMatch(/^invalid-option:wasmThreads must be a positive integer, got 0/);
 });

@@ -160,6 +160,6 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
 
   await page.goto(`${server.url}/no-wasm.html`);
   await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
-  const refused = await page.evaluate(async (q) => (window as unknown as { splade: Splade }).splade.search(q, { limit: 5 }).then(() => 'searched', (e: Error) => e.message), QUERIES[0]!);
-  expect(refused).toMatch(/^splade-web: .*Content Security Policy/i);
+  const refused = await page.evaluate(async (q) => (window as unknown as { splade: Splade }).splade.search(q, { limit: 5 }).then(() => 'searched', (e: Error) => `${e.name}: ${e.message}`), QUERIES[0]!);
+  expect(refused).toMatch(/^SpladeError: .*Content Security Policy/i);
 });

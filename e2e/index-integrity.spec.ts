@@ -82,24 +82,24 @@ test('upsert twice in one call, all-or-nothing add and import, and bad options g
   expect(r.twice).toEqual({ count: 1, hits: [['x', 'second']] });
   expect(r.removedX).toBe(1);
   expect(r.afterRemove).toEqual({ count: 0, hits: 0 });
-  expect(r.clash).toMatch(/^duplicate-id:splade-web: the index already holds a document with id "keep"/);
+  expect(r.clash).toMatch(/^duplicate-id:the index already holds a document with id "keep"/);
   expect(r.afterClash).toEqual({ count: 1, hits: ['keep'] });
-  expect(r.badImport).toMatch(/^invalid-input:splade-web: document "zz"'s vector: indices must be strictly ascending/);
-  expect(r.nanImport).toMatch(/^invalid-input:splade-web: document "n"'s vector: the weight of term 1 is NaN/);
+  expect(r.badImport).toMatch(/^invalid-input:document "zz"'s vector: indices must be strictly ascending/);
+  expect(r.nanImport).toMatch(/^invalid-input:document "n"'s vector: the weight of term 1 is NaN/);
   expect(r.afterBadImport).toEqual({ count: 1, hits: ['keep'] });
   expect(r.errors).toEqual({
-    commitSize0: expect.stringMatching(/^invalid-option:splade-web: commitSize must be an integer from 1, got 0/),
-    commitSizeNaN: expect.stringMatching(/^invalid-option:splade-web: commitSize must be an integer from 1, got NaN/),
-    cacheNegative: expect.stringMatching(/^invalid-option:splade-web: cacheBytes must be a finite number >= 0, got -1/),
-    limitNegative: expect.stringMatching(/^invalid-option:splade-web: limit must be an integer from 0, got -1/),
-    limitFraction: expect.stringMatching(/^invalid-option:splade-web: limit must be an integer from 0, got 1.5/),
-    minScoreNaN: expect.stringMatching(/^invalid-option:splade-web: minScore must be a finite number, got NaN/),
-    weightInfinite: expect.stringMatching(/^invalid-input:splade-web: document "inf"'s vector: the weight of term 1 is Infinity; accepted/),
-    weightNegative: expect.stringMatching(/^invalid-input:splade-web: document "neg"'s vector: the weight of term 1 is -1; accepted/),
-    queryNegative: expect.stringMatching(/^invalid-input:splade-web: the query: the weight of term 1 is -1; accepted/),
-    idNumber: expect.stringMatching(/^invalid-input:splade-web: document 0 needs a non-empty string id, got 7/),
-    removeNumber: expect.stringMatching(/^invalid-input:splade-web: remove\(\): id 0 is 7; ids are strings/),
-    fieldsArray: expect.stringMatching(/^invalid-input:splade-web: document "f": fields must be a plain object/),
+    commitSize0: expect.stringMatching(/^invalid-option:commitSize must be an integer from 1, got 0/),
+    commitSizeNaN: expect.stringMatching(/^invalid-option:commitSize must be an integer from 1, got NaN/),
+    cacheNegative: expect.stringMatching(/^invalid-option:cacheBytes must be a finite number >= 0, got -1/),
+    limitNegative: expect.stringMatching(/^invalid-option:limit must be an integer from 0, got -1/),
+    limitFraction: expect.stringMatching(/^invalid-option:limit must be an integer from 0, got 1.5/),
+    minScoreNaN: expect.stringMatching(/^invalid-option:minScore must be a finite number, got NaN/),
+    weightInfinite: expect.stringMatching(/^invalid-input:document "inf"'s vector: the weight of term 1 is Infinity; accepted/),
+    weightNegative: expect.stringMatching(/^invalid-input:document "neg"'s vector: the weight of term 1 is -1; accepted/),
+    queryNegative: expect.stringMatching(/^invalid-input:the query: the weight of term 1 is -1; accepted/),
+    idNumber: expect.stringMatching(/^invalid-input:document 0 needs a non-empty string id, got 7/),
+    removeNumber: expect.stringMatching(/^invalid-input:remove\(\): id 0 is 7; ids are strings/),
+    fieldsArray: expect.stringMatching(/^invalid-input:document "f": fields must be a plain object/),
   });
   expect(r.countAfterErrors).toBe(1);
   // Two records: 'keep' and 'view'; the view's record holds its 3 entries, not the 1 MiB buffer.
@@ -323,7 +323,7 @@ test('get() and ids() read stored documents; an index records its model and refu
   expect(r.all).toEqual(['a', 'b']);
   expect(r.ofX).toEqual(['a']);
   expect(r.model).toBe('org/model-a');
-  expect(r.other).toMatch(/^index-model:splade-web: index "models" holds vectors of the model "org\/model-a", not of "org\/model-b"/);
+  expect(r.other).toMatch(/^index-model:index "models" holds vectors of the model "org\/model-a", not of "org\/model-b"/);
   expect(r.afterClear).toBeNull();
   expect(r.reusedModel).toBe('org/model-b');
 });

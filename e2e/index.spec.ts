@@ -53,7 +53,7 @@ test('add, search, explain, filter, upsert, remove, export and import', async ({
   expect(r.filtered.map((h: any) => h.id)).toEqual(['b', 'c']);
   expect(r.fnFiltered.map((h: any) => h.id)).toEqual(['b']);
   expect(r.minScored.every((h: any) => h.score > 1)).toBe(true);
-  expect(r.dup).toMatch(/^duplicate-id:splade-web: the index already holds a document with id "a"; use upsert\(\)/);
+  expect(r.dup).toMatch(/^duplicate-id:the index already holds a document with id "a"; use upsert\(\)/);
   expect(r.afterUpsert[0].id).toBe('b');
   expect(r.removed).toBe(1);
   expect(r.afterRemove.map((h: any) => h.id)).toEqual(['b', 'c']);
@@ -293,12 +293,12 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
     repaired.index.close();
     return { good, error, bad, dropped, after, badAfter, openError, afterRepair, droppedByRepair: repaired.dropped, verifiedAfterRepair, countAfterRepair };
   });
-  expect(r.error).toMatch(/^index-corrupt:splade-web: the stored index is damaged: seg\/g1p0\/chunk\/0 fails its checksum\. .* SparseIndex\.repair\(name\)/);
+  expect(r.error).toMatch(/^index-corrupt:the stored index is damaged: seg\/g1p0\/chunk\/0 fails its checksum\. .* SparseIndex\.repair\(name\)/);
   expect(r.bad).toEqual({ damaged: ['seg/g1p0/chunk/0'], unreferenced: [] });
   expect(r.dropped).toEqual([]);
   expect(r.badAfter).toEqual({ damaged: [], unreferenced: [] });
   expect(r.after).toEqual(r.good);
-  expect(r.openError).toMatch(/^index-corrupt:splade-web: the stored index is damaged: seg\/\S+\/dict fails its checksum\. .*SparseIndex\.repair\(name\)/);
+  expect(r.openError).toMatch(/^index-corrupt:the stored index is damaged: seg\/\S+\/dict fails its checksum\. .*SparseIndex\.repair\(name\)/);
   expect(r.afterRepair).toEqual(r.good);
   expect(r.droppedByRepair).toEqual([]);
   expect(r.countAfterRepair).toBe(400);
@@ -334,7 +334,7 @@ test('quota exceeded: a clear error, and the index stays intact', async ({ page,
     return { before, error, after, count, afterReopen };
   });
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(test.info().project.use.baseURL!).origin });
-  expect(r.error).toMatch(/^quota-exceeded:splade-web: writing the index failed: the browser's storage quota is exhausted/);
+  expect(r.error).toMatch(/^quota-exceeded:writing the index failed: the browser's storage quota is exhausted/);
   expect(r.after).toEqual(r.before);
   expect(r.count).toBe(200);
   expect(r.afterReopen).toEqual({ count: 200, hits: r.before });
@@ -400,9 +400,9 @@ test('a schema version mismatch and a database deleted under an open index give 
     reset.close();
     return { schemaError, afterReset, before, deletedError, afterClear };
   });
-  expect(r.schemaError).toMatch(/^index-schema:splade-web: index "schema" was stored with schema 99 .* this version reads schema 2\. Open it with \{ onIncompatible: 'reset' \}/);
+  expect(r.schemaError).toMatch(/^index-schema:index "schema" was stored with schema 99 .* this version reads schema 2\. Open it with \{ onIncompatible: 'reset' \}/);
   expect(r.afterReset).toBe(0);
   expect(r.before).toBeGreaterThan(0);
-  expect(r.deletedError).toMatch(/^index-missing:splade-web: the database of index "schema" was deleted or evicted by the browser; call clear\(\)/);
+  expect(r.deletedError).toMatch(/^index-missing:the database of index "schema" was deleted or evicted by the browser; call clear\(\)/);
   expect(r.afterClear).toBe(10);
 });

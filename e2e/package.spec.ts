@@ -161,7 +161,7 @@ test('a worker file that is missing is reported with its URL and HTTP status', a
     const outcome = await runApp(page, server);
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.code).toBe('runtime');
-    expect(outcome.error?.message).toMatch(/^splade-web: the encoder worker failed to start: GET http:\/\/127\.0\.0\.1:\d+\/assets\/worker-[^ ]+\.js answered HTTP 404/);
+    expect(outcome.error?.message).toMatch(/^the encoder worker failed to start: GET http:\/\/127\.0\.0\.1:\d+\/assets\/worker-[^ ]+\.js answered HTTP 404/);
   } finally {
     await server.close();
   }
@@ -174,7 +174,7 @@ test("onnxruntime-web's .wasm missing is reported with its URL and HTTP status",
     const outcome = await runApp(page, server);
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.code).toBe('runtime');
-    expect(outcome.error?.message).toMatch(/^splade-web: onnxruntime-web could not load its WebAssembly runtime: GET http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded\.jsep-[^ ]+\.wasm answered HTTP 404/);
+    expect(outcome.error?.message).toMatch(/^onnxruntime-web could not load its WebAssembly runtime: GET http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded\.jsep-[^ ]+\.wasm answered HTTP 404/);
   } finally {
     await server.close();
   }

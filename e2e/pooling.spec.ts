@@ -184,8 +184,8 @@ test('the kernel packs (window, token) positions at both ends of the range and r
   expect(r.manyRows.positions).toEqual([65535, 0]);
   expect(Math.abs(r.manyRows.values[0]! - value)).toBeLessThanOrEqual(2e-7);
   expect(r.refused).toEqual([
-    'SpladeError:invalid-input:splade-web: a batch row of 65537 tokens is too long to report positions: at most 65536 tokens per window are accepted (use a smaller max_seq_length)',
-    'SpladeError:invalid-input:splade-web: a segment of 65537 windows is too long to report positions: at most 65536 windows of one document per batch are accepted (use a smaller batch)',
+    'SpladeError:invalid-input:a batch row of 65537 tokens is too long to report positions: at most 65536 tokens per window are accepted (use a smaller max_seq_length)',
+    'SpladeError:invalid-input:a segment of 65537 windows is too long to report positions: at most 65536 windows of one document per batch are accepted (use a smaller batch)',
   ]);
   expect(r.launches).toEqual([0, 0]);
 });

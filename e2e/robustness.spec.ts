@@ -88,10 +88,10 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
   expect(r.oddWindows[5]).toEqual([]);
   expect(r.odd[5]).toEqual({ indices: [], values: [] });
   for (const v of r.odd) expect(v.values.every((x: number) => Number.isFinite(x) && x > 0)).toBe(true);
-  expect(r.errors['number']).toMatch(/^true:invalid-input:splade-web: expected a string or an array of strings, got number/);
-  expect(r.errors['null']).toMatch(/^true:invalid-input:splade-web: expected a string or an array of strings, got null/);
-  expect(r.errors['arrayOfNumber']).toMatch(/^true:invalid-input:splade-web: texts must be strings/);
-  expect(r.errors['device']).toMatch(/^invalid-option:splade-web: device "tpu" is not supported; accepted: auto, webgpu, wasm, cpu/);
+  expect(r.errors['number']).toMatch(/^true:invalid-input:expected a string or an array of strings, got number/);
+  expect(r.errors['null']).toMatch(/^true:invalid-input:expected a string or an array of strings, got null/);
+  expect(r.errors['arrayOfNumber']).toMatch(/^true:invalid-input:texts must be strings/);
+  expect(r.errors['device']).toMatch(/^invalid-option:device "tpu" is not supported; accepted: auto, webgpu, wasm, cpu/);
 });
 
 /** Loads a model whose files pass through `mutate` on their way to the page. */
@@ -120,7 +120,7 @@ test.describe('malformed model files give clear errors naming the file', () => {
     const e = await loadBroken(page, 'document_0_MLMTransformer/onnx/model.onnx', (b) => b.subarray(0, Math.floor(b.length / 3)));
     expect(e.code).toBe('model-file-invalid');
     expect(e.file).toBe('document_0_MLMTransformer/onnx/model.onnx');
-    expect(e.message).toMatch(/^splade-web: document_0_MLMTransformer\/onnx\/model\.onnx could not be loaded by onnxruntime/);
+    expect(e.message).toMatch(/^document_0_MLMTransformer\/onnx\/model\.onnx could not be loaded by onnxruntime/);
   });
 
   test('modules.json naming an unknown module', async ({ page }) => {
@@ -202,7 +202,7 @@ test.describe('a browser without WebGPU', () => {
     expect(r.hasGpu).toBe(false);
     expect(r.device).toBe('wasm');
     golden.cases.forEach((c, k) => expectMatchesGolden(r.vectors[k] as PlainVector, c, 'no WebGPU'));
-    expect(r.error).toMatch(/^gpu-unavailable:splade-web: device 'webgpu' was requested but this browser has no WebGPU/);
+    expect(r.error).toMatch(/^gpu-unavailable:device 'webgpu' was requested but this browser has no WebGPU/);
   });
 });
 
@@ -287,7 +287,7 @@ test('hub ids load through the hub URL layout, with progress events, and then of
       return `${e.code}:${e.message}`;
     }
   });
-  expect(third).toMatch(/^network:splade-web: could not download modules\.json from .* and no cached copy exists/);
+  expect(third).toMatch(/^network:could not download modules\.json from .* and no cached copy exists/);
 });
 
 test('a branch revision is revalidated while online and served from the cache offline; a commit revision is never asked for again once cached', async ({ page, context }) => {

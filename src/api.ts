@@ -2,7 +2,7 @@
  * The public API both entries (browser, Node) share, besides their SparseEncoder: a curated list.
  * Internals (the scorer, block codec, poolers) are not exported; they may change in any release.
  */
-export { SpladeError, type SpladeErrorCode } from './errors.ts';
+export { isSpladeError, SpladeError, type SpladeErrorCode } from './errors.ts';
 
 // text -> vector
 export type { EncoderOptions, EncodeOptions, EncodeStats, EncodedVector, ContentTokens, SparseTextEncoder } from './encode/encoder.ts';

@@ -25,16 +25,42 @@ export type SpladeErrorCode =
   | 'storage-failed' // another IndexedDB failure
   | 'disposed'; // the object was used after dispose()
 
+/**
+ * Marks a SpladeError made by any copy of this module. splade.js, splade-search.js, splade-engine.js
+ * and the encoder worker each bundle their own copy of the class, so `instanceof` fails for an
+ * error thrown by another bundle; a registry symbol is the same in all of them.
+ */
+const BRAND = Symbol.for('splade-web.error');
+
 export class SpladeError extends Error {
   readonly code: SpladeErrorCode;
   readonly file?: string;
 
+  /**
+   * `message` is the plain sentence (what was wrong, what is accepted); the library is named by
+   * `name`, so `String(error)` reads "SpladeError: …", and the CLI prefixes its own name.
+   */
   constructor(code: SpladeErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
-    super(`splade-web: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SpladeError';
     this.code = code;
     if (options.file !== undefined) this.file = options.file;
+    Object.defineProperty(this, BRAND, { value: true });
   }
+}
+
+/**
+ * Whether `error` is a SpladeError from any bundle of splade-web (see BRAND): use it, not
+ * `instanceof`, where the error may come from another bundle (the widget, the site runtime).
+ */
+export function isSpladeError(error: unknown): error is SpladeError {
+  if (error instanceof SpladeError) return true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[BRAND] === true &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -50,7 +50,7 @@ describe('file-system store', () => {
     const error = await index.add([{ id: 'new', vector: docs[0]!.vector }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpladeError);
     expect((error as SpladeError).code).toBe('read-only');
-    expect((error as SpladeError).message).toMatch(/^splade-web: index "static" was opened from a read-only store/);
+    expect((error as SpladeError).message).toMatch(/^index "static" was opened from a read-only store/);
     index.close();
   });
 });

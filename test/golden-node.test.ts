@@ -57,6 +57,6 @@ describe('bert-base-uncased vocabulary', () => {
     expect(enc.lastStats.device).toBe('static');
     const err = await enc.encodeDocument('needs the model').catch((e) => e);
     expect(err).toBeInstanceOf(SpladeError);
-    expect(err.message).toMatch(/^splade-web: .*queryOnly/);
+    expect(err.message).toMatch(/queryOnly/);
   });
 });

@@ -38,7 +38,7 @@ describe('model sources', () => {
     const empty = (() => { try { classifySource(''); } catch (e) { return e; } })() as SpladeError;
     expect(empty).toBeInstanceOf(SpladeError);
     expect(empty.code).toBe('invalid-input');
-    expect(empty.message).toBe('splade-web: a model source must be a non-empty string (a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"), got ""');
+    expect(empty.message).toBe('a model source must be a non-empty string (a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"), got ""');
     expect(() => classifySource('a/b/c')).toThrow(/hub id like "owner\/name"/);
   });
 

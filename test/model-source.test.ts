@@ -108,7 +108,7 @@ describe('model file caching by revision', () => {
     hub.files.delete('idf.json');
     expect(await read('main', 'idf.json')).toEqual({ text: undefined, fromCache: undefined });
     hub.offline = true;
-    await expect(read('main', 'idf.json')).rejects.toThrow(/^splade-web: could not download idf\.json from https:\/\/hub\.test\/owner\/model\/resolve\/main\/idf\.json and no cached copy exists/);
+    await expect(read('main', 'idf.json')).rejects.toThrow(/^could not download idf\.json from https:\/\/hub\.test\/owner\/model\/resolve\/main\/idf\.json and no cached copy exists/);
   });
 
   it('a commit revision is cache-first: once cached it is never requested again', async () => {
@@ -127,6 +127,6 @@ describe('model file caching by revision', () => {
     const err = await read('main').catch((e) => e);
     expect(err.code).toBe('network');
     expect(err.file).toBe('modules.json');
-    expect(err.message).toBe('splade-web: could not download modules.json from https://hub.test/owner/model/resolve/main/modules.json and no cached copy exists (Failed to fetch)');
+    expect(err.message).toBe('could not download modules.json from https://hub.test/owner/model/resolve/main/modules.json and no cached copy exists (Failed to fetch)');
   });
 });

@@ -34,9 +34,9 @@ describe('position packing', () => {
     })() as SpladeError;
     expect(tooLong).toBeInstanceOf(SpladeError);
     expect(tooLong.code).toBe('invalid-input');
-    expect(tooLong.message).toBe('splade-web: a batch row of 65537 tokens is too long to report positions: at most 65536 tokens per window are accepted (use a smaller max_seq_length)');
+    expect(tooLong.message).toBe('a batch row of 65537 tokens is too long to report positions: at most 65536 tokens per window are accepted (use a smaller max_seq_length)');
     expect(() => checkPositionPacking(8, [{ start: 0, end: 2 }, { start: 2, end: 2 + MAX_PACKED_WINDOWS + 1 }])).toThrow(
-      'splade-web: a segment of 65537 windows is too long to report positions: at most 65536 windows of one document per batch are accepted (use a smaller batch)',
+      'a segment of 65537 windows is too long to report positions: at most 65536 windows of one document per batch are accepted (use a smaller batch)',
     );
   });
 

@@ -1,10 +1,18 @@
 // The widget's pure parts: shortcut specs and matching, the links it follows, its text helpers.
 import { describe, expect, it } from 'vitest';
-import { errorText, fill, readable, safeUrl } from '../src/widget/format.ts';
+import { SpladeError } from '../src/errors.ts';
+import { errorText, failureText, fill, readable, safeUrl } from '../src/widget/format.ts';
+import { DEFAULT_STRINGS } from '../src/widget/types.ts';
 import { matches, parseShortcuts, shortcutLabel } from '../src/widget/shortcuts.ts';
 
 const key = (k: string, mods: Partial<Record<'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey', boolean>> = {}) =>
   ({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods }) as KeyboardEvent;
+
+/**
+ * errors.ts loaded once more as a module of its own (a query string makes a new module id): the class a
+ * separately bundled file would hold. A computed specifier keeps TypeScript from resolving it.
+ */
+const secondCopy = (tag: string) => `../src/errors.ts?${tag}`;
 
 describe('shortcuts', () => {
   it('parses the default spec and matches Ctrl+K and / off Apple systems', () => {
@@ -54,8 +62,29 @@ describe('text', () => {
   it('shows subword tokens readably', () => {
     expect(['##ing', 'Ġword', '▁word', 'plain'].map(readable)).toEqual(['…ing', 'word', 'word', 'plain']);
   });
-  it('drops the library prefix from messages', () => {
-    expect(errorText(new Error('splade-web: the index is gone'))).toBe('the index is gone');
+  it('shows an error by its message', () => {
+    expect(errorText(new SpladeError('index-missing', 'the index is gone'))).toBe('the index is gone');
     expect(errorText('plain')).toBe('plain');
+  });
+});
+
+describe('failure status', () => {
+  const s = DEFAULT_STRINGS;
+  it('says offline for a failed download while offline, "could not be loaded" for load failures', () => {
+    const download = new SpladeError('network', 'could not fetch /search/splade-entry.json (Failed to fetch)');
+    expect(failureText(download, s, true)).toBe(s.offline);
+    expect(failureText(download, s, false)).toBe(`The search index could not be loaded: ${download.message}`);
+    const schema = new SpladeError('index-schema', 'rebuild it with this version');
+    expect(failureText(schema, s, true)).toBe('The search index could not be loaded: rebuild it with this version');
+  });
+  it('branches on the code of a SpladeError from another bundle, never on the message', async () => {
+    const other = (await import(/* @vite-ignore */ secondCopy('widget-copy'))) as typeof import('../src/errors.ts');
+    expect(failureText(new other.SpladeError('network', 'x'), s, true)).toBe(s.offline);
+    // A message that reads like a network failure is still a failed search when its code says so.
+    expect(failureText(new other.SpladeError('invalid-option', 'could not load: network offline'), s, true)).toBe(
+      'Search failed: could not load: network offline',
+    );
+    // Not a SpladeError (a custom source's own error): a failed search, whatever its text.
+    expect(failureText(new TypeError('Failed to fetch'), s, true)).toBe('Search failed: Failed to fetch');
   });
 });

@@ -249,7 +249,7 @@ async function loadEncoder(source: string): Promise<SparseEncoder> {
     // A folder on disk, however it is written ("models/x" too): the loader wants it absolute.
     return await SparseEncoder.fromPretrained(existsSync(source) ? resolve(source) : source);
   } catch (error) {
-    const why = error instanceof Error ? error.message.replace(/^splade-web: /, '') : String(error);
+    const why = error instanceof Error ? error.message : String(error);
     throw new SpladeError(error instanceof SpladeError ? error.code : 'model-not-found', `the model ${source} could not be loaded: ${why}. Pass --model with a folder, URL or hub id of a SparseEncoder in the sentence-transformers layout`, { cause: error });
   }
 }

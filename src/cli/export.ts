@@ -173,7 +173,7 @@ async function openSiteModel(dir: string, q: ModelQuery, parse: (text: string, n
   try {
     encoder = await NodeEncoder.fromPretrained(folder);
   } catch (error) {
-    const why = error instanceof Error ? error.message.replace(/^splade-web: /, '') : String(error);
+    const why = error instanceof Error ? error.message : String(error);
     throw new SpladeError(error instanceof SpladeError ? error.code : 'model-not-found', `the model folder ${named} cannot be loaded: ${why}; pass a folder written by \`splade-web build --out\` (it copies the model's files there)`, { cause: error, file: q.model });
   }
   try {

@@ -3,6 +3,7 @@
  * Indexed text, page text and titles are hostile, so nothing here parses HTML, and attributes that
  * would run code (on*) or navigate or load (href, src, ...) are refused outright.
  */
+import { SpladeError } from '../errors.ts';
 
 export type Child = Node | string | number | null | undefined | false;
 
@@ -20,7 +21,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   if (props.class) el.className = props.class;
   if (props.text !== undefined) el.textContent = props.text;
   for (const [name, value] of Object.entries(props.attrs ?? {})) {
-    if (FORBIDDEN_ATTR.test(name)) throw new Error(`splade-web: h() refuses the attribute ${name}: it could run or load something`);
+    if (FORBIDDEN_ATTR.test(name)) {
+      throw new SpladeError('invalid-input', `h() refuses the attribute ${name}: it could run or load something; set text and inert attributes only`);
+    }
     if (value === undefined || value === false) continue;
     el.setAttribute(name, value === true ? '' : String(value));
   }

@@ -13,7 +13,8 @@
  * Trusted Types required.
  */
 import { h, markedText } from './dom.ts';
-import { errorText, fill, readable, safeUrl } from './format.ts';
+import { SpladeError } from '../errors.ts';
+import { errorText, failureText, fill, readable, safeUrl } from './format.ts';
 import { matches, parseShortcuts, shortcutLabel, typingTarget, type Shortcut } from './shortcuts.ts';
 import { indexSource, pageSource, staticSource } from './sources.ts';
 import { CSS, PAGE_CSS } from './styles.ts';
@@ -205,13 +206,13 @@ export class SpladeSearchElement extends HTMLElement {
     const kind = this.getAttribute('source') ?? 'static';
     const engine = this.getAttribute('engine') ?? new URL('splade-engine.js', SCRIPT_URL).href;
     const model = this.getAttribute('model');
-    const need = (what: string) => new Error(`splade-web: <splade-search source="${kind}"> needs a ${what} attribute`);
+    const need = (what: string) => new SpladeError('invalid-option', `<splade-search source="${kind}"> needs a ${what} attribute`);
     if (kind === 'static') return staticSource(this.getAttribute('index') ?? new URL('./', SCRIPT_URL).href);
     if (kind === 'page') {
       if (!model) return failing(need('model (a model folder URL or hub id)'));
       const selector = this.getAttribute('root');
       const root = selector ? document.querySelector(selector) : null;
-      if (selector && !root) return failing(new Error(`splade-web: <splade-search root="${selector}"> matches no element of this page`));
+      if (selector && !root) return failing(new SpladeError('invalid-option', `<splade-search root="${selector}"> matches no element of this page`));
       return pageSource(engine, { model, ...(root ? { root } : {}) });
     }
     if (kind === 'idb') {
@@ -220,7 +221,7 @@ export class SpladeSearchElement extends HTMLElement {
       if (!model) return failing(need('model (the model the index was encoded with)'));
       return indexSource(engine, { name, model });
     }
-    return failing(new Error(`splade-web: <splade-search source="${kind}"> is not a source; use "static" (with index="…"), "idb" (with name and model) or "page" (with model)`));
+    return failing(new SpladeError('invalid-option', `<splade-search source="${kind}"> is not a source; use "static" (with index="…"), "idb" (with name and model) or "page" (with model)`));
   }
 
   #build(): void {
@@ -368,18 +369,9 @@ export class SpladeSearchElement extends HTMLElement {
       clearTimeout(this.#busyTimer);
       this.#listbox.removeAttribute('aria-busy');
       this.#render([]);
-      this.#setStatus(this.#describe(error), true);
+      this.#setStatus(failureText(error, this.#strings, navigator.onLine === false), true);
       this.#emit('splade-search:error', { query, error });
     }
-  }
-
-  #describe(error: unknown): string {
-    const s = this.#strings;
-    const message = errorText(error);
-    const network = /failed to fetch|networkerror|load failed|network|offline|dynamically imported module|importing a module script/i.test(message);
-    if (network && navigator.onLine === false) return s.offline;
-    if (network || /could not (be )?(load|fetch|open)/i.test(message)) return fill(s.unreachable, { message });
-    return fill(s.error, { message });
   }
 
   #setStatus(text: string, error = false): void {

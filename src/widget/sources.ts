@@ -4,6 +4,8 @@
  * opens; `idb` and `page` need the encoder, so they import the widget engine (a separate bundle
  * with onnxruntime-web, `splade-engine.js` beside this script) at that point, and never before.
  */
+import { SpladeError } from '../errors.ts';
+import { errorText } from './format.ts';
 import type { SearchSource, WidgetHit } from './types.ts';
 
 type RuntimeHit = WidgetHit & { fields: Record<string, unknown> };
@@ -36,8 +38,16 @@ export interface WidgetEngine {
   indexSource(options: IndexSourceOptions): Promise<SearchSource>;
 }
 
-// Specifiers are computed: the bundler must not pull either module into this one.
-const load = <T>(url: string): Promise<T> => import(/* @vite-ignore */ url) as Promise<T>;
+/**
+ * Imports a module by URL. Specifiers are computed: the bundler must not pull either module into
+ * this one. A failed import is a SpladeError, so the element tells "could not download" (a TypeError:
+ * offline, HTTP 404, wrong MIME type) from a module that failed to run, by code alone.
+ */
+const load = <T>(url: string): Promise<T> =>
+  (import(/* @vite-ignore */ url) as Promise<T>).catch((cause: unknown) => {
+    const code = cause instanceof TypeError ? 'network' : 'runtime';
+    throw new SpladeError(code, `${url} could not be imported (${errorText(cause)})`, { file: url, cause });
+  });
 
 /**
  * `make()` once, its promise shared; a failure is forgotten, so the next call makes it again

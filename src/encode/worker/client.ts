@@ -57,7 +57,7 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
           const msg = event.data;
           if (msg.type === 'progress') onProgress?.(msg.event as LoadProgress);
           else if (msg.type === 'loaded') resolve(msg);
-          else if (msg.type === 'load-error') reject(new SpladeError(msg.error.code, msg.error.message.replace(/^splade-web: /, ''), msg.error.file ? { file: msg.error.file } : {}));
+          else if (msg.type === 'load-error') reject(new SpladeError(msg.error.code, msg.error.message, msg.error.file ? { file: msg.error.file } : {}));
         };
         // A script that cannot load gives a bare Event: fetch it again to say what the server answered.
         worker.onerror = (event) => {
@@ -171,7 +171,7 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
     else if (msg.type === 'tokens') this.settle(msg.id, { ids: msg.ids, offsets: msg.offsets });
     else if (msg.type === 'error') {
       const e = msg.error;
-      this.pending.get(msg.id)?.reject(new SpladeError(e.code, e.message.replace(/^splade-web: /, ''), e.file ? { file: e.file } : {}));
+      this.pending.get(msg.id)?.reject(new SpladeError(e.code, e.message, e.file ? { file: e.file } : {}));
       this.pending.delete(msg.id);
     }
   }

@@ -50,7 +50,7 @@ function trustedScriptUrl(url: string): unknown {
     try {
       policy = tt.createPolicy('splade-web', {
         createScriptURL: (u) => {
-          if (new URL(u, location.href).origin !== location.origin) throw new TypeError(`splade-web: refusing a worker script from another origin: ${u}`);
+          if (new URL(u, location.href).origin !== location.origin) throw new TypeError(`refusing a worker script from another origin: ${u}`);
           return u;
         },
       });

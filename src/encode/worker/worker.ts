@@ -17,7 +17,7 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 
 function serialize(error: unknown): SerializedError {
   if (error instanceof SpladeError) return { code: error.code, message: error.message, ...(error.file ? { file: error.file } : {}) };
-  return { code: 'runtime', message: `splade-web: ${(error as Error)?.message ?? String(error)}` };
+  return { code: 'runtime', message: (error as Error)?.message ?? String(error) };
 }
 
 scope.onmessage = async (event: MessageEvent<ToWorker>) => {

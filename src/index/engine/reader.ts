@@ -102,7 +102,7 @@ export class IndexReader {
         manifest = checkManifest(value, `index "${this.name}"`);
       } catch (error) {
         if (!(error instanceof SpladeError && error.code === 'index-schema')) throw error;
-        if (this.options.onIncompatible !== 'reset') throw new SpladeError('index-schema', `${error.message.replace(/^splade-web: /, '')}. Open it with { onIncompatible: 'reset' } to start over, or import() a snapshot`);
+        if (this.options.onIncompatible !== 'reset') throw new SpladeError('index-schema', `${error.message}. Open it with { onIncompatible: 'reset' } to start over, or import() a snapshot`);
         await this.store.delMany(await this.store.keys());
         manifest = emptyManifest();
       }
