@@ -13,12 +13,13 @@ export interface ModelInfo {
   inferenceFree: boolean;
 }
 
+/** Slots the panels fill and clear (back to undefined) as models load and fail. */
 export interface App {
-  encoder?: WorkerSparseEncoder;
-  model?: ModelInfo;
-  index?: SparseIndex;
+  encoder?: WorkerSparseEncoder | undefined;
+  model?: ModelInfo | undefined;
+  index?: SparseIndex | undefined;
   /** Set while a model loads or failed to: why there is nothing to search with. */
-  unavailable?: string;
+  unavailable?: string | undefined;
 }
 
 type Events = { model: void; library: void; indexing: boolean };

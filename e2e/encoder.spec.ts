@@ -73,7 +73,7 @@ test('WorkerSparseEncoder runs off the main thread and returns the golden vector
     await enc.encodeDocument([texts.join(' ').repeat(20)]);
     clearInterval(timer);
     const out = vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values), positions: Array.from(v.positions) }));
-    const token = enc.token(cases[0].indices[0]);
+    const token = enc.token(cases[0]!.indices[0]);
     await enc.dispose();
     let disposedError = '';
     try {

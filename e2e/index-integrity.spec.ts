@@ -220,7 +220,8 @@ test('upsert churn (1k ids rewritten 50 times): numbering, tombstones and scratc
       const hits = await index.search(q, { limit: 10, rescore: true });
       const brute = latest.map((d: any) => ({ id: d.id, score: dot(q, d.vector) })).filter((h: any) => h.score > 0).sort((a: any, b: any) => b.score - a.score).slice(0, 10);
       hits.forEach((h: any, k: number) => {
-        if (Math.abs(h.score - brute[k].score) > 1e-9 * brute[0].score) mismatches.push(`${h.id} ${h.score} vs ${brute[k].id} ${brute[k].score}`);
+        const want = brute[k];
+        if (!want || Math.abs(h.score - want.score) > 1e-9 * brute[0]!.score) mismatches.push(`${h.id} ${h.score} vs ${want?.id} ${want?.score}`);
       });
     }
     index.close();

@@ -234,7 +234,7 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
         const get = store.get('seg/g1p0/chunk/0');
         get.onsuccess = () => {
           const chunk: Uint8Array = get.result;
-          chunk[Math.floor(chunk.length / 2)] ^= 0x10;
+          chunk[Math.floor(chunk.length / 2)]! ^= 0x10;
           store.put(chunk, 'seg/g1p0/chunk/0');
         };
         tx.oncomplete = () => {
@@ -269,7 +269,7 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
           const get = store.get(dict);
           get.onsuccess = () => {
             const bytes: Uint8Array = get.result;
-            bytes[bytes.length - 3] ^= 0x01;
+            bytes[bytes.length - 3]! ^= 0x01;
             store.put(bytes, dict);
           };
         };

@@ -61,12 +61,12 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
     else expect(length).toBeLessThanOrEqual(128);
   });
   expect(r.huge.values.every((x: number) => Number.isFinite(x) && x > 0)).toBe(true);
-  expect(r.huge.indices.every((id: number, k: number) => k === 0 || id > r.huge.indices[k - 1])).toBe(true);
+  expect(r.huge.indices.every((id: number, k: number) => k === 0 || id > r.huge.indices[k - 1]!)).toBe(true);
   expect(r.firstWindow.indices.length).toBeGreaterThan(5);
   r.firstWindow.indices.forEach((id: number, k: number) => {
     const at = r.huge.indices.indexOf(id);
     expect(at, `entry ${id} of the first window`).toBeGreaterThanOrEqual(0);
-    expect(r.huge.values[at]).toBeGreaterThanOrEqual(r.firstWindow.values[k]);
+    expect(r.huge.values[at]).toBeGreaterThanOrEqual(r.firstWindow.values[k]!);
   });
   // Odd input, token by token (this model's document vector is its own tokens, specials zeroed,
   // plus learned expansions such as script -> scripts).
@@ -179,7 +179,9 @@ test.describe('a browser without WebGPU', () => {
   test.beforeEach(async ({ page }) => {
     await page.addInitScript(() => {
       delete (Navigator.prototype as any).gpu;
-      if (typeof WorkerNavigator !== 'undefined') delete (WorkerNavigator.prototype as any).gpu;
+      // WorkerNavigator is a global only in workers (this page's types are the window's).
+      const workerNavigator = (globalThis as { WorkerNavigator?: { prototype: { gpu?: unknown } } }).WorkerNavigator;
+      if (workerNavigator) delete workerNavigator.prototype.gpu;
     });
   });
 

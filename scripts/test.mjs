@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: unit tests (Vitest, Node) then end-to-end tests (Playwright, system Chromium),
-// ending with one plain summary line: `N passed, N failed`.
+// `npm test`: type checks (tsc, one project per place the code runs), unit tests (Vitest, Node),
+// then end-to-end tests (Playwright, system Chromium), ending with one plain summary line:
+// `N passed, N failed`. Each type-checked project counts as one test; its errors are printed.
+// `npm run typecheck` runs the type checks alone; `test:unit` and `test:e2e` run their tests alone.
 // On a fresh machine it first installs what the tests need: the npm packages (`npm ci`) when
 // node_modules is missing, and Chromium (`apt-get install -y chromium`) when running as root;
 // otherwise it says in one line which command to run.
@@ -10,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 const out = '.test-output';
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const only = process.argv[2]; // optional: 'unit' or 'e2e'
+const only = process.argv[2]; // optional: 'typecheck', 'unit' or 'e2e'
 
 // onnxruntime-node's install script would download CUDA binaries; its CPU binary ships in the package.
 const env = { ...process.env, FORCE_COLOR: '0', ONNXRUNTIME_NODE_INSTALL: process.env['ONNXRUNTIME_NODE_INSTALL'] ?? 'skip' };
@@ -56,7 +58,25 @@ if (!ensurePackages()) {
   process.exit(1);
 }
 
-if (only !== 'e2e') {
+// Each file is checked against the globals of where it runs: Node code without the DOM, page code
+// without Node's, the worker with WebWorker's (tsconfig.json is the editor's union of them all).
+const TYPE_PROJECTS = ['tsconfig.node.json', 'tsconfig.browser.json', 'tsconfig.worker.json', 'tsconfig.e2e.json'];
+
+if (only === undefined || only === 'typecheck') {
+  for (const project of TYPE_PROJECTS) {
+    const r = spawnSync('node_modules/.bin/tsc', ['-p', project, '--pretty', 'false'], { encoding: 'utf8', env });
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    if (r.status === 0) {
+      passed += 1;
+      console.log(`typecheck ${project}: ok`);
+    } else {
+      failed += 1;
+      console.log(`typecheck ${project}: FAILED\n${output || r.error?.message || `tsc exited with ${r.status}`}`);
+    }
+  }
+}
+
+if (only === undefined || only === 'unit') {
   const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}/unit.json`]);
   if (existsSync(`${out}/unit.json`)) {
     const r = JSON.parse(readFileSync(`${out}/unit.json`, 'utf8'));
@@ -67,8 +87,9 @@ if (only !== 'e2e') {
   } else if (status !== 0) failed += 1;
 }
 
-if (only !== 'unit' && !ensureChromium()) failed += 1;
-else if (only !== 'unit') {
+const e2e = only === undefined || only === 'e2e';
+if (e2e && !ensureChromium()) failed += 1;
+else if (e2e) {
   const status = run('npx', ['playwright', 'test', ...process.argv.slice(3)]);
   if (existsSync(`${out}/e2e.json`)) {
     const r = JSON.parse(readFileSync(`${out}/e2e.json`, 'utf8'));

@@ -28,8 +28,8 @@ class FakeHub {
   offline = false;
   /** Requests that carry conditional headers fail, as a refused CORS preflight does. */
   refuseConditional = false;
-  readonly requests: { url: string; ifNoneMatch: string | null; cache: RequestCache | undefined }[] = [];
-  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  readonly requests: { url: string; ifNoneMatch: string | null; cache: RequestInit['cache'] }[] = [];
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = String(input);
     const ifNoneMatch = new Headers(init?.headers).get('if-none-match');
     this.requests.push({ url, ifNoneMatch, cache: init?.cache });

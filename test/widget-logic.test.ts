@@ -3,10 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { SpladeError } from '../src/errors.ts';
 import { errorText, failureText, fill, readable, safeUrl } from '../src/widget/format.ts';
 import { DEFAULT_STRINGS } from '../src/widget/types.ts';
-import { matches, parseShortcuts, shortcutLabel } from '../src/widget/shortcuts.ts';
+import { matches, parseShortcuts, shortcutLabel, type KeyPress } from '../src/widget/shortcuts.ts';
 
-const key = (k: string, mods: Partial<Record<'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey', boolean>> = {}) =>
-  ({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods }) as KeyboardEvent;
+const key = (k: string, mods: Partial<Record<'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey', boolean>> = {}): KeyPress => ({
+  key: k,
+  ctrlKey: false,
+  metaKey: false,
+  altKey: false,
+  shiftKey: false,
+  ...mods,
+});
 
 /**
  * errors.ts loaded once more as a module of its own (a query string makes a new module id): the class a

@@ -40,7 +40,8 @@ export interface ModelSpec {
   /** True when queries go through a static weight table (no network at query time). */
   inferenceFree: boolean;
   vocabSize: number;
-  prompts: { query?: string; document?: string };
+  /** Text put before each query or document (config_sentence_transformers.json), undefined for none. */
+  prompts: { query?: string | undefined; document?: string | undefined };
   similarity: string;
 }
 

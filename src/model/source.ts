@@ -208,10 +208,11 @@ class HttpModelFiles implements ModelFiles {
     return bytes;
   }
 
-  private async openCache(): Promise<Cache | undefined> {
-    if (this.options.cache === false || typeof caches === 'undefined') return undefined;
+  private async openCache(): Promise<ResponseCache | undefined> {
+    const storage = cacheStorage();
+    if (this.options.cache === false || !storage) return undefined;
     try {
-      return await caches.open(this.options.cacheName ?? DEFAULT_CACHE_NAME);
+      return await storage.open(this.options.cacheName ?? DEFAULT_CACHE_NAME);
     } catch {
       return undefined; // e.g. opaque origins, where the Cache API throws
     }
@@ -243,6 +244,21 @@ async function readWithProgress(response: Response, model: string, file: string,
 
 /** Removes every cached model file (e.g. from a settings page). */
 export async function clearModelCache(cacheName = DEFAULT_CACHE_NAME): Promise<boolean> {
-  if (typeof caches === 'undefined') return false;
-  return caches.delete(cacheName);
+  return (await cacheStorage()?.delete(cacheName)) ?? false;
+}
+
+/** The Cache API calls made here, typed here because this module also runs (and type-checks) in Node, which has none. */
+interface ResponseCache {
+  match(url: string): Promise<Response | undefined>;
+  put(url: string, response: Response): Promise<void>;
+  delete(url: string): Promise<boolean>;
+}
+interface ResponseCaches {
+  open(name: string): Promise<ResponseCache>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** The page's or worker's `caches`; undefined where there is no Cache API (Node, insecure origins). */
+function cacheStorage(): ResponseCaches | undefined {
+  return (globalThis as { caches?: ResponseCaches }).caches;
 }

@@ -24,7 +24,7 @@ export interface GpuPoolStats {
 
 export class GpuPooler {
   private readonly pipeline: GPUComputePipeline;
-  private zeroMask?: { key: string; buffer: GPUBuffer };
+  private zeroMask: { key: string; buffer: GPUBuffer } | undefined;
   /**
    * Sizing memory: after an overflow, later batches start with the capacity that was needed (a
    * corpus with long documents would otherwise pay a second launch per batch). It never exceeds the

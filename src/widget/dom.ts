@@ -69,3 +69,10 @@ export function markedText(text: string, marks: readonly Mark[]): DocumentFragme
   if (at < text.length) out.appendChild(document.createTextNode(text.slice(at)));
   return out;
 }
+
+/** Is the key event's real target somewhere the reader types (so "/" is a character, not a shortcut)? */
+export function typingTarget(e: Event): boolean {
+  const el = e.composedPath()[0];
+  if (!(el instanceof HTMLElement)) return false;
+  return el.isContentEditable || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file'].includes(el.type));
+}

@@ -12,10 +12,10 @@
  * the element runs under `style-src 'self'`; it never assigns HTML or script URLs, so it runs with
  * Trusted Types required.
  */
-import { h, markedText } from './dom.ts';
+import { h, markedText, typingTarget } from './dom.ts';
 import { SpladeError } from '../errors.ts';
 import { errorText, failureText, fill, readable, safeUrl } from './format.ts';
-import { matches, parseShortcuts, shortcutLabel, typingTarget, type Shortcut } from './shortcuts.ts';
+import { matches, parseShortcuts, shortcutLabel, type Shortcut } from './shortcuts.ts';
 import { indexSource, pageSource, staticSource } from './sources.ts';
 import { CSS, PAGE_CSS } from './styles.ts';
 import { DEFAULT_STRINGS, type SearchSource, type SpladeSearchEventMap, type WidgetHit, type WidgetStrings } from './types.ts';
@@ -72,8 +72,8 @@ export class SpladeSearchElement extends HTMLElement {
   #onKey = (e: KeyboardEvent) => this.#shortcut(e);
 
   // Parts, made by #build().
-  #trigger?: HTMLButtonElement;
-  #dialog?: HTMLDialogElement;
+  #trigger: HTMLButtonElement | undefined;
+  #dialog: HTMLDialogElement | undefined;
   #input!: HTMLInputElement;
   #status!: HTMLElement;
   #listbox!: HTMLElement;

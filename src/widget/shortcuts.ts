@@ -1,6 +1,7 @@
 /**
  * Keyboard shortcuts that open a widget: "mod+k /" (`mod` is Cmd on Apple systems, Ctrl elsewhere),
- * matched against key events, and named for `aria-keyshortcuts` and the trigger's hint.
+ * matched against key events, and named for `aria-keyshortcuts` and the trigger's hint. No DOM
+ * types here: the parsing and matching are unit-tested in Node.
  */
 
 export const isMac = (): boolean => {
@@ -30,7 +31,16 @@ export function parseShortcuts(spec: string): Shortcut[] {
     });
 }
 
-export function matches(s: Shortcut, e: KeyboardEvent): boolean {
+/** What `matches` reads of a KeyboardEvent. */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  shiftKey: boolean;
+}
+
+export function matches(s: Shortcut, e: KeyPress): boolean {
   const mac = isMac();
   const ctrl = s.ctrl || (s.mod && !mac);
   const meta = s.meta || (s.mod && mac);
@@ -49,11 +59,3 @@ export function shortcutLabel(s: Shortcut): { text: string; aria: string } {
   const key = s.key.length === 1 ? s.key.toUpperCase() : s.key;
   return { text: on.map((m) => m[1]).join('') + key, aria: [...on.map((m) => m[2]), key].join('+') };
 }
-
-/** Is the key event's real target somewhere the reader types (so "/" is a character, not a shortcut)? */
-export function typingTarget(e: Event): boolean {
-  const el = e.composedPath()[0];
-  if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file'].includes(el.type));
-}
-

@@ -6,6 +6,12 @@
 import type { Contribution } from '../results/explain.ts';
 import type { Highlight } from '../results/snippet.ts';
 
+/**
+ * The DOM's Element where there is a DOM (`never` elsewhere): the widget's pure parts, unit-tested in
+ * Node, pass hits around without touching their element, and Node has no DOM types to name it by.
+ */
+export type PageElement = typeof globalThis extends { Element: { prototype: infer E } } ? E : never;
+
 export interface WidgetHit {
   id: string;
   /** Where the hit leads: a URL with its anchor (relative to the page, or absolute). */
@@ -23,7 +29,7 @@ export interface WidgetHit {
   /** Fields the index holds for the section (meta, filters). */
   fields?: Record<string, unknown>;
   /** For the page source: the element the section starts at (scrolled to on selection). */
-  target?: Element;
+  target?: PageElement;
 }
 
 export interface SourceSearchOptions {
@@ -39,7 +45,7 @@ export interface SearchSource {
   readonly key: string;
   dispose?(): void;
   /** The page source's figures: sections found, and how many were encoded now or came from the cache. */
-  readonly stats?: { sections: number; encoded: number; reused: number };
+  readonly stats?: { sections: number; encoded: number; reused: number } | undefined;
 }
 
 /** Every string the widget shows or announces; `{query}`, `{count}`, `{message}` are filled in. */

@@ -25,7 +25,8 @@ export class GenerationChannel {
   constructor(name: string, onOther: (generation: number) => void) {
     if (typeof BroadcastChannel === 'undefined') return;
     this.channel = new BroadcastChannel(name);
-    this.channel.onmessage = (e: MessageEvent<{ generation: number }>) => onOther(e.data.generation);
+    // A structural event type: Node's MessageEvent (this module also runs there) is not generic.
+    this.channel.onmessage = (e: { data: { generation: number } }) => onOther(e.data.generation);
   }
 
   announce(generation: number): void {

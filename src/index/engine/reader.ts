@@ -70,7 +70,7 @@ export class IndexReader {
   manifest: Manifest = emptyManifest();
   segments: LoadedSegment[] = [];
   tomb: Uint8Array = new Uint8Array(0);
-  idMap?: Map<string, number>;
+  idMap?: Map<string, number> | undefined;
   readonly metas = new Map<string, SegmentMeta>();
   /** Metadata pages read alone (paged segments, for hits), by key. */
   private readonly metaPages = new Map<string, SegmentMeta>();

@@ -4,8 +4,8 @@ import { accumulate, byBound, type DocRange, type TermList } from './lists.ts';
 import { sharedScratch, type QueryScratch } from './scratch.ts';
 
 export interface ExhaustiveOptions {
-  /** Which documents may be hits (not removed, passing a filter). */
-  accept?: (doc: number) => boolean;
+  /** Which documents may be hits (not removed, passing a filter); undefined: all of them. */
+  accept?: ((doc: number) => boolean) | undefined;
   /** Only scores strictly above this. */
   minScore?: number;
   scratch?: QueryScratch;

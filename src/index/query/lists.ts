@@ -9,8 +9,11 @@ export interface TermList {
   weights: Float32Array;
   /** Largest weight in `weights`. */
   maxWeight: number;
-  /** Set for lazily decoded lists: decode everything, or seek decoding only the block it lands in. */
-  lazy?: LazyList;
+  /**
+   * Set for lazily decoded lists: decode everything, or seek decoding only the block it lands in.
+   * The reader writes it (as undefined too) on every list, so all lists share one object shape.
+   */
+  lazy?: LazyList | undefined;
 }
 
 export interface LazyList {

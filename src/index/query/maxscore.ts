@@ -23,8 +23,8 @@ export interface SearchCounters {
 
 
 export interface PruneOptions {
-  /** Which documents may be hits (not removed, passing a filter). */
-  accept?: (doc: number) => boolean;
+  /** Which documents may be hits (not removed, passing a filter); undefined: all of them. */
+  accept?: ((doc: number) => boolean) | undefined;
   /** Only scores strictly above this. */
   minScore?: number;
   /** Figures of the work done, added to. */
@@ -111,7 +111,7 @@ function probe(list: TermList, docs: Int32Array, scores: Float64Array, count: nu
   if (column) {
     for (let c = 0; c < count; c++) {
       const w = column[docs[c]!]!;
-      if (w !== 0) scores[c] += q * w; // absent postings add nothing, as in `exhaustive`
+      if (w !== 0) scores[c]! += q * w; // absent postings add nothing, as in `exhaustive`
     }
     return;
   }
@@ -120,7 +120,7 @@ function probe(list: TermList, docs: Int32Array, scores: Float64Array, count: nu
   for (let c = 0; c < count && p < len; c++) {
     const target = docs[c]! + base;
     p = seekIn(list, p, target);
-    if (p < len && list.docs[p] === target) scores[c] += q * list.weights[p]!;
+    if (p < len && list.docs[p] === target) scores[c]! += q * list.weights[p]!;
   }
 }
 
@@ -304,7 +304,7 @@ function zeroPostings(acc: Float64Array, list: TermList, base: number): void {
 function addInFull(list: TermList, acc: Float64Array, docs: Int32Array, scores: Float64Array, count: number, base: number): void {
   accumulate(acc, list, base);
   // 0 + q·w is q·w exactly, so each candidate gets the same addend as in `exhaustive`.
-  for (let c = 0; c < count; c++) scores[c] += acc[docs[c]!]!;
+  for (let c = 0; c < count; c++) scores[c]! += acc[docs[c]!]!;
   zeroPostings(acc, list, base);
 }
 

@@ -8,13 +8,54 @@ import type { WritableStore } from './types.ts';
 
 const STORE = 'kv';
 
+/**
+ * The IndexedDB calls made here. SparseIndex imports this module in Node too (which never opens it:
+ * there is no IndexedDB there), so it names what it uses instead of relying on the DOM's types.
+ * The browser's IDBFactory must be assignable to it, which the browser type check verifies.
+ */
+type Handler = ((event: never) => unknown) | null;
+/** idb-keyval's transaction mode and object store: the DOM's types in a browser. */
+type IdbMode = Parameters<UseStore>[0];
+type IdbObjectStore = Parameters<Parameters<UseStore>[1]>[0];
+interface IdbRequest<T> {
+  readonly result: T;
+  readonly error: unknown;
+  onsuccess: Handler;
+  onerror: Handler;
+  onblocked: Handler;
+}
+interface IdbConnection {
+  createObjectStore(name: string): unknown;
+  transaction(
+    store: string,
+    mode: IdbMode,
+    options: { durability: 'strict' | 'default' },
+  ): { objectStore(name: string): IdbObjectStore };
+  close(): void;
+  onversionchange: Handler;
+  onclose: Handler;
+}
+interface IdbFactory {
+  open(name: string): IdbRequest<IdbConnection> & { onupgradeneeded: Handler };
+  deleteDatabase(name: string): IdbRequest<unknown>;
+}
+
+/** The global `indexedDB`, which browsers have (Node does not, nor do some private modes). */
+function idb(): IdbFactory {
+  const factory = (globalThis as { indexedDB?: IdbFactory }).indexedDB;
+  if (!factory) {
+    throw new SpladeError('storage-unavailable', 'IndexedDB is not available here (private mode, an opaque origin, or not a browser)');
+  }
+  return factory;
+}
+
 export function openIdbStore(dbName: string): WritableStore {
-  if (typeof indexedDB === 'undefined') throw new SpladeError('storage-unavailable', 'IndexedDB is not available here (private mode, an opaque origin, or not a browser)');
-  let db: Promise<IDBDatabase> | undefined;
+  const indexedDB = idb();
+  let db: Promise<IdbConnection> | undefined;
   let deleted = false;
   let closed = false;
   const open = () =>
-    (db ??= new Promise<IDBDatabase>((resolve, reject) => {
+    (db ??= new Promise<IdbConnection>((resolve, reject) => {
       const request = indexedDB.open(dbName);
       request.onupgradeneeded = () => request.result.createObjectStore(STORE);
       request.onsuccess = () => {
@@ -69,6 +110,7 @@ export function toSpladeError(error: unknown, what: string): SpladeError {
 }
 
 export async function deleteDatabase(dbName: string): Promise<void> {
+  const indexedDB = idb();
   await new Promise<void>((resolve, reject) => {
     const request = indexedDB.deleteDatabase(dbName);
     request.onsuccess = () => resolve();
