@@ -1,13 +1,16 @@
 /**
  * The parts of the WebGPU pooling path that need no GPU: the (window, token) packing shared by the
- * CPU pooler, the host and the WGSL kernel, its overflow guard, and the decoder of the kernel's
- * output buffer. (The kernel itself is tested in a real browser: e2e/pooling.spec.ts.)
+ * CPU pooler, the host and the WGSL kernel, its overflow guard, the kernel's uniform struct (layout,
+ * bytes and the WGSL text it is compiled with), and the decoder of the kernel's output buffer. (The kernel itself is tested in a real browser: e2e/pooling.spec.ts.)
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { poolCpu } from '../src/pooling/cpu.ts';
 import { decodeEntries, ENTRY_WORDS, outputBytes } from '../src/pooling/entries.ts';
 import { checkPositionPacking, MAX_PACKED_TOKENS, MAX_PACKED_WINDOWS, packPosition, POSITION_TOKEN_BITS, POSITION_WGSL, unpackToken, unpackWindow } from '../src/pooling/packing.ts';
 import { SpladeError } from '../src/errors.ts';
+import { ACTIVATION_CODE, packPoolParams, POOL_PARAMS, poolShaderSource, STRATEGY_CODE } from '../src/pooling/pool-params.ts';
+import { uniformStruct } from '../src/pooling/uniforms.ts';
 
 const MAX = { strategy: 'max' as const, activation: 'relu' as const, vocabSize: 1 };
 
@@ -118,5 +121,91 @@ describe('decodeEntries (the WGSL kernel output decoder)', () => {
     expect(Array.from(a!.indices)).toEqual([10, 30]);
     expect(Array.from(a!.positions!)).toEqual([0, 2, 0, 1]);
     expect(Array.from(b!.indices)).toEqual([4]);
+  });
+});
+
+describe('uniform structs (declared once: WGSL text and buffer bytes)', () => {
+  it("lays out the pooling kernel's Params as WGSL does, and packs them by name", () => {
+    expect(POOL_PARAMS.offsets).toEqual({ tokens: 0, vocab: 4, segments: 8, capacity: 12, strategy: 16, activation: 20, threshold: 24 });
+    expect(POOL_PARAMS.byteLength).toBe(32); // 28 bytes of fields, rounded up to 16 for the binding
+    const bytes = packPoolParams({ tokens: 128, vocab: 30522, segments: 3, capacity: 512, config: { strategy: 'sum', activation: 'log1p_relu', vocabSize: 30522 }, threshold: 0.25 });
+    expect(bytes.byteLength).toBe(32);
+    expect(Array.from(new Uint32Array(bytes, 0, 6))).toEqual([128, 30522, 3, 512, STRATEGY_CODE.sum, ACTIVATION_CODE.log1p_relu]);
+    expect(new Float32Array(bytes)[6]).toBe(0.25);
+    expect(new Uint32Array(bytes)[7]).toBe(0); // padding
+    expect([STRATEGY_CODE.max, ACTIVATION_CODE.relu]).toEqual([0, 0]);
+  });
+
+  it('writes the struct text the kernel is compiled with, and the kernel uses only its fields', () => {
+    expect(POOL_PARAMS.wgsl).toBe(
+      [
+        'struct Params {',
+        '  tokens: u32, // tokens per row (rows are padded to this)',
+        '  vocab: u32, // vocabulary entries per token',
+        '  segments: u32, // segments (documents) in the batch',
+        '  capacity: u32, // entries reserved per segment',
+        '  strategy: u32, // 0 = max, 1 = sum',
+        '  activation: u32, // 0 = relu: log1p(relu(x)); 1 = log1p_relu: log1p(log1p(relu(x)))',
+        '  threshold: f32, // keep values strictly above this',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const kernel = readFileSync(new URL('../src/pooling/pool.wgsl', import.meta.url), 'utf8');
+    expect(kernel).not.toMatch(/^\s*struct\s/m); // declared by the host only
+    const source = poolShaderSource(kernel);
+    expect(source.startsWith(POSITION_WGSL + POOL_PARAMS.wgsl)).toBe(true);
+    expect(source.match(/^\s*struct Params\b/gm)).toHaveLength(1);
+    expect(kernel).toMatch(/var<uniform> params: Params;/);
+    const code = kernel.replace(/\/\/.*$/gm, ''); // comments may name the files, not fields
+    const used = new Set([...code.matchAll(/\bparams\.(\w+)/g)].map((m) => m[1]));
+    expect([...used].sort()).toEqual(Object.keys(POOL_PARAMS.offsets).sort()); // every field used, none unknown
+  });
+
+  it('aligns vector fields (vec2: 8 bytes, vec3 and vec4: 16) and pads the struct to its alignment', () => {
+    const s = uniformStruct('Mixed', [
+      ['a', 'f32'],
+      ['b', 'vec3<f32>'],
+      ['c', 'u32'],
+      ['d', 'vec2<i32>'],
+      ['e', 'vec4<u32>'],
+    ]);
+    expect(s.offsets).toEqual({ a: 0, b: 16, c: 28, d: 32, e: 48 });
+    expect(s.byteLength).toBe(64);
+    expect(s.wgsl).toBe('struct Mixed {\n  a: f32,\n  b: vec3<f32>,\n  c: u32,\n  d: vec2<i32>,\n  e: vec4<u32>,\n};\n');
+    const bytes = s.pack({ a: 1.5, b: [1, 2, 3], c: 7, d: [-1, 2], e: [1, 2, 3, 0xffffffff] });
+    const view = new DataView(bytes);
+    expect(view.getFloat32(0, true)).toBe(1.5);
+    expect([16, 20, 24].map((o) => view.getFloat32(o, true))).toEqual([1, 2, 3]);
+    expect(view.getUint32(28, true)).toBe(7);
+    expect([view.getInt32(32, true), view.getInt32(36, true)]).toEqual([-1, 2]);
+    expect(Array.from(new Uint32Array(bytes, 48, 4))).toEqual([1, 2, 3, 0xffffffff]);
+    // A struct ending in a scalar after a vec3: size rounds up to the struct's 16-byte alignment.
+    expect(uniformStruct('Tail', [['v', 'vec3<f32>'], ['n', 'u32']]).byteLength).toBe(16);
+    expect(uniformStruct('One', [['n', 'u32']]).byteLength).toBe(16);
+  });
+
+  it('refuses values that do not fit their fields, naming the field', () => {
+    const s = uniformStruct('P', [['n', 'u32'], ['i', 'i32'], ['x', 'f32'], ['v', 'vec2<u32>']]);
+    const ok = { n: 1, i: -1, x: 0.5, v: [1, 2] };
+    const refusal = (values: unknown) => {
+      try {
+        s.pack(values as typeof ok);
+        return 'packed';
+      } catch (e) {
+        return e instanceof SpladeError ? `${e.code}:${e.message.replace(/^splade-web: /, '')}` : String(e);
+      }
+    };
+    expect(refusal(ok)).toBe('packed');
+    expect(refusal({ ...ok, n: -1 })).toBe('invalid-input:P.n (u32) must be an integer from 0 to 2^32-1, got -1');
+    expect(refusal({ ...ok, n: 2 ** 32 })).toBe('invalid-input:P.n (u32) must be an integer from 0 to 2^32-1, got 4294967296');
+    expect(refusal({ ...ok, i: 1.5 })).toBe('invalid-input:P.i (i32) must be an integer from -2^31 to 2^31-1, got 1.5');
+    expect(refusal({ ...ok, x: Number.NaN })).toBe('invalid-input:P.x (f32) must be a number, got null');
+    expect(refusal({ n: 1, i: 0, x: 0 })).toBe('invalid-input:struct P: field "v" needs 2 numbers, got undefined');
+    expect(refusal({ ...ok, v: [1] })).toBe('invalid-input:struct P: field "v" needs 2 numbers, got [1]');
+    expect(refusal({ ...ok, n: [1] })).toBe('invalid-input:struct P: field "n" needs a number, got [1]');
+    expect(refusal({ ...ok, extra: 1 })).toBe('invalid-input:struct P has no field "extra"; its fields: n, i, x, v');
+    expect(() => uniformStruct('P', [['n', 'u32'], ['n', 'f32']])).toThrow('struct P: the field "n" is declared twice');
+    expect(() => uniformStruct('P', [['1n', 'u32']])).toThrow('struct P: a field name must be an identifier, got "1n"');
   });
 });

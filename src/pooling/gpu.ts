@@ -6,7 +6,8 @@ import shaderSource from './pool.wgsl?raw';
 import type { PoolingConfig } from './config.ts';
 import type { PoolBatchShape, PooledVector } from './cpu.ts';
 import { decodeEntries, outputBytes } from './entries.ts';
-import { checkPositionPacking, POSITION_WGSL } from './packing.ts';
+import { checkPositionPacking } from './packing.ts';
+import { packPoolParams, poolShaderSource } from './pool-params.ts';
 import { SpladeError } from '../errors.ts';
 
 export { decodeEntries } from './entries.ts';
@@ -35,8 +36,8 @@ export class GpuPooler {
   lastStats: GpuPoolStats = { readbackBytes: 0, launches: 0 };
 
   constructor(private readonly device: GPUDevice) {
-    // The packing constants come from packing.ts, shared with the CPU pooler.
-    const module = device.createShaderModule({ label: 'splade-web pool shader', code: POSITION_WGSL + shaderSource });
+    // The packing constants (shared with the CPU pooler) and the uniform struct are generated.
+    const module = device.createShaderModule({ label: 'splade-web pool shader', code: poolShaderSource(shaderSource) });
     this.pipeline = device.createComputePipeline({ label: 'splade-web pool pipeline', layout: 'auto', compute: { module, entryPoint: 'main' } });
   }
 
@@ -65,16 +66,12 @@ export class GpuPooler {
     });
     for (let r = 0; r < rows; r++) info[2 * segments.length + r] = shape.lengths[r]!;
     const infoBuffer = this.upload('splade-web pool segments', info);
-    const params = new ArrayBuffer(32);
-    const words = new Uint32Array(params);
-    words.set([tokens, vocab, segments.length, 0, config.strategy === 'max' ? 0 : 1, config.activation === 'relu' ? 0 : 1]);
-    new Float32Array(params)[6] = threshold;
     const zeroBuffer = this.zeroMaskBuffer(vocab, zeroIds);
     const owned: GPUBuffer[] = [infoBuffer];
     try {
       let capacity = Math.min(this.slots, vocab);
       for (;;) {
-        words[3] = capacity;
+        const params = packPoolParams({ tokens, vocab, segments: segments.length, capacity, config, threshold });
         const outBytes = outputBytes(segments.length, capacity);
         const limit = device.limits.maxStorageBufferBindingSize;
         if (outBytes > limit) {

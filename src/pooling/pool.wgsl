@@ -9,17 +9,8 @@
 // the readback carries only the sparse vector: (id, value, (window << POSITION_TOKEN_BITS) | token)
 // per entry. POSITION_TOKEN_BITS is not declared here: the host prepends it (src/pooling/packing.ts,
 // shared with the CPU pooler) and refuses batches whose windows or tokens would not fit.
-
-struct Params {
-  tokens: u32,
-  vocab: u32,
-  segments: u32,
-  capacity: u32,     // entries reserved per segment
-  strategy: u32,     // 0 = max, 1 = sum
-  activation: u32,   // 0 = relu: log1p(relu(x)); 1 = log1p_relu: log1p(log1p(relu(x)))
-  threshold: f32,    // keep values strictly above this
-  pad: u32,
-};
+// Nor is `struct Params`: the host prepends it too, generated from the one list that also packs the
+// uniform buffer (src/pooling/pool-params.ts), so its fields cannot drift between host and kernel.
 
 @group(0) @binding(0) var<storage, read> logits: array<f32>;
 // [segments * 2]: first row, end row of each segment; then [rows]: real length of each row.
