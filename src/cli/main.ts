@@ -1,90 +1,59 @@
 /**
  * The `splade-web` command: `build` a site's search index, `export` one to a search engine.
  * Every failure is one line naming what was wrong and what is accepted, and a non-zero exit code:
- * 2 for a wrong command line, 1 for everything else.
+ * 2 for a wrong command line (args.ts; the usage follows the line), 1 for everything else.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { SpladeError } from '../errors.ts';
+import { COMMANDS, parseCommandLine, USAGE, type CommandLine } from './args.ts';
 import { build, type BuildSummary } from './build.ts';
+import { exportIndex } from './export.ts';
 import { progressBar } from './progress.ts';
 
-const USAGE = `usage:
-  splade-web build <site-dir> --out <dir> [--model <path|URL|hub id>] [--cache <dir>] [--base-url <prefix>]
-  splade-web export <dir> --format opensearch|elasticsearch|qdrant|vespa --out <file>`;
-
-class UsageError extends Error {}
-
-function parse(args: string[], flags: readonly string[]): { positional: string[]; options: Map<string, string> } {
-  const positional: string[] = [];
-  const options = new Map<string, string>();
-  for (let k = 0; k < args.length; k++) {
-    const a = args[k]!;
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!flags.includes(name)) throw new UsageError(`unknown option --${name}; accepted: ${flags.map((f) => `--${f}`).join(', ')}`);
-    const value = inline ?? args[++k];
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-    options.set(name, value);
-  }
-  return { positional, options };
-}
-
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  let line: CommandLine;
   try {
-    if (command === 'build') {
-      const { positional, options } = parse(rest, ['out', 'model', 'cache', 'base-url', 'batch-size']);
-      if (positional.length !== 1) throw new UsageError('build takes one site folder');
-      const out = options.get('out');
-      if (!out) throw new UsageError('build needs --out <dir>, the folder to write the index into');
-      const tty = process.stderr.isTTY === true;
-      const bar = progressBar(tty, (s) => process.stderr.write(s));
-      const batch = options.get('batch-size');
+    line = parseCommandLine(argv);
+  } catch (error) {
+    // A wrong command line: what was wrong and the usage, before anything is read or written.
+    const command = COMMANDS.find((c) => c === argv[0]);
+    process.stderr.write(`splade-web${command ? ` ${command}` : ''}: ${messageOf(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    if (line.command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return line.exitCode;
+    }
+    if (line.command === 'build') {
+      const { command: _, ...options } = line;
+      const bar = progressBar(process.stderr.isTTY === true, (s) => process.stderr.write(s));
       const summary = await build({
-        site: positional[0]!,
-        out,
-        ...(options.has('model') ? { model: options.get('model')! } : {}),
-        ...(options.has('cache') ? { cache: options.get('cache')! } : {}),
-        ...(options.has('base-url') ? { baseUrl: options.get('base-url')! } : {}),
-        ...(batch ? { batchSize: Number(batch) } : {}),
-        log: (line) => bar.line(line),
+        ...options,
+        log: (text) => bar.line(text),
         progress: (done, total) => bar.update(done, total, 'sections encoded'),
       });
       bar.done();
       report(summary);
-      process.stdout.write(`${searchBoxHint(positional[0]!, out, options.get('base-url') ?? '/')}\n`);
+      process.stdout.write(`${searchBoxHint(line.site, line.out, line.baseUrl ?? '/')}\n`);
       return 0;
     }
-    if (command === 'export') {
-      const { positional, options } = parse(rest, ['format', 'out', 'field']);
-      if (positional.length !== 1) throw new UsageError('export takes one index folder (the --out of build)');
-      const format = options.get('format');
-      const out = options.get('out');
-      if (!format || !out) throw new UsageError('export needs --format and --out <file>');
-      const { exportIndex } = await import('./export.ts');
-      const r = await exportIndex({ dir: positional[0]!, format, out, ...(options.has('field') ? { field: options.get('field')! } : {}) });
-      process.stdout.write(`splade-web export: ${r.documents} documents as ${format} bulk input in ${r.out}; ${r.extra.join(', ')}\n`);
-      for (const note of r.notes) process.stdout.write(`  note: ${note}\n`);
-      return 0;
-    }
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    }
-    throw new UsageError(`unknown command "${command}"; accepted: build, export`);
+    const { command: _, ...options } = line;
+    const r = await exportIndex(options);
+    const written = `${r.documents} documents as ${line.format} bulk input in ${r.out}`;
+    process.stdout.write(`splade-web export: ${written}; ${r.extra.join(', ')}\n`);
+    for (const note of r.notes) process.stdout.write(`  note: ${note}\n`);
+    return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`splade-web: ${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     process.stderr.write(`${message.startsWith('splade-web:') ? message : `splade-web: ${message}`}\n`);
     if (process.env['SPLADE_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return error instanceof SpladeError && error.code === 'invalid-option' ? 2 : 1;
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function report(s: BuildSummary): void {
