@@ -3,7 +3,7 @@
 // HTML, /usr/share/doc/git-doc, ~240 pages), three engines on the same pages in the same run:
 //   - splade-web: `splade-web build` (the command itself, as a child process), its splade.js runtime;
 //   - Pagefind (npm `pagefind`, its Node API; its binary ships in @pagefind/linux-x64);
-//   - MiniSearch, over the same sections the splade build makes (extractPage of src/cli/html.ts).
+//   - MiniSearch, over the same sections the splade build makes (src/sections/: extractHtml, sectionsOf).
 // Each output is served by a static server of this file's own (gzip where it makes a response
 // smaller, Range as static hosts answer it: uncompressed 206), and every query runs in the system
 // Chromium in a fresh browser context, so each is a cold page's first query. The server counts the
@@ -48,7 +48,8 @@ if (!existsSync(DOC_DIR)) {
 // Source modules (TypeScript) through tsx, as src/cli/bin.mjs does in a checkout.
 const { register } = await import('tsx/esm/api');
 register();
-const { extractPage } = await import('../src/cli/html.ts');
+const { extractHtml } = await import('../src/sections/html.ts');
+const { sectionsOf } = await import('../src/sections/sections.ts');
 const { DEFAULT_MODEL } = await import('../src/cli/build.ts');
 const { SparseEncoder } = await import('../src/node.ts');
 const { chromiumArgs } = await import('../playwright.config.ts');
@@ -172,9 +173,9 @@ t0 = performance.now();
 const sections = [];
 for (const file of pages) {
   const rel = relative(SITE, file).split(sep).join('/');
-  const page = extractPage(readFileSync(file, 'utf8'));
+  const sections = sectionsOf(extractHtml(readFileSync(file, 'utf8')));
   const seen = new Map();
-  for (const s of page.sections) {
+  for (const s of sections) {
     // Ids and URLs as the build makes them (src/cli/build.ts), so the same sections are compared.
     const url = `/${rel}${s.anchor ? `#${encodeURIComponent(s.anchor).replace(/%2F/g, '/')}` : ''}`;
     const n = (seen.get(url) ?? 0) + 1;
@@ -211,7 +212,7 @@ for (const p of samplePages) {
 }
 console.log(`build throughput: splade-web build of ${samplePages.length} pages (every ${THROUGHPUT_EVERY}th), empty cache…`);
 const sampleBuild = spladeBuild(sampleSite, join(WORK, 'throughput-out'), sampleCache);
-const sample = [...new Set(samplePages.flatMap((p) => extractPage(readFileSync(p, 'utf8')).sections.map((s) => s.text)))];
+const sample = [...new Set(samplePages.flatMap((p) => sectionsOf(extractHtml(readFileSync(p, 'utf8'))).map((s) => s.text)))];
 console.log(`  ${sampleBuild.encoded} sections in ${sampleBuild.seconds.toFixed(1)} s; encoder alone (SparseEncoder, onnxruntime-node) on the same ${sample.length}…`);
 const encoder = await SparseEncoder.fromPretrained(DEFAULT_MODEL);
 await encoder.encodeDocument(sample.slice(0, 16), { spans: true, batchSize: 16 });

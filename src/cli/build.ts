@@ -13,10 +13,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PASSAGE_CHARS, passagesOf } from '../encode/passages.ts';
 import { SpladeError } from '../errors.ts';
 import { SparseIndex, type IndexDocument } from '../index/engine/sparse-index.ts';
 import { MANIFEST_KEY, checkManifest } from '../index/format/manifest.ts';
@@ -31,9 +30,7 @@ import { SparseEncoder } from '../node.ts';
 import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from '../site/site.ts';
 import { writeWordPiece, type TokenizerJson } from '../site/wordpiece-format.ts';
 import { nodeRuntime } from '../runtime/node.ts';
-import type { Fields } from '../results/hits.ts';
-import { extractPage, type Page } from './html.ts';
-import { extractMarkdown } from './markdown.ts';
+import { collectSections } from './collect.ts';
 import { encoderBundle, ortRuntimeFiles, runtimeBundle, widgetBundle } from './runtime-bundle.ts';
 import { VectorCache } from './vector-cache.ts';
 
@@ -98,12 +95,6 @@ export interface QuerySideBytes {
   parts: { name: string; files: number; bytes: number; gzip: number }[];
 }
 
-interface SectionDoc {
-  id: string;
-  text: string;
-  fields: Fields;
-}
-
 export async function build(options: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
   const log = options.log ?? (() => {});
@@ -114,61 +105,20 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   if (!info.isDirectory()) throw new SpladeError('invalid-input', `${options.site} is not a folder; pass the folder of the site's built HTML (or Markdown)`);
   const baseUrl = (options.baseUrl ?? '/').replace(/\/?$/, '/');
 
-  // 1. Pages -> sections.
+  // 1. Pages -> sections, cut into passages by the model's own tokenizer.
   const files = await siteFiles(site, out);
   if (files.length === 0) throw new SpladeError('invalid-input', `${options.site} holds no .html, .htm or .md files; pass the folder of the site's built pages`);
-  const skipped: BuildSummary['skipped'] = [];
-  const warnings: string[] = [];
-  const docs: SectionDoc[] = [];
-  let pages = 0;
-  for (const file of files) {
-    const rel = relative(site, file).split(sep).join('/');
-    const bytes = await readFile(file);
-    let source: string;
-    try {
-      if (bytes.includes(0)) throw new Error('binary');
-      source = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      skipped.push({ file: rel, why: 'is not UTF-8 text (binary, or another encoding)' });
-      continue;
-    }
-    const page: Page = /\.md$/i.test(file) ? extractMarkdown(source) : extractPage(source);
-    for (const w of page.warnings) warnings.push(`${rel}: ${w}`);
-    if (page.sections.length === 0) {
-      skipped.push({ file: rel, why: 'has no text to index (empty, or all of it inside nav/header/footer/data-splade-ignore)' });
-      continue;
-    }
-    pages++;
-    const url = baseUrl + (/\.md$/i.test(rel) ? rel.replace(/\.md$/i, '.html') : rel);
-    const seen = new Map<string, number>();
-    for (const s of page.sections) {
-      const link = s.anchor ? `${url}#${encodeURIComponent(s.anchor).replace(/%2F/g, '/')}` : url;
-      const n = (seen.get(link) ?? 0) + 1;
-      seen.set(link, n);
-      const fields: Fields = { ...page.meta, ...page.filters, path: s.path };
-      // Ids are URLs; two sections at one URL (headings without ids) get a suffix, and keep their URL.
-      if (n > 1) fields['url'] = link;
-      if (page.title && s.path[0] !== page.title) fields['page'] = page.title;
-      const id = n > 1 ? `${link}~${n}` : link;
-      // A long section is indexed as passages (same URL and heading path): each gets its own
-      // vector, so one long section does not match every query, and a hit's stored data stays
-      // a passage, not the whole section.
-      const parts = passagesOf(s.text, PASSAGE_CHARS);
-      parts.forEach((text, k) => {
-        const passage: Fields = k === 0 ? fields : { ...fields, url: link, passage: k + 1 };
-        docs.push({ id: k === 0 ? id : `${id}~p${k + 1}`, text: k === 0 ? text : `${s.title}: ${text}`, fields: passage });
-      });
-    }
-  }
-  if (docs.length === 0) {
-    throw new SpladeError('invalid-input', `no page of ${options.site} has text to index (${skipped.length} skipped: ${skipped.slice(0, 3).map((s) => `${s.file} ${s.why}`).join('; ')}${skipped.length > 3 ? '; ...' : ''})`);
-  }
-  log(`${pages} pages, ${docs.length} sections${skipped.length ? `, ${skipped.length} files skipped` : ''}`);
-
-  // 2. Sections -> vectors, from the cache where the text and the model are the same.
   const modelSource = options.model ?? DEFAULT_MODEL;
   const encoder = await loadEncoder(modelSource);
   try {
+    const tokenizer = encoder.spec.document.tokenizer;
+    const { docs, pages, skipped, warnings } = await collectSections(site, files, baseUrl, (texts) => texts.map((t) => tokenizer.contentIds(t).length));
+    if (docs.length === 0) {
+      throw new SpladeError('invalid-input', `no page of ${options.site} has text to index (${skipped.length} skipped: ${skipped.slice(0, 3).map((s) => `${s.file} ${s.why}`).join('; ')}${skipped.length > 3 ? '; ...' : ''})`);
+    }
+    log(`${pages} pages, ${docs.length} sections${skipped.length ? `, ${skipped.length} files skipped` : ''}`);
+
+    // 2. Sections -> vectors, from the cache where the text and the model are the same.
     // The query side first: a model the browser side cannot serve is refused before encoding
     // (minutes on a large site), not after.
     const queryWritten = new Map<string, Uint8Array>();
