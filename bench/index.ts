@@ -64,7 +64,7 @@ async function runSize(size: number, queriesPerKind: number, withMiniSearch: boo
     log(`${size}: added ${start + docs.length} (${Math.round(postings / (addMs / 1000))} postings/s)`);
   }
   const stats = index.stats;
-  index.close();
+  await index.dispose();
   // Cold open: a fresh instance reads the manifest and dictionaries only.
   const [reopened, coldOpenMs] = await time(() => SparseIndex.open(name, { cacheBytes: CACHE_BYTES }));
   index = reopened;
@@ -130,7 +130,7 @@ async function runSize(size: number, queriesPerKind: number, withMiniSearch: boo
   } else {
     result['minisearch'] = null;
   }
-  index.close();
+  await index.dispose();
   await SparseIndex.delete(name);
   return result;
 }

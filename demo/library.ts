@@ -32,7 +32,7 @@ function clearAlert(): void {
 
 /** Opens (or reopens) the current model's index; on failure says what happened and how to recover. */
 export async function openIndex(): Promise<void> {
-  app.index?.close();
+  void app.index?.dispose();
   app.index = undefined;
   const model = app.model;
   if (!model || !app.encoder) return;
@@ -166,7 +166,7 @@ async function removeFile(f: FileRecord): Promise<void> {
       const ids = await index.ids({ file: f.id });
       if (ids.length) await index.remove(ids);
     } finally {
-      if (index !== app.index) index.close();
+      if (index !== app.index) void index.dispose();
     }
   }
   await deleteFile(f.id);

@@ -77,7 +77,7 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   const site = await openBuiltSite(out);
   const reference = await SparseIndex.openStore(openMemoryStore(), { name: 'ref' });
   await reference.import(await site.index.export());
-  site.index.close();
+  await site.index.dispose();
   const node = await SparseEncoder.fromPretrained(MODEL);
   const expectedVectors: Vector[] = [];
   const expected: { id: string; score: number }[][] = [];
@@ -89,7 +89,7 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
     }
   } finally {
     await node.dispose();
-    reference.close();
+    await reference.dispose();
   }
   expect(expected.filter((e) => e.length > 0).length).toBeGreaterThan(QUERIES.length / 2);
 

@@ -122,7 +122,7 @@ test('hits equal a SparseIndex of the same vectors; only needed chunks and recor
   expect(requests).toEqual([]);
   expect(offline.map((h) => ({ id: h.id, score: h.score }))).toEqual(expected[1]);
   expect(errors).toEqual([]);
-  site.index.close();
+  await site.index.dispose();
 });
 
 test('searchPages: pages ranked by the sum of their best sections, as plain grouping of the index\'s top sections gives; only each page\'s best section is read', async ({ page }) => {
@@ -146,7 +146,7 @@ test('searchPages: pages ranked by the sum of their best sections, as plain grou
     scored.sort((a, b) => b.score - a.score || a.k - b.k);
     expected.push(scored.slice(0, 4).map(({ url, score, sections }) => ({ url, score, sections })));
   }
-  site.index.close();
+  await site.index.dispose();
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
   for (const [k, q] of QUERIES.entries()) {

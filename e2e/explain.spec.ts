@@ -67,7 +67,7 @@ for (const c of CASES) {
           }
         }
       }
-      index.close();
+      await index.dispose();
       await SparseIndex.delete(name);
       await encoder.dispose();
       return { failures: failures.slice(0, 20), failureCount: failures.length, highlights, sources, expansions, hits };

@@ -75,7 +75,7 @@ test('upsert twice in one call, all-or-nothing add and import, and bad options g
         };
       };
     });
-    index.close();
+    await index.dispose();
     await SparseIndex.delete('integrity');
     return { twice, removedX, afterRemove, clash, afterClash, badImport, nanImport, afterBadImport, errors, countAfterErrors, stored };
   });
@@ -179,13 +179,13 @@ test('after commits, failed commits, failed collections and reopenings, the stor
     const afterFailure = await audit('gc');
     const countAfterFailure = index.count();
     // Reopen in a new instance (as after a killed tab), then commit once.
-    index.close();
+    await index.dispose();
     index = await SparseIndex.open('gc', { commitSize: 50 });
     await index.add(docs(5, 3000));
     reports.push(await audit('gc'));
     const verify = await index.verify();
     const count = index.count();
-    index.close();
+    await index.dispose();
     await SparseIndex.delete('gc');
     return { reports, failed, afterFailure, countAfterFailure, verify, count };
   }, `(${RAW_AUDIT.toString()})`);
@@ -224,7 +224,7 @@ test('upsert churn (1k ids rewritten 50 times): numbering, tombstones and scratc
         if (!want || Math.abs(h.score - want.score) > 1e-9 * brute[0]!.score) mismatches.push(`${h.id} ${h.score} vs ${want?.id} ${want?.score}`);
       });
     }
-    index.close();
+    await index.dispose();
     await SparseIndex.delete('churn');
     return { stats, mismatches };
   });
@@ -269,7 +269,7 @@ test('rescore: exactly the float top-k of a brute-force scorer, on corpora full 
           if (Math.abs(sum - h.score) > 1e-9 * h.score) failures.push(`seed ${seed}: contributions of ${h.id} sum to ${sum}, not ${h.score}`);
         });
       }
-      index.close();
+      await index.dispose();
       await SparseIndex.delete(`rescore-${seed}`);
     }
     return { failures, compared, sameOrderQuantized };
@@ -300,7 +300,7 @@ test('get() and ids() read stored documents; an index records its model and refu
     const all = await index.ids();
     const ofX = await index.ids({ file: 'x.md' });
     const model = index.model;
-    index.close();
+    await index.dispose();
     let other = '';
     try {
       await SparseIndex.open('models', { model: 'org/model-b' });
@@ -310,11 +310,11 @@ test('get() and ids() read stored documents; an index records its model and refu
     const same = await SparseIndex.open('models', { model: 'org/model-a' });
     await same.clear();
     const afterClear = same.model;
-    same.close();
+    await same.dispose();
     const reused = await SparseIndex.open('models', { model: 'org/model-b' });
     await reused.add([{ id: 'z', vector: v([[1, 1]]) }]);
     const reusedModel = reused.model;
-    reused.close();
+    await reused.dispose();
     await SparseIndex.delete('models');
     return { before, plain, missing, all, ofX, model, other, afterClear, reusedModel };
   });
@@ -357,7 +357,7 @@ test('searches running while the same instance commits and renumbers see one con
     }
     await writes;
     const final = { count: index.count(), numbered: index.stats.numberedDocuments };
-    index.close();
+    await index.dispose();
     await SparseIndex.delete('concurrent');
     return { bad: bad.slice(0, 10), searches, final };
   });

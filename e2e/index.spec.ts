@@ -38,7 +38,7 @@ test('add, search, explain, filter, upsert, remove, export and import', async ({
     await index.import(snapshot);
     const afterImport = await index.search(q);
     const count = index.count();
-    index.close();
+    await index.dispose();
     return { hits, filtered, fnFiltered, minScored, dup, afterUpsert, removed, afterRemove, afterClear, afterImport, count, snapshotIds: snapshot.documents.map((d: any) => d.id) };
   });
   expect(r.hits.map((h: any) => h.id)).toEqual(['a', 'b', 'c']);
@@ -109,7 +109,7 @@ test('top-k equals exhaustive scoring on random corpora (many seeds), through co
         }
       }
       await index.clear();
-      index.close();
+      await index.dispose();
     }
     return { failures, compared };
   });
@@ -126,13 +126,13 @@ test('reload the page, reopen: the same results; a second tab writes and searche
       const index = await SparseIndex.open('shared');
       const hits = await index.search(q, { limit: 20 });
       const count = index.count();
-      index.close();
+      await index.dispose();
       return { count, hits: hits.map((h: any) => [h.id, h.score]) };
     });
   await page.evaluate(async () => {
     const index = await window.splade.SparseIndex.open('shared');
     await index.add(window.synthetic.syntheticDocuments(1500, 3));
-    index.close();
+    await index.dispose();
   });
   const before = await query(page);
   await page.reload();
@@ -152,7 +152,7 @@ test('reload the page, reopen: the same results; a second tab writes and searche
         await index.add(window.synthetic.syntheticDocuments(100, 4, {}, start + k * 100));
         seen.push((await index.search(q, { limit: 5 })).length);
       }
-      index.close();
+      await index.dispose();
       return seen;
     }, start);
   const [a, b] = await Promise.all([writeAndSearch(page, 10_000), writeAndSearch(other, 20_000)]);
@@ -176,7 +176,7 @@ test('term ids anywhere in 0..2^32-1 (hashed features) are indexed, searched and
       { id: 'c', vector: v([[7, 0.5], [top, 1]]) },
     ]);
     const hits = await index.search(v([[7, 1], [2 ** 31, 1], [top, 1]]), { explain: true });
-    index.close();
+    await index.dispose();
     return hits.map((h: any) => ({ id: h.id, score: h.score, tokens: h.contributions.map((c: any) => c.token) }));
   });
   expect(r.map((h: { id: string }) => h.id)).toEqual(['b', 'a', 'c']);
@@ -190,7 +190,7 @@ test('opening reads no postings; queries decode lazily within the cache bound an
     const { SparseIndex } = window.splade;
     const writer = await SparseIndex.open('lazy', { commitSize: 1000 });
     await writer.add(window.synthetic.syntheticDocuments(3000, 11));
-    writer.close();
+    await writer.dispose();
     const cacheBytes = 200_000;
     const small = await SparseIndex.open('lazy', { cacheBytes });
     const atOpen = small.stats.cachedBytes;
@@ -204,8 +204,8 @@ test('opening reads no postings; queries decode lazily within the cache bound an
       peaks.push(small.stats.cachedBytes);
     }
     const everything = big.stats.cachedBytes;
-    small.close();
-    big.close();
+    await small.dispose();
+    await big.dispose();
     return { atOpen, peak: Math.max(...peaks), cacheBytes, same, everything };
   });
   expect(r.atOpen).toBe(0);
@@ -224,7 +224,7 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
     await index.add(window.synthetic.syntheticDocuments(400, 7));
     const q = window.synthetic.syntheticQueries(1, 40, 7)[0];
     const good = (await index.search(q)).map((h: any) => h.id);
-    index.close();
+    await index.dispose();
     // Flip one byte of a stored chunk, behind the library's back.
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.open('splade-web:corrupt');
@@ -255,7 +255,7 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
     const dropped = await reopened.rebuild();
     const after = (await reopened.search(q)).map((h: any) => h.id);
     const badAfter = await reopened.verify();
-    reopened.close();
+    await reopened.dispose();
 
     // A damaged dictionary: the index cannot even open; SparseIndex.repair(name) is the way back.
     await new Promise<void>((resolve, reject) => {
@@ -290,7 +290,7 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
     const afterRepair = (await repaired.index.search(q)).map((h: any) => h.id);
     const verifiedAfterRepair = await repaired.index.verify();
     const countAfterRepair = repaired.index.count();
-    repaired.index.close();
+    await repaired.index.dispose();
     return { good, error, bad, dropped, after, badAfter, openError, afterRepair, droppedByRepair: repaired.dropped, verifiedAfterRepair, countAfterRepair };
   });
   expect(r.error).toMatch(/^index-corrupt:the stored index is damaged: seg\/g1p0\/chunk\/0 fails its checksum\. .* SparseIndex\.repair\(name\)/);
@@ -313,7 +313,7 @@ test('quota exceeded: a clear error, and the index stays intact', async ({ page,
   await page.evaluate(async () => {
     const index = await window.splade.SparseIndex.open('quota');
     await index.add(window.synthetic.syntheticDocuments(200, 8));
-    index.close();
+    await index.dispose();
   });
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
@@ -328,7 +328,7 @@ test('quota exceeded: a clear error, and the index stays intact', async ({ page,
     }
     const after = (await index.search(q)).map((h: any) => h.id);
     const count = index.count();
-    index.close();
+    await index.dispose();
     const reopened = await SparseIndex.open('quota');
     const afterReopen = { count: reopened.count(), hits: (await reopened.search(q)).map((h: any) => h.id) };
     return { before, error, after, count, afterReopen };
@@ -347,7 +347,7 @@ test('a schema version mismatch and a database deleted under an open index give 
     const docs = window.synthetic.syntheticDocuments(50, 12);
     const index = await SparseIndex.open('schema');
     await index.add(docs);
-    index.close();
+    await index.dispose();
     // Pretend a future version wrote this index.
     await new Promise<void>((resolve) => {
       const req = indexedDB.open('splade-web:schema');
@@ -397,7 +397,7 @@ test('a schema version mismatch and a database deleted under an open index give 
     await reset.clear();
     await reset.add(docs.slice(0, 10));
     const afterClear = reset.count();
-    reset.close();
+    await reset.dispose();
     return { schemaError, afterReset, before, deletedError, afterClear };
   });
   expect(r.schemaError).toMatch(/^index-schema:index "schema" was stored with schema 99 .* this version reads schema 2\. Open it with \{ onIncompatible: 'reset' \}/);

@@ -469,7 +469,7 @@ test('the idb source: a SparseIndex in IndexedDB, searched by name with its mode
       { id: 'clean', text: 'git clean removes untracked files from the working tree', fields: { title: 'Cleaning', url: '#clean', page: 'Reference' } },
     ]);
     const hits = await index.search('save local changes away', { limit: 10 });
-    index.close();
+    await index.dispose();
     await encoder.dispose();
     await import('/src/widget/script.ts' as string);
     const el = document.createElement('splade-search');

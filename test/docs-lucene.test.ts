@@ -127,8 +127,8 @@ describe.skipIf('missing' in lucene && !process.env['CI'])('the OpenSearch expor
     if (ran.status !== 0) throw new Error(`LuceneCheck failed:\n${ran.stderr}`);
     luceneHits = ran.stdout.trim().split('\n').map((l) => JSON.parse(l) as { hits: { id: string; score: number }[] });
   }, 300_000);
-  afterAll(() => {
-    opened?.index.close();
+  afterAll(async () => {
+    await opened?.index.dispose();
     rmSync(work, { recursive: true, force: true });
   });
 

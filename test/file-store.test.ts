@@ -22,12 +22,12 @@ describe('file-system store', () => {
     await writer.add(docs.slice(0, 400));
     await writer.add(docs.slice(400));
     await writer.remove(['d7']);
-    writer.close();
+    await writer.dispose();
     // A process killed mid-write leaves a temporary file; the next session's first commit sweeps it.
     writeFileSync(join(dir, 'doc', 'stray.123.0.tmp'), 'left by a crash');
     const next = await SparseIndex.openStore(openFileStore(dir), { name: 'docs' });
     await next.upsert([{ ...docs[8]!, id: 'd8' }]);
-    next.close();
+    await next.dispose();
     expect(readdirSync(join(dir, 'doc')).some((f) => f.endsWith('.tmp'))).toBe(false);
 
     const reader = await SparseIndex.openStore(openFileStore(dir), { name: 'docs' });
@@ -38,7 +38,7 @@ describe('file-system store', () => {
       const hits = await reader.search(q, { limit: 10, rescore: true });
       expect(hits.map((h) => h.score)).toEqual(brute.map((h) => h.score));
     }
-    reader.close();
+    await reader.dispose();
   });
 
   it('opens read-only from a store without writes, and refuses changes with read-only', async () => {
@@ -51,7 +51,7 @@ describe('file-system store', () => {
     expect(error).toBeInstanceOf(SpladeError);
     expect((error as SpladeError).code).toBe('read-only');
     expect((error as SpladeError).message).toMatch(/^index "static" was opened from a read-only store/);
-    index.close();
+    await index.dispose();
   });
 });
 
@@ -72,7 +72,7 @@ describe('paged dictionaries and metadata', () => {
     const queries = syntheticQueries(12, 6, 11, { vocab: 3000 });
     const before = [];
     for (const q of queries) before.push(await writer.search(q, { limit: 5, explain: true }));
-    writer.close();
+    await writer.dispose();
 
     // Page it as a static build would: dictionary pages of 64 terms, metadata pages of 50 documents.
     const files = openFileStore(pagedDir);
@@ -99,7 +99,7 @@ describe('paged dictionaries and metadata', () => {
       expect(metaPages).toBeLessThanOrEqual(hits.length);
     }
     expect(await reader.verify()).toEqual({ damaged: [], unreferenced: [] });
-    reader.close();
+    await reader.dispose();
 
     // Still writable through a file store: a merge reads every page of the paged segments.
     const again = await SparseIndex.openStore(openFileStore(pagedDir), { name: 'paged', commitSize: 300 });
@@ -110,6 +110,6 @@ describe('paged dictionaries and metadata', () => {
       expect((await again.search(q, { limit: 10, rescore: true })).map((h) => h.score)).toEqual(brute);
     }
     expect(await again.verify()).toEqual({ damaged: [], unreferenced: [] });
-    again.close();
+    await again.dispose();
   });
 });

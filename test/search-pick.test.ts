@@ -40,7 +40,7 @@ describe('search pick', () => {
       expect(h.contributions!.reduce((s, c) => s + c.product, 0)).toBeCloseTo(h.score, 5);
     }
     expect(await index.search(query, { pick: () => [] })).toEqual([]);
-    index.close();
+    await index.dispose();
   });
   it('refuses a pick that is not a function or returns other hits', async () => {
     const index = await small();
@@ -48,6 +48,6 @@ describe('search pick', () => {
     await expect(index.search(query, { pick: 3 as never })).rejects.toThrow(/option pick must be a function/);
     await expect(index.search(query, { pick: (hits) => [{ ...hits[0]! }] })).rejects.toThrow(/pick must return hits from the array it was given/);
     await expect(index.search(query, { pick: () => 'x' as never })).rejects.toThrow(/pick must return an array/);
-    index.close();
+    await index.dispose();
   });
 });

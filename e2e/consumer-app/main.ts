@@ -30,7 +30,7 @@ async function run(): Promise<Outcome> {
   await index.add(docs.map((d, k) => ({ ...d, vector: vectors[k]! })));
   const hits: Hit[] = await index.search(query, { limit: 3 });
   const widget = await searchBox(index, encoder);
-  index.close();
+  await index.dispose();
   await SparseIndex.delete(name);
   await encoder.dispose();
   return {

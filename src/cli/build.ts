@@ -146,7 +146,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const index = await SparseIndex.openStore(memory, { name: 'site', model: modelSource });
     const indexDocs: IndexDocument[] = docs.map((d) => ({ id: d.id, text: d.text, fields: d.fields, vector: cache.get(d.text)! }));
     await index.add(indexDocs);
-    index.close();
+    await index.dispose();
     const values = memory.entries();
     const manifest = checkManifest(unsealJson(values.get(MANIFEST_KEY), MANIFEST_KEY), 'the built index');
     const postingBytes = manifest.segments.reduce((n, s) => n + s.bytes, 0);

@@ -147,7 +147,7 @@ export async function openBuiltSite(dir: string): Promise<OpenedSite> {
       ...(encoder ? { encoder } : {}),
       encodeQuery: async (text) => (tokenizer ? tokenizer.encodeQuery(text) : encoder ? encoder.encodeQuery(text) : empty),
       async close() {
-        index.close();
+        await index.dispose();
         await encoder?.dispose();
       },
     };

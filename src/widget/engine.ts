@@ -82,7 +82,7 @@ async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<S
       });
     },
     dispose() {
-      index.close();
+      void index.dispose();
     },
   };
 }
@@ -96,7 +96,7 @@ async function indexSource({ name, model }: IndexSourceOptions): Promise<SearchS
       return (await index.search(vector, { limit, explain: true, signal })).map((hit) => toWidgetHit(hit, name));
     },
     dispose() {
-      index.close();
+      void index.dispose();
     },
   };
 }

@@ -5,29 +5,28 @@
  *   reader.ts    the committed generation this instance follows, records, posting lists, cache
  *   search.ts    top-k per segment, exact rescoring, hits and their explanations
  *   writer.ts    commits, merges and renumbering, garbage collection, rebuilding from records
+ *   verify.ts    the integrity check;  snapshot.ts  export / import snapshots
  *   coordination.ts, merge-policy.ts, cache.ts, validate.ts, types.ts
  * with ../format/ (the stored bytes), ../store/ (where they live) and ../query/ (scoring).
  */
 import { SpladeError, throwIfAborted } from '../../errors.ts';
 import { filterPredicate, type Fields, type Filter, type Hit } from '../../results/hits.ts';
 import type { SparseVector } from '../../vector.ts';
-import { chunkKey, dictionaryKeys, INDEX_FORMAT, INDEX_SCHEMA, metadataKeys, referencedKeys, type SegmentMeta } from '../format/manifest.ts';
-import { decodeBits, decodeDictionary, decodeDocRecord, unseal, unsealJson } from '../format/records.ts';
+import { INDEX_FORMAT, INDEX_SCHEMA } from '../format/manifest.ts';
 import { isRemoved } from '../format/tombstones.ts';
 import { deleteDatabase, openIdbStore } from '../store/idb.ts';
 import type { ReadableStore, WritableStore } from '../store/types.ts';
 import { GenerationChannel, WriterLock } from './coordination.ts';
 import { IndexReader } from './reader.ts';
 import { searchIndex, type ExplainContext } from './search.ts';
+import { snapshotDocuments, snapshotOf } from './snapshot.ts';
 import { DEFAULT_COMMIT_SIZE, type IndexDocument, type IndexOptions, type IndexSnapshot, type SearchOptions, type StoredDocument, type VerifyReport } from './types.ts';
 import { checkFields, checkInteger, checkNumber, checkOneOf, checkVector, describe } from './validate.ts';
+import { verifyIndex } from './verify.ts';
 import { IndexWriter, type ReadyDocument } from './writer.ts';
 
 export { INDEX_FORMAT, INDEX_SCHEMA };
 export * from './types.ts';
-
-/** Keys read per transaction when verify() checks a whole index. */
-const VERIFY_SLICE = 2000;
 
 interface PreparedDocument {
   id: string;
@@ -42,7 +41,7 @@ export class SparseIndex {
   private readonly lock: WriterLock;
   private readonly channel: GenerationChannel;
   private readonly explainContext: ExplainContext;
-  private closed = false;
+  private disposed = false;
   /** False once the encoder said it cannot report spans (see `encode`). */
   private spansSupported = true;
   private readonly storeVectors: boolean;
@@ -83,7 +82,7 @@ export class SparseIndex {
       const dropped = await index.lock.run(() => index.writer.rebuildFromRecords());
       return { index, dropped };
     } catch (error) {
-      index.close();
+      index.release();
       throw error;
     }
   }
@@ -111,7 +110,7 @@ export class SparseIndex {
     try {
       await index.reader.reload();
     } catch (error) {
-      index.close();
+      index.release();
       throw error;
     }
     return index;
@@ -206,9 +205,22 @@ export class SparseIndex {
     return this.lock.run(() => this.writer.clear());
   }
 
-  /** Stops listening to other tabs and closes the database connection. */
+  /**
+   * Stops listening to other tabs, closes the database connection and drops cached postings; later
+   * calls fail with 'disposed'. A commit already under way still completes or fails as a whole.
+   */
+  async dispose(): Promise<void> {
+    this.release();
+  }
+
+  /** @deprecated Use `dispose()`, the name every object of splade-web that holds resources uses. */
   close(): void {
-    this.closed = true;
+    this.release();
+  }
+
+  private release(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.channel.close();
     this.store.close();
     this.reader.cache.clear();
@@ -239,42 +251,7 @@ export class SparseIndex {
   async verify(): Promise<VerifyReport> {
     this.checkOpen();
     if (this.reader.stale) await this.reader.reload();
-    const damaged: string[] = [];
-    const check = async (keys: string[], decode: (value: Uint8Array | undefined, key: string) => unknown) => {
-      for (let k = 0; k < keys.length; k += VERIFY_SLICE) {
-        const slice = keys.slice(k, k + VERIFY_SLICE);
-        const values = await this.store.getMany(slice);
-        values.forEach((v, j) => {
-          try {
-            decode(v, slice[j]!);
-          } catch {
-            damaged.push(slice[j]!);
-          }
-        });
-      }
-    };
-    const m = this.reader.manifest;
-    await check(m.segments.flatMap((s) => Array.from({ length: s.chunks }, (_, k) => chunkKey(s.id, k))), unseal);
-    await check(m.segments.flatMap(dictionaryKeys), decodeDictionary);
-    await check(m.segments.flatMap(metadataKeys), unsealJson);
-    if (m.tomb) await check([m.tomb], decodeBits);
-    const metas = new Map<string, SegmentMeta>();
-    for (const s of m.segments) {
-      try {
-        metas.set(s.id, await this.reader.meta(s));
-      } catch {
-        // reported above
-      }
-    }
-    const keep = referencedKeys(m, metas, (doc) => isRemoved(this.reader.tomb, doc));
-    const live = [...keep].filter((k) => k.startsWith('doc/'));
-    await check(live, decodeDocRecord);
-    const stored = await this.store.keys().catch((error: unknown) => {
-      if (error instanceof SpladeError && error.code === 'read-only') return [...keep];
-      throw error;
-    });
-    const unreferenced = stored.filter((k) => !keep.has(k));
-    return { damaged, unreferenced };
+    return verifyIndex(this.reader, this.store);
   }
 
   /** Rebuilds every posting from the stored documents (see `SparseIndex.repair`); returns the ids it had to drop. */
@@ -287,26 +264,13 @@ export class SparseIndex {
   async export(): Promise<IndexSnapshot> {
     this.checkOpen();
     if (this.reader.stale) await this.reader.reload();
-    const documents: IndexSnapshot['documents'] = [];
-    for (const { record } of await this.reader.liveRecords()) {
-      if (!record.indices || !record.values) throw new SpladeError('invalid-option', `document "${record.id}" was stored without its vector (storeVectors: false), so export() cannot include it; re-add the documents instead`);
-      documents.push({ id: record.id, text: record.text, fields: record.fields, vector: { indices: Array.from(record.indices), values: Array.from(record.values) } });
-    }
-    return { format: INDEX_FORMAT, schema: INDEX_SCHEMA, documents };
+    return snapshotOf((await this.reader.liveRecords()).map((r) => r.record));
   }
 
   /** Replaces the index's contents with a snapshot from export(). Checks all of it first; a bad snapshot changes nothing. */
   async import(snapshot: IndexSnapshot): Promise<void> {
     this.checkOpen();
-    if (snapshot?.format !== INDEX_FORMAT || !Array.isArray(snapshot.documents)) throw new SpladeError('invalid-input', `import() expects a snapshot made by export() (format "${INDEX_FORMAT}")`);
-    if (snapshot.schema !== INDEX_SCHEMA && snapshot.schema !== 1) throw new SpladeError('index-schema', `the snapshot has schema ${describe(snapshot.schema)}; this version reads snapshots of schema 1 and ${INDEX_SCHEMA}`);
-    const docs: IndexDocument[] = snapshot.documents.map((d, k) => {
-      const what = `snapshot document ${k}${typeof d?.id === 'string' ? ` ("${d.id}")` : ''}`;
-      if (!d || typeof d !== 'object' || !d.vector || !Array.isArray(d.vector.indices) || !Array.isArray(d.vector.values)) throw new SpladeError('invalid-input', `${what} has no vector { indices: number[], values: number[] }`);
-      const fits = d.vector.indices.every((i) => Number.isInteger(i) && i >= 0 && i <= 0xffffffff);
-      if (!fits) throw new SpladeError('invalid-input', `${what}: vector indices must be integers from 0 to 2^32-1`);
-      return { id: d.id, text: d.text, fields: d.fields, vector: { indices: Uint32Array.from(d.vector.indices), values: Float32Array.from(d.vector.values) } };
-    });
+    const docs = snapshotDocuments(snapshot);
     const prepared = this.prepare(docs, 'add');
     await this.lock.run(() => this.writer.commit(prepared as ReadyDocument[], [], 'add', true));
   }
@@ -382,7 +346,7 @@ export class SparseIndex {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new SpladeError('disposed', `index "${this.name}" was closed`);
+    if (this.disposed) throw new SpladeError('disposed', `index "${this.name}" was disposed`);
   }
 }
 
