@@ -1,12 +1,13 @@
 /**
  * Adding documents: the file picker (several files), the folder picker, a drop anywhere on the
  * page, and pasted text. Files are read, split into passages, stored (so they survive reloads and
- * can be re-indexed with another model) and queued for indexing.
+ * can be re-indexed with another model) and queued for indexing, whether or not a model is ready:
+ * the queue waits for one (indexing.ts).
  */
 import { announce, byId } from './dom.ts';
 import { app, describeError, emit } from './app.ts';
 import { droppedFiles, fromText, readUserFile, saveFile, type ReadFile } from './files.ts';
-import { cancelIndexing, enqueue } from './indexing.ts';
+import { canIndex, cancelIndexing, enqueue } from './indexing.ts';
 
 let pasted = 0;
 
@@ -26,11 +27,14 @@ async function accept(results: ReadFile[]): Promise<void> {
   if (ok.length) lines.push(`Added ${ok.length} file${ok.length === 1 ? '' : 's'} (${ok.reduce((n, r) => n + r.passages.length, 0)} passages).`);
   for (const r of ok) for (const w of r.warnings) lines.push(`${r.record.name}: ${w}`);
   for (const r of bad) lines.push(`Skipped ${r.name}: ${r.reason}.`);
-  if (!app.index) lines.push('They will be indexed once a model is loaded.');
+  if (ok.length && !canIndex()) {
+    lines.push(`${ok.length === 1 ? 'It waits' : 'They wait'} in the indexing queue and will be indexed as soon as the model is ready.`);
+  }
   info.textContent = lines.join(' ');
   announce(info.textContent);
+  // Queued before the library repaints, so it lists them as queued rather than as not indexed.
+  enqueue(ok.map((r) => r.record));
   emit('library', undefined);
-  if (app.index) enqueue(ok.map((r) => r.record));
 }
 
 export async function addFiles(list: { file: File; path: string }[]): Promise<void> {
@@ -96,7 +100,7 @@ export function initIngest(): void {
   byId('samples').addEventListener('click', () => void addSamples());
   byId('cancel').addEventListener('click', () => {
     byId<HTMLButtonElement>('cancel').disabled = true;
-    cancelIndexing();
+    void cancelIndexing();
     announce('Cancelling: the batch in progress is dropped, committed passages stay');
   });
 }

@@ -3,12 +3,20 @@
  * remove one, clear all, the storage used and a request for persistent storage. It also opens the
  * model's index and turns every storage failure into a message with a way out: a damaged index is
  * repaired, an index of another version restarted from the stored files, an evicted one re-indexed.
+ *
+ * Files the user added are indexed without asking (they wait in the queue, indexing.ts, until a
+ * model is ready). What the library offers a button for is what the user did not ask for yet:
+ * files indexed with another model than the one loaded now (a switch re-encodes nothing on its own:
+ * that can take minutes on a big library, and the user may only be trying the model), and files
+ * the user stopped with Cancel.
  */
 import { SparseIndex } from '../src/browser.ts';
 import { announce, byId, formatBytes, h } from './dom.ts';
 import { app, describeError, emit, indexName, knownModels, on, rememberModel } from './app.ts';
 import { deleteAllFiles, deleteFile, listFiles, type FileRecord } from './files.ts';
-import { cancelIndexing, enqueue, fileOfPassage, isIndexing } from './indexing.ts';
+import {
+  cancelIndexing, dequeue, enqueue, fileOfPassage, isIndexing, isQueued, queuedFiles, resumeIndexing,
+} from './indexing.ts';
 
 const FILES_MARK = 'splade-demo:had-files';
 const passagesMark = (key: string) => `splade-demo:passages:${key}`;
@@ -42,6 +50,8 @@ export async function openIndex(): Promise<void> {
     app.index = await SparseIndex.open(name, options);
     rememberModel(model.key);
     clearAlert();
+    // Files added while no model was ready (on this visit or an earlier one) are indexed now.
+    resumeIndexing();
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'index-corrupt') {
@@ -49,6 +59,7 @@ export async function openIndex(): Promise<void> {
         { label: 'Repair the index', run: async () => {
           const { index, dropped } = await SparseIndex.repair(name, options);
           app.index = index;
+          resumeIndexing();
           alertBox(dropped.length ? `Repaired; ${dropped.length} damaged passages were dropped. Index their files again from the library to restore them.` : 'Repaired: every passage was kept.');
           emit('library', undefined);
         } },
@@ -127,20 +138,26 @@ function paint(): void {
   const list = byId('file-list');
   const summary = byId('library-summary');
   const model = app.model;
-  const missing = files.filter((f) => (counts.get(f.id) ?? 0) < f.passages);
+  // Queued files are on their way: no button for them.
+  const missing = files.filter((f) => (counts.get(f.id) ?? 0) < f.passages && !isQueued(f.id));
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  summary.textContent = files.length === 0 ? 'No files yet: add some above, or load the samples.' : `${files.length} file${files.length === 1 ? '' : 's'}, ${total.toLocaleString('en')} passages indexed${model ? ` with ${model.key}` : ''}.`;
+  const queued = queuedFiles();
+  const queueLine = queued ? ` ${queued} in the indexing queue.` : '';
+  summary.textContent = files.length === 0 ? 'No files yet: add some above, or load the samples.' : `${files.length} file${files.length === 1 ? '' : 's'}, ${total.toLocaleString('en')} passages indexed${model ? ` with ${model.key}` : ''}.${queueLine}`;
   list.replaceChildren(
     ...files.map((f) => {
       const n = counts.get(f.id) ?? 0;
       const all = `${f.passages} passage${f.passages === 1 ? '' : 's'}`;
-      const state = n >= f.passages ? all : n === 0 ? `${all}, not indexed with this model` : `${n} of ${all} indexed`;
+      const queued = isQueued(f.id);
+      const state = n >= f.passages ? all
+        : queued ? (n === 0 ? `${all}, queued for indexing` : `${n} of ${all} indexed, queued`)
+          : n === 0 ? `${all}, not indexed with this model` : `${n} of ${all} indexed`;
       const row = h('li', { attrs: { 'data-file': f.id } },
         h('span', { class: 'file-name', text: f.name }),
         h('span', { class: 'muted', text: ` ${f.format} · ${formatBytes(f.size)} · ` }),
         h('span', { class: 'file-count', text: state }),
       );
-      if (n < f.passages && app.index) row.append(h('button', { attrs: { type: 'button', 'aria-label': `Index the rest of ${f.name}` }, text: n === 0 ? 'Index' : 'Resume', on: { click: () => enqueue([f]) } }));
+      if (n < f.passages && app.index && !queued) row.append(h('button', { attrs: { type: 'button', 'aria-label': `Index the rest of ${f.name}` }, text: n === 0 ? 'Index' : 'Resume', on: { click: () => enqueue([f]) } }));
       row.append(h('button', { attrs: { type: 'button', 'aria-label': `Remove ${f.name}` }, text: 'Remove', on: { click: () => void removeFile(f) } }));
       return row;
     }),
@@ -157,7 +174,8 @@ function paint(): void {
 }
 
 async function removeFile(f: FileRecord): Promise<void> {
-  if (isIndexing()) cancelIndexing();
+  // Only this file leaves the queue; once its job (if in flight) has settled, none of it is written.
+  await dequeue(f.id);
   // Its passages go from every model's index, so none keeps a file the library no longer lists.
   for (const key of knownModels()) {
     const index = key === app.model?.key && app.index ? app.index : await SparseIndex.open(indexName(key)).catch(() => undefined);
@@ -175,7 +193,7 @@ async function removeFile(f: FileRecord): Promise<void> {
 }
 
 async function clearAll(): Promise<void> {
-  if (isIndexing()) cancelIndexing();
+  await cancelIndexing();
   for (const key of knownModels()) {
     if (key === app.model?.key && app.index) await app.index.clear();
     else await SparseIndex.delete(indexName(key)).catch(() => {});

@@ -12,7 +12,7 @@
 import { app, type ModelInfo } from './app.ts';
 import { byId } from './dom.ts';
 import { initIngest } from './ingest.ts';
-import { lastDrain, lastRun } from './indexing.ts';
+import { lastDrain, lastRun, resumeIndexing } from './indexing.ts';
 import { initLibrary, openIndex, refreshLibrary } from './library.ts';
 import { initialChoice, initModelPanel } from './model.ts';
 import { initOffline } from './offline.ts';
@@ -33,8 +33,10 @@ async function start(): Promise<void> {
   initLibrary();
   initIngest();
   initSearch();
-  // Open with the library listed at once, before any model is ready.
+  // Open with the library listed at once, before any model is ready, and the files a closed page
+  // left in the indexing queue shown as waiting for the model.
   void refreshLibrary();
+  resumeIndexing();
   await initOffline();
   const panel = initModelPanel(async (previous) => {
     await openIndex();

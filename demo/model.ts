@@ -7,7 +7,7 @@
 import { WorkerSparseEncoder, type BackendInfo, type EncoderDevice, type LoadProgress } from '../src/browser.ts';
 import { announce, byId, formatBytes, h } from './dom.ts';
 import { app, describeError, emit, type ModelInfo } from './app.ts';
-import { cancelIndexing, isIndexing } from './indexing.ts';
+import { pauseIndexing } from './indexing.ts';
 
 export interface ModelChoice {
   key: string;
@@ -98,8 +98,9 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
   const load = async (choice: ModelChoice): Promise<void> => {
     loading?.abort();
     // Indexing writes the old model's vectors into the old model's index: stop it (committed
-    // batches stay; the library offers to finish the file with either model).
-    if (isIndexing()) cancelIndexing();
+    // batches stay there). The queue waits and goes on with the new model once its index is open.
+    // Not awaited: app.encoder must be cleared in this same task, which is what ends the queue's run.
+    void pauseIndexing();
     const controller = new AbortController();
     loading = controller;
     const mine = ++generation;

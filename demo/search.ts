@@ -8,6 +8,7 @@ import type { EncodedVector, Hit } from '../src/browser.ts';
 import { announce, byId, h, markedText } from './dom.ts';
 import { app, describeError, on } from './app.ts';
 import { showExplanation, clearExplanation } from './explainer.ts';
+import { queuedFiles } from './indexing.ts';
 
 export const RESULTS = 10;
 export const searchStats = { started: 0, shown: 0, dropped: 0, lastMs: 0, lastQueryMs: 0 };
@@ -64,7 +65,15 @@ export function initSearch(): void {
 
 function showUnavailable(): void {
   const info = byId('search-info');
-  info.textContent = app.unavailable ?? (app.index && app.index.count() === 0 ? 'The library is empty: add documents to search them.' : '');
+  const empty = app.index && app.index.count() === 0;
+  const waiting = 'Your files are being indexed: search finds their passages as they are committed.';
+  info.textContent = app.unavailable ?? (empty ? (queuedFiles() ? waiting : 'The library is empty: add documents to search them.') : '');
+}
+
+/** Why a search may miss a file for now: files still in the indexing queue. */
+function queueNote(): string {
+  const n = queuedFiles();
+  return n ? ` ${n} file${n === 1 ? ' is' : 's are'} still being indexed.` : '';
 }
 
 export async function run(query: string): Promise<void> {
@@ -106,6 +115,7 @@ export async function run(query: string): Promise<void> {
     searchStats.lastQueryMs = queryMs;
     const total = index.count();
     info.textContent = hits.length === 0 ? `No passage shares a term with this query (${total.toLocaleString('en')} passages searched in ${ms.toFixed(0)} ms).` : `${hits.length === RESULTS ? `Top ${hits.length}` : hits.length} of ${total.toLocaleString('en')} passages in ${ms.toFixed(0)} ms (query ${queryMs.toFixed(0)} ms${app.model?.inferenceFree ? ', static weights, no model call' : ', model call'}).`;
+    info.textContent += queueNote();
     info.dataset['count'] = String(hits.length);
     const result: SearchResult = { query, vector, queryMs, hits };
     results.replaceChildren(...hits.map((hit, k) => hitItem(result, k)));

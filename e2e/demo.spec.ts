@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type Route } from '@playwright/test';
 import { splitJsonl } from '../demo/passages.ts';
 import { buildDemo, serveDemo, type DemoServer } from '../demo/serve.mjs';
 
@@ -34,8 +34,15 @@ interface Watch {
   violations: () => Promise<string[]>;
 }
 
-/** Opens the demo with the network cut off outside its server, watching errors and CSP. */
+/** Opens the demo with the network cut off outside its server, watching errors and CSP; waits for the model. */
 async function open(page: Page): Promise<Watch> {
+  const watch = await visit(page);
+  await ready(page);
+  return watch;
+}
+
+/** Opens the demo as open() does, without waiting for the model: the page as the user first sees it. */
+async function visit(page: Page): Promise<Watch> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('[page]', m.text()));
@@ -46,7 +53,6 @@ async function open(page: Page): Promise<Watch> {
     document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
   });
   await page.goto(server.url);
-  await ready(page);
   return { errors, violations: () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations) };
 }
 
@@ -476,4 +482,91 @@ test('an evicted index or library says so and offers the way back', async ({ pag
   await search(page, 'merge commit');
   await expect(page.locator('#search-info')).toContainText('No passage');
   expect(watch.errors).toEqual([]);
+});
+
+/**
+ * Holds every request for the bundled models' files until the returned function is called, so the
+ * model stays loading while the test acts. A context route: it also holds the requests of the
+ * encoder's worker and of the service worker. A request whose page went away meanwhile is dropped.
+ */
+async function holdModels(page: Page): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const gate = new Promise<void>((done) => (release = done));
+  const held = (url: URL) => url.origin === new URL(server.url).origin && url.pathname.includes('/models/');
+  const handler = async (route: Route) => {
+    await gate;
+    await route.fallback().catch(() => {});
+  };
+  await page.context().route(held, handler);
+  return async () => {
+    release();
+    await page.context().unroute(held, handler);
+  };
+}
+
+test('the first minute: files chosen while the model loads are indexed once it is ready, with no extra click', async ({ page }) => {
+  const releaseModel = await holdModels(page);
+  const watch = await visit(page);
+  await expect(page.locator('#status')).toHaveText('loading…');
+  // The file input works at once: the user picks files long before the model is there.
+  await addByInput(page, ['guide.md', 'notes.txt', 'small-corpus.jsonl']);
+  await expect(page.locator('#add-info')).toContainText('Added 3 files');
+  await expect(page.locator('#add-info')).toContainText('indexed as soon as the model is ready');
+  // They are shown waiting in the queue, not as files that need a button.
+  await expect(page.locator('#index-text')).toHaveText('3 files queued: indexing starts as soon as the model is ready.');
+  await expect(page.locator('#file-list li .file-count')).toHaveText(Array(3).fill(/queued for indexing$/));
+  await expect(page.locator('#file-list li button', { hasText: /^Index$/ })).toHaveCount(0);
+  await expect(page.locator('#status')).toHaveText('loading…');
+  await releaseModel();
+  await ready(page);
+  // No click: the queued files are indexed as the model is ready, with the usual progress.
+  await expect(page.locator('#index-text')).toContainText(/passages\/s/, { timeout: 60_000 });
+  await allIndexed(page, 3);
+  await search(page, 'resolve conflict when both sides change');
+  await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('guide.md');
+  await search(page, 'stash local modifications');
+  await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('notes.txt');
+  // A later visit finds them indexed and nothing queued.
+  await page.reload();
+  await ready(page);
+  await allIndexed(page, 3);
+  await expect(page.locator('#reindex')).toBeEmpty();
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('files added before the model was ready and left when the page closed are indexed on the next visit', async ({ page }) => {
+  const releaseModel = await holdModels(page);
+  const watch = await visit(page);
+  await addByInput(page, ['guide.md', 'notes.txt']);
+  await expect(page.locator('#file-list li')).toHaveCount(2);
+  await expect(page.locator('#status')).toHaveText('loading…');
+  // Gone before the model loaded; on the next visit the model is still slow to come.
+  await page.reload();
+  await expect(page.locator('#file-list li .file-count')).toHaveText(Array(2).fill(/queued for indexing$/));
+  await expect(page.locator('#index-text')).toHaveText('2 files queued: indexing starts as soon as the model is ready.');
+  await expect(page.locator('#status')).toHaveText('loading…');
+  await releaseModel();
+  await ready(page);
+  await allIndexed(page, 2);
+  await search(page, 'stash local modifications');
+  await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('notes.txt');
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('a model switch mid-queue pauses it: the file in flight and the files after it are indexed with the new model', async ({ page }) => {
+  const watch = await open(page);
+  const text = bigCorpus(48);
+  const total = splitJsonl(text, 'x').passages.length;
+  await addByDrop(page, [{ name: 'big.jsonl', text }, 'notes.txt']);
+  await expect(page.locator('#index-text')).toContainText(/big\.jsonl: ([1-9]\d*) \/ /, { timeout: 60_000 });
+  await page.selectOption('#model', 'splade-tiny-ko');
+  await expect(page.locator('#encode-info')).toContainText('will be indexed with the new model');
+  await ready(page);
+  await allIndexed(page, 2);
+  expect(await library(page)).toEqual({ 'big.jsonl': `${total} passages`, 'notes.txt': '1 passage' });
+  await expect(page.locator('#reindex')).toBeEmpty();
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
 });
