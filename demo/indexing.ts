@@ -11,8 +11,8 @@
  * added while the model loads (the file input works at once) wait in it and are indexed as soon as
  * the model's index is open. It is kept in localStorage, so a page closed before the model was
  * ready, or in the middle of the queue, goes on with it on the next visit. A model switch pauses it
- * (the file in flight starts over in the new model's index); only Cancel, or removing a file,
- * takes files out of it before they are done.
+ * (the file in flight is indexed whole in the new model's index). Files leave it when done, on
+ * Cancel, when removed, or when indexing one fails (so a failure is not retried on every visit).
  */
 import type { IndexDocument } from '../src/browser.ts';
 import { announce, byId, formatDuration } from './dom.ts';
