@@ -14,7 +14,10 @@
  */
 import { h, markedText, typingTarget } from './dom.ts';
 import { SpladeError } from '../errors.ts';
-import { errorText, failureText, fill, readable, safeUrl } from './format.ts';
+import { errorText, failureText, fill, safeUrl } from './format.ts';
+import { listboxKey } from './listbox.ts';
+import { RecentSearches } from './recent.ts';
+import { groupRows, hitText, type Row } from './results.ts';
 import { matches, parseShortcuts, shortcutLabel, type Shortcut } from './shortcuts.ts';
 import { indexSource, pageSource, staticSource } from './sources.ts';
 import { CSS, PAGE_CSS } from './styles.ts';
@@ -22,8 +25,6 @@ import { DEFAULT_STRINGS, type SearchSource, type SpladeSearchEventMap, type Wid
 
 /** Where this script was loaded from: the default index folder, and where splade-engine.js is. */
 const SCRIPT_URL = import.meta.url;
-const RECENT_MAX = 8;
-const REMEMBER_KEY = 'splade-search:remember';
 /** A search slower than this shows "Searching…" (faster ones would only flicker). */
 const BUSY_DELAY_MS = 150;
 const DEFAULT_LIMIT = 10;
@@ -39,17 +40,6 @@ function constructed(css: string): CSSStyleSheet {
   return sheet;
 }
 
-function storage(): Storage | undefined {
-  try {
-    return globalThis.localStorage;
-  } catch {
-    return undefined; // storage disabled (sandboxed frame, privacy settings)
-  }
-}
-
-
-type Row = { kind: 'hit'; hit: WidgetHit } | { kind: 'recent'; query: string };
-
 export class SpladeSearchElement extends HTMLElement {
   static readonly observedAttributes = ['index', 'source', 'model', 'name', 'engine', 'root', 'mode', 'placeholder', 'label', 'shortcuts', 'strings', 'limit', 'recent'];
 
@@ -63,6 +53,11 @@ export class SpladeSearchElement extends HTMLElement {
   #busyTimer: ReturnType<typeof setTimeout> | undefined;
   #loaded = false;
   #rows: Row[] = [];
+  /** Recent searches, kept per source (its key) while the switch is on and `recent` is not "off". */
+  readonly #recent = new RecentSearches({
+    sourceKey: () => this.#sourceKey,
+    off: () => this.getAttribute('recent') === 'off',
+  });
   #options: HTMLElement[] = [];
   #active = -1;
   #opener: HTMLElement | null = null;
@@ -245,7 +240,7 @@ export class SpladeSearchElement extends HTMLElement {
     // Focus stays in the input: a pointer press on an option must not move it.
     this.#listbox.addEventListener('mousedown', (e) => e.preventDefault());
     this.#remember = h('input', { attrs: { type: 'checkbox', role: 'switch', part: 'remember' }, on: { change: () => this.#setRemember(this.#remember.checked) } });
-    this.#remember.checked = this.#remembering;
+    this.#remember.checked = this.#recent.remembering;
     this.#clear = h('button', { attrs: { type: 'button', part: 'clear' }, text: s.clearRecent, on: { click: () => this.#clearRecent() } });
     const footer = h('div', { class: 'footer', attrs: { part: 'footer' } }, h('span', { attrs: { id: id('hint') }, text: s.hint }), h('label', {}, this.#remember, s.rememberRecent), this.#clear);
     const bar = h('div', { class: 'bar', attrs: { part: 'bar' } }, this.#input);
@@ -381,22 +376,13 @@ export class SpladeSearchElement extends HTMLElement {
 
   /** Fills the listbox: hits grouped by page (groups in the order of their best hit), or recent searches. */
   #render(rows: Row[]): void {
-    // Grouped by page: its label, and its URL without anchor (two pages may share a title).
-    const groups = new Map<string, { label: string; rows: Row[] }>();
-    for (const row of rows) {
-      const label = row.kind === 'recent' ? this.#strings.recent : row.hit.page || row.hit.path[0] || row.hit.title;
-      const key = row.kind === 'recent' ? '' : `${label}\u0000${pageOf(row.hit.url)}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { label, rows: [] }));
-      group.rows.push(row);
-    }
-    this.#rows = [...groups.values()].flatMap((g) => g.rows);
+    const groups = groupRows(rows, this.#strings.recent, document.baseURI);
+    this.#rows = groups.flatMap((g) => g.rows);
     this.#options = [];
     this.#active = -1;
     const names = new Map<string, number>();
-    let g = 0;
-    const children = [...groups.values()].map(({ label, rows: group }) => {
-      const labelId = `${this.#uid}-g${g++}`;
+    const children = groups.map(({ label, rows: group }, g) => {
+      const labelId = `${this.#uid}-g${g}`;
       return h(
         'div',
         { attrs: { role: 'group', 'aria-labelledby': labelId, part: 'group' } },
@@ -415,38 +401,22 @@ export class SpladeSearchElement extends HTMLElement {
     this.#input.setAttribute('aria-expanded', String(this.#options.length > 0));
   }
 
+  /** A hit's option; its text (results.ts) is its accessible name. */
   #hitOption(hit: WidgetHit, page: string, names: Map<string, number>): HTMLElement {
-    const s = this.#strings;
-    const path = hit.path.length > 1 ? hit.path.slice(0, -1) : [];
-    // Where the section is: the page, then the headings above it (the page's name once: a top heading
-    // that starts with it, "git-tag(1) Manual Page" under "git-tag(1)", says it already).
-    const top = path[0] ?? '';
-    const trail = (top && page && top.startsWith(page) ? path : [page, ...path]).filter((p, k, all) => p && p !== all[k - 1] && p !== hit.title);
-    const passage = Number(hit.fields?.['passage']);
-    // The accessible name is the option's text (title, where it is, snippet, why), so what a speech-input
-    // user sees is what they can say; a section's second part, or a repeat, says so in hidden text.
-    let extra = Number.isInteger(passage) && passage > 1 ? `, ${fill(s.passage, { count: passage })}` : '';
-    const key = `${hit.title}\u0000${trail.join('\u0000')}\u0000${hit.snippet?.text ?? ''}${extra}`;
-    const seen = (names.get(key) ?? 0) + 1;
-    names.set(key, seen);
-    if (seen > 1) extra += ` (${seen})`;
-    const why = this.#why(hit);
+    const { title, extra, trail, why } = hitText(hit, page, this.#strings, names);
     return h(
       'div',
       { attrs: { role: 'option', part: 'option' } },
-      h('div', { class: 'title', attrs: { part: 'option-title' } }, hit.title || hit.url, extra ? h('span', { class: 'visually-hidden', text: extra }) : null),
+      h(
+        'div',
+        { class: 'title', attrs: { part: 'option-title' } },
+        title,
+        extra ? h('span', { class: 'visually-hidden', text: extra }) : null,
+      ),
       trail.length ? h('div', { class: 'path', attrs: { part: 'path' }, text: trail.join(' › ') }) : null,
       hit.snippet ? h('div', { class: 'snippet', attrs: { part: 'snippet' } }, markedText(hit.snippet.text, hit.snippet.highlights)) : null,
       why ? h('div', { class: 'why', attrs: { part: 'why' }, text: why }) : null,
     );
-  }
-
-  /** "Matched: rebase 48% · branch 21% · history 9% (related)": the largest contributions, as shares of the score. */
-  #why(hit: WidgetHit): string {
-    const parts = (hit.contributions ?? []).filter((c) => c.product > 0).slice(0, 3);
-    if (parts.length === 0 || !(hit.score > 0)) return '';
-    const s = this.#strings;
-    return `${s.why}: ${parts.map((c) => `${readable(c.token)} ${Math.round((100 * c.product) / hit.score)}%${c.expansion ? ` (${s.expansion})` : ''}`).join(' · ')}`;
   }
 
   #recentOption(query: string): HTMLElement {
@@ -468,42 +438,33 @@ export class SpladeSearchElement extends HTMLElement {
     if (scroll) option.scrollIntoView({ block: 'nearest' });
   }
 
+  /** The combobox's keys (listbox.ts decides what each does). */
   #onInputKey(e: KeyboardEvent): void {
-    const n = this.#options.length;
-    const open = this.#expanded;
-    switch (e.key) {
-      case 'ArrowDown':
-        e.preventDefault();
-        if (!open) this.#onInput();
-        else if (n) this.#setActive(this.#active < 0 || this.#active >= n - 1 ? 0 : this.#active + 1);
+    const { action, consumed } = listboxKey(e.key, {
+      count: this.#options.length,
+      active: this.#active,
+      expanded: this.#expanded,
+      composing: e.isComposing,
+    });
+    if (consumed) e.preventDefault();
+    switch (action.kind) {
+      case 'activate':
+        this.#setActive(action.to);
         return;
-      case 'ArrowUp':
-        e.preventDefault();
-        if (n) this.#setActive(this.#active <= 0 ? n - 1 : this.#active - 1);
+      case 'expand':
+        this.#onInput();
         return;
-      case 'Home':
-      case 'End':
-        // With an option active, Home and End move through the list; otherwise through the text.
-        if (this.#active >= 0 && n) {
-          e.preventDefault();
-          this.#setActive(e.key === 'Home' ? 0 : n - 1);
-        }
+      case 'choose':
+        this.#choose(action.index);
         return;
-      case 'Enter':
-        if (e.isComposing) return;
-        e.preventDefault();
-        if (n) this.#choose(this.#active >= 0 ? this.#active : 0);
-        return;
-      case 'Escape':
-        e.preventDefault();
+      case 'escape':
         e.stopPropagation();
         if (!this.#inline) this.close();
-        else if (open) this.#collapse();
+        else if (this.#expanded) this.#collapse();
         else this.search('');
         return;
-      default:
-        // Typing moves the caret; the active option no longer means anything.
-        if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') this.#setActive(-1);
+      case 'none':
+        return;
     }
   }
 
@@ -566,71 +527,44 @@ export class SpladeSearchElement extends HTMLElement {
     location.assign(url.href);
   }
 
-  // Recent searches: in localStorage, per source, only while the "Remember searches" switch is on.
+  // Recent searches (recent.ts): the element keeps its switch and its "Clear" button in step.
 
-  get #recentKey(): string {
-    let key = 'none';
+  /** The source's key (recent searches are kept per source); a source that cannot be made has none. */
+  get #sourceKey(): string {
     try {
-      key = this.source.key;
+      return this.source.key;
     } catch {
-      /* a source that cannot be made has no recent searches */
-    }
-    return `splade-search:recent:${key}`;
-  }
-
-  get #remembering(): boolean {
-    if (this.getAttribute('recent') === 'off') return false;
-    return storage()?.getItem(REMEMBER_KEY) !== '0';
-  }
-
-  #recent(): string[] {
-    if (!this.#remembering) return [];
-    try {
-      const list = JSON.parse(storage()?.getItem(this.#recentKey) ?? '[]') as unknown;
-      return Array.isArray(list) ? list.filter((q): q is string => typeof q === 'string').slice(0, RECENT_MAX) : [];
-    } catch {
-      return [];
+      return 'none';
     }
   }
 
   #addRecent(query: string): void {
-    if (!query || !this.#remembering) return;
-    const list = [query, ...this.#recent().filter((q) => q !== query)].slice(0, RECENT_MAX);
-    try {
-      storage()?.setItem(this.#recentKey, JSON.stringify(list));
-    } catch {
-      /* storage full or disabled: searches still work, only unremembered */
-    }
+    this.#recent.add(query);
     this.#updateRecentControls();
   }
 
   #clearRecent(): void {
-    storage()?.removeItem(this.#recentKey);
+    this.#recent.clear();
     this.#updateRecentControls();
     if (!this.#input.value.trim()) this.#showRecent();
     this.#input.focus();
   }
 
   #setRemember(on: boolean): void {
-    try {
-      storage()?.setItem(REMEMBER_KEY, on ? '1' : '0');
-    } catch {
-      /* not kept across visits */
-    }
-    if (!on) storage()?.removeItem(this.#recentKey);
+    this.#recent.setRemembering(on);
     this.#updateRecentControls();
     if (!this.#input.value.trim()) this.#showRecent();
   }
 
   #updateRecentControls(): void {
     if (!this.#clear) return;
-    this.#remember.checked = this.#remembering;
+    this.#remember.checked = this.#recent.remembering;
     this.#remember.disabled = this.getAttribute('recent') === 'off';
-    this.#clear.disabled = this.#recent().length === 0;
+    this.#clear.disabled = this.#recent.list().length === 0;
   }
 
   #showRecent(): void {
-    this.#render(this.#recent().map((query) => ({ kind: 'recent', query }) as const));
+    this.#render(this.#recent.list().map((query) => ({ kind: 'recent', query }) as const));
   }
 
   #emit<K extends keyof SpladeSearchEventMap>(type: K, detail: SpladeSearchEventMap[K]['detail'], cancelable = false): boolean {
@@ -641,17 +575,6 @@ export class SpladeSearchElement extends HTMLElement {
 /** A source whose every search fails with `error` (a misconfigured element says so when searched). */
 function failing(error: Error): SearchSource {
   return { key: 'invalid', search: () => Promise.reject(error) };
-}
-
-/** The page a URL is on (resolved against this page, anchor dropped), to group its sections. */
-function pageOf(url: string): string {
-  try {
-    const u = new URL(url, document.baseURI);
-    u.hash = '';
-    return u.href;
-  } catch {
-    return url;
-  }
 }
 
 function deepActiveElement(): HTMLElement | null {
