@@ -159,8 +159,7 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
         return;
       }
       const loadMs = performance.now() - started;
-      // One small document encode: compiles the model's kernels now rather than on the first file,
-      // and tells which device documents run on.
+      // One small document encode: compiles the model's kernels now rather than on the first file.
       const warm = performance.now();
       await encoder.encodeDocument(['warm up'], { signal: controller.signal });
       const warmMs = performance.now() - warm;
