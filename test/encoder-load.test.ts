@@ -12,7 +12,10 @@ const MODEL = './public/models/splade-tiny-en-if';
 describe('loading', () => {
   it('starts the session before ready, which names the device; every event names the model', async () => {
     const events: LoadProgress[] = [];
-    const enc: SparseTextEncoder = await SparseEncoder.fromPretrained(MODEL, { device: 'auto', onProgress: (e) => events.push(e) });
+    const enc: SparseTextEncoder = await SparseEncoder.fromPretrained(MODEL, {
+      device: 'auto',
+      onProgress: (e) => events.push(e),
+    });
     expect(events.length).toBeGreaterThan(2);
     expect(events.every((e) => e.model === MODEL)).toBe(true);
     expect(events.filter((e) => e.status === 'ready')).toEqual([{ status: 'ready', model: MODEL, device: 'cpu' }]);

@@ -8,9 +8,20 @@ import { SparseIndex, type IndexSnapshot } from '../src/index/engine/sparse-inde
 import { snapshotDocuments } from '../src/index/engine/snapshot.ts';
 import { openMemoryStore } from '../src/index/store/memory.ts';
 
-const vec = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+const vec = (pairs: [number, number][]) => ({
+  indices: Uint32Array.from(pairs.map((p) => p[0])),
+  values: Float32Array.from(pairs.map((p) => p[1])),
+});
 const DOCS = [
-  { id: 'a', text: 'alpha', fields: { lang: 'en' }, vector: vec([[1, 3], [2, 1]]) },
+  {
+    id: 'a',
+    text: 'alpha',
+    fields: { lang: 'en' },
+    vector: vec([
+      [1, 3],
+      [2, 1],
+    ]),
+  },
   { id: 'b', text: 'beta', vector: vec([[2, 2.5]]) },
 ];
 
@@ -68,7 +79,11 @@ describe('SparseIndex lifecycle', () => {
   });
 
   it('a bad snapshot is refused, naming what is wrong', () => {
-    const good = { format: 'splade-web-index', schema: 2, documents: [{ id: 'a', text: '', fields: {}, vector: { indices: [1], values: [1] } }] } as IndexSnapshot;
+    const good = {
+      format: 'splade-web-index',
+      schema: 2,
+      documents: [{ id: 'a', text: '', fields: {}, vector: { indices: [1], values: [1] } }],
+    } as IndexSnapshot;
     const refused = (s: unknown) => {
       try {
         snapshotDocuments(s as IndexSnapshot);
@@ -78,9 +93,17 @@ describe('SparseIndex lifecycle', () => {
       }
     };
     expect(refused(good)).toBe('ok');
-    expect(refused({ ...good, format: 'other' })).toBe('invalid-input:import() expects a snapshot made by export() (format "splade-web-index")');
-    expect(refused({ ...good, schema: 9 })).toBe('index-schema:the snapshot has schema 9; this version reads snapshots of schema 1 and 2');
-    expect(refused({ ...good, documents: [{ id: 'x' }] })).toBe('invalid-input:snapshot document 0 ("x") has no vector { indices: number[], values: number[] }');
-    expect(refused({ ...good, documents: [{ id: 'x', vector: { indices: [-1], values: [1] } }] })).toBe('invalid-input:snapshot document 0 ("x"): vector indices must be integers from 0 to 2^32-1');
+    expect(refused({ ...good, format: 'other' })).toBe(
+      'invalid-input:import() expects a snapshot made by export() (format "splade-web-index")',
+    );
+    expect(refused({ ...good, schema: 9 })).toBe(
+      'index-schema:the snapshot has schema 9; this version reads snapshots of schema 1 and 2',
+    );
+    expect(refused({ ...good, documents: [{ id: 'x' }] })).toBe(
+      'invalid-input:snapshot document 0 ("x") has no vector { indices: number[], values: number[] }',
+    );
+    expect(refused({ ...good, documents: [{ id: 'x', vector: { indices: [-1], values: [1] } }] })).toBe(
+      'invalid-input:snapshot document 0 ("x"): vector indices must be integers from 0 to 2^32-1',
+    );
   });
 });

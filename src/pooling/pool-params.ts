@@ -17,12 +17,23 @@ export const POOL_PARAMS = uniformStruct('Params', [
   ['segments', 'u32', 'segments (documents) in the batch'],
   ['capacity', 'u32', 'entries reserved per segment'],
   ['strategy', 'u32', `${STRATEGY_CODE.max} = max, ${STRATEGY_CODE.sum} = sum`],
-  ['activation', 'u32', `${ACTIVATION_CODE.relu} = relu: log1p(relu(x)); ${ACTIVATION_CODE.log1p_relu} = log1p_relu: log1p(log1p(relu(x)))`],
+  [
+    'activation',
+    'u32',
+    `${ACTIVATION_CODE.relu} = relu: log1p(relu(x)); ${ACTIVATION_CODE.log1p_relu} = log1p_relu: log1p(log1p(relu(x)))`,
+  ],
   ['threshold', 'f32', 'keep values strictly above this'],
 ]);
 
 /** The kernel's uniform bytes for one launch. */
-export function packPoolParams(p: { tokens: number; vocab: number; segments: number; capacity: number; config: PoolingConfig; threshold: number }): ArrayBuffer {
+export function packPoolParams(p: {
+  tokens: number;
+  vocab: number;
+  segments: number;
+  capacity: number;
+  config: PoolingConfig;
+  threshold: number;
+}): ArrayBuffer {
   return POOL_PARAMS.pack({
     tokens: p.tokens,
     vocab: p.vocab,

@@ -41,7 +41,8 @@ function sizeOf(type: UniformType): { size: number; align: number; lanes: number
 }
 
 export function uniformStruct<const F extends readonly UniformField[]>(name: string, fields: F): UniformStruct<F> {
-  if (!IDENTIFIER.test(name)) throw new SpladeError('invalid-input', `a WGSL struct name must be an identifier, got ${JSON.stringify(name)}`);
+  if (!IDENTIFIER.test(name))
+    throw new SpladeError('invalid-input', `a WGSL struct name must be an identifier, got ${JSON.stringify(name)}`);
   if (fields.length === 0) throw new SpladeError('invalid-input', `struct ${name} needs at least one field`);
   const offsets: Record<string, number> = {};
   const layout: { name: string; offset: number; lanes: number; scalar: Scalar }[] = [];
@@ -49,8 +50,13 @@ export function uniformStruct<const F extends readonly UniformField[]>(name: str
   let end = 0;
   let structAlign = 4;
   for (const [field, type, doc] of fields) {
-    if (!IDENTIFIER.test(field)) throw new SpladeError('invalid-input', `struct ${name}: a field name must be an identifier, got ${JSON.stringify(field)}`);
-    if (field in offsets) throw new SpladeError('invalid-input', `struct ${name}: the field "${field}" is declared twice`);
+    if (!IDENTIFIER.test(field))
+      throw new SpladeError(
+        'invalid-input',
+        `struct ${name}: a field name must be an identifier, got ${JSON.stringify(field)}`,
+      );
+    if (field in offsets)
+      throw new SpladeError('invalid-input', `struct ${name}: the field "${field}" is declared twice`);
     const { size, align, lanes, scalar } = sizeOf(type);
     const offset = Math.ceil(end / align) * align;
     offsets[field] = offset;
@@ -68,13 +74,20 @@ export function uniformStruct<const F extends readonly UniformField[]>(name: str
     const view = new DataView(buffer);
     const given = values as unknown as Record<string, number | readonly number[] | undefined>;
     for (const key of Object.keys(given)) {
-      if (!(key in offsets)) throw new SpladeError('invalid-input', `struct ${name} has no field "${key}"; its fields: ${layout.map((f) => f.name).join(', ')}`);
+      if (!(key in offsets))
+        throw new SpladeError(
+          'invalid-input',
+          `struct ${name} has no field "${key}"; its fields: ${layout.map((f) => f.name).join(', ')}`,
+        );
     }
     for (const f of layout) {
       const value = given[f.name];
       const lanes = typeof value === 'number' ? [value] : value;
       if (lanes === undefined || lanes.length !== f.lanes || (typeof value === 'number') !== (f.lanes === 1)) {
-        throw new SpladeError('invalid-input', `struct ${name}: field "${f.name}" needs ${f.lanes === 1 ? 'a number' : `${f.lanes} numbers`}, got ${JSON.stringify(value)}`);
+        throw new SpladeError(
+          'invalid-input',
+          `struct ${name}: field "${f.name}" needs ${f.lanes === 1 ? 'a number' : `${f.lanes} numbers`}, got ${JSON.stringify(value)}`,
+        );
       }
       lanes.forEach((x, k) => write(view, f.offset + 4 * k, f.scalar, x, `${name}.${f.name}`));
     }
@@ -86,13 +99,16 @@ export function uniformStruct<const F extends readonly UniformField[]>(name: str
 function write(view: DataView, at: number, scalar: Scalar, x: number, what: string): void {
   // Little-endian: WebGPU buffers hold the platform's byte order, little-endian everywhere it runs.
   if (scalar === 'f32') {
-    if (typeof x !== 'number' || Number.isNaN(x)) throw new SpladeError('invalid-input', `${what} (f32) must be a number, got ${JSON.stringify(x)}`);
+    if (typeof x !== 'number' || Number.isNaN(x))
+      throw new SpladeError('invalid-input', `${what} (f32) must be a number, got ${JSON.stringify(x)}`);
     view.setFloat32(at, x, true);
   } else if (scalar === 'u32') {
-    if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) throw new SpladeError('invalid-input', `${what} (u32) must be an integer from 0 to 2^32-1, got ${x}`);
+    if (!Number.isInteger(x) || x < 0 || x > 0xffffffff)
+      throw new SpladeError('invalid-input', `${what} (u32) must be an integer from 0 to 2^32-1, got ${x}`);
     view.setUint32(at, x, true);
   } else {
-    if (!Number.isInteger(x) || x < -0x80000000 || x > 0x7fffffff) throw new SpladeError('invalid-input', `${what} (i32) must be an integer from -2^31 to 2^31-1, got ${x}`);
+    if (!Number.isInteger(x) || x < -0x80000000 || x > 0x7fffffff)
+      throw new SpladeError('invalid-input', `${what} (i32) must be an integer from -2^31 to 2^31-1, got ${x}`);
     view.setInt32(at, x, true);
   }
 }

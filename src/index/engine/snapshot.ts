@@ -12,22 +12,41 @@ import { describe } from './validate.ts';
 export function snapshotOf(records: readonly DocRecord[]): IndexSnapshot {
   const documents: IndexSnapshot['documents'] = records.map((record) => {
     if (!record.indices || !record.values) {
-      throw new SpladeError('invalid-option', `document "${record.id}" was stored without its vector (storeVectors: false), so export() cannot include it; re-add the documents instead`);
+      throw new SpladeError(
+        'invalid-option',
+        `document "${record.id}" was stored without its vector (storeVectors: false), so export() cannot include it; re-add the documents instead`,
+      );
     }
-    return { id: record.id, text: record.text, fields: record.fields, vector: { indices: Array.from(record.indices), values: Array.from(record.values) } };
+    return {
+      id: record.id,
+      text: record.text,
+      fields: record.fields,
+      vector: { indices: Array.from(record.indices), values: Array.from(record.values) },
+    };
   });
   return { format: INDEX_FORMAT, schema: INDEX_SCHEMA, documents };
 }
 
 /** The documents of a snapshot made by export(), as add() takes them; throws on anything else. */
 export function snapshotDocuments(snapshot: IndexSnapshot): IndexDocument[] {
-  if (snapshot?.format !== INDEX_FORMAT || !Array.isArray(snapshot.documents)) throw new SpladeError('invalid-input', `import() expects a snapshot made by export() (format "${INDEX_FORMAT}")`);
-  if (snapshot.schema !== INDEX_SCHEMA && snapshot.schema !== 1) throw new SpladeError('index-schema', `the snapshot has schema ${describe(snapshot.schema)}; this version reads snapshots of schema 1 and ${INDEX_SCHEMA}`);
+  if (snapshot?.format !== INDEX_FORMAT || !Array.isArray(snapshot.documents))
+    throw new SpladeError('invalid-input', `import() expects a snapshot made by export() (format "${INDEX_FORMAT}")`);
+  if (snapshot.schema !== INDEX_SCHEMA && snapshot.schema !== 1)
+    throw new SpladeError(
+      'index-schema',
+      `the snapshot has schema ${describe(snapshot.schema)}; this version reads snapshots of schema 1 and ${INDEX_SCHEMA}`,
+    );
   return snapshot.documents.map((d, k) => {
     const what = `snapshot document ${k}${typeof d?.id === 'string' ? ` ("${d.id}")` : ''}`;
-    if (!d || typeof d !== 'object' || !d.vector || !Array.isArray(d.vector.indices) || !Array.isArray(d.vector.values)) throw new SpladeError('invalid-input', `${what} has no vector { indices: number[], values: number[] }`);
+    if (!d || typeof d !== 'object' || !d.vector || !Array.isArray(d.vector.indices) || !Array.isArray(d.vector.values))
+      throw new SpladeError('invalid-input', `${what} has no vector { indices: number[], values: number[] }`);
     const fits = d.vector.indices.every((i) => Number.isInteger(i) && i >= 0 && i <= 0xffffffff);
     if (!fits) throw new SpladeError('invalid-input', `${what}: vector indices must be integers from 0 to 2^32-1`);
-    return { id: d.id, text: d.text, fields: d.fields, vector: { indices: Uint32Array.from(d.vector.indices), values: Float32Array.from(d.vector.values) } };
+    return {
+      id: d.id,
+      text: d.text,
+      fields: d.fields,
+      vector: { indices: Uint32Array.from(d.vector.indices), values: Float32Array.from(d.vector.values) },
+    };
   });
 }

@@ -15,7 +15,10 @@ import type { VerifyReport } from './types.ts';
 const VERIFY_SLICE = 2000;
 
 /** Checks the generation `reader` follows (reload it first when stale) in `store`. */
-export async function verifyIndex(reader: IndexReader, store: Pick<WritableStore, 'getMany' | 'keys'>): Promise<VerifyReport> {
+export async function verifyIndex(
+  reader: IndexReader,
+  store: Pick<WritableStore, 'getMany' | 'keys'>,
+): Promise<VerifyReport> {
   const damaged: string[] = [];
   const check = async (keys: string[], decode: (value: Uint8Array | undefined, key: string) => unknown) => {
     for (let k = 0; k < keys.length; k += VERIFY_SLICE) {
@@ -31,7 +34,10 @@ export async function verifyIndex(reader: IndexReader, store: Pick<WritableStore
     }
   };
   const m = reader.manifest;
-  await check(m.segments.flatMap((s) => Array.from({ length: s.chunks }, (_, k) => chunkKey(s.id, k))), unseal);
+  await check(
+    m.segments.flatMap((s) => Array.from({ length: s.chunks }, (_, k) => chunkKey(s.id, k))),
+    unseal,
+  );
   await check(m.segments.flatMap(dictionaryKeys), decodeDictionary);
   await check(m.segments.flatMap(metadataKeys), unsealJson);
   if (m.tomb) await check([m.tomb], decodeBits);
