@@ -1,0 +1,65 @@
+/**
+ * The build's packing stage: the sections and their vectors -> an index built by the engine itself
+ * (in memory) -> static files a host serves as they are. Posting lists are re-chunked so a query
+ * fetches about the bytes of its own terms, the dictionary and metadata are paged so a cold query
+ * reads only the entries of its terms and the records of the hits it shows, and everything is
+ * packed into content-hashed files (src/index/store/pack.ts).
+ */
+import type { EncodedVector } from '../encode/encoder.ts';
+import { SparseIndex, type IndexDocument } from '../index/engine/sparse-index.ts';
+import { MANIFEST_KEY, checkManifest } from '../index/format/manifest.ts';
+import { paginateSegments } from '../index/format/pages.ts';
+import { rechunkSegments } from '../index/format/rechunk.ts';
+import { sealJson, unsealJson } from '../index/format/records.ts';
+import { openMemoryStore } from '../index/store/memory.ts';
+import { planPacks, type PackPlan } from '../index/store/pack.ts';
+import type { SectionDoc } from './collect.ts';
+import { sha256 } from './content-hash.ts';
+
+/** Posting chunk files: about this size, or larger so that a big site keeps under ~2000 of them. */
+const MIN_CHUNK_BYTES = 4096;
+const MAX_CHUNK_FILES = 2000;
+/** Terms per dictionary page (20 bytes each: a page is about 5 KB, 2 KB gzipped). */
+const DICTIONARY_PAGE_TERMS = 256;
+/** Sections per metadata page (ids, urls, titles, heading paths). */
+const METADATA_PAGE_DOCS = 64;
+
+export interface PackOptions {
+  /** The model, as the index records it. */
+  model: string;
+  /** Smallest posting chunk file (default 4 KiB). */
+  chunkBytes?: number | undefined;
+}
+
+/** The pack files of an index of `docs`, each with its vector `vectorOf(text)`. */
+export async function packIndex(
+  docs: readonly SectionDoc[],
+  vectorOf: (text: string) => EncodedVector | undefined,
+  options: PackOptions,
+): Promise<PackPlan> {
+  const memory = openMemoryStore();
+  const index = await SparseIndex.openStore(memory, { name: 'site', model: options.model });
+  const indexDocs: IndexDocument[] = docs.map((d) => ({
+    id: d.id,
+    text: d.text,
+    fields: d.fields,
+    vector: vectorOf(d.text)!,
+  }));
+  await index.add(indexDocs);
+  await index.dispose();
+  const values = memory.entries();
+  const manifest = checkManifest(unsealJson(values.get(MANIFEST_KEY), MANIFEST_KEY), 'the built index');
+  const postingBytes = manifest.segments.reduce((n, s) => n + s.bytes, 0);
+  const target = Math.max(options.chunkBytes ?? MIN_CHUNK_BYTES, Math.ceil(postingBytes / MAX_CHUNK_FILES));
+  const re = rechunkSegments(manifest, (k) => values.get(k), target);
+  for (const k of re.removed) values.delete(k);
+  for (const [k, v] of re.values) values.set(k, v);
+  // Dictionary and metadata in small pages: a cold query fetches the entries of its own terms and
+  // the metadata of the hits it shows, not the whole dictionary and metadata (format/pages.ts).
+  const pages = { dictionaryTerms: DICTIONARY_PAGE_TERMS, metadataDocs: METADATA_PAGE_DOCS };
+  const paged = paginateSegments(re.manifest, (k) => values.get(k), pages);
+  for (const k of paged.removed) values.delete(k);
+  for (const [k, v] of paged.values) values.set(k, v);
+  values.set(MANIFEST_KEY, sealJson(paged.manifest));
+  return planPacks(values, { hash: sha256 });
+}
