@@ -13,7 +13,13 @@ function demoCsp(): Plugin {
     apply: 'build',
     transformIndexHtml: {
       order: 'post',
-      handler: (html, ctx) => (ctx.path.endsWith('/demo/index.html') ? html.replace('<meta charset="utf-8">', `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${CSP.replace(/; frame-ancestors 'none'/, '')}">`) : html),
+      handler: (html, ctx) =>
+        ctx.path.endsWith('/demo/index.html')
+          ? html.replace(
+              '<meta charset="utf-8">',
+              `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${CSP.replace(/; frame-ancestors 'none'/, '')}">`,
+            )
+          : html,
     },
   };
 }
@@ -27,7 +33,13 @@ const isolation = {
 export default defineConfig({
   root: '.',
   publicDir: 'public',
-  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolation, ...(process.env['E2E_NO_HMR'] ? { hmr: false } : {}) },
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    strictPort: true,
+    headers: isolation,
+    ...(process.env['E2E_NO_HMR'] ? { hmr: false } : {}),
+  },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolation },
   // onnxruntime-web locates its .wasm next to its own module; pre-bundling would move it.
   optimizeDeps: { exclude: ['onnxruntime-web'] },

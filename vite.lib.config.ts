@@ -23,9 +23,17 @@ const pkg = (await import('./package.json', { with: { type: 'json' } })).default
   peerDependencies?: Record<string, string>;
 };
 // vite and tsx: only a source checkout's CLI reaches them (it bundles the query runtime itself).
-const externalPackages = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'onnxruntime-common', 'vite', 'tsx'];
+const externalPackages = [
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.peerDependencies ?? {}),
+  'onnxruntime-common',
+  'vite',
+  'tsx',
+];
 const isExternal = (id: string) =>
-  id.startsWith('node:') || builtinModules.includes(id) || externalPackages.some((name) => id === name || id.startsWith(`${name}/`));
+  id.startsWith('node:') ||
+  builtinModules.includes(id) ||
+  externalPackages.some((name) => id === name || id.startsWith(`${name}/`));
 
 /** Where a `new URL('<relative source>', import.meta.url)` points, relative to dist/. */
 const relativeUrlTargets: Record<string, string> = {
@@ -51,17 +59,23 @@ function keepImportMetaUrls(): Plugin {
     transform(code, id) {
       if (!id.startsWith(`${root}/src/`) || !code.includes('import.meta.url')) return null;
       const from = relative(root, dirname(id));
-      const out = code.replace(/new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g, (_all, _quote, url: string) => {
-        let target = url;
-        if (url.startsWith('.')) {
-          const source = posix.join(from, url);
-          const built = relativeUrlTargets[source];
-          if (!built) this.error(`splade-web build: ${id} points new URL() at ${url}, which dist/ has no file for; add it to relativeUrlTargets in vite.lib.config.ts`);
-          target = `@dist/${built}`;
-        }
-        literals.push(target);
-        return `new URL(__SPLADE_URL_${literals.length - 1}__, import.meta.url)`;
-      });
+      const out = code.replace(
+        /new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g,
+        (_all, _quote, url: string) => {
+          let target = url;
+          if (url.startsWith('.')) {
+            const source = posix.join(from, url);
+            const built = relativeUrlTargets[source];
+            if (!built)
+              this.error(
+                `splade-web build: ${id} points new URL() at ${url}, which dist/ has no file for; add it to relativeUrlTargets in vite.lib.config.ts`,
+              );
+            target = `@dist/${built}`;
+          }
+          literals.push(target);
+          return `new URL(__SPLADE_URL_${literals.length - 1}__, import.meta.url)`;
+        },
+      );
       return out === code ? null : { code: out, map: null };
     },
     renderChunk(code, chunk) {
@@ -89,7 +103,13 @@ export default defineConfig({
     sourcemap: true,
     copyPublicDir: false,
     lib: {
-      entry: { browser: 'src/browser.ts', node: 'src/node.ts', 'encode/worker/worker': 'src/encode/worker/worker.ts', 'cli/main': 'src/cli/main.ts', 'widget/define': 'src/widget/define.ts' },
+      entry: {
+        browser: 'src/browser.ts',
+        node: 'src/node.ts',
+        'encode/worker/worker': 'src/encode/worker/worker.ts',
+        'cli/main': 'src/cli/main.ts',
+        'widget/define': 'src/widget/define.ts',
+      },
       formats: ['es'],
     },
     rollupOptions: {

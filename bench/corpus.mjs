@@ -8,7 +8,12 @@ export function htmlToText(html) {
   return html
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
     .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -20,9 +25,12 @@ export function benchDocuments(count, chars = 600) {
   let source;
   if (dir) {
     source = `git-doc (${dir})`;
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.html')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.html'))
+      .sort()) {
       const text = htmlToText(readFileSync(`${dir}/${name}`, 'utf8'));
-      for (let at = 0; at + chars <= text.length && texts.length < count; at += chars) texts.push(text.slice(at, at + chars));
+      for (let at = 0; at + chars <= text.length && texts.length < count; at += chars)
+        texts.push(text.slice(at, at + chars));
       if (texts.length >= count) break;
     }
   } else {

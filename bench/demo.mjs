@@ -20,18 +20,28 @@ const DOC_DIR = '/usr/share/doc/git-doc';
 const FILES = Number(process.env.BENCH_DEMO_FILES ?? 6);
 const SEARCH_DOCS = Number(process.env.BENCH_DEMO_SEARCH_DOCS ?? 10000);
 if (!existsSync(DOC_DIR)) {
-  console.error(`bench:demo indexes Debian's git-doc HTML pages: install them (sudo apt-get install git-doc), then run again`);
+  console.error(
+    `bench:demo indexes Debian's git-doc HTML pages: install them (sudo apt-get install git-doc), then run again`,
+  );
   process.exit(1);
 }
 // Mid-sized manual pages, in name order: the same files every run.
-const files = readdirSync(DOC_DIR).filter((f) => /^git-[a-z-]+\.html$/.test(f)).sort().map((f) => join(DOC_DIR, f)).filter((p) => statSync(p).size >= 10_000 && statSync(p).size <= 30_000).slice(0, FILES);
+const files = readdirSync(DOC_DIR)
+  .filter((f) => /^git-[a-z-]+\.html$/.test(f))
+  .sort()
+  .map((f) => join(DOC_DIR, f))
+  .filter((p) => statSync(p).size >= 10_000 && statSync(p).size <= 30_000)
+  .slice(0, FILES);
 
 const out = mkdtempSync(join(tmpdir(), 'splade-web-bench-demo-'));
 console.log('building the demo…');
 buildDemo(out);
 const server = await serveDemo({ dir: out, port: 4190 });
 const executablePath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
-const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
@@ -42,26 +52,46 @@ try {
     }).observe({ type: 'longtask', buffered: true });
   });
   await page.goto(server.url);
-  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, { timeout: 180_000 });
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, {
+    timeout: 180_000,
+  });
   const backend = await page.textContent('#backend');
 
   // A first pass warms the runtime (JIT, ORT's memory arenas) as the encoder-alone runs below are
   // warm; the second pass, of the same files added again (new passages), is the one measured.
   console.log(`indexing ${files.length} git-doc pages through the page (warm-up pass)…`);
   await page.setInputFiles('#files', files);
-  await page.waitForFunction(() => window.spladeDemo.lastDrain.files > 0 && !window.spladeDemo.lastDrain.running, null, { timeout: 1_800_000, polling: 250 });
+  await page.waitForFunction(
+    () => window.spladeDemo.lastDrain.files > 0 && !window.spladeDemo.lastDrain.running,
+    null,
+    { timeout: 1_800_000, polling: 250 },
+  );
   const warmIds = await page.evaluate(async () => window.spladeDemo.app.index.ids());
   await page.evaluate(() => Object.assign(window.spladeDemo.lastDrain, { files: 0 }));
   console.log('indexing them again, measured…');
   const t0 = await page.evaluate(() => performance.now());
   await page.setInputFiles('#files', files);
-  await page.waitForFunction(() => window.spladeDemo.lastDrain.files > 0 && !window.spladeDemo.lastDrain.running, null, { timeout: 1_800_000, polling: 250 });
+  await page.waitForFunction(
+    () => window.spladeDemo.lastDrain.files > 0 && !window.spladeDemo.lastDrain.running,
+    null,
+    { timeout: 1_800_000, polling: 250 },
+  );
   const pageRun = await page.evaluate((start) => {
     const d = window.spladeDemo.lastDrain;
     const end = performance.now();
     const tasks = window.longTasks.filter((t) => t.start >= start && t.start <= end);
-    const top = [...tasks].sort((a, b) => b.duration - a.duration).slice(0, 5).map((t) => ({ atMs: Math.round(t.start - start), ms: Math.round(t.duration) }));
-    return { passages: d.passages, ms: d.ms, encodeMs: d.encodeMs, longest: Math.max(0, ...tasks.map((t) => t.duration)), longTasks: tasks.length, top };
+    const top = [...tasks]
+      .sort((a, b) => b.duration - a.duration)
+      .slice(0, 5)
+      .map((t) => ({ atMs: Math.round(t.start - start), ms: Math.round(t.duration) }));
+    return {
+      passages: d.passages,
+      ms: d.ms,
+      encodeMs: d.encodeMs,
+      longest: Math.max(0, ...tasks.map((t) => t.duration)),
+      longTasks: tasks.length,
+      top,
+    };
   }, t0);
 
   console.log(`encoding the same ${pageRun.passages} passages with the encoder alone…`);
@@ -74,54 +104,84 @@ try {
     let ms = 0;
     for (let run = 0; run < 2; run++) {
       const started = performance.now();
-      for (let at = 0; at < texts.length; at += 16) await app.encoder.encodeDocument(texts.slice(at, at + 16), { spans: true });
+      for (let at = 0; at < texts.length; at += 16)
+        await app.encoder.encodeDocument(texts.slice(at, at + 16), { spans: true });
       ms += (performance.now() - started) / 2;
     }
     return { passages: texts.length, ms };
   }, warmIds);
 
   console.log(`filling the index to ${SEARCH_DOCS} passages and typing queries…`);
-  const searchRun = await page.evaluate(async ({ target }) => {
-    const { app, searchStats } = window.spladeDemo;
-    // Real vectors of the indexed passages, each stored again with its weights scaled by a random
-    // factor (0.6-1.4 per entry) and about a tenth of its entries dropped: 10k distinct documents
-    // with the term statistics of real ones (encoding 10k passages here would take an hour).
-    const ids = await app.index.ids();
-    const base = [];
-    for (const id of ids) base.push(await app.index.get(id));
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    let n = app.index.count();
-    while (n < target) {
-      const docs = [];
-      for (let k = 0; k < 1000 && n + docs.length < target; k++) {
-        const b = base[(n + k) % base.length];
-        const keep = [];
-        for (let j = 0; j < b.vector.indices.length; j++) if (rand() > 0.1) keep.push(j);
-        docs.push({ id: `bench#${n + k}`, text: b.text, fields: { ...b.fields, file: 'bench' }, vector: { indices: Uint32Array.from(keep.map((j) => b.vector.indices[j])), values: Float32Array.from(keep.map((j) => b.vector.values[j] * (0.6 + 0.8 * rand()))) } });
+  const searchRun = await page.evaluate(
+    async ({ target }) => {
+      const { app, searchStats } = window.spladeDemo;
+      // Real vectors of the indexed passages, each stored again with its weights scaled by a random
+      // factor (0.6-1.4 per entry) and about a tenth of its entries dropped: 10k distinct documents
+      // with the term statistics of real ones (encoding 10k passages here would take an hour).
+      const ids = await app.index.ids();
+      const base = [];
+      for (const id of ids) base.push(await app.index.get(id));
+      let seed = 7;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+      let n = app.index.count();
+      while (n < target) {
+        const docs = [];
+        for (let k = 0; k < 1000 && n + docs.length < target; k++) {
+          const b = base[(n + k) % base.length];
+          const keep = [];
+          for (let j = 0; j < b.vector.indices.length; j++) if (rand() > 0.1) keep.push(j);
+          docs.push({
+            id: `bench#${n + k}`,
+            text: b.text,
+            fields: { ...b.fields, file: 'bench' },
+            vector: {
+              indices: Uint32Array.from(keep.map((j) => b.vector.indices[j])),
+              values: Float32Array.from(keep.map((j) => b.vector.values[j] * (0.6 + 0.8 * rand()))),
+            },
+          });
+        }
+        await app.index.add(docs);
+        n += docs.length;
       }
-      await app.index.add(docs);
-      n += docs.length;
-    }
-    const input = document.querySelector('#query');
-    const queries = ['how to rebase a branch', 'undo the last commit', 'stash local changes', 'configure a remote url', 'cherry pick a range of commits', 'find a regression with bisect', 'sign a tag with gpg', 'update submodules recursively', 'show the log of a file', 'merge conflict resolution'];
-    const times = [];
-    for (const q of queries) {
-      for (let len = 1; len <= q.length; len++) {
-        const before = searchStats.shown;
-        const started = performance.now();
-        input.value = q.slice(0, len);
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-        if (!q.slice(0, len).trim()) continue;
-        while (searchStats.shown === before) await new Promise((r) => setTimeout(r, 0));
-        await new Promise((r) => requestAnimationFrame(() => r()));
-        times.push(performance.now() - started);
+      const input = document.querySelector('#query');
+      const queries = [
+        'how to rebase a branch',
+        'undo the last commit',
+        'stash local changes',
+        'configure a remote url',
+        'cherry pick a range of commits',
+        'find a regression with bisect',
+        'sign a tag with gpg',
+        'update submodules recursively',
+        'show the log of a file',
+        'merge conflict resolution',
+      ];
+      const times = [];
+      for (const q of queries) {
+        for (let len = 1; len <= q.length; len++) {
+          const before = searchStats.shown;
+          const started = performance.now();
+          input.value = q.slice(0, len);
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          if (!q.slice(0, len).trim()) continue;
+          while (searchStats.shown === before) await new Promise((r) => setTimeout(r, 0));
+          await new Promise((r) => requestAnimationFrame(() => r()));
+          times.push(performance.now() - started);
+        }
       }
-    }
-    times.sort((a, b) => a - b);
-    const pct = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-    return { passages: app.index.count(), keystrokes: times.length, p50: pct(0.5), p99: pct(0.99), max: times[times.length - 1], dropped: searchStats.dropped };
-  }, { target: SEARCH_DOCS });
+      times.sort((a, b) => a - b);
+      const pct = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+      return {
+        passages: app.index.count(),
+        keystrokes: times.length,
+        p50: pct(0.5),
+        p99: pct(0.99),
+        max: times[times.length - 1],
+        dropped: searchStats.dropped,
+      };
+    },
+    { target: SEARCH_DOCS },
+  );
 
   const pagePerSec = pageRun.passages / (pageRun.ms / 1000);
   const encoderPerSec = encoderRun.passages / (encoderRun.ms / 1000);
@@ -141,7 +201,11 @@ try {
       encoderShareOfPageTime: pageRun.encodeMs / pageRun.ms,
       longTaskTarget: '< 50 ms',
     },
-    searchAsYouType: { ...searchRun, target: 'p99 well under a keystroke interval', note: 'keystroke to hits rendered, explain + rescore on, 10 hits' },
+    searchAsYouType: {
+      ...searchRun,
+      target: 'p99 well under a keystroke interval',
+      note: 'keystroke to hits rendered, explain + rescore on, 10 hits',
+    },
   };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/demo.json', `${JSON.stringify(result, null, 2)}\n`);

@@ -35,7 +35,11 @@ const SITE = join(WORK, 'site');
 // Shared with examples/git-doc (the same pages, the same model: the same vectors).
 const VECTORS = join(ROOT, '.cache', 'git-doc-vectors');
 const FIRST_BUILD = join(WORK, 'first-build.json');
-const OUT = { splade: join(WORK, 'out-splade'), pagefind: join(WORK, 'out-pagefind'), minisearch: join(WORK, 'out-minisearch') };
+const OUT = {
+  splade: join(WORK, 'out-splade'),
+  pagefind: join(WORK, 'out-pagefind'),
+  minisearch: join(WORK, 'out-minisearch'),
+};
 const THROUGHPUT_EVERY = Number(process.env.BENCH_DOCS_THROUGHPUT_EVERY ?? 10);
 const WARM_REPEATS = 5;
 const PORT = Number(process.env.BENCH_DOCS_PORT ?? 4230);
@@ -89,18 +93,33 @@ if (!existsSync(SITE) || htmlFiles(SITE).length !== sourcePages.length) {
   }
 }
 const pages = htmlFiles(SITE);
-console.log(`bench:docs: ${pages.length} git-doc pages (${DOC_DIR}); ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `bench:docs: ${pages.length} git-doc pages (${DOC_DIR}); ${cpus().length} cores, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // 2. Builds.
 
 function folderStats(dir, isIndex = () => true) {
-  let files = 0, bytes = 0, gzip = 0, indexFiles = 0, indexBytes = 0, indexGzip = 0;
+  let files = 0,
+    bytes = 0,
+    gzip = 0,
+    indexFiles = 0,
+    indexBytes = 0,
+    indexGzip = 0;
   for (const p of walkAll(dir)) {
     const data = readFileSync(p);
     const gz = Math.min(gzipSync(data).length, data.length);
-    files++; bytes += data.length; gzip += gz;
-    if (isIndex(relative(dir, p).split(sep).join('/'))) { indexFiles++; indexBytes += data.length; indexGzip += gz; }
+    files++;
+    bytes += data.length;
+    gzip += gz;
+    if (isIndex(relative(dir, p).split(sep).join('/'))) {
+      indexFiles++;
+      indexBytes += data.length;
+      indexGzip += gz;
+    }
   }
   return { files, bytes, gzipBytes: gzip, indexFiles, indexBytes, indexGzipBytes: indexGzip };
 }
@@ -121,12 +140,24 @@ function walkAll(dir) {
 /** Runs `splade-web build` as a user does; its own summary line gives the encode figures. */
 function spladeBuild(site = SITE, out = OUT.splade, cache = VECTORS) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'src/cli/bin.mjs'), 'build', site, '--out', out, '--cache', cache], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'src/cli/bin.mjs'), 'build', site, '--out', out, '--cache', cache],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`splade-web build failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
   const m = /encoded (\d+) sections \((\d+) unchanged[^)]*\)(?: in ([\d.]+) s)?/.exec(r.stdout);
   const s = /(\d+) pages, (\d+) sections/.exec(r.stdout);
-  return { seconds, pages: Number(s?.[1]), sections: Number(s?.[2]), encoded: Number(m?.[1] ?? 0), reused: Number(m?.[2] ?? 0), encodeSeconds: Number(m?.[3] ?? 0), stdout: r.stdout.trim() };
+  return {
+    seconds,
+    pages: Number(s?.[1]),
+    sections: Number(s?.[2]),
+    encoded: Number(m?.[1] ?? 0),
+    reused: Number(m?.[2] ?? 0),
+    encodeSeconds: Number(m?.[3] ?? 0),
+    stdout: r.stdout.trim(),
+  };
 }
 
 if (process.env.BENCH_DOCS_FRESH === '1') {
@@ -141,10 +172,14 @@ if (!existsSync(FIRST_BUILD) || !existsSync(VECTORS)) {
   writeFileSync(FIRST_BUILD, JSON.stringify(firstBuild, null, 2));
 } else {
   firstBuild = JSON.parse(readFileSync(FIRST_BUILD, 'utf8'));
-  console.log(`first build recorded ${firstBuild.date} (${firstBuild.seconds.toFixed(1)} s); rebuilding from the vector cache…`);
+  console.log(
+    `first build recorded ${firstBuild.date} (${firstBuild.seconds.toFixed(1)} s); rebuilding from the vector cache…`,
+  );
 }
 const rebuild = spladeBuild();
-console.log(`  splade-web: ${rebuild.pages} pages, ${rebuild.sections} sections; rebuild ${rebuild.seconds.toFixed(1)} s (${rebuild.encoded} encoded, ${rebuild.reused} cached)`);
+console.log(
+  `  splade-web: ${rebuild.pages} pages, ${rebuild.sections} sections; rebuild ${rebuild.seconds.toFixed(1)} s (${rebuild.encoded} encoded, ${rebuild.reused} cached)`,
+);
 // Index files: everything but the query runtime module.
 const spladeFiles = folderStats(OUT.splade, (p) => p !== 'splade.js' && p !== 'splade-search.js');
 // A page with the <splade-search> box also loads the element's own script before its first query.
@@ -165,7 +200,9 @@ const pagefindSeconds = (performance.now() - t0) / 1000;
 await pagefind.close();
 // Pagefind writes its UI bundles too. Index files: entry, meta, index chunks, fragments (not the
 // runtime: pagefind.js, its worker and wasm; nor the UI bundles).
-const pagefindFiles = folderStats(OUT.pagefind, (p) => /^pagefind-entry\.json$|\.pf_(meta|index|fragment|filter)$/.test(p));
+const pagefindFiles = folderStats(OUT.pagefind, (p) =>
+  /^pagefind-entry\.json$|\.pf_(meta|index|fragment|filter)$/.test(p),
+);
 console.log(`  Pagefind: ${added.page_count} pages in ${pagefindSeconds.toFixed(1)} s`);
 
 console.log('MiniSearch, on the same sections…');
@@ -210,10 +247,16 @@ for (const p of samplePages) {
   mkdirSync(dirname(to), { recursive: true });
   cpSync(p, to);
 }
-console.log(`build throughput: splade-web build of ${samplePages.length} pages (every ${THROUGHPUT_EVERY}th), empty cache…`);
+console.log(
+  `build throughput: splade-web build of ${samplePages.length} pages (every ${THROUGHPUT_EVERY}th), empty cache…`,
+);
 const sampleBuild = spladeBuild(sampleSite, join(WORK, 'throughput-out'), sampleCache);
-const sample = [...new Set(samplePages.flatMap((p) => sectionsOf(extractHtml(readFileSync(p, 'utf8'))).map((s) => s.text)))];
-console.log(`  ${sampleBuild.encoded} sections in ${sampleBuild.seconds.toFixed(1)} s; encoder alone (SparseEncoder, onnxruntime-node) on the same ${sample.length}…`);
+const sample = [
+  ...new Set(samplePages.flatMap((p) => sectionsOf(extractHtml(readFileSync(p, 'utf8'))).map((s) => s.text))),
+];
+console.log(
+  `  ${sampleBuild.encoded} sections in ${sampleBuild.seconds.toFixed(1)} s; encoder alone (SparseEncoder, onnxruntime-node) on the same ${sample.length}…`,
+);
 const encoder = await SparseEncoder.fromPretrained(DEFAULT_MODEL);
 await encoder.encodeDocument(sample.slice(0, 16), { spans: true, batchSize: 16 });
 t0 = performance.now();
@@ -229,7 +272,13 @@ rmSync(sampleCache, { recursive: true, force: true });
 // 4. A static host: gzip where it makes a response smaller (as hosts compress text; Pagefind's
 //    files are gzipped already), Range answered uncompressed with 206, hashed files immutable.
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.css': 'text/css' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+};
 const PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>bench:docs</title><script type="module" src="/bench.js"></script></head><body></body></html>`;
 // The page runs one query end to end: load the engine (runtime module, index), search, and fetch
 // the data of the top 5 results, as a search box shows them.
@@ -294,21 +343,35 @@ const server = createServer((req, res) => {
   const b = body(file);
   const type = TYPES[extname(file)] ?? 'application/octet-stream';
   // The entry files are re-fetched on every visit; everything else is content-hashed.
-  const cache = /(splade-entry|pagefind-entry)\.json$|\/(splade|pagefind)\.js$|index\.json$|minisearch\.js$/.test(file) ? 'no-cache' : 'public, max-age=31536000, immutable';
+  const cache = /(splade-entry|pagefind-entry)\.json$|\/(splade|pagefind)\.js$|index\.json$|minisearch\.js$/.test(file)
+    ? 'no-cache'
+    : 'public, max-age=31536000, immutable';
   const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
   if (range) {
     const start = Number(range[1]);
     const end = range[2] ? Math.min(Number(range[2]), b.raw.length - 1) : b.raw.length - 1;
     const part = b.raw.subarray(start, end + 1);
     log.push({ path: url.pathname, bytes: part.length, range: true });
-    res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${start}-${end}/${b.raw.length}`, 'content-length': part.length, 'cache-control': cache, 'accept-ranges': 'bytes' });
+    res.writeHead(206, {
+      'content-type': type,
+      'content-range': `bytes ${start}-${end}/${b.raw.length}`,
+      'content-length': part.length,
+      'cache-control': cache,
+      'accept-ranges': 'bytes',
+    });
     res.end(part);
     return;
   }
   const gzip = b.gz && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
   const data = gzip ? b.gz : b.raw;
   log.push({ path: url.pathname, bytes: data.length });
-  res.writeHead(200, { 'content-type': type, ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}), 'content-length': data.length, 'cache-control': cache, 'accept-ranges': 'bytes' });
+  res.writeHead(200, {
+    'content-type': type,
+    ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
+    'content-length': data.length,
+    'cache-control': cache,
+    'accept-ranges': 'bytes',
+  });
   res.end(data);
 });
 await new Promise((done) => server.listen(PORT, '127.0.0.1', done));
@@ -319,7 +382,10 @@ const origin = `http://127.0.0.1:${PORT}`;
 //    first query, then the same query again on that page (warm).
 
 const pageOf = (u) => decodeURIComponent(new URL(u, origin).pathname).replace(/^\//, '').replace(/~\d+$/, '');
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: chromiumArgs,
+});
 const runs = { splade: [], pagefind: [], minisearch: [] };
 try {
   for (const engine of Object.keys(runs)) {
@@ -375,17 +441,69 @@ const summarize = (rs) => ({
   warmMs: { p50: median(rs.map((r) => r.warmMs)), max: Math.max(...rs.map((r) => r.warmMs)) },
   wantedInTop5: rs.filter((r) => r.found).length,
 });
-const S = { splade: summarize(runs.splade), pagefind: summarize(runs.pagefind), minisearch: summarize(runs.minisearch) };
+const S = {
+  splade: summarize(runs.splade),
+  pagefind: summarize(runs.pagefind),
+  minisearch: summarize(runs.minisearch),
+};
 const engines = {
-  splade: { build: { firstSeconds: firstBuild.seconds, firstEncoded: firstBuild.encoded, firstEncodeSeconds: firstBuild.encodeSeconds, firstDate: firstBuild.date, cachedSeconds: rebuild.seconds }, sections: rebuild.sections, pages: rebuild.pages, output: spladeFiles, runtimeGzipBytes: gzipSync(readFileSync(join(OUT.splade, 'splade.js'))).length, widgetGzipBytes, coldBytesWithWidget: { median: S.splade.coldBytes.median + widgetGzipBytes, max: S.splade.coldBytes.max + widgetGzipBytes }, ...S.splade },
-  pagefind: { version: JSON.parse(readFileSync(join(ROOT, 'node_modules/pagefind/package.json'), 'utf8')).version, config: { forceLanguage: 'en' }, build: { seconds: pagefindSeconds }, pages: added.page_count, output: pagefindFiles, ...S.pagefind },
-  minisearch: { build: { seconds: miniSearchSeconds }, sections: sections.length, output: miniSearchFiles, ...S.minisearch },
+  splade: {
+    build: {
+      firstSeconds: firstBuild.seconds,
+      firstEncoded: firstBuild.encoded,
+      firstEncodeSeconds: firstBuild.encodeSeconds,
+      firstDate: firstBuild.date,
+      cachedSeconds: rebuild.seconds,
+    },
+    sections: rebuild.sections,
+    pages: rebuild.pages,
+    output: spladeFiles,
+    runtimeGzipBytes: gzipSync(readFileSync(join(OUT.splade, 'splade.js'))).length,
+    widgetGzipBytes,
+    coldBytesWithWidget: {
+      median: S.splade.coldBytes.median + widgetGzipBytes,
+      max: S.splade.coldBytes.max + widgetGzipBytes,
+    },
+    ...S.splade,
+  },
+  pagefind: {
+    version: JSON.parse(readFileSync(join(ROOT, 'node_modules/pagefind/package.json'), 'utf8')).version,
+    config: { forceLanguage: 'en' },
+    build: { seconds: pagefindSeconds },
+    pages: added.page_count,
+    output: pagefindFiles,
+    ...S.pagefind,
+  },
+  minisearch: {
+    build: { seconds: miniSearchSeconds },
+    sections: sections.length,
+    output: miniSearchFiles,
+    ...S.minisearch,
+  },
 };
 const targets = {
-  coldBytesVsPagefind: { value: S.splade.coldBytes.median / S.pagefind.coldBytes.median, target: '<= 0.5', met: S.splade.coldBytes.median <= 0.5 * S.pagefind.coldBytes.median },
-  warmP50VsMiniSearch: { value: S.splade.warmMs.p50 / S.minisearch.warmMs.p50, target: '<= 1 (no slower)', met: S.splade.warmMs.p50 <= S.minisearch.warmMs.p50 },
-  relevanceVsPagefind: { value: `${S.splade.wantedInTop5} vs ${S.pagefind.wantedInTop5}`, target: '>=', met: S.splade.wantedInTop5 >= S.pagefind.wantedInTop5 },
-  buildThroughputVsEncoder: { value: buildRate / encoderRate, buildSectionsPerSecond: buildRate, encoderSectionsPerSecond: encoderRate, target: '>= 0.9', met: buildRate >= 0.9 * encoderRate },
+  coldBytesVsPagefind: {
+    value: S.splade.coldBytes.median / S.pagefind.coldBytes.median,
+    target: '<= 0.5',
+    met: S.splade.coldBytes.median <= 0.5 * S.pagefind.coldBytes.median,
+  },
+  warmP50VsMiniSearch: {
+    value: S.splade.warmMs.p50 / S.minisearch.warmMs.p50,
+    target: '<= 1 (no slower)',
+    met: S.splade.warmMs.p50 <= S.minisearch.warmMs.p50,
+  },
+  relevanceVsPagefind: {
+    value: `${S.splade.wantedInTop5} vs ${S.pagefind.wantedInTop5}`,
+    target: '>=',
+    met: S.splade.wantedInTop5 >= S.pagefind.wantedInTop5,
+  },
+  buildThroughputVsEncoder: {
+    value: buildRate / encoderRate,
+    buildSectionsPerSecond: buildRate,
+    encoderSectionsPerSecond: encoderRate,
+    target: '>= 0.9',
+    met: buildRate >= 0.9 * encoderRate,
+  },
 };
 
 /** Bytes and requests per kind of file (hashes and shard numbers dropped from the names). */
@@ -402,31 +520,99 @@ function breakdown(fetched) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const rows = [
   ['', 'splade-web', 'Pagefind', 'MiniSearch'],
-  ['build', `${firstBuild.seconds.toFixed(0)} s first, ${rebuild.seconds.toFixed(1)} s cached`, `${pagefindSeconds.toFixed(1)} s`, `${miniSearchSeconds.toFixed(1)} s`],
-  ['files (all / index)', `${spladeFiles.files} / ${spladeFiles.indexFiles}`, `${pagefindFiles.files} / ${pagefindFiles.indexFiles}`, `${miniSearchFiles.files} / ${miniSearchFiles.indexFiles}`],
-  ['index bytes (raw / gzip)', `${kb(spladeFiles.indexBytes)} / ${kb(spladeFiles.indexGzipBytes)}`, `${kb(pagefindFiles.indexBytes)} / ${kb(pagefindFiles.indexGzipBytes)}`, `${kb(miniSearchFiles.indexBytes)} / ${kb(miniSearchFiles.indexGzipBytes)}`],
-  ['cold query bytes (median / max)', ...Object.values(S).map((s) => `${kb(s.coldBytes.median)} / ${kb(s.coldBytes.max)}`)],
-  ['  through the <splade-search> box', `${kb(S.splade.coldBytes.median + widgetGzipBytes)} / ${kb(S.splade.coldBytes.max + widgetGzipBytes)}`, '', ''],
+  [
+    'build',
+    `${firstBuild.seconds.toFixed(0)} s first, ${rebuild.seconds.toFixed(1)} s cached`,
+    `${pagefindSeconds.toFixed(1)} s`,
+    `${miniSearchSeconds.toFixed(1)} s`,
+  ],
+  [
+    'files (all / index)',
+    `${spladeFiles.files} / ${spladeFiles.indexFiles}`,
+    `${pagefindFiles.files} / ${pagefindFiles.indexFiles}`,
+    `${miniSearchFiles.files} / ${miniSearchFiles.indexFiles}`,
+  ],
+  [
+    'index bytes (raw / gzip)',
+    `${kb(spladeFiles.indexBytes)} / ${kb(spladeFiles.indexGzipBytes)}`,
+    `${kb(pagefindFiles.indexBytes)} / ${kb(pagefindFiles.indexGzipBytes)}`,
+    `${kb(miniSearchFiles.indexBytes)} / ${kb(miniSearchFiles.indexGzipBytes)}`,
+  ],
+  [
+    'cold query bytes (median / max)',
+    ...Object.values(S).map((s) => `${kb(s.coldBytes.median)} / ${kb(s.coldBytes.max)}`),
+  ],
+  [
+    '  through the <splade-search> box',
+    `${kb(S.splade.coldBytes.median + widgetGzipBytes)} / ${kb(S.splade.coldBytes.max + widgetGzipBytes)}`,
+    '',
+    '',
+  ],
   ['cold query requests (median)', ...Object.values(S).map((s) => String(s.coldRequests.median))],
-  ['cold latency (p50 / max)', ...Object.values(S).map((s) => `${s.coldMs.p50.toFixed(0)} / ${s.coldMs.max.toFixed(0)} ms`)],
-  ['warm latency (p50 / max)', ...Object.values(S).map((s) => `${s.warmMs.p50.toFixed(2)} / ${s.warmMs.max.toFixed(2)} ms`)],
+  [
+    'cold latency (p50 / max)',
+    ...Object.values(S).map((s) => `${s.coldMs.p50.toFixed(0)} / ${s.coldMs.max.toFixed(0)} ms`),
+  ],
+  [
+    'warm latency (p50 / max)',
+    ...Object.values(S).map((s) => `${s.warmMs.p50.toFixed(2)} / ${s.warmMs.max.toFixed(2)} ms`),
+  ],
   ['wanted page in top 5', ...Object.values(S).map((s) => `${s.wantedInTop5} / ${s.queries}`)],
 ];
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 console.log('');
 for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  '));
-console.log(`\nbuild throughput ${buildRate.toFixed(2)} sections/s (whole command, ${samplePages.length}-page sample, empty cache) vs encoder alone ${encoderRate.toFixed(2)}/s: ${targets.buildThroughputVsEncoder.value.toFixed(2)}x`);
-for (const [name, t] of Object.entries(targets)) console.log(`target ${name}: ${typeof t.value === 'number' ? t.value.toFixed(2) : t.value} (${t.target}) ${t.met ? 'met' : 'NOT met'}`);
+console.log(
+  `\nbuild throughput ${buildRate.toFixed(2)} sections/s (whole command, ${samplePages.length}-page sample, empty cache) vs encoder alone ${encoderRate.toFixed(2)}/s: ${targets.buildThroughputVsEncoder.value.toFixed(2)}x`,
+);
+for (const [name, t] of Object.entries(targets))
+  console.log(
+    `target ${name}: ${typeof t.value === 'number' ? t.value.toFixed(2) : t.value} (${t.target}) ${t.met ? 'met' : 'NOT met'}`,
+  );
 
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/docs.json'), `${JSON.stringify({
-  date: new Date().toISOString(),
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAfter: loadavg() },
-  corpus: { source: DOC_DIR, pages: pages.length, sections: sections.length },
-  method: 'each query in a fresh Chromium context; bytes = response bodies the server sent (gzip where smaller; Range uncompressed), the benchmark page itself excluded; warm = the same query again on that page, median of 5',
-  engines,
-  throughput: { pages: samplePages.length, build: { seconds: sampleBuild.seconds, encoded: sampleBuild.encoded, encodeSeconds: sampleBuild.encodeSeconds, sectionsPerSecond: buildRate }, encoder: { sections: sample.length, seconds: encoderSeconds, sectionsPerSecond: encoderRate } },
-  targets,
-  queries: QUERIES.map(([q], k) => ({ query: q, wanted: QUERIES[k][1], ...Object.fromEntries(Object.entries(runs).map(([e, rs]) => [e, { top: rs[k].top, rank: rs[k].rank, bytes: rs[k].bytes, requests: rs[k].requests, coldMs: rs[k].coldMs, warmMs: rs[k].warmMs, fetched: breakdown(rs[k].fetched) }])) })),
-}, null, 2)}\n`);
+writeFileSync(
+  join(ROOT, 'bench/results/docs.json'),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAfter: loadavg() },
+      corpus: { source: DOC_DIR, pages: pages.length, sections: sections.length },
+      method:
+        'each query in a fresh Chromium context; bytes = response bodies the server sent (gzip where smaller; Range uncompressed), the benchmark page itself excluded; warm = the same query again on that page, median of 5',
+      engines,
+      throughput: {
+        pages: samplePages.length,
+        build: {
+          seconds: sampleBuild.seconds,
+          encoded: sampleBuild.encoded,
+          encodeSeconds: sampleBuild.encodeSeconds,
+          sectionsPerSecond: buildRate,
+        },
+        encoder: { sections: sample.length, seconds: encoderSeconds, sectionsPerSecond: encoderRate },
+      },
+      targets,
+      queries: QUERIES.map(([q], k) => ({
+        query: q,
+        wanted: QUERIES[k][1],
+        ...Object.fromEntries(
+          Object.entries(runs).map(([e, rs]) => [
+            e,
+            {
+              top: rs[k].top,
+              rank: rs[k].rank,
+              bytes: rs[k].bytes,
+              requests: rs[k].requests,
+              coldMs: rs[k].coldMs,
+              warmMs: rs[k].warmMs,
+              fetched: breakdown(rs[k].fetched),
+            },
+          ]),
+        ),
+      })),
+    },
+    null,
+    2,
+  )}\n`,
+);
 console.log('wrote bench/results/docs.json');

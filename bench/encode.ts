@@ -19,7 +19,13 @@ const log = (line: string) => {
   console.log(line);
 };
 
-async function encodePath(model: string, texts: string[], device: EncoderDevice, pooling: 'gpu' | 'cpu', batchSize: number): Promise<PathResult> {
+async function encodePath(
+  model: string,
+  texts: string[],
+  device: EncoderDevice,
+  pooling: 'gpu' | 'cpu',
+  batchSize: number,
+): Promise<PathResult> {
   const enc = await SparseEncoder.fromPretrained(model, { device, pooling, batchSize });
   await enc.encodeDocument(texts.slice(0, batchSize)); // warm-up: session, shaders, pipelines
   const started = performance.now();
@@ -27,7 +33,12 @@ async function encodePath(model: string, texts: string[], device: EncoderDevice,
   const seconds = (performance.now() - started) / 1000;
   const s = enc.lastStats;
   await enc.dispose();
-  return { docsPerSec: texts.length / seconds, readbackBytesPerDoc: s.readbackBytes / texts.length, logitsBytesPerDoc: s.logitsBytes / texts.length, windows: s.windows };
+  return {
+    docsPerSec: texts.length / seconds,
+    readbackBytesPerDoc: s.readbackBytes / texts.length,
+    logitsBytesPerDoc: s.logitsBytes / texts.length,
+    windows: s.windows,
+  };
 }
 
 const COPY_SHADER = /* wgsl */ `
@@ -52,7 +63,13 @@ async function poolKernels(rows: number, tokens: number, vocab: number, reps: nu
   const logits = device.createBuffer({ label: 'bench logits', size: bytes, usage });
   device.queue.writeBuffer(logits, 0, host);
   const config = { strategy: 'max' as const, activation: 'log1p_relu' as const, vocabSize: vocab };
-  const shape = { rows, tokens, vocab, lengths: new Array(rows).fill(tokens), segments: Array.from({ length: rows }, (_, r) => ({ start: r, end: r + 1 })) };
+  const shape = {
+    rows,
+    tokens,
+    vocab,
+    lengths: new Array(rows).fill(tokens),
+    segments: Array.from({ length: rows }, (_, r) => ({ start: r, end: r + 1 })),
+  };
   const pooler = new GpuPooler(device);
   await pooler.pool(logits, shape, config, [0, 100, 101, 102, 103]); // warm-up (pipeline, capacity)
   let started = performance.now();
@@ -61,10 +78,21 @@ async function poolKernels(rows: number, tokens: number, vocab: number, reps: nu
 
   const dst = device.createBuffer({ label: 'bench copy target', size: bytes, usage });
   const module = device.createShaderModule({ label: 'bench copy shader', code: COPY_SHADER });
-  const pipeline = device.createComputePipeline({ label: 'bench copy', layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const pipeline = device.createComputePipeline({
+    label: 'bench copy',
+    layout: 'auto',
+    compute: { module, entryPoint: 'main' },
+  });
   const uniform = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniform, 0, Uint32Array.of(count, 0, 0, 0));
-  const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: logits } }, { binding: 1, resource: { buffer: dst } }, { binding: 2, resource: { buffer: uniform } }] });
+  const bind = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: logits } },
+      { binding: 1, resource: { buffer: dst } },
+      { binding: 2, resource: { buffer: uniform } },
+    ],
+  });
   const groups = Math.ceil(count / 64);
   const gx = Math.min(groups, 65535);
   const gy = Math.ceil(groups / gx);
@@ -94,7 +122,11 @@ async function poolKernels(rows: number, tokens: number, vocab: number, reps: nu
   return {
     poolMs: { wgsl, copy, js },
     logitsBytes: bytes,
-    bandwidthGBps: { wgslPool: bytes / wgsl / 1e6, copyReadPlusWrite: (2 * bytes) / copy / 1e6, copyReadOnly: bytes / copy / 1e6 },
+    bandwidthGBps: {
+      wgslPool: bytes / wgsl / 1e6,
+      copyReadPlusWrite: (2 * bytes) / copy / 1e6,
+      copyReadOnly: bytes / copy / 1e6,
+    },
   };
 }
 
@@ -120,7 +152,18 @@ async function transformersJsPath(texts: string[], batchSize: number): Promise<P
     const [rows, tokens, vocab] = logits.dims as number[];
     const mask = inputs.attention_mask.tolist() as bigint[][];
     const lengths = mask.map((m) => m.filter((x) => x === 1n).length);
-    poolCpu({ logits: logits.data as Float32Array, rows: rows!, tokens: tokens!, vocab: vocab!, lengths, segments: lengths.map((_, r) => ({ start: r, end: r + 1 })) }, config, { zeroIds: [0, 100, 101, 102, 103] });
+    poolCpu(
+      {
+        logits: logits.data as Float32Array,
+        rows: rows!,
+        tokens: tokens!,
+        vocab: vocab!,
+        lengths,
+        segments: lengths.map((_, r) => ({ start: r, end: r + 1 })),
+      },
+      config,
+      { zeroIds: [0, 100, 101, 102, 103] },
+    );
     logitsBytes += (logits.data as Float32Array).byteLength;
   };
   await run(texts.slice(0, batchSize));
@@ -129,7 +172,12 @@ async function transformersJsPath(texts: string[], batchSize: number): Promise<P
   for (let k = 0; k < texts.length; k += batchSize) await run(texts.slice(k, k + batchSize));
   const seconds = (performance.now() - started) / 1000;
   await model.dispose();
-  return { docsPerSec: texts.length / seconds, readbackBytesPerDoc: logitsBytes / texts.length, logitsBytesPerDoc: logitsBytes / texts.length, windows: texts.length };
+  return {
+    docsPerSec: texts.length / seconds,
+    readbackBytesPerDoc: logitsBytes / texts.length,
+    logitsBytesPerDoc: logitsBytes / texts.length,
+    windows: texts.length,
+  };
 }
 
 async function queryEncodeMs(model: string, queries: string[]): Promise<number> {
@@ -137,14 +185,21 @@ async function queryEncodeMs(model: string, queries: string[]): Promise<number> 
   for (const q of queries.slice(0, 20)) await enc.encodeQuery(q);
   const started = performance.now();
   let n = 0;
-  for (let round = 0; round < 5; round++) for (const q of queries) {
-    await enc.encodeQuery(q);
-    n++;
-  }
+  for (let round = 0; round < 5; round++)
+    for (const q of queries) {
+      await enc.encodeQuery(q);
+      n++;
+    }
   return (performance.now() - started) / n;
 }
 
-(window as unknown as { runEncodeBench: unknown }).runEncodeBench = async (config: { model: string; texts: string[]; queries: string[]; batchSize: number; gpuTexts: number }) => {
+(window as unknown as { runEncodeBench: unknown }).runEncodeBench = async (config: {
+  model: string;
+  texts: string[];
+  queries: string[];
+  batchSize: number;
+  gpuTexts: number;
+}) => {
   const { model, texts, queries, batchSize } = config;
   const gpuTexts = texts.slice(0, config.gpuTexts); // SwiftShader is slow: fewer documents on the GPU paths
   log(`isolated=${crossOriginIsolated} threads=${ort.env.wasm.numThreads}`);
@@ -166,5 +221,12 @@ async function queryEncodeMs(model: string, queries: string[]): Promise<number> 
   const q = await queryEncodeMs(model, queries);
   log(`query ${q}`);
   const adapter = await navigator.gpu?.requestAdapter();
-  return { paths, ...kernels, queryEncodeMs: q, adapter: adapter?.info.architecture ?? null, wasmThreads: ort.env.wasm.numThreads, crossOriginIsolated };
+  return {
+    paths,
+    ...kernels,
+    queryEncodeMs: q,
+    adapter: adapter?.info.architecture ?? null,
+    wasmThreads: ort.env.wasm.numThreads,
+    crossOriginIsolated,
+  };
 };

@@ -26,7 +26,8 @@ async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
 /** Words for MiniSearch: each term becomes a token repeated by weight (a bag of words BM25 can use). */
 function asText(v: SparseVector): string {
   const words: string[] = [];
-  for (let k = 0; k < v.indices.length; k++) for (let r = 0; r < Math.max(1, Math.round(v.values[k]!)); r++) words.push(`t${v.indices[k]}`);
+  for (let k = 0; k < v.indices.length; k++)
+    for (let r = 0; r < Math.max(1, Math.round(v.values[k]!)); r++) words.push(`t${v.indices[k]}`);
   return words.join(' ');
 }
 
@@ -92,7 +93,8 @@ async function runSize(size: number, queriesPerKind: number, withMiniSearch: boo
     // list, pruned only what it reads), so interleaving single queries would time one evicting the
     // other. The pairs of passes repeat, so that a slow spell of this shared machine hits both.
     const timedPass = async (exhaustive: boolean) => {
-      for (let pass = 0; pass < WARM_PASSES; pass++) for (const q of qs) await index.search(q, { limit: 10, exhaustive });
+      for (let pass = 0; pass < WARM_PASSES; pass++)
+        for (const q of qs) await index.search(q, { limit: 10, exhaustive });
       const ms: number[] = [];
       const ids: string[] = [];
       for (const q of qs) {
@@ -105,7 +107,10 @@ async function runSize(size: number, queriesPerKind: number, withMiniSearch: boo
     const pruned = { ms: [] as number[], ids: [] as string[], cachedBytes: 0 };
     const full = { ms: [] as number[], ids: [] as string[], cachedBytes: 0 };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [into, exhaustive] of [[pruned, false], [full, true]] as const) {
+      for (const [into, exhaustive] of [
+        [pruned, false],
+        [full, true],
+      ] as const) {
         const pass = await timedPass(exhaustive);
         into.ms.push(...pass.ms);
         into.ids.push(...pass.ids);
@@ -113,19 +118,38 @@ async function runSize(size: number, queriesPerKind: number, withMiniSearch: boo
       }
     }
     const identical = pruned.ids.every((ids, k) => ids === full.ids[k]);
-    queries[String(terms)] = { p50Ms: percentile(pruned.ms, 50), p99Ms: percentile(pruned.ms, 99), exhaustiveP50Ms: percentile(full.ms, 50), exhaustiveP99Ms: percentile(full.ms, 99), speedupP50: percentile(full.ms, 50) / percentile(pruned.ms, 50), top10Identical: identical, queries: qs.length, rounds: ROUNDS, warmPasses: WARM_PASSES, cachedBytesPruned: pruned.cachedBytes, cachedBytesExhaustive: full.cachedBytes };
+    queries[String(terms)] = {
+      p50Ms: percentile(pruned.ms, 50),
+      p99Ms: percentile(pruned.ms, 99),
+      exhaustiveP50Ms: percentile(full.ms, 50),
+      exhaustiveP99Ms: percentile(full.ms, 99),
+      speedupP50: percentile(full.ms, 50) / percentile(pruned.ms, 50),
+      top10Identical: identical,
+      queries: qs.length,
+      rounds: ROUNDS,
+      warmPasses: WARM_PASSES,
+      cachedBytesPruned: pruned.cachedBytes,
+      cachedBytesExhaustive: full.cachedBytes,
+    };
     log(`${size} / ${terms} terms: ${JSON.stringify(queries[String(terms)])}`);
   }
   result['queries'] = queries;
   if (mini) {
-    const qs = [...syntheticQueries(queriesPerKind, 5, 77), ...syntheticQueries(queriesPerKind, 40, 77)].map((q) => Array.from(q.indices, (t) => `t${t}`).join(' '));
+    const qs = [...syntheticQueries(queriesPerKind, 5, 77), ...syntheticQueries(queriesPerKind, 40, 77)].map((q) =>
+      Array.from(q.indices, (t) => `t${t}`).join(' '),
+    );
     for (const q of qs.slice(0, 20)) mini.search(q);
     const ms = qs.map((q) => {
       const t = performance.now();
       mini.search(q);
       return performance.now() - t;
     });
-    result['minisearch'] = { p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), indexBytes: JSON.stringify(mini).length, addMs: miniAddMs };
+    result['minisearch'] = {
+      p50Ms: percentile(ms, 50),
+      p99Ms: percentile(ms, 99),
+      indexBytes: JSON.stringify(mini).length,
+      addMs: miniAddMs,
+    };
     log(`${size} minisearch: ${JSON.stringify(result['minisearch'])}`);
   } else {
     result['minisearch'] = null;
@@ -135,8 +159,13 @@ async function runSize(size: number, queriesPerKind: number, withMiniSearch: boo
   return result;
 }
 
-(window as unknown as { runIndexBench: unknown }).runIndexBench = async (config: { sizes: number[]; queries: number; miniSearchUpTo: number }) => {
+(window as unknown as { runIndexBench: unknown }).runIndexBench = async (config: {
+  sizes: number[];
+  queries: number;
+  miniSearchUpTo: number;
+}) => {
   const sizes: Record<string, unknown> = {};
-  for (const size of config.sizes) sizes[String(size)] = await runSize(size, config.queries, size <= config.miniSearchUpTo);
+  for (const size of config.sizes)
+    sizes[String(size)] = await runSize(size, config.queries, size <= config.miniSearchUpTo);
   return { sizes };
 };

@@ -10,5 +10,12 @@ await enc.encodeDocument(texts.slice(0, Number(batchArg))); // warm-up
 const started = performance.now();
 await enc.encodeDocument(texts);
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ docsPerSec: texts.length / seconds, readbackBytesPerDoc: 0, logitsBytesPerDoc: enc.lastStats.logitsBytes / texts.length, windows: enc.lastStats.windows }));
+console.log(
+  JSON.stringify({
+    docsPerSec: texts.length / seconds,
+    readbackBytesPerDoc: 0,
+    logitsBytesPerDoc: enc.lastStats.logitsBytes / texts.length,
+    windows: enc.lastStats.windows,
+  }),
+);
 await enc.dispose();

@@ -12,7 +12,11 @@ const dir = process.argv[2] ?? join(import.meta.dirname, '..', '.cache', 'bench-
 const site = await openBuiltSite(dir);
 const pageOf = (url: string) => url.replace(/#.*$/, '').replace(/^\/?(docs\/)?/, '');
 const sum = (s: number[]) => s.reduce((a, b) => a + b, 0);
-const ways: Record<string, (scores: number[]) => number> = { 'best section': (s) => s[0]!, 'sum of best 3': (s) => sum(s.slice(0, 3)), 'sum of all': sum };
+const ways: Record<string, (scores: number[]) => number> = {
+  'best section': (s) => s[0]!,
+  'sum of best 3': (s) => sum(s.slice(0, 3)),
+  'sum of all': sum,
+};
 const found: Record<string, number> = { sections: 0, ...Object.fromEntries(Object.keys(ways).map((w) => [w, 0])) };
 try {
   for (const [query, wanted] of QUERIES) {
@@ -23,11 +27,17 @@ try {
     const byPage = new Map<string, number[]>();
     hits.forEach((h, k) => byPage.set(pages[k]!, [...(byPage.get(pages[k]!) ?? []), h.score]));
     for (const [name, score] of Object.entries(ways)) {
-      const ranked = [...byPage].map(([p, s], k) => ({ p, k, v: score(s) })).sort((a, b) => b.v - a.v || a.k - b.k).map((x) => x.p);
+      const ranked = [...byPage]
+        .map(([p, s], k) => ({ p, k, v: score(s) }))
+        .sort((a, b) => b.v - a.v || a.k - b.k)
+        .map((x) => x.p);
       if (inTop5(ranked)) found[name]!++;
     }
   }
 } finally {
   await site.close();
 }
-for (const [name, n] of Object.entries(found)) console.log(`${name.padEnd(14)} ${n} / ${QUERIES.length} queries with a wanted page in the top 5${name === 'sections' ? ' (sections, not pages)' : ''}`);
+for (const [name, n] of Object.entries(found))
+  console.log(
+    `${name.padEnd(14)} ${n} / ${QUERIES.length} queries with a wanted page in the top 5${name === 'sections' ? ' (sections, not pages)' : ''}`,
+  );

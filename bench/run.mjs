@@ -11,7 +11,15 @@ import { benchDocuments } from './corpus.mjs';
 const which = process.argv[2] ?? 'encode';
 if (!['encode', 'index'].includes(which)) throw new Error(`unknown benchmark ${which}; accepted: encode, index`);
 
-const chromiumArgs = ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 async function withPage(path, fn) {
   const chromiumPath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
@@ -35,13 +43,20 @@ if (which === 'index') {
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
   const result = await withPage('/bench/index.html', async (page) => {
     await page.waitForFunction(() => 'runIndexBench' in window);
-    return page.evaluate((cfg) => window.runIndexBench(cfg), { sizes, queries: Number(process.env.BENCH_QUERIES ?? 200), miniSearchUpTo: Number(process.env.BENCH_MINISEARCH_UP_TO ?? 100000) });
+    return page.evaluate((cfg) => window.runIndexBench(cfg), {
+      sizes,
+      queries: Number(process.env.BENCH_QUERIES ?? 200),
+      miniSearchUpTo: Number(process.env.BENCH_MINISEARCH_UP_TO ?? 100000),
+    });
   });
   // Sizes run separately (BENCH_SIZES) accumulate in one results file.
-  const previous = existsSync('bench/results/index.json') ? JSON.parse(readFileSync('bench/results/index.json', 'utf8')) : { sizes: {} };
+  const previous = existsSync('bench/results/index.json')
+    ? JSON.parse(readFileSync('bench/results/index.json', 'utf8'))
+    : { sizes: {} };
   result.sizes = { ...previous.sizes, ...result.sizes };
   result.machine = { cores: (await import('node:os')).cpus().length };
-  result.corpus = 'synthetic: Zipfian term use (exponent 1) over 30522 ids, 150-250 non-zeros per document; queries of 5 and 40 terms';
+  result.corpus =
+    'synthetic: Zipfian term use (exponent 1) over 30522 ids, 150-250 non-zeros per document; queries of 5 and 40 terms';
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/index.json', `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
@@ -53,27 +68,55 @@ const DOCS = Number(process.env.BENCH_DOCS ?? 64);
 const GPU_DOCS = Number(process.env.BENCH_GPU_DOCS ?? 8);
 const BATCH = 32;
 const { source, texts } = benchDocuments(DOCS);
-const queries = ['how to rebase a branch', 'undo last commit', 'git stash pop conflict', 'configure remote url', 'cherry pick range', 'bisect a regression', 'sparse checkout', 'sign tags with gpg', 'submodule update recursive', 'garbage collection of loose objects'];
+const queries = [
+  'how to rebase a branch',
+  'undo last commit',
+  'git stash pop conflict',
+  'configure remote url',
+  'cherry pick range',
+  'bisect a regression',
+  'sparse checkout',
+  'sign tags with gpg',
+  'submodule update recursive',
+  'garbage collection of loose objects',
+];
 
 const browserResult = await withPage('/bench/encode.html', async (page) => {
   await page.waitForFunction(() => 'runEncodeBench' in window);
-  return page.evaluate((cfg) => window.runEncodeBench(cfg), { model: MODEL, texts, queries, batchSize: BATCH, gpuTexts: GPU_DOCS });
+  return page.evaluate((cfg) => window.runEncodeBench(cfg), {
+    model: MODEL,
+    texts,
+    queries,
+    batchSize: BATCH,
+    gpuTexts: GPU_DOCS,
+  });
 });
 
-const native = spawnSync('npx', ['tsx', 'bench/native.ts', `./public${MODEL}`, String(DOCS), String(BATCH)], { encoding: 'utf8' });
+const native = spawnSync('npx', ['tsx', 'bench/native.ts', `./public${MODEL}`, String(DOCS), String(BATCH)], {
+  encoding: 'utf8',
+});
 if (native.status !== 0) throw new Error(`native baseline failed: ${native.stderr}`);
 const nativeResult = JSON.parse(native.stdout.trim().split('\n').pop());
 
 const paths = { ...browserResult.paths, 'native-cpu': nativeResult };
 const result = {
-  machine: { adapter: browserResult.adapter, wasmThreads: browserResult.wasmThreads, crossOriginIsolated: browserResult.crossOriginIsolated, cores: (await import('node:os')).cpus().length },
+  machine: {
+    adapter: browserResult.adapter,
+    wasmThreads: browserResult.wasmThreads,
+    crossOriginIsolated: browserResult.crossOriginIsolated,
+    cores: (await import('node:os')).cpus().length,
+  },
   corpus: source,
   documents: DOCS,
   gpuDocuments: GPU_DOCS,
   batchSize: BATCH,
   paths,
   poolMs: browserResult.poolMs,
-  poolBench: { logits: '[8, 128, 30522] f32', logitsBytes: browserResult.logitsBytes, bandwidthGBps: browserResult.bandwidthGBps },
+  poolBench: {
+    logits: '[8, 128, 30522] f32',
+    logitsBytes: browserResult.logitsBytes,
+    bandwidthGBps: browserResult.bandwidthGBps,
+  },
   queryEncodeMs: browserResult.queryEncodeMs,
   ratios: {
     readbackReduction: paths['webgpu-wgsl'].logitsBytesPerDoc / paths['webgpu-wgsl'].readbackBytesPerDoc,

@@ -74,12 +74,21 @@ function vectorOf(terms: ZipfTerms, next: () => number, n: number): SparseVector
   return { indices, values: Float32Array.from(indices, (t) => seen.get(t)!) };
 }
 
-export function syntheticDocuments(count: number, seed: number, shape: CorpusShape = {}, start = 0): { id: string; vector: SparseVector; fields: { group: number } }[] {
+export function syntheticDocuments(
+  count: number,
+  seed: number,
+  shape: CorpusShape = {},
+  start = 0,
+): { id: string; vector: SparseVector; fields: { group: number } }[] {
   const terms = new ZipfTerms(shape.vocab ?? 30522, shape.exponent ?? 1.0, 1);
   const next = rng(seed * 1_000_003 + start);
   const lo = shape.minTerms ?? 150;
   const hi = shape.maxTerms ?? 250;
-  return Array.from({ length: count }, (_, k) => ({ id: `d${start + k}`, vector: vectorOf(terms, next, lo + Math.floor(next() * (hi - lo + 1))), fields: { group: (start + k) % 4 } }));
+  return Array.from({ length: count }, (_, k) => ({
+    id: `d${start + k}`,
+    vector: vectorOf(terms, next, lo + Math.floor(next() * (hi - lo + 1))),
+    fields: { group: (start + k) % 4 },
+  }));
 }
 
 export function syntheticQueries(count: number, terms: number, seed: number, shape: CorpusShape = {}): SparseVector[] {
@@ -94,7 +103,7 @@ export function syntheticQueries(count: number, terms: number, seed: number, sha
  */
 export function plainDot(a: SparseVector, b: SparseVector): number {
   let sum = 0;
-  for (let i = 0, j = 0; i < a.indices.length && j < b.indices.length; ) {
+  for (let i = 0, j = 0; i < a.indices.length && j < b.indices.length;) {
     if (a.indices[i] === b.indices[j]) sum += a.values[i++]! * b.values[j++]!;
     else if (a.indices[i]! < b.indices[j]!) i++;
     else j++;

@@ -50,12 +50,19 @@ export async function deleteAllFiles(): Promise<void> {
 }
 
 /** Passages of a file's text, the same every time for the same text. */
-export function passagesOf(format: SourceFormat, name: string, text: string, lines = false): { passages: Passage[]; warnings: string[]; title: string } {
+export function passagesOf(
+  format: SourceFormat,
+  name: string,
+  text: string,
+  lines = false,
+): { passages: Passage[]; warnings: string[]; title: string } {
   return format === 'jsonl' ? splitJsonl(text, name) : splitDocument(text, format, name, { lines });
 }
 
 /** What a dropped or picked file turns into, or why it cannot be read. */
-export type ReadFile = { ok: true; record: FileRecord; text: string; passages: Passage[]; warnings: string[] } | { ok: false; name: string; reason: string };
+export type ReadFile =
+  | { ok: true; record: FileRecord; text: string; passages: Passage[]; warnings: string[] }
+  | { ok: false; name: string; reason: string };
 
 export async function readUserFile(file: File, path = file.name): Promise<ReadFile> {
   const format = formatOf(file.name);
@@ -69,11 +76,26 @@ export async function readUserFile(file: File, path = file.name): Promise<ReadFi
   return fromText(path, format, text, file.size);
 }
 
-export function fromText(name: string, format: SourceFormat, text: string, size = text.length, lines = false): ReadFile {
+export function fromText(
+  name: string,
+  format: SourceFormat,
+  text: string,
+  size = text.length,
+  lines = false,
+): ReadFile {
   const { passages, warnings, title } = passagesOf(format, name, text, lines);
   if (passages.length === 0) return { ok: false, name, reason: warnings[0] ?? 'it holds no text' };
   const id = `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  const record: FileRecord = { id, name, format, size, added: Date.now(), title, passages: passages.length, ...(lines ? { lines } : {}) };
+  const record: FileRecord = {
+    id,
+    name,
+    format,
+    size,
+    added: Date.now(),
+    title,
+    passages: passages.length,
+    ...(lines ? { lines } : {}),
+  };
   return { ok: true, record, text, passages, warnings };
 }
 

@@ -133,7 +133,10 @@ function stop(why: NonNullable<typeof stopping>): Promise<void> {
   if (!inFlight) return Promise.resolve();
   stopping = why;
   controller?.abort();
-  return inFlight.settled.then(() => {}, () => {});
+  return inFlight.settled.then(
+    () => {},
+    () => {},
+  );
 }
 
 /** The indexing box while the queue waits for a model: what is queued, and Cancel. */
@@ -283,19 +286,26 @@ function reportStorageError(error: unknown): void {
   if (!alert) return;
   if (code === 'quota-exceeded') {
     alert.hidden = false;
-    alert.textContent = 'The browser refused to store more: the disk is full or this site’s storage quota is used up. Remove files you do not need (or Clear all), free disk space, then index the file again: what was committed before is kept.';
+    alert.textContent =
+      'The browser refused to store more: the disk is full or this site’s storage quota is used up. Remove files you do not need (or Clear all), free disk space, then index the file again: what was committed before is kept.';
   } else if (code === 'index-missing') {
     alert.hidden = false;
-    alert.textContent = 'The stored index was deleted while indexing (the browser evicted it, or site data was cleared). Reload the page to re-index your files.';
+    alert.textContent =
+      'The stored index was deleted while indexing (the browser evicted it, or site data was cleared). Reload the page to re-index your files.';
   }
 }
 
-async function indexFile(record: FileRecord, signal: AbortSignal, progress: (p: Omit<IndexingProgress, 'queued'>) => void): Promise<number> {
+async function indexFile(
+  record: FileRecord,
+  signal: AbortSignal,
+  progress: (p: Omit<IndexingProgress, 'queued'>) => void,
+): Promise<number> {
   const index = app.index;
   const encoder = app.encoder;
   if (!index || !encoder) throw new Error('no model is loaded');
   const text = await fileText(record.id);
-  if (text === undefined) throw new Error(`the text of “${record.name}” is no longer stored; remove it and add the file again`);
+  if (text === undefined)
+    throw new Error(`the text of “${record.name}” is no longer stored; remove it and add the file again`);
   const { passages } = passagesOf(record.format, record.name, text, record.lines);
   const have = new Set(await index.ids({ file: record.id }));
   const todo = passages.map((p, n) => ({ p, n })).filter(({ n }) => !have.has(passageId(record.id, n)));
@@ -307,12 +317,21 @@ async function indexFile(record: FileRecord, signal: AbortSignal, progress: (p: 
   const report = () => {
     const secs = (performance.now() - started) / 1000;
     const rate = written / Math.max(secs, 1e-3);
-    progress({ file: record.name, done, total, perSecond: rate, secondsLeft: rate > 0 ? (total - done) / rate : Infinity });
+    progress({
+      file: record.name,
+      done,
+      total,
+      perSecond: rate,
+      secondsLeft: rate > 0 ? (total - done) / rate : Infinity,
+    });
   };
   report();
   const encode = async (batch: typeof todo) => {
     const t = performance.now();
-    const vectors = await encoder.encodeDocument(batch.map((b) => b.p.text), { spans: true, signal });
+    const vectors = await encoder.encodeDocument(
+      batch.map((b) => b.p.text),
+      { spans: true, signal },
+    );
     encodeMs += performance.now() - t;
     return vectors;
   };
@@ -330,7 +349,15 @@ async function indexFile(record: FileRecord, signal: AbortSignal, progress: (p: 
       id: passageId(record.id, n),
       text: p.text,
       vector: vectors[k]!,
-      fields: { file: record.id, name: record.name, title: p.title, path: p.headings.join(' › '), start: p.start, end: p.end, ...(p.docId !== undefined ? { docId: p.docId } : {}) },
+      fields: {
+        file: record.id,
+        name: record.name,
+        title: p.title,
+        path: p.headings.join(' › '),
+        start: p.start,
+        end: p.end,
+        ...(p.docId !== undefined ? { docId: p.docId } : {}),
+      },
     }));
     writing = index.add(docs, { signal }).then(() => {
       done += docs.length;

@@ -20,15 +20,23 @@ async function accept(results: ReadFile[]): Promise<void> {
     for (const r of ok) await saveFile(r.record, r.text);
   } catch (error) {
     const code = (error as { name?: string }).name;
-    info.textContent = code === 'QuotaExceededError' ? 'The browser refused to store the files: the disk is full or the site’s quota is used up. Remove files from the library, or free disk space, and add them again.' : `The files could not be stored: ${describeError(error)}. Reload the page and add them again.`;
+    info.textContent =
+      code === 'QuotaExceededError'
+        ? 'The browser refused to store the files: the disk is full or the site’s quota is used up. Remove files from the library, or free disk space, and add them again.'
+        : `The files could not be stored: ${describeError(error)}. Reload the page and add them again.`;
     announce(info.textContent);
     return;
   }
-  if (ok.length) lines.push(`Added ${ok.length} file${ok.length === 1 ? '' : 's'} (${ok.reduce((n, r) => n + r.passages.length, 0)} passages).`);
+  if (ok.length)
+    lines.push(
+      `Added ${ok.length} file${ok.length === 1 ? '' : 's'} (${ok.reduce((n, r) => n + r.passages.length, 0)} passages).`,
+    );
   for (const r of ok) for (const w of r.warnings) lines.push(`${r.record.name}: ${w}`);
   for (const r of bad) lines.push(`Skipped ${r.name}: ${r.reason}.`);
   if (ok.length && !canIndex()) {
-    lines.push(`${ok.length === 1 ? 'It waits' : 'They wait'} in the indexing queue and will be indexed as soon as the model is ready.`);
+    lines.push(
+      `${ok.length === 1 ? 'It waits' : 'They wait'} in the indexing queue and will be indexed as soon as the model is ready.`,
+    );
   }
   info.textContent = lines.join(' ');
   announce(info.textContent);
@@ -77,7 +85,8 @@ export function initIngest(): void {
     e.preventDefault();
     const taking = droppedFiles(e.dataTransfer);
     void taking.then(addFiles).catch((error) => {
-      byId('add-info').textContent = `The dropped files could not be read: ${describeError(error)}. Try the file picker instead.`;
+      byId('add-info').textContent =
+        `The dropped files could not be read: ${describeError(error)}. Try the file picker instead.`;
     });
   });
 
@@ -92,7 +101,13 @@ export function initIngest(): void {
     pasted++;
     // Without blank lines, pasted text reads as a list of notes: a passage per line.
     const perLine = lines.checked || !/\n[ \t]*\n/.test(value);
-    const r = fromText(`pasted text ${new Date().toISOString().slice(0, 19).replace('T', ' ')}${pasted > 1 ? ` (${pasted})` : ''}`, 'txt', value, value.length, perLine);
+    const r = fromText(
+      `pasted text ${new Date().toISOString().slice(0, 19).replace('T', ' ')}${pasted > 1 ? ` (${pasted})` : ''}`,
+      'txt',
+      value,
+      value.length,
+      perLine,
+    );
     void accept([r]).then(() => {
       if (r.ok) text.value = '';
     });
@@ -113,7 +128,9 @@ async function addSamples(): Promise<void> {
     const res = await fetch(new URL(`../demo-docs/${lang}.json`, location.href));
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const docs = (await res.json()) as { title: string; text: string; url?: string }[];
-    const jsonl = docs.map((d, k) => JSON.stringify({ _id: d.url ?? String(k), title: d.title, text: d.text })).join('\n');
+    const jsonl = docs
+      .map((d, k) => JSON.stringify({ _id: d.url ?? String(k), title: d.title, text: d.text }))
+      .join('\n');
     await accept([fromText(`samples-${lang}.jsonl`, 'jsonl', jsonl)]);
   } catch (error) {
     info.textContent = `The samples could not be loaded (${describeError(error)}). Add your own files instead.`;

@@ -15,7 +15,14 @@ import { announce, byId, formatBytes, h } from './dom.ts';
 import { app, describeError, emit, indexName, knownModels, on, rememberModel } from './app.ts';
 import { deleteAllFiles, deleteFile, listFiles, type FileRecord } from './files.ts';
 import {
-  cancelIndexing, dequeue, enqueue, fileOfPassage, isIndexing, isQueued, queuedFiles, resumeIndexing,
+  cancelIndexing,
+  dequeue,
+  enqueue,
+  fileOfPassage,
+  isIndexing,
+  isQueued,
+  queuedFiles,
+  resumeIndexing,
 } from './indexing.ts';
 
 const FILES_MARK = 'splade-demo:had-files';
@@ -28,7 +35,16 @@ let counts = new Map<string, number>();
 function alertBox(message: string, actions: { label: string; run: () => void | Promise<void> }[] = []): void {
   const box = byId('library-alert');
   box.hidden = false;
-  box.replaceChildren(h('p', { text: message }), ...actions.map((a) => h('button', { attrs: { type: 'button' }, text: a.label, on: { click: () => void Promise.resolve(a.run()).catch((e) => alertBox(describeError(e))) } })));
+  box.replaceChildren(
+    h('p', { text: message }),
+    ...actions.map((a) =>
+      h('button', {
+        attrs: { type: 'button' },
+        text: a.label,
+        on: { click: () => void Promise.resolve(a.run()).catch((e) => alertBox(describeError(e))) },
+      }),
+    ),
+  );
   announce(message);
 }
 
@@ -55,26 +71,48 @@ export async function openIndex(): Promise<void> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'index-corrupt') {
-      alertBox(`The stored index of ${model.label} is damaged (${describeError(error)}). Repair rebuilds it from the passages it still holds; Re-index starts it over from your files.`, [
-        { label: 'Repair the index', run: async () => {
-          const { index, dropped } = await SparseIndex.repair(name, options);
-          app.index = index;
-          resumeIndexing();
-          alertBox(dropped.length ? `Repaired; ${dropped.length} damaged passages were dropped. Index their files again from the library to restore them.` : 'Repaired: every passage was kept.');
-          emit('library', undefined);
-        } },
-        { label: 'Re-index from my files', run: () => restart(name, options) },
-      ]);
+      alertBox(
+        `The stored index of ${model.label} is damaged (${describeError(error)}). Repair rebuilds it from the passages it still holds; Re-index starts it over from your files.`,
+        [
+          {
+            label: 'Repair the index',
+            run: async () => {
+              const { index, dropped } = await SparseIndex.repair(name, options);
+              app.index = index;
+              resumeIndexing();
+              alertBox(
+                dropped.length
+                  ? `Repaired; ${dropped.length} damaged passages were dropped. Index their files again from the library to restore them.`
+                  : 'Repaired: every passage was kept.',
+              );
+              emit('library', undefined);
+            },
+          },
+          { label: 'Re-index from my files', run: () => restart(name, options) },
+        ],
+      );
     } else if (code === 'index-schema' || code === 'index-model') {
-      alertBox(`The stored index cannot be read by this version (${describeError(error)}). Your files are kept: re-index them to search again.`, [{ label: 'Re-index from my files', run: () => restart(name, options) }]);
+      alertBox(
+        `The stored index cannot be read by this version (${describeError(error)}). Your files are kept: re-index them to search again.`,
+        [{ label: 'Re-index from my files', run: () => restart(name, options) }],
+      );
     } else if (code === 'storage-unavailable') {
-      alertBox(`This browser does not let the page store an index (${describeError(error)}). A private window or disabled site storage does this: open the demo in a normal window.`);
-    } else alertBox(`Could not open the index: ${describeError(error)}. Reload the page; if it happens again, Re-index starts over from your files.`, [{ label: 'Re-index from my files', run: () => restart(name, options) }]);
+      alertBox(
+        `This browser does not let the page store an index (${describeError(error)}). A private window or disabled site storage does this: open the demo in a normal window.`,
+      );
+    } else
+      alertBox(
+        `Could not open the index: ${describeError(error)}. Reload the page; if it happens again, Re-index starts over from your files.`,
+        [{ label: 'Re-index from my files', run: () => restart(name, options) }],
+      );
   }
   emit('library', undefined);
 }
 
-async function restart(name: string, options: { encoder: NonNullable<typeof app.encoder>; model: string }): Promise<void> {
+async function restart(
+  name: string,
+  options: { encoder: NonNullable<typeof app.encoder>; model: string },
+): Promise<void> {
   await SparseIndex.delete(name);
   app.index = await SparseIndex.open(name, options);
   clearAlert();
@@ -100,7 +138,10 @@ export async function refreshLibrary(): Promise<void> {
       }
     } catch (error) {
       if ((error as { code?: string }).code === 'index-missing') {
-        alertBox('The index was deleted by the browser while the page was open (storage pressure, or site data cleared). Your files are listed below: re-index them.', [{ label: 'Re-index all files', run: () => openIndex().then(async () => enqueue(await listFiles())) }]);
+        alertBox(
+          'The index was deleted by the browser while the page was open (storage pressure, or site data cleared). Your files are listed below: re-index them.',
+          [{ label: 'Re-index all files', run: () => openIndex().then(async () => enqueue(await listFiles())) }],
+        );
       } else alertBox(`The index could not be read: ${describeError(error)}.`);
     }
   }
@@ -113,11 +154,20 @@ export async function refreshLibrary(): Promise<void> {
 function checkEviction(index: SparseIndex | undefined): void {
   const hadFiles = Number(localStorage.getItem(FILES_MARK) ?? 0);
   if (files.length === 0 && hadFiles > 0) {
-    alertBox(`Your library of ${hadFiles} file${hadFiles === 1 ? '' : 's'} is gone: the browser deleted this site’s storage (to free disk space, or site data was cleared). Add your files again; Keep my library asks the browser not to delete it again.`, [
-      { label: 'Keep my library (persistent storage)', run: requestPersistence },
-      // The indexes may still hold passages of the lost files: a new library starts them empty too.
-      { label: 'Start a new library', run: async () => { await clearAll(); clearAlert(); } },
-    ]);
+    alertBox(
+      `Your library of ${hadFiles} file${hadFiles === 1 ? '' : 's'} is gone: the browser deleted this site’s storage (to free disk space, or site data was cleared). Add your files again; Keep my library asks the browser not to delete it again.`,
+      [
+        { label: 'Keep my library (persistent storage)', run: requestPersistence },
+        // The indexes may still hold passages of the lost files: a new library starts them empty too.
+        {
+          label: 'Start a new library',
+          run: async () => {
+            await clearAll();
+            clearAlert();
+          },
+        },
+      ],
+    );
     return;
   }
   localStorage.setItem(FILES_MARK, String(files.length));
@@ -126,9 +176,19 @@ function checkEviction(index: SparseIndex | undefined): void {
   const had = Number(localStorage.getItem(key) ?? 0);
   const now = index.count();
   if (had > 0 && now === 0 && files.length > 0 && !isIndexing()) {
-    alertBox(`The index of ${app.model.label} held ${had} passages and is now empty: the browser deleted it. Your ${files.length} files are still here: re-index them.`, [
-      { label: 'Re-index all files', run: async () => { localStorage.setItem(key, '0'); clearAlert(); enqueue(files); } },
-    ]);
+    alertBox(
+      `The index of ${app.model.label} held ${had} passages and is now empty: the browser deleted it. Your ${files.length} files are still here: re-index them.`,
+      [
+        {
+          label: 'Re-index all files',
+          run: async () => {
+            localStorage.setItem(key, '0');
+            clearAlert();
+            enqueue(files);
+          },
+        },
+      ],
+    );
     return;
   }
   localStorage.setItem(key, String(now));
@@ -143,22 +203,47 @@ function paint(): void {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const queued = queuedFiles();
   const queueLine = queued ? ` ${queued} in the indexing queue.` : '';
-  summary.textContent = files.length === 0 ? 'No files yet: add some above, or load the samples.' : `${files.length} file${files.length === 1 ? '' : 's'}, ${total.toLocaleString('en')} passages indexed${model ? ` with ${model.key}` : ''}.${queueLine}`;
+  summary.textContent =
+    files.length === 0
+      ? 'No files yet: add some above, or load the samples.'
+      : `${files.length} file${files.length === 1 ? '' : 's'}, ${total.toLocaleString('en')} passages indexed${model ? ` with ${model.key}` : ''}.${queueLine}`;
   list.replaceChildren(
     ...files.map((f) => {
       const n = counts.get(f.id) ?? 0;
       const all = `${f.passages} passage${f.passages === 1 ? '' : 's'}`;
       const queued = isQueued(f.id);
-      const state = n >= f.passages ? all
-        : queued ? (n === 0 ? `${all}, queued for indexing` : `${n} of ${all} indexed, queued`)
-          : n === 0 ? `${all}, not indexed with this model` : `${n} of ${all} indexed`;
-      const row = h('li', { attrs: { 'data-file': f.id } },
+      const state =
+        n >= f.passages
+          ? all
+          : queued
+            ? n === 0
+              ? `${all}, queued for indexing`
+              : `${n} of ${all} indexed, queued`
+            : n === 0
+              ? `${all}, not indexed with this model`
+              : `${n} of ${all} indexed`;
+      const row = h(
+        'li',
+        { attrs: { 'data-file': f.id } },
         h('span', { class: 'file-name', text: f.name }),
         h('span', { class: 'muted', text: ` ${f.format} · ${formatBytes(f.size)} · ` }),
         h('span', { class: 'file-count', text: state }),
       );
-      if (n < f.passages && app.index && !queued) row.append(h('button', { attrs: { type: 'button', 'aria-label': `Index the rest of ${f.name}` }, text: n === 0 ? 'Index' : 'Resume', on: { click: () => enqueue([f]) } }));
-      row.append(h('button', { attrs: { type: 'button', 'aria-label': `Remove ${f.name}` }, text: 'Remove', on: { click: () => void removeFile(f) } }));
+      if (n < f.passages && app.index && !queued)
+        row.append(
+          h('button', {
+            attrs: { type: 'button', 'aria-label': `Index the rest of ${f.name}` },
+            text: n === 0 ? 'Index' : 'Resume',
+            on: { click: () => enqueue([f]) },
+          }),
+        );
+      row.append(
+        h('button', {
+          attrs: { type: 'button', 'aria-label': `Remove ${f.name}` },
+          text: 'Remove',
+          on: { click: () => void removeFile(f) },
+        }),
+      );
       return row;
     }),
   );
@@ -166,8 +251,14 @@ function paint(): void {
   reindex.replaceChildren();
   if (model && app.index && missing.length && !isIndexing()) {
     reindex.append(
-      h('p', { text: `${missing.length} of your files ${missing.length === 1 ? 'is' : 'are'} not fully indexed with ${model.label}.` }),
-      h('button', { attrs: { type: 'button' }, text: `Index ${missing.length === 1 ? 'it' : 'them'} with ${model.key}`, on: { click: () => enqueue(missing) } }),
+      h('p', {
+        text: `${missing.length} of your files ${missing.length === 1 ? 'is' : 'are'} not fully indexed with ${model.label}.`,
+      }),
+      h('button', {
+        attrs: { type: 'button' },
+        text: `Index ${missing.length === 1 ? 'it' : 'them'} with ${model.key}`,
+        on: { click: () => enqueue(missing) },
+      }),
     );
   }
   byId<HTMLButtonElement>('clear').disabled = files.length === 0;
@@ -178,7 +269,8 @@ async function removeFile(f: FileRecord): Promise<void> {
   await dequeue(f.id);
   // Its passages go from every model's index, so none keeps a file the library no longer lists.
   for (const key of knownModels()) {
-    const index = key === app.model?.key && app.index ? app.index : await SparseIndex.open(indexName(key)).catch(() => undefined);
+    const index =
+      key === app.model?.key && app.index ? app.index : await SparseIndex.open(indexName(key)).catch(() => undefined);
     if (!index) continue;
     try {
       const ids = await index.ids({ file: f.id });
@@ -210,14 +302,19 @@ async function showStorage(): Promise<void> {
     el.textContent = 'This browser does not report storage use.';
     return;
   }
-  const [estimate, persisted] = await Promise.all([navigator.storage.estimate(), navigator.storage.persisted?.() ?? Promise.resolve(false)]);
+  const [estimate, persisted] = await Promise.all([
+    navigator.storage.estimate(),
+    navigator.storage.persisted?.() ?? Promise.resolve(false),
+  ]);
   el.textContent = `Storage used: ${formatBytes(estimate.usage ?? 0)} of ${formatBytes(estimate.quota ?? 0)} available to this site. ${persisted ? 'Persistent: the browser will not delete it to free space.' : 'Not persistent: the browser may delete it when disk space runs low.'}`;
   byId<HTMLButtonElement>('persist').hidden = persisted;
 }
 
 async function requestPersistence(): Promise<void> {
   const granted = (await navigator.storage?.persist?.()) ?? false;
-  const message = granted ? 'Persistent storage granted: the browser will keep your library.' : 'The browser declined persistent storage (browsers grant it to sites you use often, bookmark or install). Your library is stored, but may be deleted when disk space runs low.';
+  const message = granted
+    ? 'Persistent storage granted: the browser will keep your library.'
+    : 'The browser declined persistent storage (browsers grant it to sites you use often, bookmark or install). Your library is stored, but may be deleted when disk space runs low.';
   announce(message);
   byId('storage-note').textContent = message;
   void showStorage();

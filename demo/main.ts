@@ -24,9 +24,10 @@ function noteModelSwitch(previous: ModelInfo | undefined): void {
   const model = app.model;
   note.replaceChildren();
   if (!previous || !model || previous.key === model.key) return;
-  note.textContent = previous.vocabSize !== model.vocabSize
-    ? `${model.key} has another vocabulary (${model.vocabSize.toLocaleString('en')} tokens; ${previous.key} has ${previous.vocabSize.toLocaleString('en')}): its vectors cannot be scored against ${previous.key}’s, so it keeps its own index. Files not yet indexed with it are listed in the library, with a button to index them.`
-    : `${model.key} has the same vocabulary size as ${previous.key} but other weights: scores of two models do not compare, so it keeps its own index. Files not yet indexed with it can be indexed from the library.`;
+  note.textContent =
+    previous.vocabSize !== model.vocabSize
+      ? `${model.key} has another vocabulary (${model.vocabSize.toLocaleString('en')} tokens; ${previous.key} has ${previous.vocabSize.toLocaleString('en')}): its vectors cannot be scored against ${previous.key}’s, so it keeps its own index. Files not yet indexed with it are listed in the library, with a button to index them.`
+      : `${model.key} has the same vocabulary size as ${previous.key} but other weights: scores of two models do not compare, so it keeps its own index. Files not yet indexed with it can be indexed from the library.`;
 }
 
 async function start(): Promise<void> {

@@ -17,7 +17,11 @@ export interface ModelChoice {
 }
 
 export const BUNDLED: ModelChoice[] = [
-  { key: 'splade-tiny-en-if', label: 'English, inference-free queries (splade-tiny-en-if, bundled)', source: '../models/splade-tiny-en-if' },
+  {
+    key: 'splade-tiny-en-if',
+    label: 'English, inference-free queries (splade-tiny-en-if, bundled)',
+    source: '../models/splade-tiny-en-if',
+  },
   { key: 'splade-tiny-ko', label: 'Korean, symmetric (splade-tiny-ko, bundled)', source: '../models/splade-tiny-ko' },
 ];
 
@@ -31,7 +35,8 @@ export function choiceFromInput(value: string): ModelChoice | { error: string } 
   const v = value.trim();
   const bundled = BUNDLED.find((b) => b.key === v);
   if (bundled) return bundled;
-  if (/^https?:\/\/\S+$/i.test(v)) return { key: v.replace(/^https?:\/\//i, '').replace(/\/+$/, ''), label: v, source: v };
+  if (/^https?:\/\/\S+$/i.test(v))
+    return { key: v.replace(/^https?:\/\//i, '').replace(/\/+$/, ''), label: v, source: v };
   if (/^[\w.-]+\/[\w.-]+$/.test(v)) return { key: v, label: `${v} (hub)`, source: v };
   return { error: `“${v}” is neither a hub id (owner/name) nor an http(s) URL of a model folder` };
 }
@@ -43,7 +48,8 @@ function resolved(choice: ModelChoice): string {
 export function initialChoice(): ModelChoice {
   try {
     const saved = JSON.parse(localStorage.getItem(LAST_MODEL) ?? 'null') as ModelChoice | null;
-    if (saved && typeof saved.key === 'string' && typeof saved.source === 'string' && typeof saved.label === 'string') return saved;
+    if (saved && typeof saved.key === 'string' && typeof saved.source === 'string' && typeof saved.label === 'string')
+      return saved;
   } catch {
     // a damaged entry: start with the default
   }
@@ -69,7 +75,9 @@ interface FileProgress {
   fromCache?: boolean;
 }
 
-export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Promise<void>): { load(choice: ModelChoice): Promise<void> } {
+export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Promise<void>): {
+  load(choice: ModelChoice): Promise<void>;
+} {
   const select = byId<HTMLSelectElement>('model');
   const custom = byId<HTMLInputElement>('model-custom');
   const customRow = byId('model-custom-row');
@@ -128,9 +136,26 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
           loaded += p.loaded;
           if (p.total === null) known = false;
           else size += p.total;
-          const bar = h('progress', { attrs: { 'aria-label': `download of ${file}`, ...(p.total ? { max: p.total, value: p.loaded } : p.done ? { max: 1, value: 1 } : {}) } });
-          const what = p.done ? (p.fromCache ? 'cached' : `${formatBytes(p.loaded)} done`) : p.total ? `${formatBytes(p.loaded)} of ${formatBytes(p.total)}` : formatBytes(p.loaded);
-          return h('li', {}, h('span', { class: 'file-name', text: file }), bar, h('span', { class: 'muted', text: what }));
+          const bar = h('progress', {
+            attrs: {
+              'aria-label': `download of ${file}`,
+              ...(p.total ? { max: p.total, value: p.loaded } : p.done ? { max: 1, value: 1 } : {}),
+            },
+          });
+          const what = p.done
+            ? p.fromCache
+              ? 'cached'
+              : `${formatBytes(p.loaded)} done`
+            : p.total
+              ? `${formatBytes(p.loaded)} of ${formatBytes(p.total)}`
+              : formatBytes(p.loaded);
+          return h(
+            'li',
+            {},
+            h('span', { class: 'file-name', text: file }),
+            bar,
+            h('span', { class: 'muted', text: what }),
+          );
         }),
       );
       if (known && size > 0) {
@@ -142,7 +167,8 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
     const onProgress = (e: LoadProgress) => {
       if (e.status === 'initiate') files.set(e.file, { loaded: 0, total: null, done: false });
       else if (e.status === 'progress') files.set(e.file, { loaded: e.loaded, total: e.total, done: false });
-      else if (e.status === 'done') files.set(e.file, { loaded: e.bytes, total: e.bytes, done: true, fromCache: e.fromCache });
+      else if (e.status === 'done')
+        files.set(e.file, { loaded: e.bytes, total: e.bytes, done: true, fromCache: e.fromCache });
       else return;
       paint();
     };
@@ -153,7 +179,11 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
       // The old worker goes first: a slow encode there must not hold up the new model.
       await old?.dispose();
       const started = performance.now();
-      const encoder = await WorkerSparseEncoder.fromPretrained(resolved(choice), { device: device.value as EncoderDevice | 'auto', onProgress, signal: controller.signal });
+      const encoder = await WorkerSparseEncoder.fromPretrained(resolved(choice), {
+        device: device.value as EncoderDevice | 'auto',
+        onProgress,
+        signal: controller.signal,
+      });
       if (mine !== generation) {
         await encoder.dispose();
         return;
@@ -168,7 +198,13 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
         return;
       }
       app.encoder = encoder;
-      app.model = { key: choice.key, label: choice.label, source: choice.source, vocabSize: encoder.vocabSize, inferenceFree: encoder.inferenceFree };
+      app.model = {
+        key: choice.key,
+        label: choice.label,
+        source: choice.source,
+        vocabSize: encoder.vocabSize,
+        inferenceFree: encoder.inferenceFree,
+      };
       localStorage.setItem(LAST_MODEL, JSON.stringify(choice));
       backend.textContent = `${backendText(encoder.backendInfo)} · loaded in ${Math.round(loadMs)} ms, first encode ${Math.round(warmMs)} ms`;
       await onLoaded(previous);
@@ -184,8 +220,12 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
       const aborted = controller.signal.aborted;
       status.textContent = aborted ? 'cancelled' : 'failed';
       status.dataset['state'] = 'failed';
-      detail.textContent = aborted ? 'Loading was cancelled. Choose a model, or Retry.' : `Could not load ${choice.label}: ${describeError(error)}. Check the hub id or URL (and the network for a model not yet cached), then Retry, or pick a bundled model.`;
-      app.unavailable = aborted ? 'No model is loaded: choose one above.' : `No model is loaded (${choice.label} failed): Retry, or pick a bundled model above.`;
+      detail.textContent = aborted
+        ? 'Loading was cancelled. Choose a model, or Retry.'
+        : `Could not load ${choice.label}: ${describeError(error)}. Check the hub id or URL (and the network for a model not yet cached), then Retry, or pick a bundled model.`;
+      app.unavailable = aborted
+        ? 'No model is loaded: choose one above.'
+        : `No model is loaded (${choice.label} failed): Retry, or pick a bundled model above.`;
       retry.hidden = false;
       announce(detail.textContent);
       emit('model', undefined);

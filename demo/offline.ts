@@ -11,20 +11,30 @@ const CONTROL_WAIT_MS = 4000;
 export async function initOffline(): Promise<void> {
   const el = byId('offline');
   const show = () => {
-    el.textContent = navigator.onLine ? (navigator.serviceWorker?.controller ? 'Works offline after this visit' : 'Online') : 'Offline: using the copy kept by this browser';
+    el.textContent = navigator.onLine
+      ? navigator.serviceWorker?.controller
+        ? 'Works offline after this visit'
+        : 'Online'
+      : 'Offline: using the copy kept by this browser';
   };
   addEventListener('online', show);
   addEventListener('offline', show);
   // The dev server rebuilds modules on the fly: only the built demo is cached.
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) {
-    el.textContent = import.meta.env.PROD ? 'This browser cannot keep the demo for offline use' : 'Development server: no offline copy';
+    el.textContent = import.meta.env.PROD
+      ? 'This browser cannot keep the demo for offline use'
+      : 'Development server: no offline copy';
     return;
   }
   try {
-    await navigator.serviceWorker.register(new URL('../sw.js', location.href), { scope: new URL('../', location.href).pathname });
+    await navigator.serviceWorker.register(new URL('../sw.js', location.href), {
+      scope: new URL('../', location.href).pathname,
+    });
     if (!navigator.serviceWorker.controller) {
       await Promise.race([
-        new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true })),
+        new Promise<void>((resolve) =>
+          navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true }),
+        ),
         new Promise<void>((resolve) => setTimeout(resolve, CONTROL_WAIT_MS)),
       ]);
     }

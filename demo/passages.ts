@@ -78,20 +78,30 @@ export function baseTitle(name: string): string {
 }
 
 /** A text, Markdown or HTML file into passages. */
-export function splitDocument(content: string, format: 'txt' | 'md' | 'html', name: string, options: SplitOptions = {}): SplitResult {
+export function splitDocument(
+  content: string,
+  format: 'txt' | 'md' | 'html',
+  name: string,
+  options: SplitOptions = {},
+): SplitResult {
   const page: ExtractedPage =
-    format === 'html' ? extractHtml(content) : format === 'md' ? extractMarkdown(content) : extractText(content, { lines: options.lines ?? false });
+    format === 'html'
+      ? extractHtml(content)
+      : format === 'md'
+        ? extractMarkdown(content)
+        : extractText(content, { lines: options.lines ?? false });
   const title = page.title || baseTitle(name);
-  const passages = pagePassages(page, { maxTokens: options.maxTokens ?? DEMO_PASSAGE_TOKENS, perBlock: options.lines ?? false }).map(
-    ({ section, passage }): Passage => ({
-      text: passage.text,
-      title,
-      // Text before the first heading has no heading path of its own.
-      headings: section.title ? section.path : [],
-      start: passage.start,
-      end: passage.end,
-    }),
-  );
+  const passages = pagePassages(page, {
+    maxTokens: options.maxTokens ?? DEMO_PASSAGE_TOKENS,
+    perBlock: options.lines ?? false,
+  }).map(({ section, passage }): Passage => ({
+    text: passage.text,
+    title,
+    // Text before the first heading has no heading path of its own.
+    headings: section.title ? section.path : [],
+    start: passage.start,
+    end: passage.end,
+  }));
   return { passages, warnings: page.warnings.slice(0, 5), title };
 }
 

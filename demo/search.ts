@@ -48,7 +48,16 @@ export function initSearch(): void {
     const buttons = Array.from(document.querySelectorAll<HTMLButtonElement>('#results .hit-open'));
     const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
     if (at < 0) return;
-    const to = e.key === 'ArrowDown' ? at + 1 : e.key === 'ArrowUp' ? at - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? buttons.length - 1 : -2;
+    const to =
+      e.key === 'ArrowDown'
+        ? at + 1
+        : e.key === 'ArrowUp'
+          ? at - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? buttons.length - 1
+              : -2;
     if (to === -2) return;
     e.preventDefault();
     if (to < 0) input.focus();
@@ -67,7 +76,8 @@ function showUnavailable(): void {
   const info = byId('search-info');
   const empty = app.index && app.index.count() === 0;
   const waiting = 'Your files are being indexed: search finds their passages as they are committed.';
-  info.textContent = app.unavailable ?? (empty ? (queuedFiles() ? waiting : 'The library is empty: add documents to search them.') : '');
+  info.textContent =
+    app.unavailable ?? (empty ? (queuedFiles() ? waiting : 'The library is empty: add documents to search them.') : '');
 }
 
 /** Why a search may miss a file for now: files still in the indexing queue. */
@@ -114,7 +124,10 @@ export async function run(query: string): Promise<void> {
     searchStats.lastMs = ms;
     searchStats.lastQueryMs = queryMs;
     const total = index.count();
-    info.textContent = hits.length === 0 ? `No passage shares a term with this query (${total.toLocaleString('en')} passages searched in ${ms.toFixed(0)} ms).` : `${hits.length === RESULTS ? `Top ${hits.length}` : hits.length} of ${total.toLocaleString('en')} passages in ${ms.toFixed(0)} ms (query ${queryMs.toFixed(0)} ms${app.model?.inferenceFree ? ', static weights, no model call' : ', model call'}).`;
+    info.textContent =
+      hits.length === 0
+        ? `No passage shares a term with this query (${total.toLocaleString('en')} passages searched in ${ms.toFixed(0)} ms).`
+        : `${hits.length === RESULTS ? `Top ${hits.length}` : hits.length} of ${total.toLocaleString('en')} passages in ${ms.toFixed(0)} ms (query ${queryMs.toFixed(0)} ms${app.model?.inferenceFree ? ', static weights, no model call' : ', model call'}).`;
     info.textContent += queueNote();
     info.dataset['count'] = String(hits.length);
     const result: SearchResult = { query, vector, queryMs, hits };
@@ -128,7 +141,10 @@ export async function run(query: string): Promise<void> {
       return;
     }
     const code = (error as { code?: string }).code;
-    info.textContent = code === 'index-missing' ? 'The index was deleted by the browser: see the library panel to re-index your files.' : `Search failed: ${describeError(error)}. Try again; if it persists, reload the page.`;
+    info.textContent =
+      code === 'index-missing'
+        ? 'The index was deleted by the browser: see the library panel to re-index your files.'
+        : `Search failed: ${describeError(error)}. Try again; if it persists, reload the page.`;
     announce(info.textContent);
   }
 }
@@ -141,20 +157,55 @@ function hitItem(result: SearchResult, k: number): HTMLLIElement {
   if (snippet) {
     const lead = snippet.offset > 0 ? '… ' : '';
     const tail = hit.text && snippet.offset + snippet.text.length < hit.text.length ? ' …' : '';
-    snippetNode.append(lead, markedText(snippet.text, snippet.highlights.map((x) => ({ start: x.start, end: x.end, class: x.expansion ? 'expansion' : '', data: { token: x.token, offset: String(snippet.offset) } }))), tail);
+    snippetNode.append(
+      lead,
+      markedText(
+        snippet.text,
+        snippet.highlights.map((x) => ({
+          start: x.start,
+          end: x.end,
+          class: x.expansion ? 'expansion' : '',
+          data: { token: x.token, offset: String(snippet.offset) },
+        })),
+      ),
+      tail,
+    );
   }
   const title = f.title || f.name || hit.id;
-  const open = h('button', { class: 'hit-open', attrs: { type: 'button', 'aria-label': `Explain result ${k + 1}: ${title}` , 'aria-controls': 'explainer' } }, h('span', { class: 'hit-title', text: title }));
+  const open = h(
+    'button',
+    {
+      class: 'hit-open',
+      attrs: { type: 'button', 'aria-label': `Explain result ${k + 1}: ${title}`, 'aria-controls': 'explainer' },
+    },
+    h('span', { class: 'hit-title', text: title }),
+  );
   open.addEventListener('click', () => {
     document.querySelectorAll('#results li').forEach((li) => li.classList.remove('selected'));
     open.closest('li')?.classList.add('selected');
     showExplanation(result, k);
     byId('explainer').focus();
   });
-  return h('li', { class: k === 0 ? 'hit selected' : 'hit', attrs: { 'data-id': hit.id, 'data-score': String(hit.score) } },
-    h('div', { class: 'hit-head' }, open, h('span', { class: 'score', attrs: { 'aria-label': `score ${hit.score.toFixed(4)}` }, text: hit.score.toFixed(3) })),
-    h('div', { class: 'hit-meta' }, h('span', { class: 'hit-file', text: f.name ?? '' }), f.path ? h('span', { class: 'hit-path', text: ` › ${f.path}` }) : null, f.start !== undefined ? h('span', { class: 'muted', text: ` · characters ${f.start}–${f.end}` }) : null),
+  return h(
+    'li',
+    { class: k === 0 ? 'hit selected' : 'hit', attrs: { 'data-id': hit.id, 'data-score': String(hit.score) } },
+    h(
+      'div',
+      { class: 'hit-head' },
+      open,
+      h('span', {
+        class: 'score',
+        attrs: { 'aria-label': `score ${hit.score.toFixed(4)}` },
+        text: hit.score.toFixed(3),
+      }),
+    ),
+    h(
+      'div',
+      { class: 'hit-meta' },
+      h('span', { class: 'hit-file', text: f.name ?? '' }),
+      f.path ? h('span', { class: 'hit-path', text: ` › ${f.path}` }) : null,
+      f.start !== undefined ? h('span', { class: 'muted', text: ` · characters ${f.start}–${f.end}` }) : null,
+    ),
     snippetNode,
   );
 }
-

@@ -5,5 +5,10 @@ export interface DemoServer {
   requests: string[];
   close(): Promise<void>;
 }
-export declare function serveDemo(options: { dir: string; port?: number; isolated?: boolean; tries?: number }): Promise<DemoServer>;
+export declare function serveDemo(options: {
+  dir: string;
+  port?: number;
+  isolated?: boolean;
+  tries?: number;
+}): Promise<DemoServer>;
 export declare function buildDemo(outDir: string): void;

@@ -25,7 +25,6 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-
 /**
  * Serves `dir` on 127.0.0.1 from `port` upwards (the first free one); `offline()` makes every
  * request fail as a dropped network would, for tests that need it without the browser's switch.
@@ -79,16 +78,21 @@ export async function serveDemo({ dir, port = 4173, isolated = true, tries = 20 
     url: `http://127.0.0.1:${bound}/demo/`,
     port: bound,
     requests,
-    close: () => new Promise((done) => {
-      server.closeAllConnections();
-      server.close(() => done());
-    }),
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
 export function buildDemo(outDir) {
   const repo = resolve(fileURLToPath(import.meta.url), '../..');
-  execFileSync(join(repo, 'node_modules', '.bin', 'vite'), ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(
+    join(repo, 'node_modules', '.bin', 'vite'),
+    ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'],
+    { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -103,7 +107,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log('Building the demo (vite build)…');
     buildDemo(dir);
   }
-  const server = await serveDemo({ dir, port: Number(value('--port') ?? process.env.PORT ?? 4173), isolated: !args.includes('--no-isolation') });
+  const server = await serveDemo({
+    dir,
+    port: Number(value('--port') ?? process.env.PORT ?? 4173),
+    isolated: !args.includes('--no-isolation'),
+  });
   console.log(`splade-web demo: ${server.url}`);
   console.log('Press Ctrl+C to stop.');
 }

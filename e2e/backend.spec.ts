@@ -6,18 +6,33 @@
 import { expect, test } from '@playwright/test';
 import { openHarness } from './support/page.ts';
 
-test('backendInfo names the WebGPU adapter, or the WASM threads and isolation; wasmThreads caps the threads', async ({ page }) => {
+test('backendInfo names the WebGPU adapter, or the WASM threads and isolation; wasmThreads caps the threads', async ({
+  page,
+}) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseEncoder, WorkerSparseEncoder } = window.splade;
     const model = '/models/splade-tiny-en-if';
-    const events: Record<string, { status: string; model: string; device?: string }[]> = { wasm: [], gpu: [], worker: [] };
+    const events: Record<string, { status: string; model: string; device?: string }[]> = {
+      wasm: [],
+      gpu: [],
+      worker: [],
+    };
     const listen = (name: string) => (e: { status: string; model: string; device?: string }) => events[name]!.push(e);
-    const wasm = await SparseEncoder.fromPretrained(model, { device: 'wasm', cache: false, wasmThreads: 1, onProgress: listen('wasm') });
+    const wasm = await SparseEncoder.fromPretrained(model, {
+      device: 'wasm',
+      cache: false,
+      wasmThreads: 1,
+      onProgress: listen('wasm'),
+    });
     const before = wasm.backendInfo ?? null;
     await wasm.encodeDocument(['git rebase']);
     const wasmInfo = wasm.backendInfo;
-    const gpu = await SparseEncoder.fromPretrained(model, { device: 'webgpu', cache: false, onProgress: listen('gpu') });
+    const gpu = await SparseEncoder.fromPretrained(model, {
+      device: 'webgpu',
+      cache: false,
+      onProgress: listen('gpu'),
+    });
     await gpu.encodeDocument(['git rebase']);
     const gpuInfo = gpu.backendInfo;
     // 'auto' in the worker: SwiftShader is a software adapter, so WASM, and ready says so (not 'auto').
@@ -32,10 +47,24 @@ test('backendInfo names the WebGPU adapter, or the WASM threads and isolation; w
       bad = `${e.code}:${e.message}`;
     }
     await Promise.all([wasm.dispose(), gpu.dispose(), worker.dispose()]);
-    const ready = Object.fromEntries(Object.entries(events).map(([name, list]) => [name, list.filter((e) => e.status === 'ready')]));
+    const ready = Object.fromEntries(
+      Object.entries(events).map(([name, list]) => [name, list.filter((e) => e.status === 'ready')]),
+    );
     const last = Object.fromEntries(Object.entries(events).map(([name, list]) => [name, list.at(-1)?.status]));
     const models = [...new Set(Object.values(events).flatMap((list) => list.map((e) => e.model)))];
-    return { before, wasmInfo, gpuInfo, workerBefore, workerInfo, ready, last, models, bad, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency };
+    return {
+      before,
+      wasmInfo,
+      gpuInfo,
+      workerBefore,
+      workerInfo,
+      ready,
+      last,
+      models,
+      bad,
+      isolated: crossOriginIsolated,
+      cores: navigator.hardwareConcurrency,
+    };
   });
   expect(r.before).toEqual(r.wasmInfo);
   expect(r.workerBefore).toEqual({ device: 'wasm', info: r.workerInfo });

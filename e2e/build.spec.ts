@@ -17,7 +17,11 @@ test.beforeAll(() => {
   test.setTimeout(180_000);
   out = mkdtempSync(join(tmpdir(), 'splade-web-demo-'));
   const started = Date.now();
-  execFileSync(join(repo, 'node_modules', '.bin', 'vite'), ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  execFileSync(
+    join(repo, 'node_modules', '.bin', 'vite'),
+    ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   console.log(`[build] demo built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
@@ -26,7 +30,9 @@ test.afterAll(() => {
 });
 
 for (const isolated of [true, false]) {
-  test(`the built demo encodes and searches ${isolated ? 'cross-origin isolated (WASM threads)' : 'without isolation (one thread)'}`, async ({ page }) => {
+  test(`the built demo encodes and searches ${isolated ? 'cross-origin isolated (WASM threads)' : 'without isolation (one thread)'}`, async ({
+    page,
+  }) => {
     const server = await serveStatic(out, { isolated });
     try {
       const errors: string[] = [];
@@ -35,7 +41,10 @@ for (const isolated of [true, false]) {
       await page.goto(`${server.url}/demo/`);
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(isolated);
       await expect(page.locator('#status')).toHaveText('ready', { timeout: 120_000 });
-      await page.fill('#docs', ['Use git rebase to replay commits onto another branch.', 'git stash saves local changes.'].join('\n'));
+      await page.fill(
+        '#docs',
+        ['Use git rebase to replay commits onto another branch.', 'git stash saves local changes.'].join('\n'),
+      );
       await page.click('#encode');
       await expect(page.locator('#encode-info')).toContainText('2 documents');
       await page.fill('#query', 'rebase a branch');

@@ -11,8 +11,14 @@ import config, { chromiumArgs, origin } from '../playwright.config.ts';
 
 const executable = (config.use?.launchOptions as { executablePath: string }).executablePath;
 
-async function launch(profile: string): Promise<{ proc: ChildProcess; browser: Awaited<ReturnType<typeof chromium.connectOverCDP>> }> {
-  const proc = spawn(executable, ['--headless=new', ...chromiumArgs, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+async function launch(
+  profile: string,
+): Promise<{ proc: ChildProcess; browser: Awaited<ReturnType<typeof chromium.connectOverCDP>> }> {
+  const proc = spawn(
+    executable,
+    ['--headless=new', ...chromiumArgs, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const ws = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`chromium did not start: ${buffer}`)), 30_000);
@@ -47,13 +53,15 @@ test('killing the browser during a large add loses no acknowledged document and 
         if (acked.length >= 4) resolveEnough();
       }
     });
-    void page.evaluate(async (batch) => {
-      const index = await (window as any).splade.SparseIndex.open('crash', { commitSize: batch });
-      for (let k = 0; k < 1000; k++) {
-        await index.add((window as any).synthetic.syntheticDocuments(batch, 11, {}, k * batch));
-        console.log(`ack ${k}`);
-      }
-    }, BATCH).catch(() => {});
+    void page
+      .evaluate(async (batch) => {
+        const index = await (window as any).splade.SparseIndex.open('crash', { commitSize: batch });
+        for (let k = 0; k < 1000; k++) {
+          await index.add((window as any).synthetic.syntheticDocuments(batch, 11, {}, k * batch));
+          console.log(`ack ${k}`);
+        }
+      }, BATCH)
+      .catch(() => {});
     await enough;
     // Let the next commit get under way, then kill every browser process at once.
     await new Promise((r) => setTimeout(r, 150));
@@ -82,7 +90,8 @@ test('killing the browser during a large add loses no acknowledged document and 
       const ids = new Set(r.ids);
       expect(r.count).toBe(r.ids.length);
       // Every acknowledged batch is there, whole.
-      for (let k = 0; k < ackedCount; k++) for (let j = 0; j < BATCH; j++) expect(ids.has(`d${k * BATCH + j}`)).toBe(true);
+      for (let k = 0; k < ackedCount; k++)
+        for (let j = 0; j < BATCH; j++) expect(ids.has(`d${k * BATCH + j}`)).toBe(true);
       // Nothing half-written: only whole batches (at most one unacknowledged, committed just before the kill).
       expect(r.count % BATCH).toBe(0);
       expect(r.count / BATCH).toBeGreaterThanOrEqual(ackedCount);

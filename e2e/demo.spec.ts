@@ -46,14 +46,22 @@ async function visit(page: Page): Promise<Watch> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   if (process.env['E2E_CONSOLE']) page.on('console', (m) => console.log('[page]', m.text()));
-  await page.context().route((url) => !url.href.startsWith(new URL(server.url).origin), (route) => route.abort('internetdisconnected'));
+  await page.context().route(
+    (url) => !url.href.startsWith(new URL(server.url).origin),
+    (route) => route.abort('internetdisconnected'),
+  );
   await page.addInitScript(() => {
     const w = window as unknown as { cspViolations: string[] };
     w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+    );
   });
   await page.goto(server.url);
-  return { errors, violations: () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations) };
+  return {
+    errors,
+    violations: () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations),
+  };
 }
 
 async function ready(page: Page): Promise<void> {
@@ -61,12 +69,17 @@ async function ready(page: Page): Promise<void> {
 }
 
 async function addByInput(page: Page, names: string[]): Promise<void> {
-  await page.setInputFiles('#files', names.map((n) => join(fixtures, n)));
+  await page.setInputFiles(
+    '#files',
+    names.map((n) => join(fixtures, n)),
+  );
 }
 
 /** A drop of files onto the page, as the browser delivers one (a DataTransfer of File objects). */
 async function addByDrop(page: Page, names: (string | { name: string; text: string })[]): Promise<void> {
-  const files = names.map((n) => (typeof n === 'string' ? { name: n, text: readFileSync(join(fixtures, n), 'utf8') } : n));
+  const files = names.map((n) =>
+    typeof n === 'string' ? { name: n, text: readFileSync(join(fixtures, n), 'utf8') } : n,
+  );
   await page.evaluate((list) => {
     const data = new DataTransfer();
     for (const f of list) data.items.add(new File([f.text], f.name, { type: 'text/plain' }));
@@ -82,9 +95,17 @@ async function indexed(page: Page, count: number): Promise<void> {
 
 /** Every <mark> of the explained passage and of its snippet, against the tokenizer's own offsets. */
 async function checkHighlights(page: Page): Promise<{ bad: string[]; marks: number }> {
-  await page.waitForFunction(() => document.querySelectorAll('#doc-text mark.occurrence').length > 0 || document.querySelectorAll('#doc-text mark').length > 0);
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll('#doc-text mark.occurrence').length > 0 ||
+      document.querySelectorAll('#doc-text mark').length > 0,
+  );
   return page.evaluate(async () => {
-    const demo = (window as unknown as { spladeDemo: { app: { encoder: { tokens(t: string): Promise<{ ids: number[]; offsets: Uint32Array }> } } } }).spladeDemo;
+    const demo = (
+      window as unknown as {
+        spladeDemo: { app: { encoder: { tokens(t: string): Promise<{ ids: number[]; offsets: Uint32Array }> } } };
+      }
+    ).spladeDemo;
     const out: { bad: string[]; marks: number } = { bad: [], marks: 0 };
     const hit = document.querySelector<HTMLElement>('#results li.selected')!;
     const text = document.querySelector('#doc-text')!.textContent!;
@@ -94,13 +115,18 @@ async function checkHighlights(page: Page): Promise<{ bad: string[]; marks: numb
     for (const m of Array.from(document.querySelectorAll<HTMLElement>('#doc-text mark'))) {
       out.marks++;
       const key = `${m.dataset['start']}:${m.dataset['end']}`;
-      if (!spans.has(key) || text.slice(Number(m.dataset['start']), Number(m.dataset['end'])) !== m.textContent) out.bad.push(`doc ${key} ${m.textContent}`);
+      if (!spans.has(key) || text.slice(Number(m.dataset['start']), Number(m.dataset['end'])) !== m.textContent)
+        out.bad.push(`doc ${key} ${m.textContent}`);
     }
     for (const m of Array.from(hit.querySelectorAll<HTMLElement>('.snippet mark'))) {
       out.marks++;
       const at = Number(m.dataset['offset']);
       const key = `${at + Number(m.dataset['start'])}:${at + Number(m.dataset['end'])}`;
-      if (!spans.has(key) || text.slice(at + Number(m.dataset['start']), at + Number(m.dataset['end'])) !== m.textContent) out.bad.push(`snippet ${key} ${m.textContent}`);
+      if (
+        !spans.has(key) ||
+        text.slice(at + Number(m.dataset['start']), at + Number(m.dataset['end'])) !== m.textContent
+      )
+        out.bad.push(`snippet ${key} ${m.textContent}`);
     }
     return out;
   });
@@ -108,10 +134,19 @@ async function checkHighlights(page: Page): Promise<{ bad: string[]; marks: numb
 
 /** Waits until the library lists `files` files, every one fully indexed with the current model. */
 async function allIndexed(page: Page, files: number): Promise<void> {
-  await expect.poll(async () => {
-    const states = Object.values(await library(page));
-    return states.length === files && states.every((s) => /^\d+ passages?$/.test(s)) && (await page.locator('#indexing').isHidden());
-  }, { timeout: 180_000 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const states = Object.values(await library(page));
+        return (
+          states.length === files &&
+          states.every((s) => /^\d+ passages?$/.test(s)) &&
+          (await page.locator('#indexing').isHidden())
+        );
+      },
+      { timeout: 180_000 },
+    )
+    .toBe(true);
 }
 
 async function search(page: Page, query: string): Promise<void> {
@@ -121,10 +156,19 @@ async function search(page: Page, query: string): Promise<void> {
 
 /** Passage counts per file name, as the library lists them. */
 async function library(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(() => Object.fromEntries(Array.from(document.querySelectorAll('#file-list li')).map((li) => [li.querySelector('.file-name')!.textContent!, li.querySelector('.file-count')!.textContent!])));
+  return page.evaluate(() =>
+    Object.fromEntries(
+      Array.from(document.querySelectorAll('#file-list li')).map((li) => [
+        li.querySelector('.file-name')!.textContent!,
+        li.querySelector('.file-count')!.textContent!,
+      ]),
+    ),
+  );
 }
 
-test('each format through the file input: passages, progress, search, and the explainer checked against the tokenizer', async ({ page }) => {
+test('each format through the file input: passages, progress, search, and the explainer checked against the tokenizer', async ({
+  page,
+}) => {
   const watch = await open(page);
   await expect(page.locator('#backend')).toContainText(/WASM, \d threads?, cross-origin isolated|WebGPU/);
   await expect(page.locator('#model-files li').first()).toBeVisible();
@@ -135,7 +179,9 @@ test('each format through the file input: passages, progress, search, and the ex
   expect(Object.keys(files).sort()).toEqual(['git-revert.html', 'guide.md', 'notes.txt', 'small-corpus.jsonl']);
   expect(files['notes.txt']).toBe('1 passage');
   expect(files['guide.md']).toBe('4 passages');
-  expect(files['small-corpus.jsonl']).toBe(`${splitJsonl(readFileSync(join(fixtures, 'small-corpus.jsonl'), 'utf8'), 'x').passages.length} passages`);
+  expect(files['small-corpus.jsonl']).toBe(
+    `${splitJsonl(readFileSync(join(fixtures, 'small-corpus.jsonl'), 'utf8'), 'x').passages.length} passages`,
+  );
   expect(files['git-revert.html']).toMatch(/^\d+ passages$/);
 
   // Markdown heading paths reach the hits.
@@ -153,7 +199,9 @@ test('each format through the file input: passages, progress, search, and the ex
 
   // Bars sum to the score, and the printed sum equals the printed score.
   const sums = await page.evaluate(() => {
-    const bars = Array.from(document.querySelectorAll<HTMLElement>('#bars li')).map((li) => Number(li.dataset['product']));
+    const bars = Array.from(document.querySelectorAll<HTMLElement>('#bars li')).map((li) =>
+      Number(li.dataset['product']),
+    );
     const sum = document.querySelector<HTMLElement>('#bar-sum')!;
     const score = Number(document.querySelector<HTMLElement>('#results li.selected')!.dataset['score']);
     return { bars: bars.reduce((a, b) => a + b, 0), score, text: sum.textContent! };
@@ -178,8 +226,12 @@ test('each format through the file input: passages, progress, search, and the ex
   // Why is A above B: per-term differences that add up to the score difference.
   await expect(page.locator('#compare-summary')).toContainText(/ahead by|behind by/);
   const diff = await page.evaluate(() => {
-    const rows = Array.from(document.querySelectorAll('#compare-table tbody tr td:last-child')).map((td) => Number(td.textContent!.replace('−', '-').replace('+', '')));
-    const foot = Number(document.querySelector('#compare-table tfoot td:last-child')!.textContent!.replace('−', '-').replace('+', ''));
+    const rows = Array.from(document.querySelectorAll('#compare-table tbody tr td:last-child')).map((td) =>
+      Number(td.textContent!.replace('−', '-').replace('+', '')),
+    );
+    const foot = Number(
+      document.querySelector('#compare-table tfoot td:last-child')!.textContent!.replace('−', '-').replace('+', ''),
+    );
     return { rows: rows.reduce((a, b) => a + b, 0), foot };
   });
   expect(Math.abs(diff.rows - diff.foot)).toBeLessThan(2e-3);
@@ -199,8 +251,14 @@ async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
 
 /** The corpus the cancel test indexes: enough passages that Cancel lands mid-way. */
 function bigCorpus(records: number): string {
-  const passages = (JSON.parse(readFileSync(join(repo, 'test', 'fixtures', 'passages', 'git-doc.json'), 'utf8')) as { passages: string[] }).passages;
-  return Array.from({ length: records }, (_, k) => JSON.stringify({ _id: `b${k}`, title: `record ${k}`, text: passages[k % passages.length]!.slice(0, 400) })).join('\n');
+  const passages = (
+    JSON.parse(readFileSync(join(repo, 'test', 'fixtures', 'passages', 'git-doc.json'), 'utf8')) as {
+      passages: string[];
+    }
+  ).passages;
+  return Array.from({ length: records }, (_, k) =>
+    JSON.stringify({ _id: `b${k}`, title: `record ${k}`, text: passages[k % passages.length]!.slice(0, 400) }),
+  ).join('\n');
 }
 
 test('each format by drop; expansion terms name their source words', async ({ page }) => {
@@ -212,19 +270,39 @@ test('each format by drop; expansion terms name their source words', async ({ pa
   expect(files['notes.txt']).toBe('1 passage');
   // An expansion contribution: a term the passage does not contain, produced by words it does.
   let found = '';
-  for (const q of ['revert reverting reverted commits', 'changes modifications saving', 'merging branches merged', 'conflicts conflicting', 'history rewrite rewriting', 'patch patches applied']) {
+  for (const q of [
+    'revert reverting reverted commits',
+    'changes modifications saving',
+    'merging branches merged',
+    'conflicts conflicting',
+    'history rewrite rewriting',
+    'patch patches applied',
+  ]) {
     await search(page, q);
     if (!(await page.locator('#bars li.expansion').count())) continue;
     const row = page.locator('#bars li.expansion').first();
     // The row's source spans, its badge and the passage, read together once the explainer has
     // drawn the passage the bars belong to (it may still show the previous one for a moment).
-    const read = () => page.evaluate(() => {
-      const li = document.querySelector('#bars li.expansion')!;
-      const text = document.querySelector('#doc-text')!.textContent!;
-      const words = li.getAttribute('data-sources')!.split(' ').filter(Boolean).map((s) => { const [a, b] = s.split('-').map(Number); return text.slice(a, b); });
-      return { words, badge: li.querySelector('.badge')!.textContent };
-    });
-    await expect.poll(async () => { const r = await read(); return r.badge === `expansion, from “${r.words.join(', ')}”`; }).toBe(true);
+    const read = () =>
+      page.evaluate(() => {
+        const li = document.querySelector('#bars li.expansion')!;
+        const text = document.querySelector('#doc-text')!.textContent!;
+        const words = li
+          .getAttribute('data-sources')!
+          .split(' ')
+          .filter(Boolean)
+          .map((s) => {
+            const [a, b] = s.split('-').map(Number);
+            return text.slice(a, b);
+          });
+        return { words, badge: li.querySelector('.badge')!.textContent };
+      });
+    await expect
+      .poll(async () => {
+        const r = await read();
+        return r.badge === `expansion, from “${r.words.join(', ')}”`;
+      })
+      .toBe(true);
     const { words } = await read();
     expect(words.length).toBeGreaterThan(0);
     await expect(row.locator('.badge')).toHaveText(`expansion, from “${words.join(', ')}”`);
@@ -240,7 +318,9 @@ test('each format by drop; expansion terms name their source words', async ({ pa
   expect(await watch.violations()).toEqual([]);
 });
 
-test('cancel mid-way keeps whole committed batches, searchable; a reload keeps them; resume completes', async ({ page }) => {
+test('cancel mid-way keeps whole committed batches, searchable; a reload keeps them; resume completes', async ({
+  page,
+}) => {
   const watch = await open(page);
   const text = bigCorpus(80);
   const total = splitJsonl(text, 'x').passages.length;
@@ -250,7 +330,9 @@ test('cancel mid-way keeps whole committed batches, searchable; a reload keeps t
   await page.click('#cancel');
   await expect(page.locator('#encode-info')).toContainText('Cancelled', { timeout: 60_000 });
   const state = await page.evaluate(async () => {
-    const { app } = (window as unknown as { spladeDemo: { app: { index: { ids(f?: object): Promise<string[]>; count(): number } } } }).spladeDemo;
+    const { app } = (
+      window as unknown as { spladeDemo: { app: { index: { ids(f?: object): Promise<string[]>; count(): number } } } }
+    ).spladeDemo;
     return { ids: await app.index.ids(), count: app.index.count() };
   });
   const kept = state.count;
@@ -277,7 +359,10 @@ test('cancel mid-way keeps whole committed batches, searchable; a reload keeps t
   expect(await watch.violations()).toEqual([]);
 });
 
-test('offline: after one visit, a reload with the network off opens the library, searches, explains and indexes a new file', async ({ page, context }) => {
+test('offline: after one visit, a reload with the network off opens the library, searches, explains and indexes a new file', async ({
+  page,
+  context,
+}) => {
   const watch = await open(page);
   await addByInput(page, ['guide.md']);
   await indexed(page, 4);
@@ -304,7 +389,12 @@ test('offline: after one visit, a reload with the network off opens the library,
 test('a hostile corpus never runs and never becomes markup; zero CSP violations', async ({ page }) => {
   const watch = await open(page);
   await addByInput(page, ['xss.html', 'xss.jsonl', 'xss.md']);
-  await addByDrop(page, [{ name: '<img src=x onerror="window.pwned=\'name\'">.txt', text: 'rebase <b>bold</b> <script>window.pwned="txt"</script>' }]);
+  await addByDrop(page, [
+    {
+      name: '<img src=x onerror="window.pwned=\'name\'">.txt',
+      text: 'rebase <b>bold</b> <script>window.pwned="txt"</script>',
+    },
+  ]);
   await allIndexed(page, 4);
   await search(page, 'rebase');
   expect(await page.locator('#results li').count()).toBeGreaterThan(3);
@@ -313,7 +403,11 @@ test('a hostile corpus never runs and never becomes markup; zero CSP violations'
   for (let k = 0; k < n; k++) await page.locator('#results .hit-open').nth(k).click();
   await expect(page.locator('#results')).toContainText('<img src=x onerror=');
   await expect(page.locator('#file-list')).toContainText('<img src=x onerror="window.pwned=\'name\'">.txt');
-  const made = await page.evaluate(() => ['img', 'script', 'svg', 'iframe', 'a', 'b', 'link', 'meta'].map((t) => document.querySelectorAll(`main ${t}`).length));
+  const made = await page.evaluate(() =>
+    ['img', 'script', 'svg', 'iframe', 'a', 'b', 'link', 'meta'].map(
+      (t) => document.querySelectorAll(`main ${t}`).length,
+    ),
+  );
   expect(made).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   expect(await page.evaluate(() => (window as unknown as { pwned?: string }).pwned)).toBeUndefined();
   expect(watch.errors).toEqual([]);
@@ -322,10 +416,17 @@ test('a hostile corpus never runs and never becomes markup; zero CSP violations'
 
 test('keyboard only: add text, search, open a hit, choose a term; every control is named', async ({ page }) => {
   const watch = await open(page);
-  const unnamed = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('button, input, select, textarea')).filter((el) => {
-    const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-    return !labelled && !(el.tagName === 'BUTTON' && el.textContent!.trim());
-  }).map((el) => el.id || el.outerHTML.slice(0, 60)));
+  const unnamed = await page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('button, input, select, textarea'))
+      .filter((el) => {
+        const labelled =
+          (el as HTMLInputElement).labels?.length ||
+          el.getAttribute('aria-label') ||
+          el.getAttribute('aria-labelledby');
+        return !labelled && !(el.tagName === 'BUTTON' && el.textContent!.trim());
+      })
+      .map((el) => el.id || el.outerHTML.slice(0, 60)),
+  );
   expect(unnamed).toEqual([]);
   expect(await page.getAttribute('#query', 'type')).toBe('search');
   await tabTo(page, '#docs');
@@ -348,7 +449,9 @@ test('keyboard only: add text, search, open a hit, choose a term; every control 
   expect(await watch.violations()).toEqual([]);
 });
 
-test('Korean with the Korean model, its own index: another vocabulary is announced and never mixed; a failed load is recoverable', async ({ page }) => {
+test('Korean with the Korean model, its own index: another vocabulary is announced and never mixed; a failed load is recoverable', async ({
+  page,
+}) => {
   const watch = await open(page);
   await addByInput(page, ['notes.txt']);
   await indexed(page, 1);
@@ -359,15 +462,23 @@ test('Korean with the Korean model, its own index: another vocabulary is announc
   expect((await library(page))['notes.txt']).toBe('1 passage, not indexed with this model');
   await expect(page.locator('#reindex button')).toContainText('with splade-tiny-ko');
   await addByInput(page, ['gimp-ko.txt']);
-  await expect(page.locator('#file-list li[data-file] .file-count').last()).toHaveText(/^\d+ passages?$/, { timeout: 120_000 });
-  const word = readFileSync(join(fixtures, 'gimp-ko.txt'), 'utf8').match(/[가-힣]{2,}/g)!.slice(3, 5).join(' ');
+  await expect(page.locator('#file-list li[data-file] .file-count').last()).toHaveText(/^\d+ passages?$/, {
+    timeout: 120_000,
+  });
+  const word = readFileSync(join(fixtures, 'gimp-ko.txt'), 'utf8')
+    .match(/[가-힣]{2,}/g)!
+    .slice(3, 5)
+    .join(' ');
   await search(page, word);
   await expect(page.locator('#query-note')).toContainText('The model encoded the query');
   await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('gimp-ko.txt');
   const check = await checkHighlights(page);
   expect(check.marks).toBeGreaterThan(0);
   expect(check.bad).toEqual([]);
-  const sums = await page.evaluate(() => ({ sum: Number(document.querySelector<HTMLElement>('#bar-sum')!.dataset['sum']), score: Number(document.querySelector<HTMLElement>('#results li.selected')!.dataset['score']) }));
+  const sums = await page.evaluate(() => ({
+    sum: Number(document.querySelector<HTMLElement>('#bar-sum')!.dataset['sum']),
+    score: Number(document.querySelector<HTMLElement>('#results li.selected')!.dataset['score']),
+  }));
   expect(Math.abs(sums.sum - sums.score)).toBeLessThan(1e-4 * Math.max(1, sums.score));
 
   // A model that cannot load says so, leaves nothing dead, and Retry / another model recovers.
@@ -395,7 +506,11 @@ test('search as you type drops a response that arrives after a newer keystroke',
   await allIndexed(page, 2);
   // The first query's encoding is held back until after the second query has been answered.
   await page.evaluate(() => {
-    const { app } = (window as unknown as { spladeDemo: { app: { encoder: { encodeQuery: (q: string, o?: object) => Promise<unknown> } } } }).spladeDemo;
+    const { app } = (
+      window as unknown as {
+        spladeDemo: { app: { encoder: { encodeQuery: (q: string, o?: object) => Promise<unknown> } } };
+      }
+    ).spladeDemo;
     const original = app.encoder.encodeQuery.bind(app.encoder);
     let first = true;
     app.encoder.encodeQuery = async (q: string, o?: object) => {
@@ -407,14 +522,18 @@ test('search as you type drops a response that arrives after a newer keystroke',
       return v;
     };
   });
-  const before = await page.evaluate(() => (window as unknown as { spladeDemo: { searchStats: { dropped: number } } }).spladeDemo.searchStats.dropped);
+  const before = await page.evaluate(
+    () => (window as unknown as { spladeDemo: { searchStats: { dropped: number } } }).spladeDemo.searchStats.dropped,
+  );
   await page.fill('#query', 'stash local modifications');
   await page.fill('#query', 'merge conflict');
   await expect(page.locator('#explainer-title')).toContainText('“merge conflict”');
   await page.waitForTimeout(2000);
   await expect(page.locator('#explainer-title')).toContainText('“merge conflict”');
   await expect(page.locator('#results li').first().locator('.hit-file')).toHaveText('guide.md');
-  const after = await page.evaluate(() => (window as unknown as { spladeDemo: { searchStats: { dropped: number } } }).spladeDemo.searchStats.dropped);
+  const after = await page.evaluate(
+    () => (window as unknown as { spladeDemo: { searchStats: { dropped: number } } }).spladeDemo.searchStats.dropped,
+  );
   expect(after - before).toBe(1);
   expect(watch.errors).toEqual([]);
 });
@@ -422,7 +541,11 @@ test('search as you type drops a response that arrives after a newer keystroke',
 test('npm run demo: serves the demo at the URL it prints, and takes the next port when its own is busy', async () => {
   const { spawn } = await import('node:child_process');
   // The test's own server holds 4180: the command asked for 4180 must move on.
-  const child = spawn(process.execPath, [join(repo, 'demo', 'serve.mjs'), '--no-build', '--dir', out, '--port', String(server.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(repo, 'demo', 'serve.mjs'), '--no-build', '--dir', out, '--port', String(server.port)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     const url = await new Promise<string>((done, fail) => {
       let seen = '';
@@ -457,11 +580,14 @@ test('an evicted index or library says so and offers the way back', async ({ pag
   await indexed(page, 4);
   // The browser evicts the index: delete its database while no page holds it open.
   await page.goto(`${new URL(server.url).origin}/nothing-here`);
-  await page.evaluate(() => new Promise<void>((done, fail) => {
-    const r = indexedDB.deleteDatabase('splade-web:demo-splade-tiny-en-if');
-    r.onsuccess = () => done();
-    r.onerror = () => fail(r.error);
-  }));
+  await page.evaluate(
+    () =>
+      new Promise<void>((done, fail) => {
+        const r = indexedDB.deleteDatabase('splade-web:demo-splade-tiny-en-if');
+        r.onsuccess = () => done();
+        r.onerror = () => fail(r.error);
+      }),
+  );
   await page.goto(server.url);
   await ready(page);
   await expect(page.locator('#library-alert')).toContainText('held 4 passages and is now empty');
@@ -470,10 +596,13 @@ test('an evicted index or library says so and offers the way back', async ({ pag
   await expect(page.locator('#library-alert')).toBeHidden();
   // Now the files themselves go.
   await page.goto(`${new URL(server.url).origin}/nothing-here`);
-  await page.evaluate(() => new Promise<void>((done) => {
-    const r = indexedDB.deleteDatabase('splade-demo-files');
-    r.onsuccess = () => done();
-  }));
+  await page.evaluate(
+    () =>
+      new Promise<void>((done) => {
+        const r = indexedDB.deleteDatabase('splade-demo-files');
+        r.onsuccess = () => done();
+      }),
+  );
   await page.goto(server.url);
   await ready(page);
   await expect(page.locator('#library-alert')).toContainText('Your library of 1 file is gone');
@@ -504,7 +633,9 @@ async function holdModels(page: Page): Promise<() => Promise<void>> {
   };
 }
 
-test('the first minute: files chosen while the model loads are indexed once it is ready, with no extra click', async ({ page }) => {
+test('the first minute: files chosen while the model loads are indexed once it is ready, with no extra click', async ({
+  page,
+}) => {
   const releaseModel = await holdModels(page);
   const watch = await visit(page);
   await expect(page.locator('#status')).toHaveText('loading…');
@@ -513,7 +644,9 @@ test('the first minute: files chosen while the model loads are indexed once it i
   await expect(page.locator('#add-info')).toContainText('Added 3 files');
   await expect(page.locator('#add-info')).toContainText('indexed as soon as the model is ready');
   // They are shown waiting in the queue, not as files that need a button.
-  await expect(page.locator('#index-text')).toHaveText('3 files queued: indexing starts as soon as the model is ready.');
+  await expect(page.locator('#index-text')).toHaveText(
+    '3 files queued: indexing starts as soon as the model is ready.',
+  );
   await expect(page.locator('#file-list li .file-count')).toHaveText(Array(3).fill(/queued for indexing$/));
   await expect(page.locator('#file-list li button', { hasText: /^Index$/ })).toHaveCount(0);
   await expect(page.locator('#status')).toHaveText('loading…');
@@ -535,7 +668,9 @@ test('the first minute: files chosen while the model loads are indexed once it i
   expect(await watch.violations()).toEqual([]);
 });
 
-test('files added before the model was ready and left when the page closed are indexed on the next visit', async ({ page }) => {
+test('files added before the model was ready and left when the page closed are indexed on the next visit', async ({
+  page,
+}) => {
   const releaseModel = await holdModels(page);
   const watch = await visit(page);
   await addByInput(page, ['guide.md', 'notes.txt']);
@@ -544,7 +679,9 @@ test('files added before the model was ready and left when the page closed are i
   // Gone before the model loaded; on the next visit the model is still slow to come.
   await page.reload();
   await expect(page.locator('#file-list li .file-count')).toHaveText(Array(2).fill(/queued for indexing$/));
-  await expect(page.locator('#index-text')).toHaveText('2 files queued: indexing starts as soon as the model is ready.');
+  await expect(page.locator('#index-text')).toHaveText(
+    '2 files queued: indexing starts as soon as the model is ready.',
+  );
   await expect(page.locator('#status')).toHaveText('loading…');
   await releaseModel();
   await ready(page);
@@ -555,7 +692,9 @@ test('files added before the model was ready and left when the page closed are i
   expect(await watch.violations()).toEqual([]);
 });
 
-test('a model switch mid-queue pauses it: the file in flight and the files after it are indexed with the new model', async ({ page }) => {
+test('a model switch mid-queue pauses it: the file in flight and the files after it are indexed with the new model', async ({
+  page,
+}) => {
   const watch = await open(page);
   const text = bigCorpus(48);
   const total = splitJsonl(text, 'x').passages.length;

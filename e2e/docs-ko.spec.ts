@@ -22,13 +22,29 @@ import { serveStatic, type StaticServer } from './support/static-server.ts';
 const HELP = '/usr/share/gimp/2.0/help/ko';
 const MODEL = './public/models/splade-tiny-ko';
 const PAGES = [
-  'gimp-using-brushes', 'gimp-tutorial-quickie-crop', 'gimp-tutorial-quickie-rotate', 'gimp-tutorial-quickie-scale',
-  'gimp-tutorial-quickie-change-mode', 'gimp-tutorial-quickie-jpeg', 'gimp-concepts-undo', 'gimp-concepts-patterns',
-  'gimp-concepts-shortcuts', 'gimp-using-rectangular',
+  'gimp-using-brushes',
+  'gimp-tutorial-quickie-crop',
+  'gimp-tutorial-quickie-rotate',
+  'gimp-tutorial-quickie-scale',
+  'gimp-tutorial-quickie-change-mode',
+  'gimp-tutorial-quickie-jpeg',
+  'gimp-concepts-undo',
+  'gimp-concepts-patterns',
+  'gimp-concepts-shortcuts',
+  'gimp-using-rectangular',
 ];
-const QUERIES = ['브러시 만들기', '이미지 자르기', '실행 취소', '패턴 채우기', '이미지 크기 조절', 'JPEG 저장 품질', '사각형 선택'];
+const QUERIES = [
+  '브러시 만들기',
+  '이미지 자르기',
+  '실행 취소',
+  '패턴 채우기',
+  '이미지 크기 조절',
+  'JPEG 저장 품질',
+  '사각형 선택',
+];
 // The git-doc example's policy, plus 'wasm-unsafe-eval': onnxruntime-web compiles WebAssembly.
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; worker-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; worker-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 const PAGE = `<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <title>검색</title><script type="module" src="/page.js"></script></head><body><ol id="results"></ol></body></html>`;
@@ -42,7 +58,10 @@ let summary: BuildSummary;
 
 test.beforeAll(async () => {
   test.setTimeout(300_000);
-  if (!existsSync(HELP)) throw new Error(`${HELP} is missing: install Debian's gimp-help-ko (apt-get install -y gimp-help-ko; .ci/run does)`);
+  if (!existsSync(HELP))
+    throw new Error(
+      `${HELP} is missing: install Debian's gimp-help-ko (apt-get install -y gimp-help-ko; .ci/run does)`,
+    );
   const site = join(work, 'site');
   mkdirSync(site, { recursive: true });
   for (const p of PAGES) cpSync(join(HELP, `${p}.html`), join(site, `${p}.html`));
@@ -60,10 +79,24 @@ test.afterAll(async () => {
 });
 
 type Vector = { indices: number[]; values: number[] };
-type PageHit = { id: string; url: string; title: string; score: number; contributions?: { token: string }[]; snippet: { text: string } };
-type Splade = { search(q: string, o: object): Promise<PageHit[]>; encodeQuery(q: string): Promise<{ indices: Uint32Array; values: Float32Array }>; open(): Promise<{ encoder: { device?: string } }>; configure(o: object): void };
+type PageHit = {
+  id: string;
+  url: string;
+  title: string;
+  score: number;
+  contributions?: { token: string }[];
+  snippet: { text: string };
+};
+type Splade = {
+  search(q: string, o: object): Promise<PageHit[]>;
+  encodeQuery(q: string): Promise<{ indices: Uint32Array; values: Float32Array }>;
+  open(): Promise<{ encoder: { device?: string } }>;
+  configure(o: object): void;
+};
 
-test('the model query side: hits equal onnxruntime-node query vectors on the same index, under a strict CSP', async ({ page }) => {
+test('the model query side: hits equal onnxruntime-node query vectors on the same index, under a strict CSP', async ({
+  page,
+}) => {
   expect(summary.pages).toBe(PAGES.length);
   expect(summary.querySide.kind).toBe('model');
   expect(summary.querySide.parts.map((p) => p.name).sort()).toEqual(['encoder', 'model', 'runtime']);
@@ -98,7 +131,9 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   await page.addInitScript(() => {
     const w = window as unknown as { cspViolations: string[] };
     w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   await page.goto(`${server.url}/`);
   await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
@@ -118,9 +153,16 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
     const got = results.out[k]!;
     // onnxruntime-web (WASM) and -node agree to float rounding: same ids, weights within 1e-4.
     expect(got.vector.indices, q).toEqual(expectedVectors[k]!.indices);
-    got.vector.values.forEach((w, j) => expect(Math.abs(w - expectedVectors[k]!.values[j]!), q).toBeLessThan(1e-4 * Math.max(1, Math.abs(w))));
-    expect(got.hits.map((h) => h.id), q).toEqual(expected[k]!.map((h) => h.id));
-    got.hits.forEach((h, j) => expect(Math.abs(h.score - expected[k]![j]!.score), q).toBeLessThan(1e-3 * Math.max(1, h.score)));
+    got.vector.values.forEach((w, j) =>
+      expect(Math.abs(w - expectedVectors[k]!.values[j]!), q).toBeLessThan(1e-4 * Math.max(1, Math.abs(w))),
+    );
+    expect(
+      got.hits.map((h) => h.id),
+      q,
+    ).toEqual(expected[k]!.map((h) => h.id));
+    got.hits.forEach((h, j) =>
+      expect(Math.abs(h.score - expected[k]![j]!.score), q).toBeLessThan(1e-3 * Math.max(1, h.score)),
+    );
     for (const h of got.hits) {
       expect(h.url).toMatch(/^\/docs\/gimp-[a-z-]+\.html/);
       // Explanations name the model's tokens, not bare ids.
@@ -130,7 +172,9 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   expect(results.out.some((r) => r.hits.length > 0 && (r.hits[0]!.contributions?.length ?? 0) > 0)).toBe(true);
   // The model, the encoder module and ORT's files came from the index folder, content-hashed.
   expect(server.requests.some((p) => /^\/search\/splade-encoder\.[0-9a-f]{16}\.js$/.test(p))).toBe(true);
-  expect(server.requests.some((p) => /^\/search\/ort-wasm-simd-threaded\.jsep\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(true);
+  expect(server.requests.some((p) => /^\/search\/ort-wasm-simd-threaded\.jsep\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(
+    true,
+  );
   expect(server.requests.some((p) => /^\/search\/model\.[0-9a-f]{16}\/onnx\/model\.onnx$/.test(p))).toBe(true);
 
   // The WebGPU path ('auto' takes it on a hardware GPU; forced here onto SwiftShader): the model's
@@ -138,21 +182,29 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   // the Cache API alone: its folder is content-hashed, so a cached file is never asked for again.
   const modelRequests = () => server.requests.filter((p) => /^\/search\/model\.[0-9a-f]{16}\//.test(p)).length;
   const beforeReload = modelRequests();
-  const gpu = await page.evaluate(async (queries) => {
-    const s = (window as unknown as { splade: Splade }).splade;
-    s.configure({ device: 'webgpu' });
-    const out: { vector: Vector; ids: string[] }[] = [];
-    for (const q of queries) {
-      const v = await s.encodeQuery(q);
-      out.push({ vector: { indices: [...v.indices], values: [...v.values] }, ids: (await s.search(q, { limit: 5 })).map((h) => h.id) });
-    }
-    return { out, device: (await s.open()).encoder.device };
-  }, QUERIES.slice(0, 2));
+  const gpu = await page.evaluate(
+    async (queries) => {
+      const s = (window as unknown as { splade: Splade }).splade;
+      s.configure({ device: 'webgpu' });
+      const out: { vector: Vector; ids: string[] }[] = [];
+      for (const q of queries) {
+        const v = await s.encodeQuery(q);
+        out.push({
+          vector: { indices: [...v.indices], values: [...v.values] },
+          ids: (await s.search(q, { limit: 5 })).map((h) => h.id),
+        });
+      }
+      return { out, device: (await s.open()).encoder.device };
+    },
+    QUERIES.slice(0, 2),
+  );
   expect(gpu.device).toBe('webgpu');
   expect(modelRequests()).toBe(beforeReload);
   gpu.out.forEach((r, k) => {
     expect(r.vector.indices, QUERIES[k]).toEqual(expectedVectors[k]!.indices);
-    r.vector.values.forEach((w, j) => expect(Math.abs(w - expectedVectors[k]!.values[j]!), QUERIES[k]).toBeLessThan(1e-3 * Math.max(1, Math.abs(w))));
+    r.vector.values.forEach((w, j) =>
+      expect(Math.abs(w - expectedVectors[k]!.values[j]!), QUERIES[k]).toBeLessThan(1e-3 * Math.max(1, Math.abs(w))),
+    );
     expect(r.ids, QUERIES[k]).toEqual(expected[k]!.map((h) => h.id));
   });
   expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
@@ -160,6 +212,13 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
 
   await page.goto(`${server.url}/no-wasm.html`);
   await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
-  const refused = await page.evaluate(async (q) => (window as unknown as { splade: Splade }).splade.search(q, { limit: 5 }).then(() => 'searched', (e: Error) => `${e.name}: ${e.message}`), QUERIES[0]!);
+  const refused = await page.evaluate(
+    async (q) =>
+      (window as unknown as { splade: Splade }).splade.search(q, { limit: 5 }).then(
+        () => 'searched',
+        (e: Error) => `${e.name}: ${e.message}`,
+      ),
+    QUERIES[0]!,
+  );
   expect(refused).toMatch(/^SpladeError: .*Content Security Policy/i);
 });

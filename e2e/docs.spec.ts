@@ -56,13 +56,24 @@ test.beforeAll(async () => {
     if (range) {
       const part = body.subarray(Number(range[1]), Number(range[2]) + 1);
       requests.push({ url: url.pathname, range: req.headers.range!, bytes: part.length });
-      res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${range[1]}-${range[2]}/${body.length}`, 'content-length': part.length, 'cache-control': 'no-store' });
+      res.writeHead(206, {
+        'content-type': type,
+        'content-range': `bytes ${range[1]}-${range[2]}/${body.length}`,
+        'content-length': part.length,
+        'cache-control': 'no-store',
+      });
       res.end(part);
       return;
     }
     const gz = gzipSync(body);
     requests.push({ url: url.pathname, bytes: gz.length });
-    res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', 'content-length': gz.length, 'cache-control': 'no-store', 'accept-ranges': 'bytes' });
+    res.writeHead(200, {
+      'content-type': type,
+      'content-encoding': 'gzip',
+      'content-length': gz.length,
+      'cache-control': 'no-store',
+      'accept-ranges': 'bytes',
+    });
     res.end(gz);
   });
   await new Promise<void>((resolve) => server.listen(PORT, '127.0.0.1', resolve));
@@ -73,16 +84,28 @@ test.afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const QUERIES = ['build a tree object from ls-tree output', 'verify a signed tag with gpg', 'count loose objects and packs', 'markdown headings sections', 'write tree from the index'];
+const QUERIES = [
+  'build a tree object from ls-tree output',
+  'verify a signed tag with gpg',
+  'count loose objects and packs',
+  'markdown headings sections',
+  'write tree from the index',
+];
 
-test('hits equal a SparseIndex of the same vectors; only needed chunks and records are fetched; offline after one visit', async ({ page, context }) => {
+test('hits equal a SparseIndex of the same vectors; only needed chunks and records are fetched; offline after one visit', async ({
+  page,
+  context,
+}) => {
   const site = await openBuiltSite(out);
   const expected: { id: string; score: number }[][] = [];
   for (const q of QUERIES) {
     const v = await site.tokenizer!.encodeQuery(q);
     expected.push((await site.index.search(v, { limit: 5 })).map((h) => ({ id: h.id, score: h.score })));
   }
-  const totalChunks = readFileSync(join(out, JSON.parse(readFileSync(join(out, 'splade-entry.json'), 'utf8')).directory), 'utf8').match(/chunk\./g)!.length;
+  const totalChunks = readFileSync(
+    join(out, JSON.parse(readFileSync(join(out, 'splade-entry.json'), 'utf8')).directory),
+    'utf8',
+  ).match(/chunk\./g)!.length;
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // Console lines are not counted: the browser logs the favicon's 404 and, offline, the entry's
@@ -91,7 +114,25 @@ test('hits equal a SparseIndex of the same vectors; only needed chunks and recor
   await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
   requests.length = 0;
   const first = await page.evaluate(async (q) => {
-    const s = (window as unknown as { splade: { search(q: string, o: object): Promise<{ id: string; url: string; title: string; path: string[]; score: number; snippet: { text: string; highlights: { start: number; end: number }[] } }[]> } }).splade;
+    const s = (
+      window as unknown as {
+        splade: {
+          search(
+            q: string,
+            o: object,
+          ): Promise<
+            {
+              id: string;
+              url: string;
+              title: string;
+              path: string[];
+              score: number;
+              snippet: { text: string; highlights: { start: number; end: number }[] };
+            }[]
+          >;
+        };
+      }
+    ).splade;
     const hits = await s.search(q, { limit: 5 });
     (window as unknown as { render(h: unknown): void }).render(hits);
     return hits;
@@ -106,7 +147,13 @@ test('hits equal a SparseIndex of the same vectors; only needed chunks and recor
   expect(chunkFetches).toBeLessThan(totalChunks);
   expect(requests.filter((r) => r.range).length).toBe(first.length);
   for (let k = 1; k < QUERIES.length; k++) {
-    const hits = await page.evaluate(async (q) => (window as unknown as { splade: { search(q: string, o: object): Promise<{ id: string; score: number }[]> } }).splade.search(q, { limit: 5 }), QUERIES[k]!);
+    const hits = await page.evaluate(
+      async (q) =>
+        (
+          window as unknown as { splade: { search(q: string, o: object): Promise<{ id: string; score: number }[]> } }
+        ).splade.search(q, { limit: 5 }),
+      QUERIES[k]!,
+    );
     expect(hits.map((h) => ({ id: h.id, score: h.score }))).toEqual(expected[k]);
   }
   // Offline: the runtime reopens the index (configure() drops what it holds in memory), and the
@@ -114,7 +161,11 @@ test('hits equal a SparseIndex of the same vectors; only needed chunks and recor
   await context.setOffline(true);
   requests.length = 0;
   const offline = await page.evaluate(async (q) => {
-    const s = (window as unknown as { splade: { configure(o: object): void; search(q: string, o: object): Promise<{ id: string; score: number }[]> } }).splade;
+    const s = (
+      window as unknown as {
+        splade: { configure(o: object): void; search(q: string, o: object): Promise<{ id: string; score: number }[]> };
+      }
+    ).splade;
     s.configure({});
     return s.search(q, { limit: 5 });
   }, QUERIES[1]!);
@@ -125,7 +176,9 @@ test('hits equal a SparseIndex of the same vectors; only needed chunks and recor
   await site.index.dispose();
 });
 
-test('searchPages: pages ranked by the sum of their best sections, as plain grouping of the index\'s top sections gives; only each page\'s best section is read', async ({ page }) => {
+test("searchPages: pages ranked by the sum of their best sections, as plain grouping of the index's top sections gives; only each page's best section is read", async ({
+  page,
+}) => {
   const site = await openBuiltSite(out);
   // The reference, in plain code: the top 50 sections, grouped by URL without anchor, a page scored
   // by the sum of its best 3, pages by score (ties by their best section's rank).
@@ -142,7 +195,12 @@ test('searchPages: pages ranked by the sum of their best sections, as plain grou
         p.scores.push(h.score);
       }
     }
-    const scored = pages.map((p, k) => ({ k, url: p.url, score: p.scores.reduce((a, b) => a + b, 0), sections: p.ids }));
+    const scored = pages.map((p, k) => ({
+      k,
+      url: p.url,
+      score: p.scores.reduce((a, b) => a + b, 0),
+      sections: p.ids,
+    }));
     scored.sort((a, b) => b.score - a.score || a.k - b.k);
     expected.push(scored.slice(0, 4).map(({ url, score, sections }) => ({ url, score, sections })));
   }
@@ -152,10 +210,22 @@ test('searchPages: pages ranked by the sum of their best sections, as plain grou
   for (const [k, q] of QUERIES.entries()) {
     requests.length = 0;
     const got = await page.evaluate(async (query) => {
-      const s = (window as unknown as { splade: { searchPages(q: string, o: object): Promise<{ url: string; title: string; score: number; sections: { id: string; snippet?: unknown }[] }[]> } }).splade;
+      const s = (
+        window as unknown as {
+          splade: {
+            searchPages(
+              q: string,
+              o: object,
+            ): Promise<{ url: string; title: string; score: number; sections: { id: string; snippet?: unknown }[] }[]>;
+          };
+        }
+      ).splade;
       return s.searchPages(query, { limit: 4, sectionsPerPage: 3 });
     }, q);
-    expect(got.map((p) => ({ url: p.url, score: p.score, sections: p.sections.map((h) => h.id) })), q).toEqual(expected[k]!.map((p) => ({ ...p, score: expect.closeTo(p.score, 5) })));
+    expect(
+      got.map((p) => ({ url: p.url, score: p.score, sections: p.sections.map((h) => h.id) })),
+      q,
+    ).toEqual(expected[k]!.map((p) => ({ ...p, score: expect.closeTo(p.score, 5) })));
     for (const p of got) {
       expect(p.title.length, q).toBeGreaterThan(0);
       expect(p.sections[0]!.snippet, q).toBeDefined();

@@ -18,10 +18,17 @@ for (const model of MODELS) {
         async ({ model, device, cases }) => {
           const { SparseEncoder } = (window as any).splade;
           const enc = await SparseEncoder.fromPretrained(`/models/${model}`, { device });
-          const plain = (v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values), ...(v.positions ? { positions: Array.from(v.positions) } : {}) });
+          const plain = (v: any) => ({
+            indices: Array.from(v.indices),
+            values: Array.from(v.values),
+            ...(v.positions ? { positions: Array.from(v.positions) } : {}),
+          });
           const docs = cases.filter((c: any) => c.route === 'document');
           const queries = cases.filter((c: any) => c.route === 'query');
-          const docVectors = await enc.encodeDocument(docs.map((c: any) => c.text), { positions: true, batchSize: 8 });
+          const docVectors = await enc.encodeDocument(
+            docs.map((c: any) => c.text),
+            { positions: true, batchSize: 8 },
+          );
           const stats = enc.lastStats;
           const queryVectors = await enc.encodeQuery(queries.map((c: any) => c.text));
           const windows = await Promise.all(cases.map((c: any) => enc.windows(c.text, c.route)));
@@ -48,7 +55,9 @@ for (const model of MODELS) {
         tiedElsewhere += r.tiedElsewhere;
       });
       expect(positions).toBe(golden.cases.reduce((n, c) => n + (c.positions?.length ?? 0), 0));
-      console.log(`${model} on ${device}: max |value - golden| = ${maxDiff.toExponential(2)}; ${positions} positions, ${tiedElsewhere} at another listed near-tie`);
+      console.log(
+        `${model} on ${device}: max |value - golden| = ${maxDiff.toExponential(2)}; ${positions} positions, ${tiedElsewhere} at another listed near-tie`,
+      );
       if (device === 'webgpu') {
         // Only the sparse result came back from the GPU.
         expect(result.stats.readbackBytes * 100).toBeLessThan(result.stats.logitsBytes);
@@ -63,7 +72,10 @@ test('WorkerSparseEncoder runs off the main thread and returns the golden vector
   const result = await page.evaluate(async (cases) => {
     const { WorkerSparseEncoder } = (window as any).splade;
     const longTasks: number[] = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration))).observe({
+      type: 'longtask',
+      buffered: false,
+    });
     const enc = await WorkerSparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'wasm' });
     const texts = cases.map((c: any) => c.text);
     let ticks = 0;
@@ -72,7 +84,11 @@ test('WorkerSparseEncoder runs off the main thread and returns the golden vector
     // A bigger job, to see the page keep ticking while the worker computes.
     await enc.encodeDocument([texts.join(' ').repeat(20)]);
     clearInterval(timer);
-    const out = vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values), positions: Array.from(v.positions) }));
+    const out = vectors.map((v: any) => ({
+      indices: Array.from(v.indices),
+      values: Array.from(v.values),
+      positions: Array.from(v.positions),
+    }));
     const token = enc.token(cases[0]!.indices[0]);
     await enc.dispose();
     let disposedError = '';
@@ -87,7 +103,10 @@ test('WorkerSparseEncoder runs off the main thread and returns the golden vector
   expect(result.ticks).toBeGreaterThan(5);
   expect(Math.max(0, ...result.longTasks)).toBeLessThan(250);
   // The worker's token table is the model's: the same piece as tokenizer.json gives for that id.
-  const vocab = JSON.parse(readFileSync('public/models/splade-tiny-ko/tokenizer.json', 'utf8')).model.vocab as [string, number][];
+  const vocab = JSON.parse(readFileSync('public/models/splade-tiny-ko/tokenizer.json', 'utf8')).model.vocab as [
+    string,
+    number,
+  ][];
   expect(result.token).toBe(vocab[golden.cases[0]!.indices[0]!]![0]);
   expect(result.disposedError).toBe('disposed');
 });

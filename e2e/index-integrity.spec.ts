@@ -10,7 +10,10 @@ test('upsert twice in one call, all-or-nothing add and import, and bad options g
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
-    const v = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+    const v = (pairs: [number, number][]) => ({
+      indices: Uint32Array.from(pairs.map((p) => p[0])),
+      values: Float32Array.from(pairs.map((p) => p[1])),
+    });
     const attempt = async (fn: () => Promise<unknown>) => {
       try {
         await fn();
@@ -25,20 +28,36 @@ test('upsert twice in one call, all-or-nothing add and import, and bad options g
       { id: 'x', text: 'first', vector: v([[1, 1]]) },
       { id: 'x', text: 'second', vector: v([[1, 2]]) },
     ]);
-    const twice = { count: index.count(), hits: (await index.search(v([[1, 1]]), { explain: true })).map((h: any) => [h.id, h.text]) };
+    const twice = {
+      count: index.count(),
+      hits: (await index.search(v([[1, 1]]), { explain: true })).map((h: any) => [h.id, h.text]),
+    };
     const removedX = await index.remove(['x']);
     const afterRemove = { count: index.count(), hits: (await index.search(v([[1, 1]]))).length };
 
     // add() across several internal slices (commitSize 2) fails on an id clash in its last slice: nothing lands.
     await index.add([{ id: 'keep', vector: v([[2, 1]]) }]);
-    const clash = await attempt(() => index.add(['a', 'b', 'c', 'd', 'keep'].map((id, k) => ({ id, vector: v([[2, 1 + k]]) }))));
+    const clash = await attempt(() =>
+      index.add(['a', 'b', 'c', 'd', 'keep'].map((id, k) => ({ id, vector: v([[2, 1 + k]]) }))),
+    );
     const afterClash = { count: index.count(), hits: (await index.search(v([[2, 1]]))).map((h: any) => h.id) };
 
     // import() of a snapshot with one bad vector changes nothing.
     const snapshot = await index.export();
-    const bad = { ...snapshot, documents: [...snapshot.documents, { id: 'zz', text: '', fields: {}, vector: { indices: [3, 1], values: [1, 1] } }] };
+    const bad = {
+      ...snapshot,
+      documents: [
+        ...snapshot.documents,
+        { id: 'zz', text: '', fields: {}, vector: { indices: [3, 1], values: [1, 1] } },
+      ],
+    };
     const badImport = await attempt(() => index.import(bad));
-    const nanImport = await attempt(() => index.import({ ...snapshot, documents: [{ id: 'n', text: '', fields: {}, vector: { indices: [1], values: [NaN] } }] }));
+    const nanImport = await attempt(() =>
+      index.import({
+        ...snapshot,
+        documents: [{ id: 'n', text: '', fields: {}, vector: { indices: [1], values: [NaN] } }],
+      }),
+    );
     const afterBadImport = { count: index.count(), hits: (await index.search(v([[2, 1]]))).map((h: any) => h.id) };
 
     // Options and inputs outside what is accepted.
@@ -77,7 +96,19 @@ test('upsert twice in one call, all-or-nothing add and import, and bad options g
     });
     await index.dispose();
     await SparseIndex.delete('integrity');
-    return { twice, removedX, afterRemove, clash, afterClash, badImport, nanImport, afterBadImport, errors, countAfterErrors, stored };
+    return {
+      twice,
+      removedX,
+      afterRemove,
+      clash,
+      afterClash,
+      badImport,
+      nanImport,
+      afterBadImport,
+      errors,
+      countAfterErrors,
+      stored,
+    };
   });
   expect(r.twice).toEqual({ count: 1, hits: [['x', 'second']] });
   expect(r.removedX).toBe(1);
@@ -94,8 +125,12 @@ test('upsert twice in one call, all-or-nothing add and import, and bad options g
     limitNegative: expect.stringMatching(/^invalid-option:limit must be an integer from 0, got -1/),
     limitFraction: expect.stringMatching(/^invalid-option:limit must be an integer from 0, got 1.5/),
     minScoreNaN: expect.stringMatching(/^invalid-option:minScore must be a finite number, got NaN/),
-    weightInfinite: expect.stringMatching(/^invalid-input:document "inf"'s vector: the weight of term 1 is Infinity; accepted/),
-    weightNegative: expect.stringMatching(/^invalid-input:document "neg"'s vector: the weight of term 1 is -1; accepted/),
+    weightInfinite: expect.stringMatching(
+      /^invalid-input:document "inf"'s vector: the weight of term 1 is Infinity; accepted/,
+    ),
+    weightNegative: expect.stringMatching(
+      /^invalid-input:document "neg"'s vector: the weight of term 1 is -1; accepted/,
+    ),
     queryNegative: expect.stringMatching(/^invalid-input:the query: the weight of term 1 is -1; accepted/),
     idNumber: expect.stringMatching(/^invalid-input:document 0 needs a non-empty string id, got 7/),
     removeNumber: expect.stringMatching(/^invalid-input:remove\(\): id 0 is 7; ids are strings/),
@@ -123,7 +158,9 @@ const RAW_AUDIT = async (name: string) => {
   const manifest = json(await get((s) => s.get('manifest')));
   const expected = new Set<string>(['manifest', ...manifest.garbage]);
   if (manifest.tomb) expected.add(manifest.tomb);
-  const tomb: Uint8Array | undefined = manifest.tomb ? ((await get((s) => s.get(manifest.tomb))) as Uint8Array).subarray(4) : undefined;
+  const tomb: Uint8Array | undefined = manifest.tomb
+    ? ((await get((s) => s.get(manifest.tomb))) as Uint8Array).subarray(4)
+    : undefined;
   for (const seg of manifest.segments) {
     expected.add(`seg/${seg.id}/dict`);
     expected.add(`seg/${seg.id}/meta`);
@@ -135,10 +172,18 @@ const RAW_AUDIT = async (name: string) => {
     });
   }
   db.close();
-  return { keys: keys.length, unreferenced: keys.filter((k) => !expected.has(k)), missing: [...expected].filter((k) => !keys.includes(k)), liveDocs: manifest.liveDocs, numbered: manifest.docs };
+  return {
+    keys: keys.length,
+    unreferenced: keys.filter((k) => !expected.has(k)),
+    missing: [...expected].filter((k) => !keys.includes(k)),
+    liveDocs: manifest.liveDocs,
+    numbered: manifest.docs,
+  };
 };
 
-test('after commits, failed commits, failed collections and reopenings, the store holds no unreferenced key', async ({ page }) => {
+test('after commits, failed commits, failed collections and reopenings, the store holds no unreferenced key', async ({
+  page,
+}) => {
   await openHarness(page);
   const r = await page.evaluate(async (auditSource) => {
     const audit = eval(auditSource) as (name: string) => Promise<any>;
@@ -200,7 +245,9 @@ test('after commits, failed commits, failed collections and reopenings, the stor
   expect(r.verify).toEqual({ damaged: [], unreferenced: [] });
 });
 
-test('upsert churn (1k ids rewritten 50 times): numbering, tombstones and scratch memory follow the live documents', async ({ page }) => {
+test('upsert churn (1k ids rewritten 50 times): numbering, tombstones and scratch memory follow the live documents', async ({
+  page,
+}) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
@@ -218,10 +265,15 @@ test('upsert churn (1k ids rewritten 50 times): numbering, tombstones and scratc
     const mismatches: string[] = [];
     for (const q of queries) {
       const hits = await index.search(q, { limit: 10, rescore: true });
-      const brute = latest.map((d: any) => ({ id: d.id, score: dot(q, d.vector) })).filter((h: any) => h.score > 0).sort((a: any, b: any) => b.score - a.score).slice(0, 10);
+      const brute = latest
+        .map((d: any) => ({ id: d.id, score: dot(q, d.vector) }))
+        .filter((h: any) => h.score > 0)
+        .sort((a: any, b: any) => b.score - a.score)
+        .slice(0, 10);
       hits.forEach((h: any, k: number) => {
         const want = brute[k];
-        if (!want || Math.abs(h.score - want.score) > 1e-9 * brute[0]!.score) mismatches.push(`${h.id} ${h.score} vs ${want?.id} ${want?.score}`);
+        if (!want || Math.abs(h.score - want.score) > 1e-9 * brute[0]!.score)
+          mismatches.push(`${h.id} ${h.score} vs ${want?.id} ${want?.score}`);
       });
     }
     await index.dispose();
@@ -249,24 +301,37 @@ test('rescore: exactly the float top-k of a brute-force scorer, on corpora full 
     const failures: string[] = [];
     for (let seed = 1; seed <= 6; seed++) {
       // Weights on a coarse grid: many documents tie or nearly tie, where 8-bit weights reorder them.
-      const docs = syntheticDocuments(1500, seed, { minTerms: 20, maxTerms: 50, vocab: 800 }).map((d: any) => ({ ...d, vector: { indices: d.vector.indices, values: d.vector.values.map((x: number) => Math.round(x * 8) / 8 + ((d.vector.indices[0] % 7) * 1e-4)) } }));
+      const docs = syntheticDocuments(1500, seed, { minTerms: 20, maxTerms: 50, vocab: 800 }).map((d: any) => ({
+        ...d,
+        vector: {
+          indices: d.vector.indices,
+          values: d.vector.values.map((x: number) => Math.round(x * 8) / 8 + (d.vector.indices[0] % 7) * 1e-4),
+        },
+      }));
       const index = await SparseIndex.open(`rescore-${seed}`, { commitSize: 400 });
       await index.add(docs);
       for (const q of syntheticQueries(10, 8 + seed * 3, seed, { vocab: 800 })) {
-        const brute = docs.map((d: any) => ({ id: d.id, score: dot(q, d.vector) })).filter((h: any) => h.score > 0).sort((a: any, b: any) => b.score - a.score);
+        const brute = docs
+          .map((d: any) => ({ id: d.id, score: dot(q, d.vector) }))
+          .filter((h: any) => h.score > 0)
+          .sort((a: any, b: any) => b.score - a.score);
         const k = 10;
         const exact = await index.search(q, { limit: k, rescore: true, explain: true });
         const quantized = await index.search(q, { limit: k });
         compared++;
-        if (JSON.stringify(quantized.map((h: any) => h.id)) === JSON.stringify(brute.slice(0, k).map((h: any) => h.id))) sameOrderQuantized++;
+        if (JSON.stringify(quantized.map((h: any) => h.id)) === JSON.stringify(brute.slice(0, k).map((h: any) => h.id)))
+          sameOrderQuantized++;
         if (exact.length !== Math.min(k, brute.length)) failures.push(`seed ${seed}: ${exact.length} hits`);
         exact.forEach((h: any, i: number) => {
           // Ties aside: the i-th score equals the brute-force i-th score, and the hit's own exact score.
-          if (h.score !== brute[i].score) failures.push(`seed ${seed} rank ${i}: ${h.id} ${h.score} vs ${brute[i].id} ${brute[i].score}`);
+          if (h.score !== brute[i].score)
+            failures.push(`seed ${seed} rank ${i}: ${h.id} ${h.score} vs ${brute[i].id} ${brute[i].score}`);
           const own = brute.find((b: any) => b.id === h.id);
-          if (!own || own.score !== h.score) failures.push(`seed ${seed}: ${h.id} scored ${h.score}, exact ${own?.score}`);
+          if (!own || own.score !== h.score)
+            failures.push(`seed ${seed}: ${h.id} scored ${h.score}, exact ${own?.score}`);
           const sum = h.contributions.reduce((s: number, c: any) => s + c.product, 0);
-          if (Math.abs(sum - h.score) > 1e-9 * h.score) failures.push(`seed ${seed}: contributions of ${h.id} sum to ${sum}, not ${h.score}`);
+          if (Math.abs(sum - h.score) > 1e-9 * h.score)
+            failures.push(`seed ${seed}: contributions of ${h.id} sum to ${sum}, not ${h.score}`);
         });
       }
       await index.dispose();
@@ -284,18 +349,41 @@ test('get() and ids() read stored documents; an index records its model and refu
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
-    const v = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+    const v = (pairs: [number, number][]) => ({
+      indices: Uint32Array.from(pairs.map((p) => p[0])),
+      values: Float32Array.from(pairs.map((p) => p[1])),
+    });
     await SparseIndex.delete('models');
     const index = await SparseIndex.open('models', { model: 'org/model-a' });
     const before = index.model;
     await index.add([
-      { id: 'a', text: 'alpha', fields: { file: 'x.md' }, vector: { ...v([[3, 1], [9, 2]]), spans: Uint32Array.from([0, 5, 0xffffffff, 0xffffffff]), literal: Uint8Array.from([1, 0]) } },
+      {
+        id: 'a',
+        text: 'alpha',
+        fields: { file: 'x.md' },
+        vector: {
+          ...v([
+            [3, 1],
+            [9, 2],
+          ]),
+          spans: Uint32Array.from([0, 5, 0xffffffff, 0xffffffff]),
+          literal: Uint8Array.from([1, 0]),
+        },
+      },
       { id: 'b', text: 'beta', fields: { file: 'y.md' }, vector: v([[3, 0.5]]) },
       { id: 'c', text: 'gamma', fields: { file: 'x.md' }, vector: v([[4, 1]]) },
     ]);
     await index.remove(['c']);
     const got = await index.get('a');
-    const plain = got && { ...got, vector: { indices: Array.from(got.vector.indices), values: Array.from(got.vector.values), spans: Array.from(got.vector.spans), literal: Array.from(got.vector.literal) } };
+    const plain = got && {
+      ...got,
+      vector: {
+        indices: Array.from(got.vector.indices),
+        values: Array.from(got.vector.values),
+        spans: Array.from(got.vector.spans),
+        literal: Array.from(got.vector.literal),
+      },
+    };
     const missing = await index.get('c');
     const all = await index.ids();
     const ofX = await index.ids({ file: 'x.md' });
@@ -319,23 +407,35 @@ test('get() and ids() read stored documents; an index records its model and refu
     return { before, plain, missing, all, ofX, model, other, afterClear, reusedModel };
   });
   expect(r.before).toBeNull();
-  expect(r.plain).toEqual({ id: 'a', text: 'alpha', fields: { file: 'x.md' }, vector: { indices: [3, 9], values: [1, 2], spans: [0, 5, 0xffffffff, 0xffffffff], literal: [1, 0] } });
+  expect(r.plain).toEqual({
+    id: 'a',
+    text: 'alpha',
+    fields: { file: 'x.md' },
+    vector: { indices: [3, 9], values: [1, 2], spans: [0, 5, 0xffffffff, 0xffffffff], literal: [1, 0] },
+  });
   expect(r.missing).toBeUndefined();
   expect(r.all).toEqual(['a', 'b']);
   expect(r.ofX).toEqual(['a']);
   expect(r.model).toBe('org/model-a');
-  expect(r.other).toMatch(/^index-model:index "models" holds vectors of the model "org\/model-a", not of "org\/model-b"/);
+  expect(r.other).toMatch(
+    /^index-model:index "models" holds vectors of the model "org\/model-a", not of "org\/model-b"/,
+  );
   expect(r.afterClear).toBeNull();
   expect(r.reusedModel).toBe('org/model-b');
 });
 
-test('searches running while the same instance commits and renumbers see one consistent generation', async ({ page }) => {
+test('searches running while the same instance commits and renumbers see one consistent generation', async ({
+  page,
+}) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
     await SparseIndex.delete('concurrent');
     const index = await SparseIndex.open('concurrent', { commitSize: 100 });
-    const docs = (seed: number) => window.synthetic.syntheticDocuments(300, seed, { minTerms: 20, maxTerms: 40, vocab: 500 }).map((d: any) => ({ ...d, text: `text of ${d.id} v${seed}` }));
+    const docs = (seed: number) =>
+      window.synthetic
+        .syntheticDocuments(300, seed, { minTerms: 20, maxTerms: 40, vocab: 500 })
+        .map((d: any) => ({ ...d, text: `text of ${d.id} v${seed}` }));
     await index.add(docs(1));
     const queries = window.synthetic.syntheticQueries(8, 10, 5, { vocab: 500 });
     const bad: string[] = [];
@@ -350,7 +450,8 @@ test('searches running while the same instance commits and renumbers see one con
         for (const hit of await index.search(q, { limit: 10, explain: true })) {
           if (!hit.text.startsWith(`text of ${hit.id} v`)) bad.push(`${hit.id}: ${hit.text}`);
           const sum = hit.contributions.reduce((s: number, c: any) => s + c.product, 0);
-          if (Math.abs(sum - hit.score) > 1e-6 * hit.score) bad.push(`${hit.id}: contributions ${sum} vs score ${hit.score}`);
+          if (Math.abs(sum - hit.score) > 1e-6 * hit.score)
+            bad.push(`${hit.id}: contributions ${sum} vs score ${hit.score}`);
         }
         searches++;
       }

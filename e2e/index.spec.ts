@@ -9,15 +9,48 @@ test('add, search, explain, filter, upsert, remove, export and import', async ({
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
-    const v = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+    const v = (pairs: [number, number][]) => ({
+      indices: Uint32Array.from(pairs.map((p) => p[0])),
+      values: Float32Array.from(pairs.map((p) => p[1])),
+    });
     const tokens: Record<number, string> = { 1: 'git', 2: 'rebase', 3: 'branch', 4: 'merge', 5: '##ing' };
     const index = await SparseIndex.open('basic', { tokenOf: (id: number) => tokens[id] ?? `#${id}` });
     await index.add([
-      { id: 'a', text: 'Use git rebase to move a branch onto another.', fields: { lang: 'en', kind: 'guide' }, vector: v([[1, 0.5], [2, 2.0], [3, 1.0]]) },
-      { id: 'b', text: 'git merge joins two branches.', fields: { lang: 'en', kind: 'ref' }, vector: v([[1, 0.4], [3, 0.8], [4, 2.0]]) },
-      { id: 'c', text: '<img src=x onerror=alert(1)> merging', fields: { lang: 'xx', kind: 'ref' }, vector: v([[4, 1.5], [5, 0.3]]) },
+      {
+        id: 'a',
+        text: 'Use git rebase to move a branch onto another.',
+        fields: { lang: 'en', kind: 'guide' },
+        vector: v([
+          [1, 0.5],
+          [2, 2.0],
+          [3, 1.0],
+        ]),
+      },
+      {
+        id: 'b',
+        text: 'git merge joins two branches.',
+        fields: { lang: 'en', kind: 'ref' },
+        vector: v([
+          [1, 0.4],
+          [3, 0.8],
+          [4, 2.0],
+        ]),
+      },
+      {
+        id: 'c',
+        text: '<img src=x onerror=alert(1)> merging',
+        fields: { lang: 'xx', kind: 'ref' },
+        vector: v([
+          [4, 1.5],
+          [5, 0.3],
+        ]),
+      },
     ]);
-    const q = v([[2, 1.0], [3, 0.5], [4, 0.25]]);
+    const q = v([
+      [2, 1.0],
+      [3, 0.5],
+      [4, 0.25],
+    ]);
     const hits = await index.search(q, { explain: true });
     const filtered = await index.search(q, { filter: { kind: 'ref' } });
     const fnFiltered = await index.search(q, { filter: (f: any, id: string) => id !== 'a' && f.lang === 'en' });
@@ -39,14 +72,28 @@ test('add, search, explain, filter, upsert, remove, export and import', async ({
     const afterImport = await index.search(q);
     const count = index.count();
     await index.dispose();
-    return { hits, filtered, fnFiltered, minScored, dup, afterUpsert, removed, afterRemove, afterClear, afterImport, count, snapshotIds: snapshot.documents.map((d: any) => d.id) };
+    return {
+      hits,
+      filtered,
+      fnFiltered,
+      minScored,
+      dup,
+      afterUpsert,
+      removed,
+      afterRemove,
+      afterClear,
+      afterImport,
+      count,
+      snapshotIds: snapshot.documents.map((d: any) => d.id),
+    };
   });
   expect(r.hits.map((h: any) => h.id)).toEqual(['a', 'b', 'c']);
   for (const h of r.hits) {
     const sum = h.contributions.reduce((s: number, c: any) => s + c.product, 0);
     expect(sum).toBeCloseTo(h.score, 6);
     for (const c of h.contributions) expect(c.product).toBeCloseTo(c.queryWeight * c.documentWeight, 6);
-    for (const m of h.snippet.highlights) expect(h.snippet.text.slice(m.start, m.end).toLowerCase()).toContain(m.token.replace(/^##/, ''));
+    for (const m of h.snippet.highlights)
+      expect(h.snippet.text.slice(m.start, m.end).toLowerCase()).toContain(m.token.replace(/^##/, ''));
   }
   expect(r.hits[0].contributions[0]).toMatchObject({ token: 'rebase', queryWeight: 1 });
   expect(r.hits[0].fields).toEqual({ lang: 'en', kind: 'guide' });
@@ -60,11 +107,15 @@ test('add, search, explain, filter, upsert, remove, export and import', async ({
   expect(r.afterClear).toEqual({ count: 0, hits: [] });
   // Same hits; scores may move within the quantization bound (blocks are re-packed on import).
   expect(r.afterImport.map((h: any) => h.id)).toEqual(r.afterRemove.map((h: any) => h.id));
-  r.afterImport.forEach((h: any, k: number) => expect(Math.abs(h.score - r.afterRemove[k].score)).toBeLessThanOrEqual(2 * 3.0 / 510));
+  r.afterImport.forEach((h: any, k: number) =>
+    expect(Math.abs(h.score - r.afterRemove[k].score)).toBeLessThanOrEqual((2 * 3.0) / 510),
+  );
   expect(r.count).toBe(2);
 });
 
-test('top-k equals exhaustive scoring on random corpora (many seeds), through commits, merges and removals', async ({ page }) => {
+test('top-k equals exhaustive scoring on random corpora (many seeds), through commits, merges and removals', async ({
+  page,
+}) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex, WEIGHT_ERROR_BOUND } = window.splade;
@@ -80,7 +131,9 @@ test('top-k equals exhaustive scoring on random corpora (many seeds), through co
       for (let k = 0; k < n; k += 97) await index.add(docs.slice(k, k + 97));
       const removed = docs.filter((_: any, k: number) => k % 11 === seed % 11).map((d: any) => d.id);
       await index.remove(removed);
-      const replaced = syntheticDocuments(5, seed + 100, { minTerms: 20, maxTerms: 60, vocab: 3000 }).map((d: any, k: number) => ({ ...d, id: docs[k * 7]!.id }));
+      const replaced = syntheticDocuments(5, seed + 100, { minTerms: 20, maxTerms: 60, vocab: 3000 }).map(
+        (d: any, k: number) => ({ ...d, id: docs[k * 7]!.id }),
+      );
       await index.upsert(replaced);
       const live = new Map(docs.map((d: any) => [d.id, d.vector]));
       removed.forEach((id: string) => live.delete(id));
@@ -92,19 +145,28 @@ test('top-k equals exhaustive scoring on random corpora (many seeds), through co
           const pruned = await index.search(q, { limit: k });
           const full = await index.search(q, { limit: k, exhaustive: true });
           compared++;
-          if (JSON.stringify(pruned.map((h: any) => h.id)) !== JSON.stringify(full.map((h: any) => h.id))) failures.push(`seed ${seed}/${terms}: pruned ${pruned.map((h: any) => h.id)} vs exhaustive ${full.map((h: any) => h.id)}`);
+          if (JSON.stringify(pruned.map((h: any) => h.id)) !== JSON.stringify(full.map((h: any) => h.id)))
+            failures.push(
+              `seed ${seed}/${terms}: pruned ${pruned.map((h: any) => h.id)} vs exhaustive ${full.map((h: any) => h.id)}`,
+            );
           // Against brute force over the original float vectors: scores within the documented bound,
           // and no document clearly better than the k-th hit is missing.
-          const bound = Array.from(q.values as Float32Array).reduce((s: number, x: number) => s + x * 2.6, 0) * WEIGHT_ERROR_BOUND;
-          const brute = [...live].map(([id, v]) => ({ id, score: dot(q, v) })).filter((h) => h.score > 0).sort((a, b) => b.score - a.score);
+          const bound =
+            Array.from(q.values as Float32Array).reduce((s: number, x: number) => s + x * 2.6, 0) * WEIGHT_ERROR_BOUND;
+          const brute = [...live]
+            .map(([id, v]) => ({ id, score: dot(q, v) }))
+            .filter((h) => h.score > 0)
+            .sort((a, b) => b.score - a.score);
           for (const h of pruned) {
             const exact = dot(q, live.get(h.id));
-            if (Math.abs(exact - h.score) > bound + 1e-9) failures.push(`seed ${seed}: score of ${h.id} off by ${exact - h.score} > ${bound}`);
+            if (Math.abs(exact - h.score) > bound + 1e-9)
+              failures.push(`seed ${seed}: score of ${h.id} off by ${exact - h.score} > ${bound}`);
           }
           const kth = pruned.length === k ? pruned[k - 1].score : 0;
           for (const b of brute) {
             if (b.score <= kth + 2 * bound) break;
-            if (!pruned.some((h: any) => h.id === b.id)) failures.push(`seed ${seed}: ${b.id} (${b.score}) missing above ${kth}`);
+            if (!pruned.some((h: any) => h.id === b.id))
+              failures.push(`seed ${seed}: ${b.id} (${b.score}) missing above ${kth}`);
           }
         }
       }
@@ -117,7 +179,10 @@ test('top-k equals exhaustive scoring on random corpora (many seeds), through co
   expect(r.compared).toBe(12 * 12);
 });
 
-test('reload the page, reopen: the same results; a second tab writes and searches at the same time', async ({ page, context }) => {
+test('reload the page, reopen: the same results; a second tab writes and searches at the same time', async ({
+  page,
+  context,
+}) => {
   await openHarness(page);
   const query = async (p: Page) =>
     p.evaluate(async () => {
@@ -167,15 +232,43 @@ test('term ids anywhere in 0..2^32-1 (hashed features) are indexed, searched and
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
-    const v = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+    const v = (pairs: [number, number][]) => ({
+      indices: Uint32Array.from(pairs.map((p) => p[0])),
+      values: Float32Array.from(pairs.map((p) => p[1])),
+    });
     const top = 2 ** 32 - 1;
     const index = await SparseIndex.open('hashed', { commitSize: 2 });
     await index.add([
-      { id: 'a', vector: v([[7, 1], [2 ** 31, 2]]) },
-      { id: 'b', vector: v([[2 ** 31, 1], [top, 3]]) },
-      { id: 'c', vector: v([[7, 0.5], [top, 1]]) },
+      {
+        id: 'a',
+        vector: v([
+          [7, 1],
+          [2 ** 31, 2],
+        ]),
+      },
+      {
+        id: 'b',
+        vector: v([
+          [2 ** 31, 1],
+          [top, 3],
+        ]),
+      },
+      {
+        id: 'c',
+        vector: v([
+          [7, 0.5],
+          [top, 1],
+        ]),
+      },
     ]);
-    const hits = await index.search(v([[7, 1], [2 ** 31, 1], [top, 1]]), { explain: true });
+    const hits = await index.search(
+      v([
+        [7, 1],
+        [2 ** 31, 1],
+        [top, 1],
+      ]),
+      { explain: true },
+    );
     await index.dispose();
     return hits.map((h: any) => ({ id: h.id, score: h.score, tokens: h.contributions.map((c: any) => c.token) }));
   });
@@ -291,14 +384,30 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
     const verifiedAfterRepair = await repaired.index.verify();
     const countAfterRepair = repaired.index.count();
     await repaired.index.dispose();
-    return { good, error, bad, dropped, after, badAfter, openError, afterRepair, droppedByRepair: repaired.dropped, verifiedAfterRepair, countAfterRepair };
+    return {
+      good,
+      error,
+      bad,
+      dropped,
+      after,
+      badAfter,
+      openError,
+      afterRepair,
+      droppedByRepair: repaired.dropped,
+      verifiedAfterRepair,
+      countAfterRepair,
+    };
   });
-  expect(r.error).toMatch(/^index-corrupt:the stored index is damaged: seg\/g1p0\/chunk\/0 fails its checksum\. .* SparseIndex\.repair\(name\)/);
+  expect(r.error).toMatch(
+    /^index-corrupt:the stored index is damaged: seg\/g1p0\/chunk\/0 fails its checksum\. .* SparseIndex\.repair\(name\)/,
+  );
   expect(r.bad).toEqual({ damaged: ['seg/g1p0/chunk/0'], unreferenced: [] });
   expect(r.dropped).toEqual([]);
   expect(r.badAfter).toEqual({ damaged: [], unreferenced: [] });
   expect(r.after).toEqual(r.good);
-  expect(r.openError).toMatch(/^index-corrupt:the stored index is damaged: seg\/\S+\/dict fails its checksum\. .*SparseIndex\.repair\(name\)/);
+  expect(r.openError).toMatch(
+    /^index-corrupt:the stored index is damaged: seg\/\S+\/dict fails its checksum\. .*SparseIndex\.repair\(name\)/,
+  );
   expect(r.afterRepair).toEqual(r.good);
   expect(r.droppedByRepair).toEqual([]);
   expect(r.countAfterRepair).toBe(400);
@@ -308,7 +417,10 @@ test('a flipped byte in a stored block is detected and reported; rebuild() recov
 test('quota exceeded: a clear error, and the index stays intact', async ({ page, context }) => {
   // The override only applies to an origin whose quota was not read yet: set it first.
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(test.info().project.use.baseURL!).origin, quotaSize: 3 * 1024 * 1024 });
+  await cdp.send('Storage.overrideQuotaForOrigin', {
+    origin: new URL(test.info().project.use.baseURL!).origin,
+    quotaSize: 3 * 1024 * 1024,
+  });
   await openHarness(page);
   await page.evaluate(async () => {
     const index = await window.splade.SparseIndex.open('quota');
@@ -340,7 +452,9 @@ test('quota exceeded: a clear error, and the index stays intact', async ({ page,
   expect(r.afterReopen).toEqual({ count: 200, hits: r.before });
 });
 
-test('a schema version mismatch and a database deleted under an open index give clear errors and a rebuild path', async ({ page }) => {
+test('a schema version mismatch and a database deleted under an open index give clear errors and a rebuild path', async ({
+  page,
+}) => {
   await openHarness(page);
   const r = await page.evaluate(async () => {
     const { SparseIndex } = window.splade;
@@ -400,9 +514,13 @@ test('a schema version mismatch and a database deleted under an open index give 
     await reset.dispose();
     return { schemaError, afterReset, before, deletedError, afterClear };
   });
-  expect(r.schemaError).toMatch(/^index-schema:index "schema" was stored with schema 99 .* this version reads schema 2\. Open it with \{ onIncompatible: 'reset' \}/);
+  expect(r.schemaError).toMatch(
+    /^index-schema:index "schema" was stored with schema 99 .* this version reads schema 2\. Open it with \{ onIncompatible: 'reset' \}/,
+  );
   expect(r.afterReset).toBe(0);
   expect(r.before).toBeGreaterThan(0);
-  expect(r.deletedError).toMatch(/^index-missing:the database of index "schema" was deleted or evicted by the browser; call clear\(\)/);
+  expect(r.deletedError).toMatch(
+    /^index-missing:the database of index "schema" was deleted or evicted by the browser; call clear\(\)/,
+  );
   expect(r.afterClear).toBe(10);
 });

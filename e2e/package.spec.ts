@@ -20,12 +20,20 @@ const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
  * The environment for nested npm/vite runs: the variables npm sets for `npm test` (npm_package_*,
  * npm_lifecycle_*, prefixes) would steer them at the repo; where to fetch from and cache is kept.
  */
-const keptNpmConfig = /^npm_config_(cache|registry|userconfig|globalconfig|proxy|https?_proxy|noproxy|no_proxy|strict_ssl|cafile|offline|prefer_offline|.*:registry)$/i;
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keptNpmConfig.test(k)));
+const keptNpmConfig =
+  /^npm_config_(cache|registry|userconfig|globalconfig|proxy|https?_proxy|noproxy|no_proxy|strict_ssl|cafile|offline|prefer_offline|.*:registry)$/i;
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || keptNpmConfig.test(k)),
+);
 
 function sh(cmd: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(cmd, args, { cwd, env: { ...cleanEnv, FORCE_COLOR: '0' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(cmd, args, {
+      cwd,
+      env: { ...cleanEnv, FORCE_COLOR: '0' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
@@ -47,12 +55,28 @@ test.beforeAll(async () => {
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error(`npm pack left no tarball in ${work}`);
   cpSync(join(repo, 'e2e', 'consumer-app'), app, { recursive: true });
-  cpSync(join(repo, 'public', 'models', 'splade-tiny-en-if'), join(app, 'public', 'models', 'splade-tiny-en-if'), { recursive: true });
+  cpSync(join(repo, 'public', 'models', 'splade-tiny-en-if'), join(app, 'public', 'models', 'splade-tiny-en-if'), {
+    recursive: true,
+  });
   t = Date.now();
   // The package's dependencies come from npm's cache (filled by the repo's own install) or the registry.
   // onnxruntime-node too: the `splade-web` command encodes in Node (its CPU binary ships in the package;
   // --ignore-scripts skips the install script that would fetch GPU binaries).
-  sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel', 'error', join(work, tarball), 'onnxruntime-node@1.30.0'], app);
+  sh(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--ignore-scripts',
+      '--loglevel',
+      'error',
+      join(work, tarball),
+      'onnxruntime-node@1.30.0',
+    ],
+    app,
+  );
   timings['npm install'] = Date.now() - t;
   t = Date.now();
   // The repo's Vite, run in the app: the app has no vite.config, so this is Vite's defaults.
@@ -61,7 +85,11 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(() => {
-  console.log(`[package] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+  console.log(
+    `[package] ${Object.entries(timings)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+      .join(', ')}`,
+  );
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -81,14 +109,20 @@ declare global {
 
 test('the installed `splade-web build` command indexes a site with the bundled default model', () => {
   const out = join(work, 'site-index');
-  const log = sh(join(app, 'node_modules', '.bin', 'splade-web'), ['build', join(repo, 'test', 'fixtures', 'site'), '--out', out, '--cache', join(work, 'vector-cache')], app);
+  const log = sh(
+    join(app, 'node_modules', '.bin', 'splade-web'),
+    ['build', join(repo, 'test', 'fixtures', 'site'), '--out', out, '--cache', join(work, 'vector-cache')],
+    app,
+  );
   expect(log).toMatch(/splade-web build: \d+ pages, \d+ sections/);
   const entry = JSON.parse(readFileSync(join(out, 'splade-entry.json'), 'utf8'));
   expect(entry.model).toBe('splade-tiny-en-if (bundled)');
   expect(entry.sections).toBeGreaterThan(10);
   expect(readFileSync(join(out, 'splade.js'), 'utf8')).not.toMatch(/onnxruntime/);
   // The widget's script, prebuilt in the package (dist/cdn/), written beside the index.
-  expect(readFileSync(join(out, 'splade-search.js'))).toEqual(readFileSync(join(app, 'node_modules', 'splade-web', 'dist', 'cdn', 'splade-search.js')));
+  expect(readFileSync(join(out, 'splade-search.js'))).toEqual(
+    readFileSync(join(app, 'node_modules', 'splade-web', 'dist', 'cdn', 'splade-search.js')),
+  );
 });
 
 test('the installed package: exports, declarations and no `.ts` or `?raw` left for the bundler', () => {
@@ -96,12 +130,23 @@ test('the installed package: exports, declarations and no `.ts` or `?raw` left f
   expect(pkg.private).toBeUndefined();
   expect(pkg.exports['.']).toMatchObject({ types: './dist/types/browser.d.ts', browser: './dist/browser.js' });
   expect(pkg.exports['./node']).toMatchObject({ types: './dist/types/node.d.ts', node: './dist/node.js' });
-  expect(pkg.exports['./widget']).toMatchObject({ types: './dist/types/widget/define.d.ts', default: './dist/widget/define.js' });
+  expect(pkg.exports['./widget']).toMatchObject({
+    types: './dist/types/widget/define.d.ts',
+    default: './dist/widget/define.js',
+  });
   // The script-tag files: the element, and the engine of the idb/page sources with its worker and runtime.
   const cdn = join(app, 'node_modules', 'splade-web', 'dist', 'cdn');
   const assets = readdirSync(join(cdn, 'assets'));
   expect(readdirSync(cdn).sort()).toEqual(['assets', 'splade-engine.js', 'splade-search.js']);
-  for (const re of [/^worker-.*\.js$/, /^ort-wasm-simd-threaded\.jsep-.*\.wasm$/, /^ort-wasm-simd-threaded\.jsep-.*\.mjs$/]) expect(assets.some((f) => re.test(f)), String(re)).toBe(true);
+  for (const re of [
+    /^worker-.*\.js$/,
+    /^ort-wasm-simd-threaded\.jsep-.*\.wasm$/,
+    /^ort-wasm-simd-threaded\.jsep-.*\.mjs$/,
+  ])
+    expect(
+      assets.some((f) => re.test(f)),
+      String(re),
+    ).toBe(true);
   expect(pkg.dependencies['@huggingface/transformers']).toBeUndefined();
   const dist = join(app, 'node_modules', 'splade-web', 'dist');
   const js = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
@@ -116,7 +161,9 @@ test('the installed package: exports, declarations and no `.ts` or `?raw` left f
 });
 
 for (const isolated of [true, false]) {
-  test(`the consumer's vite build runs ${isolated ? 'cross-origin isolated (WASM threads)' : 'without isolation (one thread)'}`, async ({ page }) => {
+  test(`the consumer's vite build runs ${isolated ? 'cross-origin isolated (WASM threads)' : 'without isolation (one thread)'}`, async ({
+    page,
+  }) => {
     const server = await serveStatic(join(app, 'dist'), { isolated });
     try {
       const started = Date.now();
@@ -161,7 +208,9 @@ test('a worker file that is missing is reported with its URL and HTTP status', a
     const outcome = await runApp(page, server);
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.code).toBe('runtime');
-    expect(outcome.error?.message).toMatch(/^the encoder worker failed to start: GET http:\/\/127\.0\.0\.1:\d+\/assets\/worker-[^ ]+\.js answered HTTP 404/);
+    expect(outcome.error?.message).toMatch(
+      /^the encoder worker failed to start: GET http:\/\/127\.0\.0\.1:\d+\/assets\/worker-[^ ]+\.js answered HTTP 404/,
+    );
   } finally {
     await server.close();
   }
@@ -174,7 +223,9 @@ test("onnxruntime-web's .wasm missing is reported with its URL and HTTP status",
     const outcome = await runApp(page, server);
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.code).toBe('runtime');
-    expect(outcome.error?.message).toMatch(/^onnxruntime-web could not load its WebAssembly runtime: GET http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded\.jsep-[^ ]+\.wasm answered HTTP 404/);
+    expect(outcome.error?.message).toMatch(
+      /^onnxruntime-web could not load its WebAssembly runtime: GET http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded\.jsep-[^ ]+\.wasm answered HTTP 404/,
+    );
   } finally {
     await server.close();
   }

@@ -7,7 +7,9 @@
 import { expect, test } from '@playwright/test';
 import { openHarness } from './support/page.ts';
 
-test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equal the CPU pooler, and the capacity shrinks back', async ({ page }) => {
+test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equal the CPU pooler, and the capacity shrinks back', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await openHarness(page);
   const r = await page.evaluate(async () => {
@@ -21,12 +23,20 @@ test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equa
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
     /** Logits [rows, tokens, vocab]: negative except `positives[s]` entries of each segment. */
-    const makeBatch = (vocab: number, tokens: number, lengths: number[], segments: { start: number; end: number }[], positives: number[]) => {
+    const makeBatch = (
+      vocab: number,
+      tokens: number,
+      lengths: number[],
+      segments: { start: number; end: number }[],
+      positives: number[],
+    ) => {
       const rows = lengths.length;
       const logits = new Float32Array(rows * tokens * vocab);
       for (let i = 0; i < logits.length; i++) logits[i] = -0.05 - rng() * 3;
       segments.forEach((seg, s) => {
-        const ids = Array.from({ length: vocab }, (_, k) => k).sort(() => rng() - 0.5).slice(0, positives[s]);
+        const ids = Array.from({ length: vocab }, (_, k) => k)
+          .sort(() => rng() - 0.5)
+          .slice(0, positives[s]);
         for (const v of ids) {
           // A few positive tokens per entry, in any window of the segment.
           for (let n = 0; n < 3; n++) {
@@ -38,10 +48,14 @@ test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equa
           if (v % 10 === 0) {
             let best = -Infinity;
             let at = -1;
-            for (let row = seg.start; row < seg.end; row++) for (let t = 0; t < lengths[row]!; t++) {
-              const i = (row * tokens + t) * vocab + v;
-              if (logits[i]! > best) { best = logits[i]!; at = i; }
-            }
+            for (let row = seg.start; row < seg.end; row++)
+              for (let t = 0; t < lengths[row]!; t++) {
+                const i = (row * tokens + t) * vocab + v;
+                if (logits[i]! > best) {
+                  best = logits[i]!;
+                  at = i;
+                }
+              }
             const last = ((seg.end - 1) * tokens + lengths[seg.end - 1]! - 1) * vocab + v;
             if (last !== at) logits[last] = best;
           }
@@ -51,7 +65,11 @@ test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equa
       lengths.forEach((len, row) => {
         for (let t = len; t < tokens; t++) for (let v = 0; v < vocab; v++) logits[(row * tokens + t) * vocab + v] = 100;
       });
-      const buffer = device.createBuffer({ label: 'test logits', size: logits.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      const buffer = device.createBuffer({
+        label: 'test logits',
+        size: logits.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(buffer, 0, logits);
       return { logits, buffer, shape: { rows, tokens, vocab, lengths, segments } };
     };
@@ -60,9 +78,14 @@ test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equa
       const problems: string[] = [];
       cpu.forEach((c, s) => {
         const g = gpu[s];
-        if (g.indices.join() !== c.indices.join()) problems.push(`segment ${s}: ids differ (${g.indices.length} vs ${c.indices.length})`);
-        else c.values.forEach((v: number, k: number) => (maxDiff = Math.max(maxDiff, Math.abs(v - g.values[k]) / Math.max(1, v))));
-        if (withPositions && (g.positions?.join() ?? 'none') !== c.positions.join()) problems.push(`segment ${s}: positions differ`);
+        if (g.indices.join() !== c.indices.join())
+          problems.push(`segment ${s}: ids differ (${g.indices.length} vs ${c.indices.length})`);
+        else
+          c.values.forEach(
+            (v: number, k: number) => (maxDiff = Math.max(maxDiff, Math.abs(v - g.values[k]) / Math.max(1, v))),
+          );
+        if (withPositions && (g.positions?.join() ?? 'none') !== c.positions.join())
+          problems.push(`segment ${s}: positions differ`);
         if (!withPositions && g.positions) problems.push(`segment ${s}: sum pooling returned positions`);
       });
       return { maxDiff, problems, nnz: cpu.map((c) => c.indices.length) };
@@ -71,18 +94,53 @@ test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equa
     const pooler = new GpuPooler(device);
     const zeroIds = [0, 5, 2999];
     // Segment 0: 2 windows, ~2000 non-zeros; segment 1: 1 window, ~60; segment 2: 2 windows, ~700.
-    const big = makeBatch(3000, 6, [6, 4, 5, 6, 3], [{ start: 0, end: 2 }, { start: 2, end: 3 }, { start: 3, end: 5 }], [2000, 60, 700]);
+    const big = makeBatch(
+      3000,
+      6,
+      [6, 4, 5, 6, 3],
+      [
+        { start: 0, end: 2 },
+        { start: 2, end: 3 },
+        { start: 3, end: 5 },
+      ],
+      [2000, 60, 700],
+    );
     const runs: any[] = [];
-    for (const [strategy, activation, threshold] of [['max', 'log1p_relu', 0], ['max', 'relu', 0.5], ['sum', 'relu', 0]] as const) {
+    for (const [strategy, activation, threshold] of [
+      ['max', 'log1p_relu', 0],
+      ['max', 'relu', 0.5],
+      ['sum', 'relu', 0],
+    ] as const) {
       const config = { strategy, activation, vocabSize: 3000 };
       const capacityBefore = pooler.capacity;
       const gpu = await pooler.pool(big.buffer, big.shape, config, zeroIds, threshold);
       const stats = { ...pooler.lastStats };
-      const cpu = poolCpu({ ...big.shape, logits: big.logits }, config, { zeroIds, threshold, positions: strategy === 'max' });
-      runs.push({ strategy, activation, threshold, capacityBefore, capacityAfter: pooler.capacity, stats, ...compare(gpu, cpu, strategy === 'max') });
+      const cpu = poolCpu({ ...big.shape, logits: big.logits }, config, {
+        zeroIds,
+        threshold,
+        positions: strategy === 'max',
+      });
+      runs.push({
+        strategy,
+        activation,
+        threshold,
+        capacityBefore,
+        capacityAfter: pooler.capacity,
+        stats,
+        ...compare(gpu, cpu, strategy === 'max'),
+      });
     }
     // Batches that need little: the capacity halves back to INITIAL_CAPACITY, one step a batch.
-    const small = makeBatch(3000, 4, [4, 3], [{ start: 0, end: 1 }, { start: 1, end: 2 }], [40, 80]);
+    const small = makeBatch(
+      3000,
+      4,
+      [4, 3],
+      [
+        { start: 0, end: 1 },
+        { start: 1, end: 2 },
+      ],
+      [40, 80],
+    );
     const shrink: any[] = [];
     const config = { strategy: 'max', activation: 'relu', vocabSize: 3000 };
     for (let k = 0; k < 4; k++) {
@@ -124,7 +182,12 @@ test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equa
   expect(third.stats.readbackBytes).toBe(outputBytes(3, 2048));
   // Small batches: 2048 -> 1024 -> 512 -> 512, readbacks shrinking with it, results still equal.
   expect(r.shrink.map((s: any) => s.capacity)).toEqual([1024, 512, 512, 512]);
-  expect(r.shrink.map((s: any) => s.stats.readbackBytes)).toEqual([outputBytes(2, 2048), outputBytes(2, 1024), outputBytes(2, 512), outputBytes(2, 512)]);
+  expect(r.shrink.map((s: any) => s.stats.readbackBytes)).toEqual([
+    outputBytes(2, 2048),
+    outputBytes(2, 1024),
+    outputBytes(2, 512),
+    outputBytes(2, 512),
+  ]);
   for (const s of r.shrink) {
     expect(s.problems).toEqual([]);
     expect(s.stats.launches).toBe(1);
@@ -135,10 +198,14 @@ test('overflow re-pool: documents with more non-zeros than INITIAL_CAPACITY equa
   expect(r.fullRun.problems).toEqual([]);
   expect(r.fullRun.stats.launches).toBe(2);
   expect(r.fullRun.capacity).toBe(600);
-  console.log(`GPU vs CPU pooling, max relative |difference|: ${r.runs.map((x: any) => `${x.strategy}/${x.activation} ${x.maxDiff.toExponential(2)}`).join(', ')}`);
+  console.log(
+    `GPU vs CPU pooling, max relative |difference|: ${r.runs.map((x: any) => `${x.strategy}/${x.activation} ${x.maxDiff.toExponential(2)}`).join(', ')}`,
+  );
 });
 
-test('the kernel packs (window, token) positions at both ends of the range and refuses batches beyond it before launching', async ({ page }) => {
+test('the kernel packs (window, token) positions at both ends of the range and refuses batches beyond it before launching', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await openHarness(page);
   const r = await page.evaluate(async () => {
@@ -150,15 +217,32 @@ test('the kernel packs (window, token) positions at both ends of the range and r
     const logitsOf = (n: number) => {
       const host = new Float32Array(n).fill(0.5);
       host[n - 1] = 2;
-      const buffer = device.createBuffer({ size: host.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      const buffer = device.createBuffer({
+        size: host.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(buffer, 0, host);
       return buffer;
     };
-    const plain = (v: any) => ({ indices: Array.from(v.indices) as number[], values: Array.from(v.values) as number[], positions: Array.from(v.positions) as number[] });
+    const plain = (v: any) => ({
+      indices: Array.from(v.indices) as number[],
+      values: Array.from(v.values) as number[],
+      positions: Array.from(v.positions) as number[],
+    });
     // 65536 tokens in one window: the last is token 65535.
-    const [longRow] = await pooler.pool(logitsOf(65536), { rows: 1, tokens: 65536, vocab: 1, lengths: [65536], segments: [{ start: 0, end: 1 }] }, config, []);
+    const [longRow] = await pooler.pool(
+      logitsOf(65536),
+      { rows: 1, tokens: 65536, vocab: 1, lengths: [65536], segments: [{ start: 0, end: 1 }] },
+      config,
+      [],
+    );
     // 65536 one-token windows of one document: the last is window 65535.
-    const [manyRows] = await pooler.pool(logitsOf(65536), { rows: 65536, tokens: 1, vocab: 1, lengths: new Array(65536).fill(1), segments: [{ start: 0, end: 65536 }] }, config, []);
+    const [manyRows] = await pooler.pool(
+      logitsOf(65536),
+      { rows: 65536, tokens: 1, vocab: 1, lengths: new Array(65536).fill(1), segments: [{ start: 0, end: 65536 }] },
+      config,
+      [],
+    );
     const refused: string[] = [];
     const launches: number[] = [];
     for (const shape of [

@@ -27,7 +27,15 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
     // over all windows, so it holds every entry of the first window's vector, at least as large.
     const truncating = await SparseEncoder.fromPretrained(model, { device: 'wasm', longDocuments: 'truncate' });
     const firstWindow = await truncating.encodeDocument(huge);
-    const oddTexts = ['emoji 🙂👍🏽 party', 'ctrl \u0001\u0007 bell\u0000', 'lone \uD800 surrogate', 'lone \uFFFD surrogate', '<b>bold</b> &amp; <script>alert(1)</script>', '\u200d\u200b', 'ctrl bell'];
+    const oddTexts = [
+      'emoji 🙂👍🏽 party',
+      'ctrl \u0001\u0007 bell\u0000',
+      'lone \uD800 surrogate',
+      'lone \uFFFD surrogate',
+      '<b>bold</b> &amp; <script>alert(1)</script>',
+      '\u200d\u200b',
+      'ctrl bell',
+    ];
     const odd = await enc.encodeDocument(oddTexts);
     const oddWindows = await Promise.all(oddTexts.map((t) => enc.windows(t)));
     const oddTokens = odd.map((v: any) => Array.from(v.indices, (id: number) => enc.token(id)));
@@ -44,10 +52,28 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
     } catch (e: any) {
       errors['device'] = `${e.code}:${e.message}`;
     }
-    const plain = (v: any) => ({ indices: Array.from(v.indices) as number[], values: Array.from(v.values) as number[] });
-    return { empty: empty.map(plain), afterEmpty, emptyQuery: plain(emptyQuery), huge: plain(hugeVec), hugeStats, hugeWindowLengths: hugeWindowIds.map((w: number[]) => [w.length, w[0], w.at(-1)]), firstWindow: plain(firstWindow), odd: odd.map(plain), oddWindows, oddTokens, errors };
+    const plain = (v: any) => ({
+      indices: Array.from(v.indices) as number[],
+      values: Array.from(v.values) as number[],
+    });
+    return {
+      empty: empty.map(plain),
+      afterEmpty,
+      emptyQuery: plain(emptyQuery),
+      huge: plain(hugeVec),
+      hugeStats,
+      hugeWindowLengths: hugeWindowIds.map((w: number[]) => [w.length, w[0], w.at(-1)]),
+      firstWindow: plain(firstWindow),
+      odd: odd.map(plain),
+      oddWindows,
+      oddTokens,
+      errors,
+    };
   }, EN);
-  expect(r.empty).toEqual([{ indices: [], values: [] }, { indices: [], values: [] }]);
+  expect(r.empty).toEqual([
+    { indices: [], values: [] },
+    { indices: [], values: [] },
+  ]);
   // Empty text never reaches the model: no session was even created.
   expect(r.afterEmpty).toEqual({ device: 'wasm', batches: 0 }); // the session started while loading; no batch ran
   expect(r.emptyQuery).toEqual({ indices: [], values: [] });
@@ -70,7 +96,8 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
   });
   // Odd input, token by token (this model's document vector is its own tokens, specials zeroed,
   // plus learned expansions such as script -> scripts).
-  const contentIds = (w: number[][]) => [...new Set(w.flat().filter((id) => ![0, 100, 101, 102, 103].includes(id)))].sort((a, b) => a - b);
+  const contentIds = (w: number[][]) =>
+    [...new Set(w.flat().filter((id) => ![0, 100, 101, 102, 103].includes(id)))].sort((a, b) => a - b);
   expect(r.oddWindows[0]).toEqual([[101, 7861, 29147, 2072, 100, 2283, 102]]); // em ##oj ##i [UNK] party: the emoji are one [UNK]
   expect(r.odd[0].indices).toEqual(contentIds(r.oddWindows[0]));
   // Control characters are removed: exactly the vector of "ctrl bell".
@@ -91,11 +118,17 @@ test('bad input: empty, whitespace, huge, emoji, control characters, lone surrog
   expect(r.errors['number']).toMatch(/^true:invalid-input:expected a string or an array of strings, got number/);
   expect(r.errors['null']).toMatch(/^true:invalid-input:expected a string or an array of strings, got null/);
   expect(r.errors['arrayOfNumber']).toMatch(/^true:invalid-input:texts must be strings/);
-  expect(r.errors['device']).toMatch(/^invalid-option:device "tpu" is not supported; accepted: auto, webgpu, wasm, cpu/);
+  expect(r.errors['device']).toMatch(
+    /^invalid-option:device "tpu" is not supported; accepted: auto, webgpu, wasm, cpu/,
+  );
 });
 
 /** Loads a model whose files pass through `mutate` on their way to the page. */
-async function loadBroken(page: Page, file: string, mutate: (body: Buffer) => Buffer | null): Promise<{ code: string; message: string; file?: string }> {
+async function loadBroken(
+  page: Page,
+  file: string,
+  mutate: (body: Buffer) => Buffer | null,
+): Promise<{ code: string; message: string; file?: string }> {
   await page.route(`**/models/splade-tiny-en-if/${file}`, async (route) => {
     const response = await route.fetch();
     const body = mutate(await response.body());
@@ -117,23 +150,33 @@ test.describe('malformed model files give clear errors naming the file', () => {
   test.beforeEach(async ({ page }) => openHarness(page));
 
   test('a truncated ONNX file', async ({ page }) => {
-    const e = await loadBroken(page, 'document_0_MLMTransformer/onnx/model.onnx', (b) => b.subarray(0, Math.floor(b.length / 3)));
+    const e = await loadBroken(page, 'document_0_MLMTransformer/onnx/model.onnx', (b) =>
+      b.subarray(0, Math.floor(b.length / 3)),
+    );
     expect(e.code).toBe('model-file-invalid');
     expect(e.file).toBe('document_0_MLMTransformer/onnx/model.onnx');
     expect(e.message).toMatch(/^document_0_MLMTransformer\/onnx\/model\.onnx could not be loaded by onnxruntime/);
   });
 
   test('modules.json naming an unknown module', async ({ page }) => {
-    const e = await loadBroken(page, 'modules.json', () => Buffer.from(JSON.stringify([{ idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Dense' }])));
+    const e = await loadBroken(page, 'modules.json', () =>
+      Buffer.from(JSON.stringify([{ idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Dense' }])),
+    );
     expect(e.code).toBe('unsupported-module');
-    expect(e.message).toMatch(/modules\.json names module type "sentence_transformers\.models\.Dense".*supported module types/);
+    expect(e.message).toMatch(
+      /modules\.json names module type "sentence_transformers\.models\.Dense".*supported module types/,
+    );
   });
 
   test('a missing tokenizer', async ({ page }) => {
-    await page.route('**/models/splade-tiny-en-if/*/tokenizer.json', (route) => route.fulfill({ status: 404, body: '' }));
+    await page.route('**/models/splade-tiny-en-if/*/tokenizer.json', (route) =>
+      route.fulfill({ status: 404, body: '' }),
+    );
     const e = await loadBroken(page, 'tokenizer.json', () => null);
     expect(e.code).toBe('model-not-found');
-    expect(e.message).toMatch(/no tokenizer in \/models\/splade-tiny-en-if: looked for query_0_SparseStaticEmbedding\/tokenizer\.json, tokenizer\.json/);
+    expect(e.message).toMatch(
+      /no tokenizer in \/models\/splade-tiny-en-if: looked for query_0_SparseStaticEmbedding\/tokenizer\.json, tokenizer\.json/,
+    );
   });
 
   test('a safetensors header lying about sizes', async ({ page }) => {
@@ -146,29 +189,41 @@ test.describe('malformed model files give clear errors naming the file', () => {
     });
     expect(e.code).toBe('model-file-invalid');
     expect(e.file).toBe('query_0_SparseStaticEmbedding/model.safetensors');
-    expect(e.message).toMatch(/is not a valid safetensors file: tensor "weight" claims bytes 0\.\.\d+ but only \d+ data bytes exist/);
+    expect(e.message).toMatch(
+      /is not a valid safetensors file: tensor "weight" claims bytes 0\.\.\d+ but only \d+ data bytes exist/,
+    );
   });
 });
 
-test('a GPU device lost during a batch: the batch is redone on WASM and results equal the golden ones', async ({ page }) => {
+test('a GPU device lost during a batch: the batch is redone on WASM and results equal the golden ones', async ({
+  page,
+}) => {
   const golden = loadGolden('splade-tiny-en-if');
   const docs = golden.cases.filter((c) => c.route === 'document');
   await openHarness(page);
-  const r = await page.evaluate(async ({ texts }) => {
-    const { SparseEncoder } = (window as any).splade;
-    const ort = (window as any).ort;
-    const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'webgpu', batchSize: 2 });
-    let lostAt = -1;
-    const vectors = await enc.encodeDocument(texts, {
-      onBatch: async ({ done, device }: any) => {
-        if (lostAt < 0 && device === 'webgpu') {
-          lostAt = done;
-          (await ort.env.webgpu.device).destroy(); // the next batch meets a lost device
-        }
-      },
-    });
-    return { vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })), stats: enc.lastStats, device: enc.device, lostAt };
-  }, { texts: docs.map((c) => c.text) });
+  const r = await page.evaluate(
+    async ({ texts }) => {
+      const { SparseEncoder } = (window as any).splade;
+      const ort = (window as any).ort;
+      const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'webgpu', batchSize: 2 });
+      let lostAt = -1;
+      const vectors = await enc.encodeDocument(texts, {
+        onBatch: async ({ done, device }: any) => {
+          if (lostAt < 0 && device === 'webgpu') {
+            lostAt = done;
+            (await ort.env.webgpu.device).destroy(); // the next batch meets a lost device
+          }
+        },
+      });
+      return {
+        vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })),
+        stats: enc.lastStats,
+        device: enc.device,
+        lostAt,
+      };
+    },
+    { texts: docs.map((c) => c.text) },
+  );
   expect(r.lostAt).toBeGreaterThan(0);
   expect(r.stats.recovered).toBe(1);
   expect(r.device).toBe('wasm');
@@ -188,19 +243,27 @@ test.describe('a browser without WebGPU', () => {
   test("'auto' falls back to WASM with golden results; 'webgpu' gives a clear error", async ({ page }) => {
     const golden = loadGolden('splade-tiny-ko');
     await openHarness(page);
-    const r = await page.evaluate(async (texts) => {
-      const { SparseEncoder } = (window as any).splade;
-      const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko');
-      const vectors = await enc.encodeDocument(texts);
-      let error = '';
-      try {
-        const gpu = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'webgpu' });
-        await gpu.encodeDocument('test');
-      } catch (e: any) {
-        error = `${e.code}:${e.message}`;
-      }
-      return { hasGpu: 'gpu' in navigator, device: enc.device, vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })), error };
-    }, golden.cases.map((c) => c.text));
+    const r = await page.evaluate(
+      async (texts) => {
+        const { SparseEncoder } = (window as any).splade;
+        const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko');
+        const vectors = await enc.encodeDocument(texts);
+        let error = '';
+        try {
+          const gpu = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'webgpu' });
+          await gpu.encodeDocument('test');
+        } catch (e: any) {
+          error = `${e.code}:${e.message}`;
+        }
+        return {
+          hasGpu: 'gpu' in navigator,
+          device: enc.device,
+          vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })),
+          error,
+        };
+      },
+      golden.cases.map((c) => c.text),
+    );
     expect(r.hasGpu).toBe(false);
     expect(r.device).toBe('wasm');
     golden.cases.forEach((c, k) => expectMatchesGolden(r.vectors[k] as PlainVector, c, 'no WebGPU'));
@@ -222,27 +285,48 @@ test("'auto' on a software-only adapter (SwiftShader) chooses WASM", async ({ pa
   expect(r.device).toBe('wasm');
 });
 
-test('a GPU device at the WebGPU default limits: batches are split to fit and results stay golden', async ({ page }) => {
+test('a GPU device at the WebGPU default limits: batches are split to fit and results stay golden', async ({
+  page,
+}) => {
   test.setTimeout(900_000);
   const golden = loadGolden('splade-tiny-ko');
   // The long document (several windows) and a few short ones: enough rows to need two batches.
   const all = golden.cases.filter((c) => c.route === 'document');
-  const docs = [...all.filter((c) => c.windows.length > 1).slice(0, 1), ...all.filter((c) => c.windows.length === 1).slice(0, 4)];
+  const docs = [
+    ...all.filter((c) => c.windows.length > 1).slice(0, 1),
+    ...all.filter((c) => c.windows.length === 1).slice(0, 4),
+  ];
   await openHarness(page);
-  const r = await page.evaluate(async (texts) => {
-    const { SparseEncoder } = (window as any).splade;
-    const real = (await navigator.gpu.requestAdapter())!;
-    // An adapter that only offers the WebGPU default limits: onnxruntime requests its device with
-    // the adapter's limits, so its device gets the defaults (128 MiB per storage binding).
-    const probe = await (await navigator.gpu.requestAdapter())!.requestDevice(); // an adapter is spent after one device
-    const defaults = probe.limits;
-    probe.destroy();
-    const adapter = { limits: defaults, features: real.features, info: real.info, requestDevice: (d: GPUDeviceDescriptor) => real.requestDevice({ ...d, requiredLimits: {} }) };
-    const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'webgpu', gpuAdapter: adapter, batchSize: 64 });
-    const vectors = await enc.encodeDocument(texts);
-    const ortDevice = await (window as any).ort.env.webgpu.device;
-    return { limit: ortDevice.limits.maxStorageBufferBindingSize, stats: enc.lastStats, vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })) };
-  }, docs.map((c) => c.text));
+  const r = await page.evaluate(
+    async (texts) => {
+      const { SparseEncoder } = (window as any).splade;
+      const real = (await navigator.gpu.requestAdapter())!;
+      // An adapter that only offers the WebGPU default limits: onnxruntime requests its device with
+      // the adapter's limits, so its device gets the defaults (128 MiB per storage binding).
+      const probe = await (await navigator.gpu.requestAdapter())!.requestDevice(); // an adapter is spent after one device
+      const defaults = probe.limits;
+      probe.destroy();
+      const adapter = {
+        limits: defaults,
+        features: real.features,
+        info: real.info,
+        requestDevice: (d: GPUDeviceDescriptor) => real.requestDevice({ ...d, requiredLimits: {} }),
+      };
+      const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', {
+        device: 'webgpu',
+        gpuAdapter: adapter,
+        batchSize: 64,
+      });
+      const vectors = await enc.encodeDocument(texts);
+      const ortDevice = await (window as any).ort.env.webgpu.device;
+      return {
+        limit: ortDevice.limits.maxStorageBufferBindingSize,
+        stats: enc.lastStats,
+        vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })),
+      };
+    },
+    docs.map((c) => c.text),
+  );
   expect(r.limit).toBe(128 * 1024 * 1024);
   // 128 tokens x 50000 entries x 4 bytes = 25.6 MB per window: at most 5 windows per batch.
   expect(r.stats.windows).toBe(docs.reduce((n, c) => n + c.windows.length, 0));
@@ -252,21 +336,39 @@ test('a GPU device at the WebGPU default limits: batches are split to fit and re
   docs.forEach((c, k) => expectMatchesGolden(r.vectors[k] as PlainVector, c, 'default limits'));
 });
 
-test('hub ids load through the hub URL layout, with progress events, and then offline from the cache', async ({ page }) => {
+test('hub ids load through the hub URL layout, with progress events, and then offline from the cache', async ({
+  page,
+}) => {
   await openHarness(page);
   const first = await page.evaluate(async () => {
     const { SparseEncoder, clearModelCache } = (window as any).splade;
     await clearModelCache();
     const events: any[] = [];
-    const enc = await SparseEncoder.fromPretrained('splade-web/splade-tiny-en-if', { hubUrl: `${location.origin}/hub`, device: 'wasm', onProgress: (e: any) => events.push(e) });
+    const enc = await SparseEncoder.fromPretrained('splade-web/splade-tiny-en-if', {
+      hubUrl: `${location.origin}/hub`,
+      device: 'wasm',
+      onProgress: (e: any) => events.push(e),
+    });
     const v = await enc.encodeDocument('offline search in the browser');
     // The same model by path: the hub code path must give the very same vector.
-    const byPath = await (await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm', cache: false })).encodeDocument('offline search in the browser');
-    return { events, nnz: v.indices.length, indices: Array.from(v.indices), values: Array.from(v.values), byPath: { indices: Array.from(byPath.indices), values: Array.from(byPath.values) } };
+    const byPath = await (
+      await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm', cache: false })
+    ).encodeDocument('offline search in the browser');
+    return {
+      events,
+      nnz: v.indices.length,
+      indices: Array.from(v.indices),
+      values: Array.from(v.values),
+      byPath: { indices: Array.from(byPath.indices), values: Array.from(byPath.values) },
+    };
   });
   expect(first.nnz).toBeGreaterThan(2);
   expect({ indices: first.indices, values: first.values }).toEqual(first.byPath);
-  expect(first.events.some((e) => e.status === 'progress' && e.file === 'document_0_MLMTransformer/onnx/model.onnx' && e.loaded > 0)).toBe(true);
+  expect(
+    first.events.some(
+      (e) => e.status === 'progress' && e.file === 'document_0_MLMTransformer/onnx/model.onnx' && e.loaded > 0,
+    ),
+  ).toBe(true);
   expect(first.events.some((e) => e.status === 'done' && e.fromCache === false)).toBe(true);
   expect(first.events.at(-1).status).toBe('ready');
   // Now the hub is unreachable: every request to it fails.
@@ -274,7 +376,11 @@ test('hub ids load through the hub URL layout, with progress events, and then of
   const second = await page.evaluate(async () => {
     const { SparseEncoder } = (window as any).splade;
     const events: any[] = [];
-    const enc = await SparseEncoder.fromPretrained('splade-web/splade-tiny-en-if', { hubUrl: `${location.origin}/hub`, device: 'wasm', onProgress: (e: any) => events.push(e) });
+    const enc = await SparseEncoder.fromPretrained('splade-web/splade-tiny-en-if', {
+      hubUrl: `${location.origin}/hub`,
+      device: 'wasm',
+      onProgress: (e: any) => events.push(e),
+    });
     const v = await enc.encodeDocument('offline search in the browser');
     return { events, nnz: v.indices.length, values: Array.from(v.values) };
   });
@@ -283,7 +389,9 @@ test('hub ids load through the hub URL layout, with progress events, and then of
   // A model that was never cached fails clearly when the hub is unreachable.
   const third = await page.evaluate(async () => {
     try {
-      await (window as any).splade.SparseEncoder.fromPretrained('splade-web/never-downloaded', { hubUrl: `${location.origin}/hub` });
+      await (window as any).splade.SparseEncoder.fromPretrained('splade-web/never-downloaded', {
+        hubUrl: `${location.origin}/hub`,
+      });
       return 'loaded';
     } catch (e: any) {
       return `${e.code}:${e.message}`;
@@ -292,7 +400,10 @@ test('hub ids load through the hub URL layout, with progress events, and then of
   expect(third).toMatch(/^network:could not download modules\.json from .* and no cached copy exists/);
 });
 
-test('a branch revision is revalidated while online and served from the cache offline; a commit revision is never asked for again once cached', async ({ page, context }) => {
+test('a branch revision is revalidated while online and served from the cache offline; a commit revision is never asked for again once cached', async ({
+  page,
+  context,
+}) => {
   // This test's own corner of the hub mirror: files written here replace the model's (hub-mirror.ts).
   const overlay = join(HUB_OVERLAY_DIR, 'revalidate', 'splade-tiny-en-if');
   const weightsFile = 'query_0_SparseStaticEmbedding/model.safetensors';
@@ -304,12 +415,21 @@ test('a branch revision is revalidated while online and served from the cache of
     const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset + headerEnd, bytes.byteOffset + bytes.length));
     for (let k = 0; k < weights.length; k++) weights[k]! *= scale;
     mkdirSync(join(overlay, dirname(weightsFile)), { recursive: true });
-    writeFileSync(join(overlay, weightsFile), Buffer.concat([bytes.subarray(0, headerEnd), Buffer.from(weights.buffer)]));
+    writeFileSync(
+      join(overlay, weightsFile),
+      Buffer.concat([bytes.subarray(0, headerEnd), Buffer.from(weights.buffer)]),
+    );
   };
   const responses: { revision: string; file: string; status: number; conditional: boolean }[] = [];
   page.on('response', (res) => {
     const m = /\/hub\/revalidate\/splade-tiny-en-if\/resolve\/([^/]+)\/(.+)$/.exec(res.url());
-    if (m) responses.push({ revision: m[1]!, file: m[2]!, status: res.status(), conditional: 'if-none-match' in res.request().headers() });
+    if (m)
+      responses.push({
+        revision: m[1]!,
+        file: m[2]!,
+        status: res.status(),
+        conditional: 'if-none-match' in res.request().headers(),
+      });
   });
   await openHarness(page);
   await page.evaluate(() => caches.delete('splade-web-test-revalidate'));
@@ -317,7 +437,11 @@ test('a branch revision is revalidated while online and served from the cache of
     page.evaluate(async (revision) => {
       const events: any[] = [];
       const enc = await (window as any).splade.SparseEncoder.fromPretrained('revalidate/splade-tiny-en-if', {
-        hubUrl: `${location.origin}/hub`, revision, queryOnly: true, cacheName: 'splade-web-test-revalidate', onProgress: (e: any) => events.push(e),
+        hubUrl: `${location.origin}/hub`,
+        revision,
+        queryOnly: true,
+        cacheName: 'splade-web-test-revalidate',
+        onProgress: (e: any) => events.push(e),
       });
       const q = await enc.encodeQuery('rebase a branch onto main');
       // The loader reads some files twice (once to see that they exist): keep the first read's.
@@ -327,7 +451,10 @@ test('a branch revision is revalidated while online and served from the cache of
     }, revision);
   const since = (n: number) => responses.slice(n);
   /** [file, status, conditional] of the responses since `n`, one per distinct triple, sorted. */
-  const seen = (n: number) => [...new Set(since(n).map((r) => JSON.stringify([r.file, r.status, r.conditional])))].sort().map((x) => JSON.parse(x));
+  const seen = (n: number) =>
+    [...new Set(since(n).map((r) => JSON.stringify([r.file, r.status, r.conditional])))]
+      .sort()
+      .map((x) => JSON.parse(x));
 
   const original = await load('main');
   expect(original.indices.length).toBeGreaterThan(3);

@@ -52,7 +52,12 @@ for (const site of SITES) {
           const { extractDocument } = await import(`${dev}/src/sections/dom.ts`);
           const { sectionsOf } = await import(`${dev}/src/sections/sections.ts`);
           const p = extractDocument(document);
-          const s = sectionsOf(p).map(({ anchor, title, path, text }: Record<string, unknown>) => ({ anchor, title, path, text }));
+          const s = sectionsOf(p).map(({ anchor, title, path, text }: Record<string, unknown>) => ({
+            anchor,
+            title,
+            path,
+            text,
+          }));
           return { title: p.title, sections: s, meta: p.meta, filters: p.filters };
         }, baseURL!);
         const built = inNode(readFileSync(join(site.dir, file), 'utf8'));

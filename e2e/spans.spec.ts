@@ -16,7 +16,12 @@ test('WorkerSparseEncoder reports the same spans, windows and tokens as SparseEn
     ];
     const local = await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm' });
     const worker = await WorkerSparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'wasm' });
-    const plain = (v: any) => ({ indices: Array.from(v.indices), spans: Array.from(v.spans), literal: Array.from(v.literal), positions: v.positions ? Array.from(v.positions) : null });
+    const plain = (v: any) => ({
+      indices: Array.from(v.indices),
+      spans: Array.from(v.spans),
+      literal: Array.from(v.literal),
+      positions: v.positions ? Array.from(v.positions) : null,
+    });
     const a = (await local.encodeDocument(texts, { spans: true })).map(plain);
     const b = (await worker.encodeDocument(texts, { spans: true })).map(plain);
     const tokensLocal = await local.tokens(texts[0]);
@@ -30,7 +35,17 @@ test('WorkerSparseEncoder reports the same spans, windows and tokens as SparseEn
     const offsetsAreTyped = tokensWorker.offsets instanceof Uint32Array;
     await local.dispose();
     await worker.dispose();
-    return { a, b, tokensLocal: { ids: tokensLocal.ids, offsets: Array.from(tokensLocal.offsets) }, tokensWorker: { ids: tokensWorker.ids, offsets: Array.from(tokensWorker.offsets) }, windowsLocal, windowsWorker, isClass, rebaseText, offsetsAreTyped };
+    return {
+      a,
+      b,
+      tokensLocal: { ids: tokensLocal.ids, offsets: Array.from(tokensLocal.offsets) },
+      tokensWorker: { ids: tokensWorker.ids, offsets: Array.from(tokensWorker.offsets) },
+      windowsLocal,
+      windowsWorker,
+      isClass,
+      rebaseText,
+      offsetsAreTyped,
+    };
   });
   expect(result.isClass).toBe(true);
   expect(result.b).toEqual(result.a);

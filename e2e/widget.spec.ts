@@ -16,8 +16,22 @@ import { openHarness } from './support/page.ts';
 import { serveStatic, type StaticServer } from './support/static-server.ts';
 
 const GIT_DOC = '/usr/share/doc/git-doc';
-const PAGES = ['git-rebase.html', 'git-stash.html', 'git-commit.html', 'git-branch.html', 'git-merge.html', 'git-cherry-pick.html', 'git-reset.html', 'git-tag.html', 'git-revert.html', 'git-bisect.html', 'git-clean.html', 'gittutorial.html'];
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; require-trusted-types-for 'script'";
+const PAGES = [
+  'git-rebase.html',
+  'git-stash.html',
+  'git-commit.html',
+  'git-branch.html',
+  'git-merge.html',
+  'git-cherry-pick.html',
+  'git-reset.html',
+  'git-tag.html',
+  'git-revert.html',
+  'git-bisect.html',
+  'git-clean.html',
+  'gittutorial.html',
+];
+const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; require-trusted-types-for 'script'";
 const SCRIPT = '<script type="module" src="/_splade/splade-search.js"></script>';
 
 const work = mkdtempSync(join(tmpdir(), 'splade-widget-e2e-'));
@@ -35,31 +49,61 @@ function sitePage(html: string, element: string, script = SCRIPT): string {
 
 test.beforeAll(async () => {
   test.setTimeout(900_000);
-  if (!existsSync(GIT_DOC)) throw new Error(`${GIT_DOC} is missing: install Debian's git-doc package (apt-get install -y git-doc; .ci/run does)`);
+  if (!existsSync(GIT_DOC))
+    throw new Error(
+      `${GIT_DOC} is missing: install Debian's git-doc package (apt-get install -y git-doc; .ci/run does)`,
+    );
   const docs = join(root, 'docs');
   mkdirSync(docs, { recursive: true });
   const css = /<style[^>]*>([\s\S]*?)<\/style>/i.exec(readFileSync(join(GIT_DOC, 'git-rebase.html'), 'utf8'))![1]!;
   writeFileSync(join(docs, 'asciidoc.css'), css);
-  for (const name of PAGES) writeFileSync(join(docs, name), sitePage(readFileSync(join(GIT_DOC, name), 'utf8'), '<splade-search></splade-search>'));
+  for (const name of PAGES)
+    writeFileSync(
+      join(docs, name),
+      sitePage(readFileSync(join(GIT_DOC, name), 'utf8'), '<splade-search></splade-search>'),
+    );
   // Hostile pages: the demo's XSS corpus, and a page whose metadata makes its hit link to javascript:.
   cpSync('e2e/fixtures/demo/xss.html', join(docs, 'xss.html'));
   writeFileSync(
     join(docs, 'hostile-link.html'),
     `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Zebra hostile link</title></head><body><main><span data-splade-meta="url:javascript:window.pwned='url'" hidden></span><h1>Zebra crossing hostile link page</h1><p>A zebra crossing page whose link is javascript: zebra zebra crossing stripes.</p></main></body></html>`,
   );
-  await build({ site: docs, out: join(root, '_splade'), baseUrl: '/docs/', cache: resolve('.cache/widget-e2e-vectors') });
+  await build({
+    site: docs,
+    out: join(root, '_splade'),
+    baseUrl: '/docs/',
+    cache: resolve('.cache/widget-e2e-vectors'),
+  });
   // The package's dist/cdn/ folder (splade-search.js + splade-engine.js and its assets), for the page source.
-  const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '-c', 'src/widget/engine.config.ts', '--outDir', join(root, 'widget')], { encoding: 'utf8' });
+  const built = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '-c', 'src/widget/engine.config.ts', '--outDir', join(root, 'widget')],
+    { encoding: 'utf8' },
+  );
   if (built.status !== 0) throw new Error(`the widget engine did not build: ${built.stderr}`);
-  const widget = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '-c', 'src/widget/bundle.config.ts', '--outDir', join(root, 'widget')], { encoding: 'utf8' });
+  const widget = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '-c', 'src/widget/bundle.config.ts', '--outDir', join(root, 'widget')],
+    { encoding: 'utf8' },
+  );
   if (widget.status !== 0) throw new Error(`the widget did not build: ${widget.stderr}`);
   cpSync('public/models/splade-tiny-en-if', join(root, 'models', 'splade-tiny-en-if'), { recursive: true });
   // A long page searched by its own sections (source="page"), and a page with two widgets.
   const rebase = readFileSync(join(GIT_DOC, 'git-rebase.html'), 'utf8');
-  writeFileSync(join(docs, 'long.html'), sitePage(rebase, '<splade-search source="page" model="/models/splade-tiny-en-if/"></splade-search>', '<script type="module" src="/widget/splade-search.js"></script>'));
+  writeFileSync(
+    join(docs, 'long.html'),
+    sitePage(
+      rebase,
+      '<splade-search source="page" model="/models/splade-tiny-en-if/"></splade-search>',
+      '<script type="module" src="/widget/splade-search.js"></script>',
+    ),
+  );
   writeFileSync(
     join(docs, 'two.html'),
-    sitePage(rebase, '<splade-search id="modal"></splade-search><splade-search id="inline" mode="inline" shortcuts="" label="Search this manual inline" strings=\'{"placeholder":"Find…","one":"one hit","count":"{count} hits"}\'></splade-search><p><input id="field" aria-label="a field of the page"></p>'),
+    sitePage(
+      rebase,
+      '<splade-search id="modal"></splade-search><splade-search id="inline" mode="inline" shortcuts="" label="Search this manual inline" strings=\'{"placeholder":"Find…","one":"one hit","count":"{count} hits"}\'></splade-search><p><input id="field" aria-label="a field of the page"></p>',
+    ),
   );
   server = await serveStatic(root, { isolated: false, headers: { 'content-security-policy': CSP } });
 });
@@ -82,7 +126,9 @@ async function visit(page: Page, path: string): Promise<Watch> {
   await page.addInitScript(() => {
     const w = window as unknown as { violations: string[] };
     w.violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+    );
   });
   await page.goto(server.url + path);
   await page.waitForFunction(() => customElements.get('splade-search') !== undefined);
@@ -100,7 +146,9 @@ function focused(page: Page): Promise<string> {
     const names: string[] = [];
     let el: Element | null = document.activeElement;
     while (el) {
-      names.push(el.getAttribute('part') ?? (el.id ? `${el.tagName.toLowerCase()}#${el.id}` : el.tagName.toLowerCase()));
+      names.push(
+        el.getAttribute('part') ?? (el.id ? `${el.tagName.toLowerCase()}#${el.id}` : el.tagName.toLowerCase()),
+      );
       el = el.shadowRoot?.activeElement ?? null;
     }
     return names.join('>');
@@ -113,11 +161,18 @@ async function recordEvents(page: Page, host = 'splade-search'): Promise<void> {
     const w = window as unknown as { results: { query: string; urls: string[] }[] };
     w.results = [];
     const el = document.querySelector(sel)!;
-    el.addEventListener('splade-search:results', (e) => w.results.push({ query: (e as CustomEvent).detail.query, urls: (e as CustomEvent).detail.hits.map((h: { url: string }) => h.url) }));
+    el.addEventListener('splade-search:results', (e) =>
+      w.results.push({
+        query: (e as CustomEvent).detail.query,
+        urls: (e as CustomEvent).detail.hits.map((h: { url: string }) => h.url),
+      }),
+    );
   }, host);
 }
 
-test('one script tag and one element: nothing loads before it opens; Ctrl+K, type, arrows, Enter lands on the chosen section', async ({ page }) => {
+test('one script tag and one element: nothing loads before it opens; Ctrl+K, type, arrows, Enter lands on the chosen section', async ({
+  page,
+}) => {
   const watch = await visit(page, '/docs/git-stash.html');
   // Before the widget opens: the page, its stylesheet and the element's script, nothing of the index.
   expect(server.requests.filter((p) => p.startsWith('/_splade/'))).toEqual(['/_splade/splade-search.js']);
@@ -137,7 +192,12 @@ test('one script tag and one element: nothing loads before it opens; Ctrl+K, typ
   await expect(input(page)).toHaveAttribute('aria-activedescendant', active!);
   await expect(options(page).nth(0)).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('ArrowUp');
-  await expect(input(page)).toHaveAttribute('aria-activedescendant', (await options(page).nth(n - 1).getAttribute('id'))!);
+  await expect(input(page)).toHaveAttribute(
+    'aria-activedescendant',
+    (await options(page)
+      .nth(n - 1)
+      .getAttribute('id'))!,
+  );
   await page.keyboard.press('Home');
   await expect(options(page).nth(0)).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('End');
@@ -151,7 +211,10 @@ test('one script tag and one element: nothing loads before it opens; Ctrl+K, typ
   await page.waitForURL((u) => u.href !== before);
   const url = new URL(page.url());
   expect(url.pathname).toMatch(/^\/docs\/[\w-]+\.html$/);
-  if (url.hash) expect(await page.evaluate((id) => document.getElementById(decodeURIComponent(id)) !== null, url.hash.slice(1))).toBe(true);
+  if (url.hash)
+    expect(
+      await page.evaluate((id) => document.getElementById(decodeURIComponent(id)) !== null, url.hash.slice(1)),
+    ).toBe(true);
   expect(watch.errors).toEqual([]);
 });
 
@@ -160,7 +223,9 @@ test('the chosen option decides the URL: Enter on the second result opens its UR
   await page.evaluate(() => {
     const el = document.querySelector('splade-search')!;
     // Kept across the navigation: the URL the select event carried.
-    el.addEventListener('splade-search:select', (e) => sessionStorage.setItem('chosen', (e as CustomEvent).detail.hit.url));
+    el.addEventListener('splade-search:select', (e) =>
+      sessionStorage.setItem('chosen', (e as CustomEvent).detail.hit.url),
+    );
   });
   await page.keyboard.press('Control+k');
   await page.keyboard.type('annotated tag message');
@@ -174,7 +239,9 @@ test('the chosen option decides the URL: Enter on the second result opens its UR
   expect(new URL(chosen!, server.url).href).toBe(page.url());
 });
 
-test('"/" opens, but not while typing in a field; Escape closes and returns focus; Tab stays in the dialog', async ({ page }) => {
+test('"/" opens, but not while typing in a field; Escape closes and returns focus; Tab stays in the dialog', async ({
+  page,
+}) => {
   const watch = await visit(page, '/docs/two.html');
   // From the trigger button: Enter opens, Escape returns focus to it.
   await page.locator('#modal').locator('button[part=button]').focus();
@@ -224,7 +291,11 @@ test('two widgets on one page work independently (modal and inline, own strings)
   await expect(options(page, '#modal').first()).toBeVisible();
   await expect(status(page, '#modal')).toHaveText(/\d+ results?/);
   // Ids never collide across the two shadow roots' combobox parts.
-  const ids = await page.evaluate(() => [...document.querySelectorAll('splade-search')].flatMap((el) => [...el.shadowRoot!.querySelectorAll('[id]')].map((e) => e.id)));
+  const ids = await page.evaluate(() =>
+    [...document.querySelectorAll('splade-search')].flatMap((el) =>
+      [...el.shadowRoot!.querySelectorAll('[id]')].map((e) => e.id),
+    ),
+  );
   expect(new Set(ids).size).toBe(ids.length);
   // Focus left the inline box, so its list collapsed; what was typed there stays.
   await expect(input(page, '#inline')).toHaveValue('cherry pick a commit');
@@ -249,24 +320,36 @@ test('a slow answer for an older query never replaces the newer one', async ({ p
   await page.waitForTimeout(200);
   slow = false;
   await input(page).fill('reset the index to HEAD');
-  await expect.poll(() => page.evaluate(() => (window as unknown as { results: { query: string }[] }).results.map((r) => r.query).at(-1))).toBe('reset the index to HEAD');
+  await expect
+    .poll(() =>
+      page.evaluate(() => (window as unknown as { results: { query: string }[] }).results.map((r) => r.query).at(-1)),
+    )
+    .toBe('reset the index to HEAD');
   await page.waitForTimeout(3500); // past the slow answer
-  const queries = await page.evaluate(() => (window as unknown as { results: { query: string }[] }).results.map((r) => r.query));
+  const queries = await page.evaluate(() =>
+    (window as unknown as { results: { query: string }[] }).results.map((r) => r.query),
+  );
   expect(queries).not.toContain('rename a branch');
   expect(queries.at(-1)).toBe('reset the index to HEAD');
   // What is shown is the newer query's answer, as the runtime gives it.
   const expected = await page.evaluate(async () => {
-    const pages: { sections: { url: string }[] }[] = await (await import('/_splade/splade.js' as string)).searchPages('reset the index to HEAD', { limit: 5, sectionsPerPage: 3 });
+    const pages: { sections: { url: string }[] }[] = await (
+      await import('/_splade/splade.js' as string)
+    ).searchPages('reset the index to HEAD', { limit: 5, sectionsPerPage: 3 });
     // The widget shows a section once, though several of its passages matched.
     return pages.flatMap((p) => [...new Set(p.sections.map((h) => h.url))]);
   });
-  const shown = await page.evaluate(() => (window as unknown as { results: { urls: string[] }[] }).results.at(-1)!.urls);
+  const shown = await page.evaluate(
+    () => (window as unknown as { results: { urls: string[] }[] }).results.at(-1)!.urls,
+  );
   expect(shown).toEqual(expected);
   expect(new Set(shown).size).toBe(shown.length);
   expect(await options(page).count()).toBe(expected.length);
 });
 
-test('recent searches: kept when a hit is chosen, offered when the box is empty, cleared, and off with the switch', async ({ page }) => {
+test('recent searches: kept when a hit is chosen, offered when the box is empty, cleared, and off with the switch', async ({
+  page,
+}) => {
   await visit(page, '/docs/git-clean.html');
   await page.evaluate(() => localStorage.clear());
   await page.keyboard.press('Control+k');
@@ -289,7 +372,9 @@ test('recent searches: kept when a hit is chosen, offered when the box is empty,
   await input(page).fill('');
   await page.locator('splade-search').locator('button[part=clear]').click();
   await expect(options(page)).toHaveCount(0);
-  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('splade-search:recent:')))).toEqual([]);
+  expect(
+    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('splade-search:recent:'))),
+  ).toEqual([]);
   // The switch off: nothing is kept.
   const toggle = page.locator('splade-search').locator('input[role=switch]');
   await expect(toggle).toBeChecked();
@@ -303,20 +388,34 @@ test('recent searches: kept when a hit is chosen, offered when the box is empty,
   await page.keyboard.press('Control+k');
   await input(page).fill('');
   await expect(options(page)).toHaveCount(0);
-  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('splade-search:recent:')))).toEqual([]);
+  expect(
+    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('splade-search:recent:'))),
+  ).toEqual([]);
   await page.evaluate(() => localStorage.clear());
 });
 
-test('roles and states of the ARIA 1.2 combobox pattern, one by one; axe-core finds no violation closed, open, and with results', async ({ page }) => {
+test('roles and states of the ARIA 1.2 combobox pattern, one by one; axe-core finds no violation closed, open, and with results', async ({
+  page,
+}) => {
   // Audited at rest: with reduced motion the dialog opens without its fade.
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await visit(page, '/docs/git-branch.html');
   const axe = readFileSync(resolve('node_modules/axe-core/axe.min.js'), 'utf8');
   await page.evaluate(axe);
-  const audit = () => page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run({ include: [['splade-search']] }, {});
-    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => [n.target, (n as { failureSummary?: string }).failureSummary]))}`);
-  });
+  const audit = () =>
+    page.evaluate(async () => {
+      const result = await (
+        window as unknown as {
+          axe: {
+            run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }>;
+          };
+        }
+      ).axe.run({ include: [['splade-search']] }, {});
+      return result.violations.map(
+        (v) =>
+          `${v.id}: ${JSON.stringify(v.nodes.map((n) => [n.target, (n as { failureSummary?: string }).failureSummary]))}`,
+      );
+    });
   expect(await audit()).toEqual([]);
   const trigger = page.locator('splade-search').locator('button[part=button]');
   await expect(trigger).toHaveAttribute('aria-haspopup', 'dialog');
@@ -326,7 +425,10 @@ test('roles and states of the ARIA 1.2 combobox pattern, one by one; axe-core fi
   await expect(box).toHaveAttribute('role', 'combobox');
   await expect(box).toHaveAttribute('aria-expanded', 'false');
   await expect(box).toHaveAttribute('aria-autocomplete', 'list');
-  await expect(page.locator('splade-search').locator('dialog')).toHaveAttribute('aria-label', 'Search the documentation');
+  await expect(page.locator('splade-search').locator('dialog')).toHaveAttribute(
+    'aria-label',
+    'Search the documentation',
+  );
   expect(await audit()).toEqual([]);
   await box.fill('create a new branch');
   await expect(options(page).first()).toBeVisible();
@@ -341,10 +443,15 @@ test('roles and states of the ARIA 1.2 combobox pattern, one by one; axe-core fi
     const opts = [...shadow.querySelectorAll('[role=option]')];
     return {
       parents: [...new Set(opts.map((o) => o.parentElement!.getAttribute('role')))],
-      groupsLabelled: [...shadow.querySelectorAll('[role=group]')].every((g) => shadow.getElementById(g.getAttribute('aria-labelledby')!)?.textContent),
+      groupsLabelled: [...shadow.querySelectorAll('[role=group]')].every(
+        (g) => shadow.getElementById(g.getAttribute('aria-labelledby')!)?.textContent,
+      ),
       names: opts.map((o) => o.textContent), // name from content (no aria-label)
       labelled: opts.filter((o) => o.hasAttribute('aria-label') || o.hasAttribute('aria-labelledby')).length,
-      interactive: opts.reduce((n, o) => n + o.querySelectorAll('a, button, input, select, textarea, [tabindex], [contenteditable]').length, 0),
+      interactive: opts.reduce(
+        (n, o) => n + o.querySelectorAll('a, button, input, select, textarea, [tabindex], [contenteditable]').length,
+        0,
+      ),
       selected: opts.map((o) => o.getAttribute('aria-selected')),
     };
   });
@@ -370,14 +477,25 @@ test('roles and states of the ARIA 1.2 combobox pattern, one by one; axe-core fi
   expect(await audit()).toEqual([]);
 });
 
-test('the page source: the page\'s own sections, encoded in a Worker, cached in IndexedDB; a hit scrolls to its section', async ({ page }) => {
+test("the page source: the page's own sections, encoded in a Worker, cached in IndexedDB; a hit scrolls to its section", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const watch = await visit(page, '/docs/long.html');
-  expect(server.requests.filter((p) => p.startsWith('/widget/') || p.startsWith('/models/'))).toEqual(['/widget/splade-search.js']);
+  expect(server.requests.filter((p) => p.startsWith('/widget/') || p.startsWith('/models/'))).toEqual([
+    '/widget/splade-search.js',
+  ]);
   await page.keyboard.press('Control+k');
   await page.keyboard.type('interactive mode edit the list of commits');
   await expect(status(page)).toHaveText(/\d+ results?/, { timeout: 240_000 });
-  const stats = await page.evaluate(() => (document.querySelector('splade-search') as unknown as { source: { stats?: { sections: number; encoded: number; reused: number } } }).source.stats);
+  const stats = await page.evaluate(
+    () =>
+      (
+        document.querySelector('splade-search') as unknown as {
+          source: { stats?: { sections: number; encoded: number; reused: number } };
+        }
+      ).source.stats,
+  );
   expect(stats!.sections).toBeGreaterThan(20);
   expect(stats!.encoded + stats!.reused).toBe(stats!.sections);
   // Every hit is on this page: one group, whether its heading has an id or not.
@@ -395,20 +513,31 @@ test('the page source: the page\'s own sections, encoded in a Worker, cached in 
   await page.keyboard.press('Control+k');
   await page.keyboard.type('autosquash fixup commits');
   await expect(status(page)).toHaveText(/\d+ results?/, { timeout: 120_000 });
-  const again = await page.evaluate(() => (document.querySelector('splade-search') as unknown as { source: { stats?: { sections: number; encoded: number; reused: number } } }).source.stats);
+  const again = await page.evaluate(
+    () =>
+      (
+        document.querySelector('splade-search') as unknown as {
+          source: { stats?: { sections: number; encoded: number; reused: number } };
+        }
+      ).source.stats,
+  );
   expect(again).toEqual({ sections: stats!.sections, encoded: 0, reused: stats!.sections });
   expect(watch.errors).toEqual([]);
   expect(await watch.violations()).toEqual([]);
 });
 
-test('hostile indexed text never runs or becomes markup, a javascript: result URL is never followed; zero CSP/Trusted Types violations', async ({ page }) => {
+test('hostile indexed text never runs or becomes markup, a javascript: result URL is never followed; zero CSP/Trusted Types violations', async ({
+  page,
+}) => {
   const watch = await visit(page, '/docs/git-revert.html');
   await recordEvents(page);
   await page.keyboard.press('Control+k');
   await page.keyboard.type('rebase');
   await expect(options(page).first()).toBeVisible();
   await input(page).fill('zebra crossing hostile link');
-  await expect.poll(() => page.evaluate(() => (window as unknown as { results: { query: string }[] }).results.at(-1)?.query)).toBe('zebra crossing hostile link');
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { results: { query: string }[] }).results.at(-1)?.query))
+    .toBe('zebra crossing hostile link');
   const urls = await page.evaluate(() => (window as unknown as { results: { urls: string[] }[] }).results.at(-1)!.urls);
   const hostile = urls.findIndex((u) => u.startsWith('javascript:'));
   expect(hostile).toBeGreaterThanOrEqual(0);
@@ -422,19 +551,28 @@ test('hostile indexed text never runs or becomes markup, a javascript: result UR
   expect(page.url()).toBe(before);
   // The XSS corpus's text shows as text.
   await input(page).fill('rebase entities stay text');
-  await expect.poll(() => page.evaluate(() => (window as unknown as { results: { query: string }[] }).results.at(-1)?.query)).toBe('rebase entities stay text');
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { results: { query: string }[] }).results.at(-1)?.query))
+    .toBe('rebase entities stay text');
   const made = await page.evaluate(() => {
     const shadow = document.querySelector('splade-search')!.shadowRoot!;
-    return ['img', 'script', 'svg', 'iframe', 'a', 'b', 'link', 'meta', 'style'].map((t) => shadow.querySelectorAll(t).length + document.body.querySelectorAll(`:scope > ${t}`).length);
+    return ['img', 'script', 'svg', 'iframe', 'a', 'b', 'link', 'meta', 'style'].map(
+      (t) => shadow.querySelectorAll(t).length + document.body.querySelectorAll(`:scope > ${t}`).length,
+    );
   });
   expect(made).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  expect(await page.locator('splade-search').locator('[role=listbox]').textContent()).toMatch(/<img src=x onerror=|&lt;|<script>|window\.pwned/);
+  expect(await page.locator('splade-search').locator('[role=listbox]').textContent()).toMatch(
+    /<img src=x onerror=|&lt;|<script>|window\.pwned/,
+  );
   expect(await page.evaluate(() => (window as unknown as { pwned?: string }).pwned)).toBeUndefined();
   expect(watch.errors).toEqual([]);
   expect(await watch.violations()).toEqual([]);
 });
 
-test('an index that cannot be reached says so, offline included, and works again once it can; no results is said too', async ({ page, context }) => {
+test('an index that cannot be reached says so, offline included, and works again once it can; no results is said too', async ({
+  page,
+  context,
+}) => {
   await visit(page, '/docs/git-merge.html');
   await context.setOffline(true);
   try {
@@ -454,7 +592,9 @@ test('an index that cannot be reached says so, offline included, and works again
   await expect(input(page)).toHaveAttribute('aria-expanded', 'false');
 });
 
-test('the idb source: a SparseIndex in IndexedDB, searched by name with its model; hits in the index\'s own order', async ({ page }) => {
+test("the idb source: a SparseIndex in IndexedDB, searched by name with its model; hits in the index's own order", async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await openHarness(page); // the dev server's harness: the library as window.splade, the sources as modules
   const reference = await page.evaluate(async () => {
@@ -463,17 +603,39 @@ test('the idb source: a SparseIndex in IndexedDB, searched by name with its mode
     await SparseIndex.delete('widget-idb');
     const index = await SparseIndex.open('widget-idb', { encoder });
     await index.add([
-      { id: 'stash', text: 'git stash saves your local changes away and reverts the working directory', fields: { title: 'Stashing changes', url: '#stash', page: 'Guide' } },
-      { id: 'rebase', text: 'rebase replays commits onto another base branch', fields: { title: 'Rebasing', url: '#rebase', page: 'Guide' } },
-      { id: 'tag', text: 'an annotated tag marks a release with a message', fields: { title: 'Tagging', url: '#tag', page: 'Reference' } },
-      { id: 'clean', text: 'git clean removes untracked files from the working tree', fields: { title: 'Cleaning', url: '#clean', page: 'Reference' } },
+      {
+        id: 'stash',
+        text: 'git stash saves your local changes away and reverts the working directory',
+        fields: { title: 'Stashing changes', url: '#stash', page: 'Guide' },
+      },
+      {
+        id: 'rebase',
+        text: 'rebase replays commits onto another base branch',
+        fields: { title: 'Rebasing', url: '#rebase', page: 'Guide' },
+      },
+      {
+        id: 'tag',
+        text: 'an annotated tag marks a release with a message',
+        fields: { title: 'Tagging', url: '#tag', page: 'Reference' },
+      },
+      {
+        id: 'clean',
+        text: 'git clean removes untracked files from the working tree',
+        fields: { title: 'Cleaning', url: '#clean', page: 'Reference' },
+      },
     ]);
     const hits = await index.search('save local changes away', { limit: 10 });
     await index.dispose();
     await encoder.dispose();
     await import('/src/widget/script.ts' as string);
     const el = document.createElement('splade-search');
-    for (const [k, v] of Object.entries({ source: 'idb', name: 'widget-idb', model: '/models/splade-tiny-en-if', engine: '/src/widget/engine.ts' })) el.setAttribute(k, v);
+    for (const [k, v] of Object.entries({
+      source: 'idb',
+      name: 'widget-idb',
+      model: '/models/splade-tiny-en-if',
+      engine: '/src/widget/engine.ts',
+    }))
+      el.setAttribute(k, v);
     document.body.append(el);
     return hits.map((h: { fields: { url: string } }) => h.fields.url);
   });
@@ -481,7 +643,9 @@ test('the idb source: a SparseIndex in IndexedDB, searched by name with its mode
   await page.keyboard.press('Control+k');
   await page.keyboard.type('save local changes away');
   await expect(status(page)).toHaveText(/\d+ results?/, { timeout: 180_000 });
-  const shown = await page.evaluate(() => (window as unknown as { results: { urls: string[] }[] }).results.at(-1)!.urls);
+  const shown = await page.evaluate(
+    () => (window as unknown as { results: { urls: string[] }[] }).results.at(-1)!.urls,
+  );
   expect(shown).toEqual(reference);
   await expect(page.locator('splade-search').locator('.group-label').first()).toHaveText(/Guide|Reference/);
   // Enter on the first result goes to its URL (an anchor of this page).

@@ -23,7 +23,10 @@ for (const path of files(out)) {
   const before = readFileSync(path, 'utf8');
   // from './x.ts' | import('./x.ts') | import './x.ts'
   const after = before.replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+?)\.ts\2/g, '$1$2$3.js$2');
-  if (/\?raw['"]/.test(after)) throw new Error(`splade-web build: ${path} refers to a ?raw import, which only Vite understands; keep raw imports out of exported types`);
+  if (/\?raw['"]/.test(after))
+    throw new Error(
+      `splade-web build: ${path} refers to a ?raw import, which only Vite understands; keep raw imports out of exported types`,
+    );
   if (after !== before) writeFileSync(path, after);
   count++;
 }

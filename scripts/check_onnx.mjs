@@ -19,7 +19,8 @@ for (const b of spec.batches) {
   const logits = out.logits;
   const buf = readFileSync(b.expected);
   const expected = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-  if (expected.length !== logits.data.length) throw new Error(`size mismatch ${expected.length} vs ${logits.data.length}`);
+  if (expected.length !== logits.data.length)
+    throw new Error(`size mismatch ${expected.length} vs ${logits.data.length}`);
   const [bs, s, v] = logits.dims;
   let maxAll = 0;
   let maxMasked = 0;

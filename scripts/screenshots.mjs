@@ -19,17 +19,36 @@ const site = mkdtempSync(join(tmpdir(), 'splade-web-shots-'));
 buildDemo(site);
 const server = await serveDemo({ dir: site, port: 4195 });
 const executablePath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
-const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1360, height: 1000 }, deviceScaleFactor: 1 });
-  await page.context().route((url) => !url.href.startsWith(new URL(server.url).origin), (route) => route.abort('internetdisconnected'));
+  await page.context().route(
+    (url) => !url.href.startsWith(new URL(server.url).origin),
+    (route) => route.abort('internetdisconnected'),
+  );
   await page.goto(server.url);
-  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, { timeout: 180_000 });
-  await page.setInputFiles('#files', ['guide.md', 'notes.txt', 'git-revert.html', 'small-corpus.jsonl'].map((f) => join(fixtures, f)));
-  await page.waitForFunction(() => {
-    const rows = Array.from(document.querySelectorAll('#file-list li .file-count'));
-    return rows.length === 4 && rows.every((r) => /^\d+ passages?$/.test(r.textContent ?? '')) && document.querySelector('#indexing')?.hasAttribute('hidden');
-  }, null, { timeout: 600_000, polling: 500 });
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, {
+    timeout: 180_000,
+  });
+  await page.setInputFiles(
+    '#files',
+    ['guide.md', 'notes.txt', 'git-revert.html', 'small-corpus.jsonl'].map((f) => join(fixtures, f)),
+  );
+  await page.waitForFunction(
+    () => {
+      const rows = Array.from(document.querySelectorAll('#file-list li .file-count'));
+      return (
+        rows.length === 4 &&
+        rows.every((r) => /^\d+ passages?$/.test(r.textContent ?? '')) &&
+        document.querySelector('#indexing')?.hasAttribute('hidden')
+      );
+    },
+    null,
+    { timeout: 600_000, polling: 500 },
+  );
   await page.waitForFunction(() => /Storage used/.test(document.querySelector('#storage')?.textContent ?? ''));
   mkdirSync(outDir, { recursive: true });
   await page.locator('#library').screenshot({ path: join(outDir, 'library.png') });

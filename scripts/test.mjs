@@ -2,7 +2,7 @@
 // `npm test`: type checks (tsc, one project per place the code runs), unit tests (Vitest, Node),
 // then end-to-end tests (Playwright, system Chromium), ending with one plain summary line:
 // `N passed, N failed`. Each type-checked project counts as one test; its errors are printed.
-// `npm run typecheck` runs the type checks alone; `test:unit` and `test:e2e` run their tests alone.
+// `npm run typecheck` runs the type checks and the format check alone; `test:unit` and `test:e2e` run their tests alone.
 // On a fresh machine it first installs what the tests need: the npm packages (`npm ci`) when
 // node_modules is missing, and Chromium (`apt-get install -y chromium`) when running as root;
 // otherwise it says in one line which command to run.
@@ -15,7 +15,11 @@ mkdirSync(out, { recursive: true });
 const only = process.argv[2]; // optional: 'typecheck', 'unit' or 'e2e'
 
 // onnxruntime-node's install script would download CUDA binaries; its CPU binary ships in the package.
-const env = { ...process.env, FORCE_COLOR: '0', ONNXRUNTIME_NODE_INSTALL: process.env['ONNXRUNTIME_NODE_INSTALL'] ?? 'skip' };
+const env = {
+  ...process.env,
+  FORCE_COLOR: '0',
+  ONNXRUNTIME_NODE_INSTALL: process.env['ONNXRUNTIME_NODE_INSTALL'] ?? 'skip',
+};
 
 function run(cmd, args, extraEnv = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...env, ...extraEnv } });
@@ -28,7 +32,9 @@ function onPath(name) {
 
 /** The npm packages, from package-lock.json, when they are missing. */
 function ensurePackages() {
-  const needed = ['vitest', 'playwright', 'vite', 'tsc'].filter((bin) => !existsSync(`node_modules/.bin/${bin}`));
+  const needed = ['vitest', 'playwright', 'vite', 'tsc', 'prettier'].filter(
+    (bin) => !existsSync(`node_modules/.bin/${bin}`),
+  );
   if (needed.length === 0) return true;
   console.log(`splade-web tests: installing npm packages (node_modules lacks ${needed.join(', ')}): npm ci`);
   return run('npm', ['ci', '--no-audit', '--no-fund']) === 0;
@@ -42,9 +48,16 @@ function ensureChromium() {
   if (root && onPath('apt-get')) {
     console.log('splade-web tests: installing Chromium: apt-get install -y chromium');
     const aptEnv = { DEBIAN_FRONTEND: 'noninteractive' };
-    if (run('apt-get', ['update', '-qq'], aptEnv) === 0 && run('apt-get', ['install', '-y', '-qq', 'chromium'], aptEnv) === 0 && onPath('chromium')) return true;
+    if (
+      run('apt-get', ['update', '-qq'], aptEnv) === 0 &&
+      run('apt-get', ['install', '-y', '-qq', 'chromium'], aptEnv) === 0 &&
+      onPath('chromium')
+    )
+      return true;
   }
-  console.log('splade-web: the end-to-end tests need Chromium: run `sudo apt-get install -y chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary');
+  console.log(
+    'splade-web: the end-to-end tests need Chromium: run `sudo apt-get install -y chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary',
+  );
   return false;
 }
 
@@ -76,8 +89,27 @@ if (only === undefined || only === 'typecheck') {
   }
 }
 
+// The formatter's check (Prettier, .prettierrc.json): `npx prettier --write .` fixes what it reports.
+if (only === undefined || only === 'typecheck') {
+  const r = spawnSync('node_modules/.bin/prettier', ['--check', '.', '--log-level', 'warn'], { encoding: 'utf8', env });
+  if (r.status === 0) {
+    passed += 1;
+    console.log('format (prettier --check): ok');
+  } else {
+    failed += 1;
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    console.log(`format (prettier --check): FAILED; run \`npx prettier --write .\`\n${output || r.error?.message}`);
+  }
+}
+
 if (only === undefined || only === 'unit') {
-  const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}/unit.json`]);
+  const status = run('npx', [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}/unit.json`,
+  ]);
   if (existsSync(`${out}/unit.json`)) {
     const r = JSON.parse(readFileSync(`${out}/unit.json`, 'utf8'));
     passed += r.numPassedTests;

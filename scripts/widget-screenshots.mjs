@@ -20,16 +20,28 @@ const QUERY = process.env.SCREENSHOT_QUERY ?? 'undo the last commit';
 const port = Number(process.env.SCREENSHOT_PORT ?? 4196);
 const server = await serve(dist, port);
 const executablePath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
-const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
 try {
   mkdirSync(outDir, { recursive: true });
   for (const scheme of ['light', 'dark']) {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 760 }, deviceScaleFactor: 1, colorScheme: scheme, reducedMotion: 'reduce' });
+    const page = await browser.newPage({
+      viewport: { width: 1100, height: 760 },
+      deviceScaleFactor: 1,
+      colorScheme: scheme,
+      reducedMotion: 'reduce',
+    });
     await page.goto(`http://127.0.0.1:${port}/docs/git-reset.html`);
     await page.waitForFunction(() => customElements.get('splade-search') !== undefined);
     await page.keyboard.press('Control+k');
     await page.keyboard.type(QUERY);
-    await page.locator('splade-search').locator('[role=status]').filter({ hasText: /\d+ results?/ }).waitFor();
+    await page
+      .locator('splade-search')
+      .locator('[role=status]')
+      .filter({ hasText: /\d+ results?/ })
+      .waitFor();
     await page.keyboard.press('ArrowDown');
     await page.screenshot({ path: join(outDir, `widget-${scheme}.png`) });
     await page.close();

@@ -12,9 +12,16 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const widget = gz('dist/cdn/splade-search.js');
 const runtime = gz('dist/query-runtime/splade.js');
 const total = widget + runtime;
-console.log(`splade-search.js ${kb(widget)} gz + splade.js ${kb(runtime)} gz = ${kb(total)} gz (budget ${kb(BUDGET)}: ${total <= BUDGET ? 'within' : 'OVER'})`);
-const engineFiles = ['dist/cdn/splade-engine.js', ...readdirSync('dist/cdn/assets').map((f) => join('dist/cdn/assets', f))];
+console.log(
+  `splade-search.js ${kb(widget)} gz + splade.js ${kb(runtime)} gz = ${kb(total)} gz (budget ${kb(BUDGET)}: ${total <= BUDGET ? 'within' : 'OVER'})`,
+);
+const engineFiles = [
+  'dist/cdn/splade-engine.js',
+  ...readdirSync('dist/cdn/assets').map((f) => join('dist/cdn/assets', f)),
+];
 const engineGz = engineFiles.reduce((n, f) => n + gz(f), 0);
 const engineRaw = engineFiles.reduce((n, f) => n + statSync(f).size, 0);
-console.log(`idb/page sources only: splade-engine.js + worker + onnxruntime-web ${kb(engineGz)} gz (${kb(engineRaw)} raw), plus the model`);
+console.log(
+  `idb/page sources only: splade-engine.js + worker + onnxruntime-web ${kb(engineGz)} gz (${kb(engineRaw)} raw), plus the model`,
+);
 if (total > BUDGET) process.exitCode = 1;

@@ -5,7 +5,14 @@
 export { isSpladeError, SpladeError, type SpladeErrorCode } from './errors.ts';
 
 // text -> vector
-export type { EncoderOptions, EncodeOptions, EncodeStats, EncodedVector, ContentTokens, SparseTextEncoder } from './encode/encoder.ts';
+export type {
+  EncoderOptions,
+  EncodeOptions,
+  EncodeStats,
+  EncodedVector,
+  ContentTokens,
+  SparseTextEncoder,
+} from './encode/encoder.ts';
 export { NO_SPAN } from './vector.ts';
 export { DEFAULT_BATCH_SIZE } from './encode/encoder.ts';
 export { type EncoderDevice, type BackendInfo, ENCODER_DEVICES } from './runtime/types.ts';
@@ -34,5 +41,20 @@ export type { ReadableStore, WritableStore } from './index/store/types.ts';
 
 // results
 export type { Hit, Filter, Fields } from './results/hits.ts';
-export { type Contribution, type Explanation, type TokenWeight, decodeVector, explainMatch } from './results/explain.ts';
-export { snippetFromSpans, spansOfMatches, spansOfVector, SNIPPET_CHARS, type Snippet, type Highlight, type WeightedSpan, type TokenSpans } from './results/snippet.ts';
+export {
+  type Contribution,
+  type Explanation,
+  type TokenWeight,
+  decodeVector,
+  explainMatch,
+} from './results/explain.ts';
+export {
+  snippetFromSpans,
+  spansOfMatches,
+  spansOfVector,
+  SNIPPET_CHARS,
+  type Snippet,
+  type Highlight,
+  type WeightedSpan,
+  type TokenSpans,
+} from './results/snippet.ts';

@@ -64,5 +64,6 @@ export function isSpladeError(error: unknown): error is SpladeError {
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new SpladeError('aborted', 'the operation was aborted by its AbortSignal', { cause: signal.reason });
+  if (signal?.aborted)
+    throw new SpladeError('aborted', 'the operation was aborted by its AbortSignal', { cause: signal.reason });
 }

@@ -6,20 +6,40 @@ import { readPassages } from './passages.ts';
 
 describe('demo passages', () => {
   it('knows the formats by extension', () => {
-    expect(['a.txt', 'b.MD', 'c.htm', 'd.html', 'corpus.jsonl', 'x.pdf', 'noext'].map(formatOf)).toEqual(['txt', 'md', 'html', 'html', 'jsonl', undefined, undefined]);
+    expect(['a.txt', 'b.MD', 'c.htm', 'd.html', 'corpus.jsonl', 'x.pdf', 'noext'].map(formatOf)).toEqual([
+      'txt',
+      'md',
+      'html',
+      'html',
+      'jsonl',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('reads plain text by paragraphs, titled by the file name; every passage is a slice of the extracted text', () => {
     const text = '  First paragraph,\nstill first.\n\n\nSecond one.\r\n \r\nThird.\n';
     const { passages, title } = splitDocument(text, 'txt', 'notes.txt');
     expect(title).toBe('notes');
-    expect(passages.map((p) => [p.text, p.headings])).toEqual([['First paragraph, still first.\nSecond one.\nThird.', []]]);
-    const lines = splitDocument('Use git rebase to replay commits.\ngit stash saves local changes.\n', 'txt', 'pasted', { lines: true });
-    expect(lines.passages.map((p) => p.text)).toEqual(['Use git rebase to replay commits.', 'git stash saves local changes.']);
+    expect(passages.map((p) => [p.text, p.headings])).toEqual([
+      ['First paragraph, still first.\nSecond one.\nThird.', []],
+    ]);
+    const lines = splitDocument(
+      'Use git rebase to replay commits.\ngit stash saves local changes.\n',
+      'txt',
+      'pasted',
+      { lines: true },
+    );
+    expect(lines.passages.map((p) => p.text)).toEqual([
+      'Use git rebase to replay commits.',
+      'git stash saves local changes.',
+    ]);
   });
 
   it('follows Markdown headings into heading paths', () => {
-    const md = ['# Guide', 'Intro text.', '', '## Install', 'Run `npm i`.', '', '```sh', '# not a heading', '```'].join('\n');
+    const md = ['# Guide', 'Intro text.', '', '## Install', 'Run `npm i`.', '', '```sh', '# not a heading', '```'].join(
+      '\n',
+    );
     const { passages, title } = splitDocument(md, 'md', 'guide.md');
     expect(title).toBe('Guide');
     expect(passages.map((p) => [p.headings.join(' > '), p.text])).toEqual([
@@ -29,7 +49,8 @@ describe('demo passages', () => {
   });
 
   it('reads hostile HTML as text only, with the same rules as the build', () => {
-    const html = '<title>T</title><nav>NAVWORD</nav><h1 onmouseover="alert(1)">Title <img src=x onerror=alert(1)></h1><p style="x">Body &lt;b&gt;not markup&lt;/b&gt;.</p><script>alert(2)</script>';
+    const html =
+      '<title>T</title><nav>NAVWORD</nav><h1 onmouseover="alert(1)">Title <img src=x onerror=alert(1)></h1><p style="x">Body &lt;b&gt;not markup&lt;/b&gt;.</p><script>alert(2)</script>';
     const { passages, title } = splitDocument(html, 'html', 'page.html');
     expect(title).toBe('T');
     expect(passages.map((p) => [p.headings, p.text])).toEqual([[['Title'], 'Title\nBody <b>not markup</b>.']]);
@@ -59,6 +80,9 @@ describe('demo passages', () => {
     ]);
     expect(passages.filter((p) => p.docId === 'long').length).toBe(3);
     expect(content.slice(passages[0]!.start, passages[0]!.end)).toBe(lines[0]);
-    expect(warnings).toEqual(['line 2: not a BEIR record (a JSON object with a "text" string)', 'line 4: not a BEIR record (a JSON object with a "text" string)']);
+    expect(warnings).toEqual([
+      'line 2: not a BEIR record (a JSON object with a "text" string)',
+      'line 4: not a BEIR record (a JSON object with a "text" string)',
+    ]);
   });
 });

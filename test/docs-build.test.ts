@@ -33,7 +33,9 @@ describe('build', () => {
   it('writes the runtime, a small entry and a bounded number of content-hashed files', () => {
     expect(first.pages).toBe(8);
     expect(first.skipped.map((s) => s.file).sort()).toEqual(['guide/empty.html', 'guide/not-html.html']);
-    const names = readdirSync(out, { recursive: true }).map(String).filter((n) => statSync(join(out, n)).isFile());
+    const names = readdirSync(out, { recursive: true })
+      .map(String)
+      .filter((n) => statSync(join(out, n)).isFile());
     expect(names).toContain('splade.js');
     expect(names).toContain('splade-entry.json');
     // The widget's script, loaded by a script tag (a fixed name, like splade.js).
@@ -41,7 +43,8 @@ describe('build', () => {
     expect(statSync(join(out, 'splade-entry.json')).size).toBeLessThan(4096);
     const fixed = ['splade.js', 'splade-search.js', 'splade-entry.json'];
     for (const n of names.filter((n) => !fixed.includes(n))) expect(n).toMatch(/\.[0-9a-f]{12,16}\.(bin|json)$/);
-    for (const js of ['splade.js', 'splade-search.js']) expect(readFileSync(join(out, js), 'utf8')).not.toMatch(/onnxruntime/);
+    for (const js of ['splade.js', 'splade-search.js'])
+      expect(readFileSync(join(out, js), 'utf8')).not.toMatch(/onnxruntime/);
     expect(readFileSync(join(out, 'splade-search.js'), 'utf8')).toContain('splade-search');
   });
 
@@ -56,7 +59,12 @@ describe('build', () => {
       expect(ids.every((id) => id.startsWith('/'))).toBe(true);
       const reference = await SparseIndex.openStore(openMemoryStore(), { name: 'ref' });
       await reference.import(await index.export());
-      for (const q of ['build a tree object from ls-tree output', 'verify a signed tag with gpg', 'count loose objects', 'markdown headings']) {
+      for (const q of [
+        'build a tree object from ls-tree output',
+        'verify a signed tag with gpg',
+        'count loose objects',
+        'markdown headings',
+      ]) {
         const v = await encoder.encodeQuery(q);
         const a = await index.search(v, { limit: 5 });
         const b = await reference.search(v, { limit: 5 });
@@ -83,7 +91,8 @@ describe('build', () => {
 });
 
 describe('bad input (the command line)', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['src/cli/bin.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['src/cli/bin.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
 
   it('a missing folder: one clear line and exit code 1, the old output intact', () => {
     const before = readFileSync(join(out, 'splade-entry.json'), 'utf8');

@@ -29,7 +29,10 @@ let sectionIds: string[];
 function lines(file: string): Record<string, unknown>[] {
   const text = readFileSync(file, 'utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
 const mapOf = (o: Record<string, number>) => new Map(Object.entries(o));
@@ -40,7 +43,9 @@ beforeAll(async () => {
   opened = await openBuiltSite(out);
   sectionIds = (await opened.index.export()).documents.map((d) => d.id);
   const [file] = readdirSync(cache).filter((n) => /^vectors-.*\.json$/.test(n));
-  const entries = (JSON.parse(readFileSync(join(cache, file!), 'utf8')) as { entries: Record<string, [string, string]> }).entries;
+  const entries = (
+    JSON.parse(readFileSync(join(cache, file!), 'utf8')) as { entries: Record<string, [string, string]> }
+  ).entries;
   const aligned = (s: string) => {
     const b = Buffer.from(s, 'base64');
     const copy = new Uint8Array(b.length);
@@ -93,7 +98,9 @@ describe.each(['opensearch', 'elasticsearch'] as const)('%s', (format) => {
   it('mapping, bulk action/source pairs with {"emb":{token:weight}}, equal to the stored vectors', async () => {
     const { file, side } = await exported(format);
     const mapping = json(side('mapping.json'));
-    expect(mapping.mappings.properties.emb).toEqual({ type: format === 'opensearch' ? 'rank_features' : 'sparse_vector' });
+    expect(mapping.mappings.properties.emb).toEqual({
+      type: format === 'opensearch' ? 'rank_features' : 'sparse_vector',
+    });
     const rows = lines(file);
     expect(rows.length).toBe(2 * sectionIds.length);
     const seen: string[] = [];
@@ -112,22 +119,32 @@ describe.each(['opensearch', 'elasticsearch'] as const)('%s', (format) => {
     expect(seen.sort()).toEqual([...sectionIds].sort());
   });
 
-  it(format === 'opensearch' ? 'example query: neural_sparse with query_tokens' : 'example query: sparse_vector with query_vector', async () => {
-    const { side } = await exported(format);
-    const body = json(side('query.json'));
-    const tokens = format === 'opensearch' ? body.query.neural_sparse.emb.query_tokens : body.query.sparse_vector.query_vector;
-    if (format === 'elasticsearch') expect(body.query.sparse_vector.field).toBe('emb');
-    expect(Object.keys(body.query)).toEqual([format === 'opensearch' ? 'neural_sparse' : 'sparse_vector']);
-    expectVocabularyWeights(mapOf(tokens));
-    expect(mapOf(tokens)).toEqual(await exampleQuery());
-  });
+  it(
+    format === 'opensearch'
+      ? 'example query: neural_sparse with query_tokens'
+      : 'example query: sparse_vector with query_vector',
+    async () => {
+      const { side } = await exported(format);
+      const body = json(side('query.json'));
+      const tokens =
+        format === 'opensearch' ? body.query.neural_sparse.emb.query_tokens : body.query.sparse_vector.query_vector;
+      if (format === 'elasticsearch') expect(body.query.sparse_vector.field).toBe('emb');
+      expect(Object.keys(body.query)).toEqual([format === 'opensearch' ? 'neural_sparse' : 'sparse_vector']);
+      expectVocabularyWeights(mapOf(tokens));
+      expect(mapOf(tokens)).toEqual(await exampleQuery());
+    },
+  );
 });
 
 describe('qdrant', () => {
   it('collection with one sparse vector; points with ascending indices and the stored values', async () => {
     const { file, side } = await exported('qdrant');
     expect(json(side('collection.json'))).toEqual({ sparse_vectors: { text: {} } });
-    const points = lines(file) as { id: number; vector: { text: { indices: number[]; values: number[] } }; payload: { id: string; url: string; text: string } }[];
+    const points = lines(file) as {
+      id: number;
+      vector: { text: { indices: number[]; values: number[] } };
+      payload: { id: string; url: string; text: string };
+    }[];
     expect(points.length).toBe(sectionIds.length);
     expect(points.map((p) => p.id)).toEqual(points.map((_, k) => k)); // unsigned integer ids, unique
     for (const p of points) {
@@ -146,7 +163,9 @@ describe('qdrant', () => {
     expect(q.limit).toBe(10);
     const { indices, values } = q.query as { indices: number[]; values: number[] };
     for (let k = 1; k < indices.length; k++) expect(indices[k]!).toBeGreaterThan(indices[k - 1]!);
-    expect(new Map(indices.map((id, k) => [opened.vocabulary.get(id)!, values[k]!] as const))).toEqual(await exampleQuery());
+    expect(new Map(indices.map((id, k) => [opened.vocabulary.get(id)!, values[k]!] as const))).toEqual(
+      await exampleQuery(),
+    );
   });
 });
 
@@ -159,7 +178,10 @@ function parseVespaTensor(s: string): Map<string, number> {
   cell.lastIndex = 0;
   while (cell.lastIndex < body.length) {
     const r = cell.exec(body);
-    if (!r) throw new Error(`not a mapped tensor literal at ${cell.lastIndex}: ${body.slice(cell.lastIndex, cell.lastIndex + 30)}`);
+    if (!r)
+      throw new Error(
+        `not a mapped tensor literal at ${cell.lastIndex}: ${body.slice(cell.lastIndex, cell.lastIndex + 30)}`,
+      );
     m.set(r[1] ?? r[2]!, Number(r[3]));
   }
   return m;
@@ -174,7 +196,10 @@ describe('vespa', () => {
     expect(sd).toMatch(/inputs \{ query\(q\) tensor<float>\(t\{\}\) \}/);
     expect(sd).toContain('first-phase { expression: sum(query(q) * attribute(emb)) }');
     expect(sd).not.toMatch(/field id type/); // `id` is reserved in Vespa schemas
-    const puts = lines(file) as { put: string; fields: { section_id: string; text: string; emb: { cells: Record<string, number> } } }[];
+    const puts = lines(file) as {
+      put: string;
+      fields: { section_id: string; text: string; emb: { cells: Record<string, number> } };
+    }[];
     expect(puts.length).toBe(sectionIds.length);
     expect(new Set(puts.map((p) => p.put)).size).toBe(puts.length);
     for (const p of puts) {
@@ -202,7 +227,8 @@ describe('vespa', () => {
 });
 
 describe('the command line', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['src/cli/bin.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['src/cli/bin.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
 
   it('writes the bulk file and names the side files; a wrong format or folder is a clear error', () => {
     let r = cli('export', out, '--format', 'qdrant', '--out', join(work, 'cli.ndjson'));

@@ -56,15 +56,28 @@ function findLucene(): { javac: string; java: string; jar: string } | { missing:
   const java = tool('java');
   for (const t of [javac, java]) {
     const r = spawnSync(t, ['-version'], { encoding: 'utf8' });
-    if (r.error || r.status !== 0) return { missing: `${t} is not runnable (${r.error?.message ?? r.stderr.trim()}); install a JDK: apt-get install -y default-jdk-headless` };
+    if (r.error || r.status !== 0)
+      return {
+        missing: `${t} is not runnable (${r.error?.message ?? r.stderr.trim()}); install a JDK: apt-get install -y default-jdk-headless`,
+      };
   }
   // Debian names the jar after the upstream version it was packaged from (liblucene8-java 8.8.1
   // ships lucene-core-8.7.0.jar), so look for any lucene-core jar of major version 8.
   const explicit = process.env['LUCENE_CORE_JAR'];
-  if (explicit) return existsSync(explicit) ? { javac, java, jar: explicit } : { missing: `LUCENE_CORE_JAR=${explicit} does not exist` };
+  if (explicit)
+    return existsSync(explicit)
+      ? { javac, java, jar: explicit }
+      : { missing: `LUCENE_CORE_JAR=${explicit} does not exist` };
   const dir = '/usr/share/java';
-  const jars = existsSync(dir) ? readdirSync(dir).filter((n) => /^lucene-core-8[\d.]*\.jar$/.test(n)).sort() : [];
-  if (!jars.length) return { missing: `no ${dir}/lucene-core-8*.jar; install Debian's Lucene 8: apt-get install -y liblucene8-java (or set LUCENE_CORE_JAR)` };
+  const jars = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => /^lucene-core-8[\d.]*\.jar$/.test(n))
+        .sort()
+    : [];
+  if (!jars.length)
+    return {
+      missing: `no ${dir}/lucene-core-8*.jar; install Debian's Lucene 8: apt-get install -y liblucene8-java (or set LUCENE_CORE_JAR)`,
+    };
   return { javac, java, jar: join(dir, jars[jars.length - 1]!) };
 }
 
@@ -107,9 +120,15 @@ describe.skipIf('missing' in lucene && !process.env['CI'])('the OpenSearch expor
     }
 
     // The export's own example query first, then the test queries in the same shape.
-    const example = JSON.parse(readFileSync(join(work, 'opensearch.query.json'), 'utf8')) as { query: { neural_sparse: { emb: { query_tokens: Record<string, number> } } } };
-    const exampleTokens = Object.entries(example.query.neural_sparse.emb.query_tokens).map(([t, w]) => [idOf.get(t)!, w] as const).sort((a, b) => a[0] - b[0]);
-    queryVectors = [{ indices: Uint32Array.from(exampleTokens, (p) => p[0]), values: Float32Array.from(exampleTokens, (p) => p[1]) }];
+    const example = JSON.parse(readFileSync(join(work, 'opensearch.query.json'), 'utf8')) as {
+      query: { neural_sparse: { emb: { query_tokens: Record<string, number> } } };
+    };
+    const exampleTokens = Object.entries(example.query.neural_sparse.emb.query_tokens)
+      .map(([t, w]) => [idOf.get(t)!, w] as const)
+      .sort((a, b) => a[0] - b[0]);
+    queryVectors = [
+      { indices: Uint32Array.from(exampleTokens, (p) => p[0]), values: Float32Array.from(exampleTokens, (p) => p[1]) },
+    ];
     for (const q of QUERIES) queryVectors.push(await opened.tokenizer!.encodeQuery(q));
     const bodies = queryVectors.map((v) => {
       const tokens: Record<string, number> = Object.create(null) as Record<string, number>;
@@ -121,11 +140,21 @@ describe.skipIf('missing' in lucene && !process.env['CI'])('the OpenSearch expor
 
     const classes = join(work, 'classes');
     mkdirSync(classes);
-    const compiled = spawnSync(lucene.javac, ['-d', classes, '-cp', lucene.jar, SOURCE], { encoding: 'utf8', timeout: 120_000 });
+    const compiled = spawnSync(lucene.javac, ['-d', classes, '-cp', lucene.jar, SOURCE], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (compiled.status !== 0) throw new Error(`javac LuceneCheck.java failed:\n${compiled.stderr}`);
-    const ran = spawnSync(lucene.java, ['-cp', `${lucene.jar}:${classes}`, 'LuceneCheck', join(work, 'opensearch.mapping.json'), bulk, queries], { encoding: 'utf8', timeout: 120_000 });
+    const ran = spawnSync(
+      lucene.java,
+      ['-cp', `${lucene.jar}:${classes}`, 'LuceneCheck', join(work, 'opensearch.mapping.json'), bulk, queries],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     if (ran.status !== 0) throw new Error(`LuceneCheck failed:\n${ran.stderr}`);
-    luceneHits = ran.stdout.trim().split('\n').map((l) => JSON.parse(l) as { hits: { id: string; score: number }[] });
+    luceneHits = ran.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { hits: { id: string; score: number }[] });
   }, 300_000);
   afterAll(async () => {
     await opened?.index.dispose();
@@ -184,13 +213,18 @@ describe.skipIf('missing' in lucene && !process.env['CI'])('the OpenSearch expor
       for (const x of onlyStatic)
         for (const y of onlyLucene) {
           const gap = S.get(x)! - (S.get(y) ?? 0);
-          expect(gap, `query ${n}: ${x} (static ${S.get(x)}) lost to ${y} (static ${S.get(y)}) by more than the bound`).toBeLessThanOrEqual(bound(x) + bound(y));
-          swaps.push(`query ${n}: static gap ${gap.toExponential(2)} <= bound ${(bound(x) + bound(y)).toExponential(2)}`);
+          expect(
+            gap,
+            `query ${n}: ${x} (static ${S.get(x)}) lost to ${y} (static ${S.get(y)}) by more than the bound`,
+          ).toBeLessThanOrEqual(bound(x) + bound(y));
+          swaps.push(
+            `query ${n}: static gap ${gap.toExponential(2)} <= bound ${(bound(x) + bound(y)).toExponential(2)}`,
+          );
         }
     }
     console.log(
       `Lucene check: ${queryVectors.length} queries, ${identical} with identical top-${K} sets, ${swaps.length} swap(s) within the bound (${swaps.join('; ')}); ` +
-        `Lucene below the exact score by at most ${(worstLucene * 100).toFixed(3)}% (9-bit bound ${((2 ** -8) * 100).toFixed(3)}%); ` +
+        `Lucene below the exact score by at most ${(worstLucene * 100).toFixed(3)}% (9-bit bound ${(2 ** -8 * 100).toFixed(3)}%); ` +
         `static index error at most ${(worstStatic * 100).toFixed(1)}% of its 8-bit bound`,
     );
     expect(queryVectors.length).toBeGreaterThanOrEqual(10);

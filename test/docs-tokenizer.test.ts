@@ -15,7 +15,11 @@ import { readPassages } from './passages.ts';
 
 const DIR = 'public/models/splade-tiny-en-if/query_0_SparseStaticEmbedding';
 const json = JSON.parse(readFileSync(`${DIR}/tokenizer.json`, 'utf8'));
-const full = TextTokenizer.fromJson(json, JSON.parse(readFileSync(`${DIR}/tokenizer_config.json`, 'utf8')), 'tokenizer.json');
+const full = TextTokenizer.fromJson(
+  json,
+  JSON.parse(readFileSync(`${DIR}/tokenizer_config.json`, 'utf8')),
+  'tokenizer.json',
+);
 
 function compact(weights: ArrayLike<number>): { tokenizer: ShardedWordPiece; loads: number[] } {
   const vocab = new Map<string, number>(Object.entries(json.model.vocab));
@@ -31,7 +35,13 @@ function compact(weights: ArrayLike<number>): { tokenizer: ShardedWordPiece; loa
     unkId: 100,
     unkToken: '[UNK]',
     maxInputCharsPerWord: 100,
-    added: json.added_tokens.map((a: { content: string; id: number }) => ({ content: a.content, id: a.id, weight: float32Text(weights[a.id] ?? 0), lstrip: false, rstrip: false })),
+    added: json.added_tokens.map((a: { content: string; id: number }) => ({
+      content: a.content,
+      id: a.id,
+      weight: float32Text(weights[a.id] ?? 0),
+      lstrip: false,
+      rstrip: false,
+    })),
     addedNormalized: [],
     shards: 256,
   };
@@ -49,18 +59,45 @@ function inputs(): string[] {
     for (const w of t.split(/\s+/).slice(0, 60)) out.push(w, `${w}ing`, `un${w}s`);
   }
   const odd = [
-    '', ' ', '\t\n\r', 'naïve café résumé Ångström', 'İstanbul ǅemal ß straße', 'ﬁle ﬂow Ⅻ ①②', 'e\u0301 a\u0308 o\u0302',
-    '日本語のテキスト 中文文本 한국어 텍스트', '𠀀𠀁 astral CJK', 'emoji 😀👍🏽 family 👨‍👩‍👧', 'lone \ud800 high and \udc00 low',
-    'control\u0000chars\u0007here\u200bzero\u200dwidth\ufeffbom', 'private \ue000 use', 'replacement \ufffd char',
-    'x'.repeat(99), 'y'.repeat(100), 'z'.repeat(101), `${'ab'.repeat(60)} end`, '[CLS] [SEP] [MASK] [PAD] [UNK]', 'a[SEP]b', '[cls] lowercased',
-    'git-rebase --onto <newbase> HEAD~3', "don't stop-believing; ok?!", 'über-cool αβγ Ωmega Привет мир', 'ﾊﾝｶｸ half width', '١٢٣ arabic digits ٣',
-    '\u00a0nbsp\u2003em\u3000ideographic space', 'tab\tseparated\u000bvertical', 'Ǆ ǆ ǅ', 'ΣΑΣ σας', 'ﬀ ﬃ ﬄ ligatures',
+    '',
+    ' ',
+    '\t\n\r',
+    'naïve café résumé Ångström',
+    'İstanbul ǅemal ß straße',
+    'ﬁle ﬂow Ⅻ ①②',
+    'e\u0301 a\u0308 o\u0302',
+    '日本語のテキスト 中文文本 한국어 텍스트',
+    '𠀀𠀁 astral CJK',
+    'emoji 😀👍🏽 family 👨‍👩‍👧',
+    'lone \ud800 high and \udc00 low',
+    'control\u0000chars\u0007here\u200bzero\u200dwidth\ufeffbom',
+    'private \ue000 use',
+    'replacement \ufffd char',
+    'x'.repeat(99),
+    'y'.repeat(100),
+    'z'.repeat(101),
+    `${'ab'.repeat(60)} end`,
+    '[CLS] [SEP] [MASK] [PAD] [UNK]',
+    'a[SEP]b',
+    '[cls] lowercased',
+    'git-rebase --onto <newbase> HEAD~3',
+    "don't stop-believing; ok?!",
+    'über-cool αβγ Ωmega Привет мир',
+    'ﾊﾝｶｸ half width',
+    '١٢٣ arabic digits ٣',
+    '\u00a0nbsp\u2003em\u3000ideographic space',
+    'tab\tseparated\u000bvertical',
+    'Ǆ ǆ ǅ',
+    'ΣΑΣ σας',
+    'ﬀ ﬃ ﬄ ligatures',
   ];
   out.push(...odd);
   // Random strings over a mixed alphabet.
-  const alphabet = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789 .,-_#@!?()[]{}éüñçÅØ日本中文한국😀\u0301\u0000\t\n'];
+  const alphabet = [
+    ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789 .,-_#@!?()[]{}éüñçÅØ日本中文한국😀\u0301\u0000\t\n',
+  ];
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (let k = 0; k < 2000; k++) {
     let s = '';
     const n = 1 + Math.floor(rand() * 30);
@@ -88,7 +125,12 @@ describe('compact query tokenizer', () => {
     const encoder = await SparseEncoder.fromPretrained('./public/models/splade-tiny-en-if', { queryOnly: true });
     const route = encoder.spec.query;
     if (route.kind !== 'static') throw new Error('the bundled model is inference-free');
-    for (const q of ['rebase a branch onto another', 'How do I undo the last commit?', 'Übersetzung naïve 日本', 'stash pop conflict']) {
+    for (const q of [
+      'rebase a branch onto another',
+      'How do I undo the last commit?',
+      'Übersetzung naïve 日本',
+      'stash pop conflict',
+    ]) {
       const { tokenizer, loads } = compact(route.weights);
       const a = await tokenizer.encodeQuery(q);
       const b = await encoder.encodeQuery(q);

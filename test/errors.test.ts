@@ -34,7 +34,14 @@ describe('SpladeError', () => {
 
   it('isSpladeError refuses look-alikes and non-errors', () => {
     const lookAlike = Object.assign(new Error('x'), { name: 'SpladeError', code: 'network' });
-    const others = [lookAlike, new Error('x'), new TypeError('Failed to fetch'), { code: 'network' }, 'SpladeError', null];
+    const others = [
+      lookAlike,
+      new Error('x'),
+      new TypeError('Failed to fetch'),
+      { code: 'network' },
+      'SpladeError',
+      null,
+    ];
     for (const value of others) {
       expect(isSpladeError(value), String(value)).toBe(false);
     }

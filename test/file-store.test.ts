@@ -34,7 +34,12 @@ describe('file-system store', () => {
     expect(reader.count()).toBe(599);
     expect(await reader.verify()).toEqual({ damaged: [], unreferenced: [] });
     for (const q of syntheticQueries(10, 12, 3, { vocab: 2000 })) {
-      const brute = docs.filter((d) => d.id !== 'd7').map((d) => ({ id: d.id, score: plainDot(q, d.vector) })).filter((h) => h.score > 0).sort((a, b) => b.score - a.score).slice(0, 10);
+      const brute = docs
+        .filter((d) => d.id !== 'd7')
+        .map((d) => ({ id: d.id, score: plainDot(q, d.vector) }))
+        .filter((h) => h.score > 0)
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 10);
       const hits = await reader.search(q, { limit: 10, rescore: true });
       expect(hits.map((h) => h.score)).toEqual(brute.map((h) => h.score));
     }
@@ -63,7 +68,14 @@ describe('paged dictionaries and metadata', () => {
   /** A store that records which keys were read. */
   const recording = (store: ReturnType<typeof openFileStore>) => {
     const read: string[] = [];
-    return { read, store: { ...store, get: (k: string) => (read.push(k), store.get(k)), getMany: (ks: readonly string[]) => (read.push(...ks), store.getMany(ks)) } };
+    return {
+      read,
+      store: {
+        ...store,
+        get: (k: string) => (read.push(k), store.get(k)),
+        getMany: (ks: readonly string[]) => (read.push(...ks), store.getMany(ks)),
+      },
+    };
   };
 
   it('a paged index answers as the unpaged one, and a query reads only the pages its terms and hits need', async () => {
@@ -86,7 +98,10 @@ describe('paged dictionaries and metadata', () => {
     expect(paged.manifest.segments.every((s) => (s.dictPages?.length ?? 0) > 1)).toBe(true);
 
     const { read, store } = recording(openFileStore(pagedDir));
-    const reader = await SparseIndex.openStore({ get: store.get, getMany: store.getMany, close: () => {} }, { name: 'paged' });
+    const reader = await SparseIndex.openStore(
+      { get: store.get, getMany: store.getMany, close: () => {} },
+      { name: 'paged' },
+    );
     expect(read).toEqual(['manifest']); // opening reads no dictionary page
     for (const [k, q] of queries.entries()) {
       read.length = 0;
@@ -106,7 +121,12 @@ describe('paged dictionaries and metadata', () => {
     await again.remove(docs.slice(0, 400).map((d) => d.id));
     expect(again.count()).toBe(500);
     for (const q of queries) {
-      const brute = docs.slice(400).map((d) => plainDot(q, d.vector)).filter((x) => x > 0).sort((a, b) => b - a).slice(0, 10);
+      const brute = docs
+        .slice(400)
+        .map((d) => plainDot(q, d.vector))
+        .filter((x) => x > 0)
+        .sort((a, b) => b - a)
+        .slice(0, 10);
       expect((await again.search(q, { limit: 10, rescore: true })).map((h) => h.score)).toEqual(brute);
     }
     expect(await again.verify()).toEqual({ damaged: [], unreferenced: [] });

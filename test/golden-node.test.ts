@@ -16,12 +16,18 @@ for (const model of MODELS) {
       const enc = await SparseEncoder.fromPretrained(`./public/models/${model}`);
       const docs = g.cases.filter((c) => c.route === 'document');
       const queries = g.cases.filter((c) => c.route === 'query');
-      const dv = await enc.encodeDocument(docs.map((c) => c.text), { positions: true });
+      const dv = await enc.encodeDocument(
+        docs.map((c) => c.text),
+        { positions: true },
+      );
       const qv = await enc.encodeQuery(queries.map((c) => c.text));
       let maxDiff = 0;
       let positions = 0;
       const problems: string[] = [];
-      for (const [c, v] of [...docs.map((c, k) => [c, dv[k]!] as const), ...queries.map((c, k) => [c, qv[k]!] as const)]) {
+      for (const [c, v] of [
+        ...docs.map((c, k) => [c, dv[k]!] as const),
+        ...queries.map((c, k) => [c, qv[k]!] as const),
+      ]) {
         expect(await enc.windows(c.text, c.route), c.name).toEqual(c.windows);
         // Positions must equal PyTorch's argmax except at the near-ties the golden file lists.
         const r = compareWithGolden(v, c, c.route === 'document');
@@ -31,7 +37,9 @@ for (const model of MODELS) {
       }
       expect(problems).toEqual([]);
       expect(positions).toBe(docs.reduce((n, c) => n + c.positions!.length, 0));
-      console.log(`${model} on onnxruntime-node: max |value - golden| = ${maxDiff.toExponential(2)} over ${g.cases.length} cases, ${positions} positions`);
+      console.log(
+        `${model} on onnxruntime-node: max |value - golden| = ${maxDiff.toExponential(2)} over ${g.cases.length} cases, ${positions} positions`,
+      );
       // Special tokens never appear in document vectors.
       for (const v of dv) for (const id of g.specialIds) expect(Array.from(v.indices)).not.toContain(id);
       await enc.dispose();
@@ -51,7 +59,10 @@ describe('bert-base-uncased vocabulary', () => {
     // Inference-free queries: distinct ids, weights from the static table, no model call.
     const q = await enc.encodeQuery('hello hello world');
     expect(Array.from(q.indices)).toEqual([2088, 7592]);
-    const weight = readSafetensors(new Uint8Array(readFileSync('public/models/splade-tiny-en-if/query_0_SparseStaticEmbedding/model.safetensors')), 'w').get('weight')!.data;
+    const weight = readSafetensors(
+      new Uint8Array(readFileSync('public/models/splade-tiny-en-if/query_0_SparseStaticEmbedding/model.safetensors')),
+      'w',
+    ).get('weight')!.data;
     expect(Array.from(q.values)).toEqual([weight[2088], weight[7592]]);
     expect(q.values[0]).toBeGreaterThan(0);
     expect(enc.lastStats.device).toBe('static');

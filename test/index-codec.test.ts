@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, ByteWriter, decodePostings, encodePostings, LazyPostings, WEIGHT_ERROR_BOUND } from '../src/index/format/codec.ts';
+import {
+  BLOCK_SIZE,
+  ByteWriter,
+  decodePostings,
+  encodePostings,
+  LazyPostings,
+  WEIGHT_ERROR_BOUND,
+} from '../src/index/format/codec.ts';
 import { crc32 } from '../src/index/format/checksum.ts';
 import { buildSegment, findTerm, openTerm } from '../src/index/format/segment.ts';
 import { prunedTopK, type SearchCounters } from '../src/index/query/maxscore.ts';
@@ -29,7 +36,9 @@ describe('posting block codec', () => {
       expect(Array.from(back.docs)).toEqual(Array.from(docs));
       for (let k = 0; k < n; k++) {
         const block = Math.floor(k / BLOCK_SIZE);
-        expect(Math.abs(back.weights[k]! - weights[k]!)).toBeLessThanOrEqual(back.blockMax[block]! * WEIGHT_ERROR_BOUND + 1e-6);
+        expect(Math.abs(back.weights[k]! - weights[k]!)).toBeLessThanOrEqual(
+          back.blockMax[block]! * WEIGHT_ERROR_BOUND + 1e-6,
+        );
       }
     }
   });
@@ -142,7 +151,9 @@ describe('posting block codec', () => {
     };
     const rng = mulberry32(3);
     const data = Uint8Array.from({ length: 300 }, () => Math.floor(rng() * 256));
-    for (let start = 0; start < 4; start++) for (let length = 0; length < 40; length++) expect(crc32(data.subarray(start, start + length))).toBe(bitwise(data.subarray(start, start + length)));
+    for (let start = 0; start < 4; start++)
+      for (let length = 0; length < 40; length++)
+        expect(crc32(data.subarray(start, start + length))).toBe(bitwise(data.subarray(start, start + length)));
     expect(crc32(data)).toBe(bitwise(data));
   });
 });
@@ -155,7 +166,13 @@ function randomLists(rng: () => number, docsN: number, terms: number): TermList[
     for (let d = 0; d < docsN; d++) if (rng() < density) docs.push(d);
     // Quantized-like weights with many exact ties, to exercise the tie order.
     const weights = Float32Array.from(docs, () => Math.round(rng() * 8) / 4);
-    lists.push({ term: t, queryWeight: Math.round(rng() * 6 + 1) / 2, docs: Uint32Array.from(docs), weights, maxWeight: Math.max(0, ...weights) });
+    lists.push({
+      term: t,
+      queryWeight: Math.round(rng() * 6 + 1) / 2,
+      docs: Uint32Array.from(docs),
+      weights,
+      maxWeight: Math.max(0, ...weights),
+    });
   }
   return lists;
 }
@@ -169,12 +186,13 @@ describe('pruned top-k', () => {
       const accept = seed % 3 === 0 ? (d: number) => d % 7 !== 0 : undefined;
       // Split into two "segments" by document range, as the index does.
       const cut = 200;
-      const part = (lo: number, hi: number) => lists.map((l) => {
-        const from = seek(l.docs, 0, lo);
-        const to = seek(l.docs, 0, hi);
-        const weights = l.weights.slice(from, to);
-        return { ...l, docs: l.docs.slice(from, to), weights, maxWeight: Math.max(0, ...weights) };
-      });
+      const part = (lo: number, hi: number) =>
+        lists.map((l) => {
+          const from = seek(l.docs, 0, lo);
+          const to = seek(l.docs, 0, hi);
+          const weights = l.weights.slice(from, to);
+          return { ...l, docs: l.docs.slice(from, to), weights, maxWeight: Math.max(0, ...weights) };
+        });
       const taat = new TopK(k);
       prunedTopK(part(0, cut), taat, { base: 0, end: cut }, { accept });
       prunedTopK(part(cut, 1e9), taat, { base: cut, end: 1000 }, { accept });
@@ -184,7 +202,10 @@ describe('pruned top-k', () => {
       expect(taat.sorted(), `seed ${seed}`).toEqual(reference.sorted());
       // ...and to a brute-force scorer that shares no code with either, ties aside.
       const all = new Map(bruteForceTopK(lists, 1e9).map((h) => [h.doc, h.score]));
-      expect(topKMismatches(taat.sorted(), bruteForceTopK(lists, k, accept), (d) => all.get(d) ?? 0), `seed ${seed}`).toEqual([]);
+      expect(
+        topKMismatches(taat.sorted(), bruteForceTopK(lists, k, accept), (d) => all.get(d) ?? 0),
+        `seed ${seed}`,
+      ).toEqual([]);
     }
   });
 
@@ -197,7 +218,9 @@ describe('pruned top-k', () => {
     expect(taat.sorted().every((h) => h.score > 2)).toBe(true);
     expect(taat.sorted()).toEqual(ref.sorted());
     const all = new Map(bruteForceTopK(lists, 1e9).map((h) => [h.doc, h.score]));
-    expect(topKMismatches(taat.sorted(), bruteForceTopK(lists, 1000, undefined, 2), (d) => all.get(d) ?? 0)).toEqual([]);
+    expect(topKMismatches(taat.sorted(), bruteForceTopK(lists, 1000, undefined, 2), (d) => all.get(d) ?? 0)).toEqual(
+      [],
+    );
   });
 
   it('seek finds the first document at or after a target', () => {
@@ -239,7 +262,14 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
           list.loadAll();
           decoded.set(`${s}/${at}`, list);
         }
-        lists.push({ term: query.indices[k]!, queryWeight: query.values[k]!, docs: list.docs, weights: list.weights, maxWeight: seg.dictionary.maxWeight[at]!, lazy: list });
+        lists.push({
+          term: query.indices[k]!,
+          queryWeight: query.values[k]!,
+          docs: list.docs,
+          weights: list.weights,
+          maxWeight: seg.dictionary.maxWeight[at]!,
+          lazy: list,
+        });
       }
       return lists;
     });
@@ -257,9 +287,19 @@ describe('pruned top-k over stored, lazily decoded segments', () => {
         listsFor(query).forEach((lists, s) => exhaustive(lists, reference, segments[s]!, { accept }));
         expect(pruned.sorted(), `${terms} terms, query ${q}`).toEqual(reference.sorted());
         // Against brute force over the stored (dequantized) weights, sharing no scoring code.
-        const stored = listsFor(query).flat().map((l) => (l.lazy?.loadAll(), { queryWeight: l.queryWeight, docs: Array.from(l.docs), weights: Array.from(l.weights) }));
+        const stored = listsFor(query)
+          .flat()
+          .map(
+            (l) => (
+              l.lazy?.loadAll(),
+              { queryWeight: l.queryWeight, docs: Array.from(l.docs), weights: Array.from(l.weights) }
+            ),
+          );
         const all = new Map(bruteForceTopK(stored, 1e9).map((h) => [h.doc, h.score]));
-        expect(topKMismatches(pruned.sorted(), bruteForceTopK(stored, k, accept), (d) => all.get(d) ?? 0), `${terms} terms, query ${q}`).toEqual([]);
+        expect(
+          topKMismatches(pruned.sorted(), bruteForceTopK(stored, k, accept), (d) => all.get(d) ?? 0),
+          `${terms} terms, query ${q}`,
+        ).toEqual([]);
         // The scores are the dot products of the stored (dequantized) weights.
         const top = reference.sorted()[0];
         if (top) {

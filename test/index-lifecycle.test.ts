@@ -30,7 +30,7 @@ async function refusal(run: () => Promise<unknown>): Promise<string> {
     await run();
     return 'ok';
   } catch (e) {
-    return e instanceof SpladeError ? `${e.code}:${e.message.replace(/^splade-web: /, '')}` : String(e);
+    return e instanceof SpladeError ? `${e.code}:${e.message}` : String(e);
   }
 }
 
@@ -89,7 +89,7 @@ describe('SparseIndex lifecycle', () => {
         snapshotDocuments(s as IndexSnapshot);
         return 'ok';
       } catch (e) {
-        return `${(e as SpladeError).code}:${(e as Error).message.replace(/^splade-web: /, '')}`;
+        return `${(e as SpladeError).code}:${(e as Error).message}`;
       }
     };
     expect(refused(good)).toBe('ok');

@@ -60,7 +60,12 @@ afterEach(() => {
 
 async function read(revision: string | undefined, path = 'modules.json') {
   const events: LoadProgress[] = [];
-  const files = openModelSource('owner/model', { hubUrl: 'https://hub.test', fetch: hub.fetch, onProgress: (e) => events.push(e), ...(revision === undefined ? {} : { revision }) });
+  const files = openModelSource('owner/model', {
+    hubUrl: 'https://hub.test',
+    fetch: hub.fetch,
+    onProgress: (e) => events.push(e),
+    ...(revision === undefined ? {} : { revision }),
+  });
   const bytes = await files.read(path);
   const done = events.find((e) => e.status === 'done') as Extract<LoadProgress, { status: 'done' }> | undefined;
   return { text: bytes && new TextDecoder().decode(bytes), fromCache: done?.fromCache };
@@ -76,17 +81,27 @@ describe('model file caching by revision', () => {
 
   it('a branch revision is revalidated online (conditional, 304 keeps the copy), picks up changes, and falls back to the cache offline', async () => {
     expect(await read(undefined)).toEqual({ text: 'v1', fromCache: false });
-    expect(hub.requests).toEqual([{ url: 'https://hub.test/owner/model/resolve/main/modules.json', ifNoneMatch: null, cache: 'no-cache' }]);
-    const etag = cache.entries.get('https://hub.test/owner/model/resolve/main/modules.json')!.headers.find(([k]) => k === 'etag')![1];
+    expect(hub.requests).toEqual([
+      { url: 'https://hub.test/owner/model/resolve/main/modules.json', ifNoneMatch: null, cache: 'no-cache' },
+    ]);
+    const etag = cache.entries
+      .get('https://hub.test/owner/model/resolve/main/modules.json')!
+      .headers.find(([k]) => k === 'etag')![1];
 
     // Unchanged: a conditional request, answered 304, served from the cached copy.
     expect(await read('main')).toEqual({ text: 'v1', fromCache: true });
-    expect(hub.requests[1]).toEqual({ url: 'https://hub.test/owner/model/resolve/main/modules.json', ifNoneMatch: etag, cache: 'no-cache' });
+    expect(hub.requests[1]).toEqual({
+      url: 'https://hub.test/owner/model/resolve/main/modules.json',
+      ifNoneMatch: etag,
+      cache: 'no-cache',
+    });
 
     // Changed on the hub: downloaded and the cached copy replaced.
     hub.files.set('modules.json', 'v2 changed');
     expect(await read('main')).toEqual({ text: 'v2 changed', fromCache: false });
-    expect(new TextDecoder().decode(cache.entries.get('https://hub.test/owner/model/resolve/main/modules.json')!.body)).toBe('v2 changed');
+    expect(
+      new TextDecoder().decode(cache.entries.get('https://hub.test/owner/model/resolve/main/modules.json')!.body),
+    ).toBe('v2 changed');
 
     // Offline: the latest cached copy.
     hub.offline = true;
@@ -108,7 +123,9 @@ describe('model file caching by revision', () => {
     hub.files.delete('idf.json');
     expect(await read('main', 'idf.json')).toEqual({ text: undefined, fromCache: undefined });
     hub.offline = true;
-    await expect(read('main', 'idf.json')).rejects.toThrow(/^could not download idf\.json from https:\/\/hub\.test\/owner\/model\/resolve\/main\/idf\.json and no cached copy exists/);
+    await expect(read('main', 'idf.json')).rejects.toThrow(
+      /^could not download idf\.json from https:\/\/hub\.test\/owner\/model\/resolve\/main\/idf\.json and no cached copy exists/,
+    );
   });
 
   it('a commit revision is cache-first: once cached it is never requested again', async () => {
@@ -127,6 +144,8 @@ describe('model file caching by revision', () => {
     const err = await read('main').catch((e) => e);
     expect(err.code).toBe('network');
     expect(err.file).toBe('modules.json');
-    expect(err.message).toBe('could not download modules.json from https://hub.test/owner/model/resolve/main/modules.json and no cached copy exists (Failed to fetch)');
+    expect(err.message).toBe(
+      'could not download modules.json from https://hub.test/owner/model/resolve/main/modules.json and no cached copy exists (Failed to fetch)',
+    );
   });
 });

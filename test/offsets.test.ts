@@ -19,7 +19,11 @@ const MODELS = {
 function load(dir: string) {
   const json = JSON.parse(readFileSync(`${dir}/tokenizer.json`, 'utf8'));
   const config = JSON.parse(readFileSync(`${dir}/tokenizer_config.json`, 'utf8'));
-  return { raw: new Tokenizer(json, config), text: TextTokenizer.fromJson(json, config, `${dir}/tokenizer.json`), json };
+  return {
+    raw: new Tokenizer(json, config),
+    text: TextTokenizer.fromJson(json, config, `${dir}/tokenizer.json`),
+    json,
+  };
 }
 
 const HARD = [
@@ -48,7 +52,13 @@ function surface(token: string, wordPiece: boolean): string {
   return wordPiece ? token.replace(/^##/, '') : token.replace(/^▁/, '');
 }
 
-interface Check { tokens: number; exact: number; shared: number; unk: number; bad: string[] }
+interface Check {
+  tokens: number;
+  exact: number;
+  shared: number;
+  unk: number;
+  bad: string[];
+}
 
 /**
  * Every token's span, normalized, is its surface. Where one original character gave several
@@ -63,11 +73,12 @@ function checkSpans(tok: ReturnType<typeof load>, text: string, check: Check): v
   expect(tok.text.contentTokens(text).ids).toEqual(ids);
   expect(approximate).toBe(0);
   // Final sigma depends on the letter after it, which a span leaves out.
-  const norm = (s: string) => (tok.raw.normalizer ? tok.raw.normalizer(s.toWellFormed()) : s).replace(/^ +| +$/g, '').replaceAll('ς', 'σ');
+  const norm = (s: string) =>
+    (tok.raw.normalizer ? tok.raw.normalizer(s.toWellFormed()) : s).replace(/^ +| +$/g, '').replaceAll('ς', 'σ');
   const unkId = tok.raw.token_to_id(tok.json.model.unk_token ?? '[UNK]') ?? tok.json.model.unk_id;
   const wordPiece = tok.json.model.type === 'WordPiece';
   const added = new Set<string>((tok.json.added_tokens ?? []).map((t: { content: string }) => t.content));
-  for (let k = 0; k < ids.length; ) {
+  for (let k = 0; k < ids.length;) {
     // The run of tokens whose spans overlap (or coincide, or are empty inside the previous one).
     let j = k + 1;
     let e = offsets[2 * k + 1]!;
@@ -85,7 +96,11 @@ function checkSpans(tok: ReturnType<typeof load>, text: string, check: Check): v
       if (n.length > 0 && !/\s/.test(n) && e > s) check.unk++;
       else check.bad.push(`[UNK] ${JSON.stringify(slice)}`);
     } else {
-      const want = tokens.slice(k, j).map((t) => surface(t, wordPiece)).join('').replaceAll('ς', 'σ');
+      const want = tokens
+        .slice(k, j)
+        .map((t) => surface(t, wordPiece))
+        .join('')
+        .replaceAll('ς', 'σ');
       const got = norm(slice);
       if (got === want) j - k === 1 ? check.exact++ : (check.shared += j - k);
       else check.bad.push(`${tokens.slice(k, j).join(' ')} ${JSON.stringify(slice)} -> ${JSON.stringify(got)}`);
@@ -115,14 +130,20 @@ for (const [model, dir] of Object.entries(MODELS)) {
         expect(passages.length).toBeGreaterThanOrEqual(200);
         const check: Check = { tokens: 0, exact: 0, shared: 0, unk: 0, bad: [] };
         for (const p of passages) checkSpans(tok, p, check);
-        console.log(`${model} on ${corpus}: ${check.tokens} tokens, ${check.exact} exact, ${check.shared} sharing one character's span, ${check.unk} [UNK] words`);
+        console.log(
+          `${model} on ${corpus}: ${check.tokens} tokens, ${check.exact} exact, ${check.shared} sharing one character's span, ${check.unk} [UNK] words`,
+        );
         expect(check.bad).toEqual([]);
       });
     }
 
     it('give contentIds on random mixtures of the passages and hard cases', () => {
       const rng = mulberry32(17);
-      const pool = [...HARD, ...readPassages('git-doc').passages.slice(0, 40), ...readPassages('gimp-help-ko').passages.slice(0, 40)];
+      const pool = [
+        ...HARD,
+        ...readPassages('git-doc').passages.slice(0, 40),
+        ...readPassages('gimp-help-ko').passages.slice(0, 40),
+      ];
       const check: Check = { tokens: 0, exact: 0, shared: 0, unk: 0, bad: [] };
       for (let n = 0; n < 150; n++) {
         const a = pool[Math.floor(rng() * pool.length)]!;

@@ -16,7 +16,30 @@ export function readPassages(name: 'git-doc' | 'gimp-help-ko'): PassageSet {
   return JSON.parse(readFileSync(new URL(`./fixtures/passages/${name}.json`, import.meta.url), 'utf8')) as PassageSet;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '©', reg: '®', hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', times: '×', middot: '·', bull: '•', rarr: '→', larr: '←' };
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  copy: '©',
+  reg: '®',
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  laquo: '«',
+  raquo: '»',
+  times: '×',
+  middot: '·',
+  bull: '•',
+  rarr: '→',
+  larr: '←',
+};
 
 /** Decodes HTML character references (named ones from a short list, and all numeric ones). */
 export function decodeEntities(text: string): string {

@@ -4,12 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { SparseIndex } from '../src/index/engine/sparse-index.ts';
 import { openMemoryStore } from '../src/index/store/memory.ts';
 
-const vec = (pairs: [number, number][]) => ({ indices: Uint32Array.from(pairs.map((p) => p[0])), values: Float32Array.from(pairs.map((p) => p[1])) });
+const vec = (pairs: [number, number][]) => ({
+  indices: Uint32Array.from(pairs.map((p) => p[0])),
+  values: Float32Array.from(pairs.map((p) => p[1])),
+});
 
 async function small(): Promise<SparseIndex> {
   const index = await SparseIndex.openStore(openMemoryStore(), { name: 'pick', tokenOf: (id) => `t${id}` });
   await index.add([
-    { id: 'a#1', text: 'alpha one', fields: { url: 'a#1' }, vector: vec([[1, 3], [2, 1]]) },
+    {
+      id: 'a#1',
+      text: 'alpha one',
+      fields: { url: 'a#1' },
+      vector: vec([
+        [1, 3],
+        [2, 1],
+      ]),
+    },
     { id: 'a#2', text: 'alpha two', fields: { url: 'a#2' }, vector: vec([[1, 2]]) },
     { id: 'b#1', text: 'beta one', fields: { url: 'b#1' }, vector: vec([[1, 2.5]]) },
     { id: 'c#1', text: 'gamma', fields: { url: 'c#1' }, vector: vec([[2, 5]]) },
@@ -20,7 +31,10 @@ async function small(): Promise<SparseIndex> {
 describe('search pick', () => {
   it('returns what pick keeps, in its order; only those carry explanations', async () => {
     const index = await small();
-    const query = vec([[1, 1], [2, 1]]);
+    const query = vec([
+      [1, 1],
+      [2, 1],
+    ]);
     const all = await index.search(query, { limit: 10 });
     let seen: string[] = [];
     const picked = await index.search(query, {
@@ -46,7 +60,9 @@ describe('search pick', () => {
     const index = await small();
     const query = vec([[1, 1]]);
     await expect(index.search(query, { pick: 3 as never })).rejects.toThrow(/option pick must be a function/);
-    await expect(index.search(query, { pick: (hits) => [{ ...hits[0]! }] })).rejects.toThrow(/pick must return hits from the array it was given/);
+    await expect(index.search(query, { pick: (hits) => [{ ...hits[0]! }] })).rejects.toThrow(
+      /pick must return hits from the array it was given/,
+    );
     await expect(index.search(query, { pick: () => 'x' as never })).rejects.toThrow(/pick must return an array/);
     await index.dispose();
   });

@@ -61,7 +61,10 @@ describe('HTML through the rule table', () => {
     const page = html(join(SITE, 'git/git-mktree.html'));
     const sections = sectionsOf(page);
     expect(sections.map((s) => s.anchor)).toContain('_description');
-    expect(sections.find((s) => s.anchor === '_description')!.path).toEqual(['git-mktree(1) Manual Page', 'DESCRIPTION']);
+    expect(sections.find((s) => s.anchor === '_description')!.path).toEqual([
+      'git-mktree(1) Manual Page',
+      'DESCRIPTION',
+    ]);
     expect(page.text).not.toContain('{'); // no CSS
   });
 
@@ -75,16 +78,37 @@ describe('HTML through the rule table', () => {
       ['anchored', 'Anchored by a child'],
       ['', 'No id of its own'], // never the previous heading's id
     ]);
-    for (const word of ['SITEHEADERWORD', 'NAVWORD', 'HIDDENWORD', 'ARIAHIDDENWORD', 'TEXTAREAWORD', 'DIALOGWORD', 'WIDGETWORD', 'BUTTONWORD', 'ASIDEWORD', 'OUTSIDEMAINWORD', 'SITEFOOTERWORD']) {
+    for (const word of [
+      'SITEHEADERWORD',
+      'NAVWORD',
+      'HIDDENWORD',
+      'ARIAHIDDENWORD',
+      'TEXTAREAWORD',
+      'DIALOGWORD',
+      'WIDGETWORD',
+      'BUTTONWORD',
+      'ASIDEWORD',
+      'OUTSIDEMAINWORD',
+      'SITEFOOTERWORD',
+    ]) {
       expect(page.text).not.toContain(word);
     }
-    for (const words of ['Byline words.', 'boldtext glued and an image words inline picture.', 'Visible text with a non-breaking space.', 'Found on search words.', 'git commit --amend', 'Article footer words.']) {
+    for (const words of [
+      'Byline words.',
+      'boldtext glued and an image words inline picture.',
+      'Visible text with a non-breaking space.',
+      'Found on search words.',
+      'git commit --amend',
+      'Article footer words.',
+    ]) {
       expect(page.text).toContain(words);
     }
   });
 
   it('never turns hostile markup into anything but text, and warns of a field spec without a key', () => {
-    const page = extractHtml('<h1 onclick="x()">T<script>alert(1)</script></h1><p data-splade-meta=":v">&lt;img src=x onerror=alert(1)&gt;</p><iframe srcdoc="<p>IFRAMEWORD</p>"></iframe>');
+    const page = extractHtml(
+      '<h1 onclick="x()">T<script>alert(1)</script></h1><p data-splade-meta=":v">&lt;img src=x onerror=alert(1)&gt;</p><iframe srcdoc="<p>IFRAMEWORD</p>"></iframe>',
+    );
     expect(page.text).toBe('T\n<img src=x onerror=alert(1)>');
     expect(page.warnings).toEqual(['data-splade-meta=":v" names no key; expected "key" or "key:value"']);
     expect(extractHtml('').blocks).toEqual([]);
@@ -100,7 +124,29 @@ describe('Markdown and plain text', () => {
   });
 
   it('follows ATX and setext headings, front matter, fences; inline markup becomes its text', () => {
-    const md = ['---', 'title: From front matter', '---', '# Guide', 'Intro [link](https://x.example/) *text*.', '', '## Install', 'Run `npm i`.', '', '```sh', '# not a heading', '```', '', '### Linux *only*', 'apt-get.', '', 'Other', '-----', 'Setext body.', '', '#hashtag is text'].join('\n');
+    const md = [
+      '---',
+      'title: From front matter',
+      '---',
+      '# Guide',
+      'Intro [link](https://x.example/) *text*.',
+      '',
+      '## Install',
+      'Run `npm i`.',
+      '',
+      '```sh',
+      '# not a heading',
+      '```',
+      '',
+      '### Linux *only*',
+      'apt-get.',
+      '',
+      'Other',
+      '-----',
+      'Setext body.',
+      '',
+      '#hashtag is text',
+    ].join('\n');
     const page = extractMarkdown(md);
     expect(page.title).toBe('From front matter');
     expect(sectionsOf(page).map((s) => [s.path.join(' > '), s.text])).toEqual([
@@ -129,9 +175,17 @@ describe('the cutter', () => {
 
   it('cuts at the sentence ends of every script', () => {
     const ko = '도구들은 이미지를 편집합니다. 저장하면 파일이 바뀝니다! 사용하면, 결과가 보입니다?';
-    expect(cutPassages(ko, 0, ko.length, { maxTokens: 9 }).map((p) => p.text)).toEqual(['도구들은 이미지를 편집합니다.', '저장하면 파일이 바뀝니다!', '사용하면, 결과가 보입니다?']);
+    expect(cutPassages(ko, 0, ko.length, { maxTokens: 9 }).map((p) => p.text)).toEqual([
+      '도구들은 이미지를 편집합니다.',
+      '저장하면 파일이 바뀝니다!',
+      '사용하면, 결과가 보입니다?',
+    ]);
     const ja = '日本語の文です。次の文！最後の文？';
-    expect(cutPassages(ja, 0, ja.length, { maxTokens: 8 }).map((p) => p.text)).toEqual(['日本語の文です。', '次の文！', '最後の文？']);
+    expect(cutPassages(ja, 0, ja.length, { maxTokens: 8 }).map((p) => p.text)).toEqual([
+      '日本語の文です。',
+      '次の文！',
+      '最後の文？',
+    ]);
   });
 
   it('never exceeds the limit in the model’s own tokens, on real Korean text, losing no word', async () => {
@@ -144,7 +198,12 @@ describe('the cutter', () => {
         expect(count([p.text])[0]).toBeLessThanOrEqual(maxTokens + 1); // +1: a piece's leading ▁ when cut mid-text
         expect(text.slice(p.start, p.end)).toBe(p.text);
       }
-      expect(parts.map((p) => p.text).join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''));
+      expect(
+        parts
+          .map((p) => p.text)
+          .join('')
+          .replace(/\s+/g, ''),
+      ).toBe(text.replace(/\s+/g, ''));
     }
   });
 

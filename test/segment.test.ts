@@ -5,7 +5,12 @@ import { mulberry32 } from './support.ts';
 
 describe('segments', () => {
   const rng = mulberry32(4);
-  const docs = Array.from({ length: 400 }, (_, k) => ({ num: 1000 + k, vector: fromPairs(Array.from({ length: 30 }, () => [Math.floor(rng() ** 2 * 3000), 0.1 + rng()] as [number, number])) }));
+  const docs = Array.from({ length: 400 }, (_, k) => ({
+    num: 1000 + k,
+    vector: fromPairs(
+      Array.from({ length: 30 }, () => [Math.floor(rng() ** 2 * 3000), 0.1 + rng()] as [number, number]),
+    ),
+  }));
 
   it('inverts vectors: every posting is found under its term', () => {
     const seg = buildSegment(docs, 1000, 1400);
@@ -19,7 +24,9 @@ describe('segments', () => {
       const list = readTerm(seg.dictionary, at, seg.chunks[seg.dictionary.chunk[at]!]!, 1000);
       const p = Array.from(list.docs).indexOf(probe.num);
       expect(p).toBeGreaterThanOrEqual(0);
-      expect(Math.abs(list.weights[p]! - probe.vector.values[k]!)).toBeLessThanOrEqual(seg.dictionary.maxWeight[at]! / 510 + 1e-6);
+      expect(Math.abs(list.weights[p]! - probe.vector.values[k]!)).toBeLessThanOrEqual(
+        seg.dictionary.maxWeight[at]! / 510 + 1e-6,
+      );
     }
     expect(findTerm(seg.dictionary, 999_999)).toBe(-1);
   });
@@ -27,7 +34,22 @@ describe('segments', () => {
   it('looks terms up through a dense table, or by search when ids are too sparse for one', () => {
     const dense = buildSegment(docs, 1000, 1400).dictionary;
     // Ids up to 2^31: a table would be gigabytes, so lookups fall back to the binary search.
-    const sparseSegment = buildSegment([{ num: 0, vector: fromPairs([[5, 1], [70_000, 0.5], [2 ** 31, 0.25], [2 ** 32 - 1, 2]]) }, { num: 1, vector: fromPairs([[2 ** 31, 1]]) }], 0, 2);
+    const sparseSegment = buildSegment(
+      [
+        {
+          num: 0,
+          vector: fromPairs([
+            [5, 1],
+            [70_000, 0.5],
+            [2 ** 31, 0.25],
+            [2 ** 32 - 1, 2],
+          ]),
+        },
+        { num: 1, vector: fromPairs([[2 ** 31, 1]]) },
+      ],
+      0,
+      2,
+    );
     const sparse = sparseSegment.dictionary;
     expect(Array.from(sparse.terms)).toEqual([5, 70_000, 2 ** 31, 2 ** 32 - 1]);
     const list = readTerm(sparse, 2, sparseSegment.chunks[0]!, 0);
@@ -48,7 +70,11 @@ describe('segments', () => {
     const a = buildSegment(docs.slice(0, 200), 1000, 1200);
     const b = buildSegment(docs.slice(200), 1200, 1400);
     const merged = mergeSegments([a, b], (doc) => doc % 2 === 0);
-    const whole = buildSegment(docs.filter((d) => d.num % 2 === 1), 1000, 1400);
+    const whole = buildSegment(
+      docs.filter((d) => d.num % 2 === 1),
+      1000,
+      1400,
+    );
     expect(Array.from(merged.dictionary.terms)).toEqual(Array.from(whole.dictionary.terms));
     expect(merged.postings).toBe(whole.postings);
   });

@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SparseEncoder } from '../src/node.ts';
 import { TextTokenizer } from '../src/model/tokenizer.ts';
 import { describeMatch } from '../src/results/describe.ts';
-import { snippetFromSpans, spansOfMatches, spansOfVector, type Highlight, type Snippet, type WeightedSpan } from '../src/results/snippet.ts';
+import {
+  snippetFromSpans,
+  spansOfMatches,
+  spansOfVector,
+  type Highlight,
+  type Snippet,
+  type WeightedSpan,
+} from '../src/results/snippet.ts';
 import { readPassages } from './passages.ts';
 import { mulberry32 } from './support.ts';
 
@@ -20,7 +27,11 @@ const MODELS = {
 } as const;
 
 function tokenizer(dir: string): TextTokenizer {
-  return TextTokenizer.fromJson(JSON.parse(readFileSync(`${dir}/tokenizer.json`, 'utf8')), JSON.parse(readFileSync(`${dir}/tokenizer_config.json`, 'utf8')), dir);
+  return TextTokenizer.fromJson(
+    JSON.parse(readFileSync(`${dir}/tokenizer.json`, 'utf8')),
+    JSON.parse(readFileSync(`${dir}/tokenizer_config.json`, 'utf8')),
+    dir,
+  );
 }
 
 /** A highlight is exact when it covers exactly one occurrence of its token in the tokenizer's own offsets. */
@@ -48,10 +59,16 @@ describe('snippets on real passages', () => {
           // A query whose terms match: five of the passage's distinct tokens, specials excluded.
           const { ids } = tok.contentTokens(text);
           const distinct = [...new Set(ids)].filter((id) => !tok.specialIds.includes(id));
-          const matches = Array.from({ length: Math.min(5, distinct.length) }, () => distinct[Math.floor(rng() * distinct.length)]!)
+          const matches = Array.from(
+            { length: Math.min(5, distinct.length) },
+            () => distinct[Math.floor(rng() * distinct.length)]!,
+          )
             .filter((id, i, all) => all.indexOf(id) === i)
             .map((id) => ({ id, token: tok.token(id), weight: 0.1 + rng() }));
-          const old = makeSnippet(text, matches.map((m) => ({ token: m.token, weight: m.weight })));
+          const old = makeSnippet(
+            text,
+            matches.map((m) => ({ token: m.token, weight: m.weight })),
+          );
           const snippet = snippetFromSpans(text, spansOfMatches(tok.contentTokens(text), matches));
           const b = exactShare(tok, text, old);
           const a = exactShare(tok, text, snippet);
@@ -70,7 +87,9 @@ describe('snippets on real passages', () => {
         }
       }
       const pct = (x: { exact: number; total: number }) => ((100 * x.exact) / x.total).toFixed(1);
-      console.log(`${model}: exact highlights, string search ${pct(before)}% of ${before.total}; from spans ${pct(after)}% of ${after.total}`);
+      console.log(
+        `${model}: exact highlights, string search ${pct(before)}% of ${before.total}; from spans ${pct(after)}% of ${after.total}`,
+      );
       expect(after.exact).toBe(after.total);
       expect(after.total).toBeGreaterThan(500);
     });
@@ -78,7 +97,11 @@ describe('snippets on real passages', () => {
 });
 
 describe('snippetFromSpans', () => {
-  const text = 'Intro words here. ' + 'filler text that says nothing at all. '.repeat(12) + 'Use git rebase to replay commits onto another base; rebase rewrites history. ' + 'more filler words. '.repeat(10);
+  const text =
+    'Intro words here. ' +
+    'filler text that says nothing at all. '.repeat(12) +
+    'Use git rebase to replay commits onto another base; rebase rewrites history. ' +
+    'more filler words. '.repeat(10);
   const find = (w: string, from = 0) => text.indexOf(w, from);
 
   it('picks the densest window, keeps the spans exact and does not cut words', () => {
@@ -119,8 +142,19 @@ describe('snippetFromSpans', () => {
   });
 
   it('reads spans off a vector encoded with spans: true', () => {
-    const vector = { indices: Uint32Array.from([3, 7, 9]), values: Float32Array.from([1, 1, 1]), spans: Uint32Array.from([0, 3, 4, 10, 0xffffffff, 0xffffffff]), literal: Uint8Array.from([1, 0, 1]) };
-    expect(spansOfVector(vector, [{ id: 7, token: 'x', weight: 2 }, { id: 9, token: 'y', weight: 1 }, { id: 5, token: 'z', weight: 1 }])).toEqual([{ start: 4, end: 10, token: 'x', id: 7, weight: 2, expansion: true }]);
+    const vector = {
+      indices: Uint32Array.from([3, 7, 9]),
+      values: Float32Array.from([1, 1, 1]),
+      spans: Uint32Array.from([0, 3, 4, 10, 0xffffffff, 0xffffffff]),
+      literal: Uint8Array.from([1, 0, 1]),
+    };
+    expect(
+      spansOfVector(vector, [
+        { id: 7, token: 'x', weight: 2 },
+        { id: 9, token: 'y', weight: 1 },
+        { id: 5, token: 'z', weight: 1 },
+      ]),
+    ).toEqual([{ start: 4, end: 10, token: 'x', id: 7, weight: 2, expansion: true }]);
   });
 });
 
@@ -273,7 +307,10 @@ describe('highlights never mark part of a token (splade-tiny-ko, GIMP manual pas
           }
         }
         if (terms === expansions) {
-          const searched = makeSnippet(text, [...terms].map((t) => ({ token: tok.token(t), weight: 1 })));
+          const searched = makeSnippet(
+            text,
+            [...terms].map((t) => ({ token: tok.token(t), weight: 1 })),
+          );
           searchedStray += strayHighlights(tok, text, searched).length;
         }
       }
@@ -331,6 +368,8 @@ function makeSnippet(text: string, tokens: readonly { token: string; weight: num
   // Do not cut a word in half at the start.
   while (start > 0 && /[\p{L}\p{N}]/u.test(text[start - 1]!) && bestStart - start < maxChars / 3) start--;
   const end = Math.min(text.length, start + maxChars);
-  const highlights = marks.filter((m) => m.start >= start && m.end <= end).map((m) => ({ start: m.start - start, end: m.end - start, token: m.token }));
+  const highlights = marks
+    .filter((m) => m.start >= start && m.end <= end)
+    .map((m) => ({ start: m.start - start, end: m.end - start, token: m.token }));
   return { text: text.slice(start, end), offset: start, highlights };
 }

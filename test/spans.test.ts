@@ -15,7 +15,12 @@ import { readPassages } from './passages.ts';
 type Vec = Awaited<ReturnType<SparseEncoder['encodeDocument']>> extends (infer V)[] ? V : never;
 
 /** The independent reading: windows and tokens of the text, then the token at (window, token). */
-async function checkEntrySpans(enc: SparseEncoder, text: string, v: Vec, prompt = ''): Promise<{ entries: number; special: number; expansion: number }> {
+async function checkEntrySpans(
+  enc: SparseEncoder,
+  text: string,
+  v: Vec,
+  prompt = '',
+): Promise<{ entries: number; special: number; expansion: number }> {
   const windows = await enc.windows(text);
   const { prefix, suffix } = enc.spec.document.tokenizer;
   const withPrompt = enc.spec.document.tokenizer.contentTokens(prompt + text);
@@ -53,10 +58,32 @@ async function checkEntrySpans(enc: SparseEncoder, text: string, v: Vec, prompt 
 describe('attachSpans', () => {
   it('maps (window, token) through [prefix] chunk [suffix] windows; specials and prompt tokens have no span', () => {
     // Content tokens 0..4 (token 0 is the prompt's), windows of 2 content tokens: [C t0 t1 S] [C t2 t3 S] [C t4 S].
-    const doc = { ids: [50, 51, 52, 53, 51], offsets: Uint32Array.from([NO_SPAN, NO_SPAN, 0, 4, 5, 9, 10, 14, 15, 19]), prefixLength: 1, windowLengths: [2, 2, 1] };
-    const v = { indices: Uint32Array.from([50, 51, 52, 60, 61, 62]), values: new Float32Array(6), positions: Uint32Array.from([0, 1, 2, 1, 0, 2, 1, 2, 0, 0, 2, 2]) };
+    const doc = {
+      ids: [50, 51, 52, 53, 51],
+      offsets: Uint32Array.from([NO_SPAN, NO_SPAN, 0, 4, 5, 9, 10, 14, 15, 19]),
+      prefixLength: 1,
+      windowLengths: [2, 2, 1],
+    };
+    const v = {
+      indices: Uint32Array.from([50, 51, 52, 60, 61, 62]),
+      values: new Float32Array(6),
+      positions: Uint32Array.from([0, 1, 2, 1, 0, 2, 1, 2, 0, 0, 2, 2]),
+    };
     const out = attachSpans(v, doc);
-    expect(Array.from(out.spans!)).toEqual([NO_SPAN, NO_SPAN, 15, 19, 0, 4, 10, 14, NO_SPAN, NO_SPAN, NO_SPAN, NO_SPAN]);
+    expect(Array.from(out.spans!)).toEqual([
+      NO_SPAN,
+      NO_SPAN,
+      15,
+      19,
+      0,
+      4,
+      10,
+      14,
+      NO_SPAN,
+      NO_SPAN,
+      NO_SPAN,
+      NO_SPAN,
+    ]);
     // 50 is only the prompt's: not literal; 60..62 are expansions.
     expect(Array.from(out.literal!)).toEqual([0, 1, 1, 0, 0, 0]);
   });
@@ -113,7 +140,11 @@ for (const model of ['splade-tiny-en-if', 'splade-tiny-ko']) {
       expect(top.indices.length).toBe(10);
       for (let k = 0; k < 10; k++) {
         const at = full.indices.indexOf(top.indices[k]!);
-        expect([top.spans![2 * k], top.spans![2 * k + 1], top.literal![k]]).toEqual([full.spans![2 * at], full.spans![2 * at + 1], full.literal![at]]);
+        expect([top.spans![2 * k], top.spans![2 * k + 1], top.literal![k]]).toEqual([
+          full.spans![2 * at],
+          full.spans![2 * at + 1],
+          full.literal![at],
+        ]);
       }
       const empty = await enc.encodeDocument('   ', { spans: true });
       expect([empty.indices.length, empty.spans!.length, empty.literal!.length]).toEqual([0, 0, 0]);

@@ -13,7 +13,12 @@ export function mulberry32(seed: number): () => number {
  * The plain reference for top-k tests: every (document, weight) pair of every list added into a
  * Map, then sorted. Shares no code with the engine (no heap, no accumulators, no list order).
  */
-export function bruteForceTopK(lists: readonly { queryWeight: number; docs: ArrayLike<number>; weights: ArrayLike<number> }[], k: number, accept?: (doc: number) => boolean, minScore = -Infinity): { doc: number; score: number }[] {
+export function bruteForceTopK(
+  lists: readonly { queryWeight: number; docs: ArrayLike<number>; weights: ArrayLike<number> }[],
+  k: number,
+  accept?: (doc: number) => boolean,
+  minScore = -Infinity,
+): { doc: number; score: number }[] {
   const scores = new Map<number, number>();
   for (const l of lists) {
     for (let p = 0; p < l.docs.length; p++) {
@@ -33,15 +38,23 @@ export function bruteForceTopK(lists: readonly { queryWeight: number; docs: Arra
  * score at every rank (up to float summation order), each hit's own score right, and no document
  * clearly above the k-th score missing. Returns messages (empty when equal).
  */
-export function topKMismatches(got: readonly { doc: number; score: number }[], want: readonly { doc: number; score: number }[], allScores: (doc: number) => number): string[] {
+export function topKMismatches(
+  got: readonly { doc: number; score: number }[],
+  want: readonly { doc: number; score: number }[],
+  allScores: (doc: number) => number,
+): string[] {
   const out: string[] = [];
   const eps = 1e-9 * Math.max(1, want[0]?.score ?? 1);
   if (got.length !== want.length) out.push(`${got.length} hits, expected ${want.length}`);
   got.forEach((h, i) => {
-    if (want[i] && Math.abs(h.score - want[i]!.score) > eps) out.push(`rank ${i}: score ${h.score}, expected ${want[i]!.score}`);
-    if (Math.abs(allScores(h.doc) - h.score) > eps) out.push(`doc ${h.doc}: score ${h.score}, its own is ${allScores(h.doc)}`);
+    if (want[i] && Math.abs(h.score - want[i]!.score) > eps)
+      out.push(`rank ${i}: score ${h.score}, expected ${want[i]!.score}`);
+    if (Math.abs(allScores(h.doc) - h.score) > eps)
+      out.push(`doc ${h.doc}: score ${h.score}, its own is ${allScores(h.doc)}`);
   });
   const kth = got.length ? got[got.length - 1]!.score : Infinity;
-  for (const w of want) if (w.score > kth + eps && !got.some((h) => h.doc === w.doc)) out.push(`doc ${w.doc} (${w.score}) missing above ${kth}`);
+  for (const w of want)
+    if (w.score > kth + eps && !got.some((h) => h.doc === w.doc))
+      out.push(`doc ${w.doc} (${w.score}) missing above ${kth}`);
   return out;
 }

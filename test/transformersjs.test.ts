@@ -10,7 +10,11 @@ import { SparseEncoder } from '../src/node.ts';
 env.allowRemoteModels = false;
 env.localModelPath = `${process.cwd()}/public/models/`;
 
-const texts = ['Use git rebase to replay commits onto another branch.', 'hello world', 'Stash your local changes before pulling.'];
+const texts = [
+  'Use git rebase to replay commits onto another branch.',
+  'hello world',
+  'Stash your local changes before pulling.',
+];
 
 describe('agreement with transformers.js', () => {
   it('document vectors of the English model equal transformers.js logits pooled naively', async () => {

@@ -5,7 +5,10 @@ import { errorText, failureText, fill, readable, safeUrl } from '../src/widget/f
 import { DEFAULT_STRINGS } from '../src/widget/types.ts';
 import { matches, parseShortcuts, shortcutLabel, type KeyPress } from '../src/widget/shortcuts.ts';
 
-const key = (k: string, mods: Partial<Record<'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey', boolean>> = {}): KeyPress => ({
+const key = (
+  k: string,
+  mods: Partial<Record<'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey', boolean>> = {},
+): KeyPress => ({
   key: k,
   ctrlKey: false,
   metaKey: false,
@@ -54,7 +57,16 @@ describe('links', () => {
     expect(safeUrl('http://other.example/x', base)?.href).toBe('http://other.example/x');
   });
   it('never follows script, data, blob, file or malformed URLs', () => {
-    for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,<script>x</script>', 'blob:https://docs.example/1', 'file:///etc/passwd', 'vbscript:x', 'http://[bad']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      ' JavaScript:alert(1)',
+      'java\tscript:alert(1)',
+      'data:text/html,<script>x</script>',
+      'blob:https://docs.example/1',
+      'file:///etc/passwd',
+      'vbscript:x',
+      'http://[bad',
+    ]) {
       expect(safeUrl(bad, base), bad).toBeUndefined();
     }
   });

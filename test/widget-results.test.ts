@@ -26,7 +26,7 @@ const contribution = (token: string, product: number, expansion: boolean): Contr
 const rows = (...hits: WidgetHit[]): Row[] => hits.map((h) => ({ kind: 'hit', hit: h }));
 
 describe('grouping by page', () => {
-  it('groups in the order of each page\'s best hit; a page is its name and its URL without anchor', () => {
+  it("groups in the order of each page's best hit; a page is its name and its URL without anchor", () => {
     const groups = groupRows(
       rows(
         hit({ id: 'a', url: 'merge.html#a', page: 'git-merge' }),
@@ -44,7 +44,7 @@ describe('grouping by page', () => {
       ['git-merge', ['d']],
     ]);
   });
-  it('names a page by page, else its top heading, else the hit\'s title; recent searches make one group', () => {
+  it("names a page by page, else its top heading, else the hit's title; recent searches make one group", () => {
     const named = rows(hit({ id: 'x', path: ['Top', 'Sub'] }), hit({ id: 'y', url: 'y.html' }));
     const groups = groupRows(named, 'Recent', base);
     expect(groups.map((g) => g.label)).toEqual(['Top', 'y']);
@@ -74,7 +74,7 @@ describe('option text', () => {
     const intro = hit({ id: 't', title: 'Intro', path: ['Guide', 'Intro'] });
     expect(hitText(intro, 'Guide', s, names).trail).toEqual(['Guide']);
   });
-  it('tells apart a section\'s later parts and repeated names, in hidden text', () => {
+  it("tells apart a section's later parts and repeated names, in hidden text", () => {
     const names = new Map<string, number>();
     const part = (passage: number) => hit({ id: `p${passage}`, title: 'Usage', path: ['Usage'], fields: { passage } });
     expect(hitText(part(1), 'Page', s, names).extra).toBe('');
@@ -133,7 +133,7 @@ describe('combobox keys', () => {
     expect(listboxKey('Enter', at({ count: 0 }))).toEqual({ action: { kind: 'none' }, consumed: true });
     expect(listboxKey('Enter', at({ composing: true }))).toEqual({ action: { kind: 'none' }, consumed: false });
   });
-  it('Escape is the element\'s; moving the caret drops the active option; typing is the input\'s', () => {
+  it("Escape is the element's; moving the caret drops the active option; typing is the input's", () => {
     expect(listboxKey('Escape', at())).toEqual({ action: { kind: 'escape' }, consumed: true });
     const caret = listboxKey('ArrowLeft', at({ active: 1 }));
     expect(caret).toEqual({ action: { kind: 'activate', to: -1 }, consumed: false });

@@ -53,7 +53,14 @@ async function searchBox(index: SparseIndex, encoder: WorkerSparseEncoder): Prom
     key: 'consumer',
     async search(query, { limit, signal }) {
       const found = await index.search(await encoder.encodeQuery(query), { limit, signal, explain: true });
-      return found.map((h): WidgetHit => ({ id: h.id, url: `#${h.id}`, title: h.id, path: [], score: h.score, ...(h.snippet ? { snippet: h.snippet } : {}) }));
+      return found.map((h): WidgetHit => ({
+        id: h.id,
+        url: `#${h.id}`,
+        title: h.id,
+        path: [],
+        score: h.score,
+        ...(h.snippet ? { snippet: h.snippet } : {}),
+      }));
     },
   };
   box.source = source;
@@ -69,7 +76,11 @@ async function searchBox(index: SparseIndex, encoder: WorkerSparseEncoder): Prom
 run()
   .catch((error: unknown): Outcome => {
     const e = error as Error;
-    return { ok: false, isolated: crossOriginIsolated, error: { name: e.name, ...(error instanceof SpladeError ? { code: error.code } : {}), message: e.message } };
+    return {
+      ok: false,
+      isolated: crossOriginIsolated,
+      error: { name: e.name, ...(error instanceof SpladeError ? { code: error.code } : {}), message: e.message },
+    };
   })
   .then((outcome) => {
     window.outcome = outcome;

@@ -77,10 +77,13 @@ export function compareWithGolden(got: AnyVector, want: GoldenCase, withPosition
   if (indices.length !== want.indices.length || indices.some((id, k) => id !== want.indices[k])) {
     const missing = want.indices.filter((id) => !indices.includes(id));
     const extra = indices.filter((id) => !want.indices.includes(id));
-    problems.push(`"${want.name}": non-zero set differs (missing ${JSON.stringify(missing)}, extra ${JSON.stringify(extra)})`);
+    problems.push(
+      `"${want.name}": non-zero set differs (missing ${JSON.stringify(missing)}, extra ${JSON.stringify(extra)})`,
+    );
     return { problems, maxDiff: Infinity, positions, tiedElsewhere };
   }
-  if (values.length !== indices.length) problems.push(`"${want.name}": ${values.length} values for ${indices.length} indices`);
+  if (values.length !== indices.length)
+    problems.push(`"${want.name}": ${values.length} values for ${indices.length} indices`);
   want.values.forEach((v, k) => {
     const d = Math.abs(v - values[k]!);
     // NaN must fail too, so compare with !(d <= max).
@@ -105,7 +108,9 @@ export function compareWithGolden(got: AnyVector, want: GoldenCase, withPosition
         tiedElsewhere++;
         return;
       }
-      problems.push(`"${want.name}": id ${want.indices[k]} at [${gw}, ${gt}], golden [${w}, ${t}]${tie ? ` (listed near-tie positions ${JSON.stringify(tie.positions)})` : ' (not a listed near-tie)'}`);
+      problems.push(
+        `"${want.name}": id ${want.indices[k]} at [${gw}, ${gt}], golden [${w}, ${t}]${tie ? ` (listed near-tie positions ${JSON.stringify(tie.positions)})` : ' (not a listed near-tie)'}`,
+      );
     });
   }
   return { problems, maxDiff, positions, tiedElsewhere };

@@ -17,7 +17,12 @@ export interface PlainVector {
 }
 
 /** Asserts that `got` matches `want`; `positions` says whether the vector must carry positions. */
-export function expectMatchesGolden(got: PlainVector, want: GoldenCase, label: string, options: { positions?: boolean } = {}): Comparison {
+export function expectMatchesGolden(
+  got: PlainVector,
+  want: GoldenCase,
+  label: string,
+  options: { positions?: boolean } = {},
+): Comparison {
   const result = compareWithGolden(got, want, options.positions === true);
   expect(result.problems, `${label}: differences from the golden "${want.name}"`).toEqual([]);
   return result;

@@ -23,7 +23,10 @@ export function hubMirror(modelsDir = 'public/models', overlayDir = HUB_OVERLAY_
   const overlay = resolve(overlayDir);
   /** The file a request resolves to: the owner's overlay first, then the model folder. */
   const locate = (owner: string, name: string, path: string): string | undefined => {
-    const candidates = [[overlay, join(overlay, owner, name, path)], [root, join(root, name, path)]] as const;
+    const candidates = [
+      [overlay, join(overlay, owner, name, path)],
+      [root, join(root, name, path)],
+    ] as const;
     for (const [base, file] of candidates) {
       const full = normalize(file);
       if (full.startsWith(base + '/') && existsSync(full) && statSync(full).isFile()) return full;
@@ -36,7 +39,11 @@ export function hubMirror(modelsDir = 'public/models', overlayDir = HUB_OVERLAY_
       server.middlewares.use((req, res, next) => {
         const match = /^\/hub\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec((req.url ?? '').split('?')[0]!);
         if (!match) return next();
-        const file = locate(decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), decodeURIComponent(match[4]!));
+        const file = locate(
+          decodeURIComponent(match[1]!),
+          decodeURIComponent(match[2]!),
+          decodeURIComponent(match[4]!),
+        );
         if (!file) {
           res.statusCode = 404;
           res.end('Entry not found');

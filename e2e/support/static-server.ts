@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileFor, sendFile } from '../../demo/static-files.mjs';
 
-
 export interface StaticServer {
   url: string;
   /** Paths (pathname, from /) answering 404 while this returns true. */
@@ -47,9 +46,10 @@ export async function serveStatic(dir: string, options: ServeOptions): Promise<S
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () => new Promise<void>((done) => {
-    server.closeAllConnections();
-    server.close(() => done());
-  });
+  state.close = () =>
+    new Promise<void>((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    });
   return state;
 }

@@ -30,7 +30,8 @@ buildExample({
   page: {
     lang: 'ko',
     title: 'GIMP 도움말 검색',
-    about: 'Debian의 <code>gimp-help-ko</code> (GIMP 사용자 설명서 한국어판), <code>splade-web build</code>로 색인했습니다. 질의는 이 브라우저 안에서 모델로 인코딩됩니다. 한 번 방문한 뒤에는 오프라인에서도 동작합니다.',
+    about:
+      'Debian의 <code>gimp-help-ko</code> (GIMP 사용자 설명서 한국어판), <code>splade-web build</code>로 색인했습니다. 질의는 이 브라우저 안에서 모델로 인코딩됩니다. 한 번 방문한 뒤에는 오프라인에서도 동작합니다.',
     label: '검색',
     placeholder: '예: 레이어 마스크 만들기',
     loading: '검색 색인과 모델을 불러오는 중…',
@@ -50,7 +51,8 @@ buildExample({
     empty: '“{query}”에 대한 결과가 없습니다',
     one: '결과 1개',
     count: '결과 {count}개',
-    offline: '아직 오프라인 검색을 할 수 없습니다: 이 사이트의 색인을 내려받지 않았습니다. 온라인에서 한 번 검색하면 그 뒤로는 오프라인에서도 됩니다.',
+    offline:
+      '아직 오프라인 검색을 할 수 없습니다: 이 사이트의 색인을 내려받지 않았습니다. 온라인에서 한 번 검색하면 그 뒤로는 오프라인에서도 됩니다.',
     unreachable: '검색 색인을 불러올 수 없습니다: {message}',
     error: '검색 실패: {message}',
     recent: '최근 검색',

@@ -25,7 +25,8 @@ buildExample({
   page: {
     lang: 'en',
     title: 'Search the Git documentation',
-    about: "Debian's <code>git-doc</code> manual, indexed by <code>splade-web build</code>. Queries run in this browser; after one visit they work offline.",
+    about:
+      "Debian's <code>git-doc</code> manual, indexed by <code>splade-web build</code>. Queries run in this browser; after one visit they work offline.",
     label: 'Search',
     placeholder: 'e.g. undo the last commit',
     loading: 'Loading the search index…',

@@ -8,7 +8,11 @@ import { checkExample } from '../shared/check.mjs';
 
 const failures = await checkExample({
   root: join(dirname(fileURLToPath(import.meta.url)), 'dist'),
-  first: { query: 'find the commit that introduced a bug', expect: (hits) => hits.slice(0, 5).some((h) => /git-bisect/.test(h.href)), what: 'git-bisect in the top 5' },
+  first: {
+    query: 'find the commit that introduced a bug',
+    expect: (hits) => hits.slice(0, 5).some((h) => /git-bisect/.test(h.href)),
+    what: 'git-bisect in the top 5',
+  },
   second: 'undo the last commit',
   fresh: 'rename a remote',
 });

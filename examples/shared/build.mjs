@@ -42,7 +42,9 @@ const escapeHtml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace
 export function buildExample(o) {
   const dist = join(o.here, 'dist');
   if (!existsSync(o.docDir)) {
-    console.log(`${o.docDir} is missing: installing Debian's ${o.aptPackage} package (apt-get install -y ${o.aptPackage})…`);
+    console.log(
+      `${o.docDir} is missing: installing Debian's ${o.aptPackage} package (apt-get install -y ${o.aptPackage})…`,
+    );
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     if (process.getuid?.() === 0) run('apt-get', ['install', '-y', o.aptPackage], { env });
     else run('sudo', ['apt-get', 'install', '-y', o.aptPackage], { env });
@@ -68,7 +70,17 @@ export function buildExample(o) {
   copy(o.docDir, join(dist, 'docs'));
   console.log(`copied ${pages} ${o.name} pages into ${relative(REPO, join(dist, 'docs'))}`);
 
-  const args = [join(REPO, 'src/cli/bin.mjs'), 'build', join(dist, 'docs'), '--out', join(dist, 'search'), '--base-url', '/docs/', '--cache', o.cache];
+  const args = [
+    join(REPO, 'src/cli/bin.mjs'),
+    'build',
+    join(dist, 'docs'),
+    '--out',
+    join(dist, 'search'),
+    '--base-url',
+    '/docs/',
+    '--cache',
+    o.cache,
+  ];
   if (o.model) args.push('--model', o.model);
   run(process.execPath, args, { cwd: REPO });
 
@@ -77,7 +89,8 @@ export function buildExample(o) {
 
   const words = { ...o.page, scriptSrc: o.wasm ? "'self' 'wasm-unsafe-eval'" : "'self'" };
   const html = readFileSync(join(SITE, 'index.html'), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => {
-    if (!(k in words)) throw new Error(`examples/shared/site/index.html uses {{${k}}}, which ${o.name}'s build.mjs does not give`);
+    if (!(k in words))
+      throw new Error(`examples/shared/site/index.html uses {{${k}}}, which ${o.name}'s build.mjs does not give`);
     return k === 'about' || k === 'scriptSrc' ? words[k] : escapeHtml(words[k]);
   });
   writeFileSync(join(dist, 'index.html'), html);
@@ -88,9 +101,13 @@ export function buildExample(o) {
   }
   version.update(readFileSync(join(dist, 'search', 'splade.js')));
   version.update(readFileSync(join(dist, 'search', 'splade-entry.json')));
-  const sw = readFileSync(join(SITE, 'sw.js'), 'utf8').replace('__VERSION__', version.digest('hex').slice(0, 12)).replace('__NAME__', o.name);
+  const sw = readFileSync(join(SITE, 'sw.js'), 'utf8')
+    .replace('__VERSION__', version.digest('hex').slice(0, 12))
+    .replace('__NAME__', o.name);
   writeFileSync(join(dist, 'sw.js'), sw);
-  console.log(`built ${relative(process.cwd(), dist) || '.'}: serve it with \`node ${relative(process.cwd(), join(o.here, 'serve.mjs'))}\` and open the URL it prints`);
+  console.log(
+    `built ${relative(process.cwd(), dist) || '.'}: serve it with \`node ${relative(process.cwd(), join(o.here, 'serve.mjs'))}\` and open the URL it prints`,
+  );
 }
 
 /**
@@ -107,7 +124,12 @@ function addSearchBox(dir, strings) {
       else if (/\.html?$/.test(e.name)) {
         const html = readFileSync(path, 'utf8');
         if (!/<\/head>/i.test(html) || !/<body[^>]*>/i.test(html)) continue;
-        writeFileSync(path, html.replace(/<\/head>/i, '<script type="module" src="/search/splade-search.js"></script>\n</head>').replace(/<body([^>]*)>/i, `<body$1>\n<splade-search${attr}></splade-search>`));
+        writeFileSync(
+          path,
+          html
+            .replace(/<\/head>/i, '<script type="module" src="/search/splade-search.js"></script>\n</head>')
+            .replace(/<body([^>]*)>/i, `<body$1>\n<splade-search${attr}></splade-search>`),
+        );
         n++;
       }
     }

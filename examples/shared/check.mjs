@@ -19,7 +19,16 @@ export async function checkExample(o) {
   const PORT = Number(process.env.PORT ?? 8181);
   const server = await serve(o.root, PORT);
   const origin = `http://127.0.0.1:${PORT}`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   const failures = [];
   const expect = (ok, what) => {
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
@@ -32,27 +41,60 @@ export async function checkExample(o) {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.addInitScript(() => {
       window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     const query = async (q) => {
       await page.fill('#q', q);
       // The first query of a symmetric model's site loads the model and onnxruntime-web too.
-      await page.waitForFunction((text) => /^(done|failed)$/.test(document.querySelector('#status')?.dataset.state ?? '') && document.querySelector('#q').value === text, q, { timeout: 120_000 });
-      return page.$$eval('#results li', (lis) => lis.map((li) => ({ href: li.querySelector('a').getAttribute('href'), title: li.querySelector('a').textContent, marks: li.querySelectorAll('mark').length })));
+      await page.waitForFunction(
+        (text) =>
+          /^(done|failed)$/.test(document.querySelector('#status')?.dataset.state ?? '') &&
+          document.querySelector('#q').value === text,
+        q,
+        { timeout: 120_000 },
+      );
+      return page.$$eval('#results li', (lis) =>
+        lis.map((li) => ({
+          href: li.querySelector('a').getAttribute('href'),
+          title: li.querySelector('a').textContent,
+          marks: li.querySelectorAll('mark').length,
+        })),
+      );
     };
 
     await page.goto(`${origin}/`);
     let hits = await query(o.first.query);
-    expect(hits.length > 0 && (o.first.expect?.(hits) ?? true), `"${o.first.query}": ${o.first.what ?? 'results'} (${hits.slice(0, 5).map((h) => h.href).join(', ')})`);
-    expect(hits.some((h) => h.marks > 0), 'snippets carry highlights (<mark> elements)');
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true), null, { timeout: 30_000 });
+    expect(
+      hits.length > 0 && (o.first.expect?.(hits) ?? true),
+      `"${o.first.query}": ${o.first.what ?? 'results'} (${hits
+        .slice(0, 5)
+        .map((h) => h.href)
+        .join(', ')})`,
+    );
+    expect(
+      hits.some((h) => h.marks > 0),
+      'snippets carry highlights (<mark> elements)',
+    );
+    await page.waitForFunction(
+      () => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true),
+      null,
+      { timeout: 30_000 },
+    );
     await page.evaluate(() => navigator.serviceWorker.ready);
     // A reload puts the page under the worker's control, so the shell and the pages opened from it
     // are cached; then one result page is opened online.
     await page.reload();
     await page.evaluate(() => navigator.serviceWorker.ready);
     hits = await query(o.second);
-    expect(hits.length > 0, `"${o.second}": ${hits.slice(0, 3).map((h) => h.href).join(', ')}`);
+    expect(
+      hits.length > 0,
+      `"${o.second}": ${hits
+        .slice(0, 3)
+        .map((h) => h.href)
+        .join(', ')}`,
+    );
     const target = hits[0].href.split('#')[0];
     await page.goto(`${origin}${target}`);
     await page.goto(`${origin}/`);
@@ -64,10 +106,20 @@ export async function checkExample(o) {
     hits = await query(o.second);
     expect(hits.length > 0, 'offline: the second query searched before');
     // A query whose terms were never fetched needs their posting chunks: reported, not required.
-    const fresh = await page.evaluate((q) => window.spladeExample.search(q, { limit: 10 }).then((h) => `${h.length} results`, (e) => `failed: ${e.message}`), o.fresh);
+    const fresh = await page.evaluate(
+      (q) =>
+        window.spladeExample.search(q, { limit: 10 }).then(
+          (h) => `${h.length} results`,
+          (e) => `failed: ${e.message}`,
+        ),
+      o.fresh,
+    );
     console.log(`info offline, a query never searched online: ${fresh}`);
     const response = await page.goto(`${origin}${target}`).catch((e) => e);
-    expect(!(response instanceof Error) && response?.ok(), `offline: the result page opened online (${target}) opens again`);
+    expect(
+      !(response instanceof Error) && response?.ok(),
+      `offline: the result page opened online (${target}) opens again`,
+    );
     await page.goto(`${origin}/`);
     await context.setOffline(false);
 
@@ -80,9 +132,21 @@ export async function checkExample(o) {
     await page.keyboard.press('Control+k');
     await page.keyboard.type(o.second);
     const status = page.locator('splade-search').locator('[role=status]');
-    await page.waitForFunction(() => /\d/.test(document.querySelector('splade-search')?.shadowRoot?.querySelector('[role=status]')?.textContent ?? '') && document.querySelector('splade-search').shadowRoot.querySelectorAll('[role=option]').length > 0, null, { timeout: 120_000 }).catch(() => {});
+    await page
+      .waitForFunction(
+        () =>
+          /\d/.test(
+            document.querySelector('splade-search')?.shadowRoot?.querySelector('[role=status]')?.textContent ?? '',
+          ) && document.querySelector('splade-search').shadowRoot.querySelectorAll('[role=option]').length > 0,
+        null,
+        { timeout: 120_000 },
+      )
+      .catch(() => {});
     const options = await page.locator('splade-search').locator('[role=option]').count();
-    expect(options > 0, `the pages' <splade-search> box: "${o.second}" gives ${options} results (${await status.textContent()})`);
+    expect(
+      options > 0,
+      `the pages' <splade-search> box: "${o.second}" gives ${options} results (${await status.textContent()})`,
+    );
     if (options > 0) {
       const before = page.url();
       await page.keyboard.press('ArrowDown');

@@ -10,7 +10,17 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
 // .wasm and .onnx compress to about a third: a host that gzips them saves most of a symmetric
 // model's query side (the build reports both sizes).
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.wasm', '.onnx']);
@@ -23,17 +33,27 @@ export function serve(root, port) {
     let file = normalize(join(root, pathname));
     if (file !== root && !file.startsWith(root + sep)) return void res.writeHead(403).end();
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    if (!existsSync(file) || !statSync(file).isFile())
+      return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     const type = TYPES[extname(file)] ?? 'application/octet-stream';
-    const immutable = /\.[0-9a-f]{12,}\.[a-z]+$/.test(file) || /[/\\][^/\\]+\.[0-9a-f]{12,}[/\\]/.test(file.slice(root.length));
-    const headers = { 'content-type': type, 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache', 'accept-ranges': 'bytes' };
+    const immutable =
+      /\.[0-9a-f]{12,}\.[a-z]+$/.test(file) || /[/\\][^/\\]+\.[0-9a-f]{12,}[/\\]/.test(file.slice(root.length));
+    const headers = {
+      'content-type': type,
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'accept-ranges': 'bytes',
+    };
     const size = statSync(file).size;
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     if (range) {
       const start = Number(range[1]);
       const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
       if (start > end) return void res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
-      res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
+      res.writeHead(206, {
+        ...headers,
+        'content-range': `bytes ${start}-${end}/${size}`,
+        'content-length': end - start + 1,
+      });
       return void createReadStream(file, { start, end }).pipe(res);
     }
     if (COMPRESSIBLE.has(extname(file)) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
@@ -43,7 +63,12 @@ export function serve(root, port) {
         body = gzipSync(readFileSync(file));
         if (immutable) gzipped.set(file, body);
       }
-      res.writeHead(200, { ...headers, 'content-encoding': 'gzip', vary: 'accept-encoding', 'content-length': body.length });
+      res.writeHead(200, {
+        ...headers,
+        'content-encoding': 'gzip',
+        vary: 'accept-encoding',
+        'content-length': body.length,
+      });
       return void res.end(body);
     }
     res.writeHead(200, { ...headers, 'content-length': size });

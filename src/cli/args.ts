@@ -87,7 +87,9 @@ function flagsOf<F extends Record<string, Flag>>(
   args: string[],
   flags: F,
 ): { values: { [K in keyof F]?: F[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
-  const known = Object.keys(flags).map((name) => `--${name}`).join(', ');
+  const known = Object.keys(flags)
+    .map((name) => `--${name}`)
+    .join(', ');
   const { tokens } = parseArgs({ args, options: flags, strict: false, allowPositionals: true, tokens: true });
   for (const t of tokens) {
     if (t.kind !== 'option') continue;

@@ -30,7 +30,12 @@ export interface CollectedSections {
  * Sections of `files` (paths under `site`), with URLs under `baseUrl`. A file that is not UTF-8
  * text, or has nothing to index, is skipped with the reason; it never fails the build.
  */
-export async function collectSections(site: string, files: readonly string[], baseUrl: string, countTokens: TokenCounter): Promise<CollectedSections> {
+export async function collectSections(
+  site: string,
+  files: readonly string[],
+  baseUrl: string,
+  countTokens: TokenCounter,
+): Promise<CollectedSections> {
   const out: CollectedSections = { docs: [], pages: 0, skipped: [], warnings: [] };
   for (const file of files) {
     const rel = relative(site, file).split(sep).join('/');
@@ -50,7 +55,10 @@ export async function collectSections(site: string, files: readonly string[], ba
     // so one long section does not match every query, and a hit's stored data stays a passage.
     const passages = pagePassages(page, { countTokens });
     if (passages.length === 0) {
-      out.skipped.push({ file: rel, why: 'has no text to index (empty, or all of it inside nav/header/footer/data-splade-ignore)' });
+      out.skipped.push({
+        file: rel,
+        why: 'has no text to index (empty, or all of it inside nav/header/footer/data-splade-ignore)',
+      });
       continue;
     }
     out.pages++;
@@ -72,7 +80,12 @@ export async function collectSections(site: string, files: readonly string[], ba
       }
       const text = encodedText(section, passage);
       if (passage.number === 1) out.docs.push({ id: sectionId, text, fields: sectionFields });
-      else out.docs.push({ id: `${sectionId}~p${passage.number}`, text, fields: { ...sectionFields, url: link, passage: passage.number } });
+      else
+        out.docs.push({
+          id: `${sectionId}~p${passage.number}`,
+          text,
+          fields: { ...sectionFields, url: link, passage: passage.number },
+        });
     }
   }
   return out;

@@ -68,22 +68,29 @@ export function tokenizerVocabulary(json: unknown, file: string): Map<number, st
   const vocab = t?.model?.vocab;
   const vocabulary = new Map<number, string>();
   const bad = (what: string) =>
-    new SpladeError('model-file-invalid', `${file} ${what}; accepted: model.vocab as {token: id} (WordPiece, BPE, WordLevel) or [[token, score], ...] (Unigram), and added_tokens as [{id, content}, ...]`, { file });
+    new SpladeError(
+      'model-file-invalid',
+      `${file} ${what}; accepted: model.vocab as {token: id} (WordPiece, BPE, WordLevel) or [[token, score], ...] (Unigram), and added_tokens as [{id, content}, ...]`,
+      { file },
+    );
   if (Array.isArray(vocab)) {
     vocab.forEach((row, id) => {
-      if (!Array.isArray(row) || typeof row[0] !== 'string') throw bad(`has a model.vocab entry ${id} that is not [token, score]`);
+      if (!Array.isArray(row) || typeof row[0] !== 'string')
+        throw bad(`has a model.vocab entry ${id} that is not [token, score]`);
       vocabulary.set(id, row[0]);
     });
   } else if (vocab && typeof vocab === 'object') {
     for (const [token, id] of Object.entries(vocab)) {
-      if (!Number.isInteger(id) || id < 0) throw bad(`gives the token ${JSON.stringify(token)} the id ${JSON.stringify(id)}, not an integer >= 0`);
+      if (!Number.isInteger(id) || id < 0)
+        throw bad(`gives the token ${JSON.stringify(token)} the id ${JSON.stringify(id)}, not an integer >= 0`);
       vocabulary.set(id, token);
     }
   } else {
     throw bad(`has no model.vocab (its model is ${JSON.stringify(t?.model?.type ?? null)})`);
   }
   for (const a of t?.added_tokens ?? []) {
-    if (!Number.isInteger(a?.id) || a.id < 0 || typeof a.content !== 'string') throw bad(`has an added_tokens entry ${JSON.stringify(a)} without an integer id and a content string`);
+    if (!Number.isInteger(a?.id) || a.id < 0 || typeof a.content !== 'string')
+      throw bad(`has an added_tokens entry ${JSON.stringify(a)} without an integer id and a content string`);
     vocabulary.set(a.id, a.content);
   }
   return vocabulary;
@@ -96,21 +103,36 @@ export async function openBuiltSite(dir: string): Promise<OpenedSite> {
     try {
       return await readFile(join(root, name), 'utf8');
     } catch {
-      throw new SpladeError('invalid-input', `${join(dir, name)} cannot be read; pass a folder written by \`splade-web build --out\``, { file: name });
+      throw new SpladeError(
+        'invalid-input',
+        `${join(dir, name)} cannot be read; pass a folder written by \`splade-web build --out\``,
+        { file: name },
+      );
     }
   };
   const parse = (text: string, name: string): unknown => {
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new SpladeError('invalid-input', `${join(dir, name)} is not JSON (${error instanceof Error ? error.message : String(error)}); pass a folder written by \`splade-web build --out\``, { file: name });
+      throw new SpladeError(
+        'invalid-input',
+        `${join(dir, name)} is not JSON (${error instanceof Error ? error.message : String(error)}); pass a folder written by \`splade-web build --out\``,
+        { file: name },
+      );
     }
   };
   const entry = parse(await readText(ENTRY_FILE), ENTRY_FILE) as SiteEntry;
-  if (entry?.format !== SITE_FORMAT) throw new SpladeError('invalid-input', `${join(dir, ENTRY_FILE)} is not a splade-web site index`, { file: ENTRY_FILE });
+  if (entry?.format !== SITE_FORMAT)
+    throw new SpladeError('invalid-input', `${join(dir, ENTRY_FILE)} is not a splade-web site index`, {
+      file: ENTRY_FILE,
+    });
   const kind = (entry.query as { kind?: unknown } | undefined)?.kind;
   if (kind !== 'static' && kind !== 'model') {
-    throw new SpladeError('invalid-input', `${join(dir, ENTRY_FILE)} has query.kind ${JSON.stringify(kind ?? null)}; accepted: "static" (inference-free) or "model" (symmetric)`, { file: ENTRY_FILE });
+    throw new SpladeError(
+      'invalid-input',
+      `${join(dir, ENTRY_FILE)} has query.kind ${JSON.stringify(kind ?? null)}; accepted: "static" (inference-free) or "model" (symmetric)`,
+      { file: ENTRY_FILE },
+    );
   }
   const directory = parse(await readText(entry.directory), entry.directory) as PackDirectory;
   const places = locate(directory, entry.directory);
@@ -130,7 +152,9 @@ export async function openBuiltSite(dir: string): Promise<OpenedSite> {
   if (entry.query.kind === 'static') {
     const q = entry.query;
     const config = readWordPieceConfig(parse(await readText(q.tokenizer), q.tokenizer), join(dir, q.tokenizer));
-    const shards = await Promise.all(config.files!.map(async (name) => parse(await readText(name), name) as WordPieceShard));
+    const shards = await Promise.all(
+      config.files!.map(async (name) => parse(await readText(name), name) as WordPieceShard),
+    );
     for (const s of shards) s.ids.forEach((id, k) => vocabulary.set(id, s.tokens[k]!));
     tokenizer = new ShardedWordPiece(config, async (k) => shards[k]!);
   } else {
@@ -145,7 +169,8 @@ export async function openBuiltSite(dir: string): Promise<OpenedSite> {
       vocabulary,
       ...(tokenizer ? { tokenizer } : {}),
       ...(encoder ? { encoder } : {}),
-      encodeQuery: async (text) => (tokenizer ? tokenizer.encodeQuery(text) : encoder ? encoder.encodeQuery(text) : empty),
+      encodeQuery: async (text) =>
+        tokenizer ? tokenizer.encodeQuery(text) : encoder ? encoder.encodeQuery(text) : empty,
       async close() {
         await index.dispose();
         await encoder?.dispose();
@@ -162,11 +187,25 @@ export async function openBuiltSite(dir: string): Promise<OpenedSite> {
  * encoder on onnxruntime-node, and the vocabulary from the tokenizer.json the document route reads
  * (its module folder's, else the folder's own, as the loader looks).
  */
-async function openSiteModel(dir: string, q: ModelQuery, parse: (text: string, name: string) => unknown): Promise<{ encoder: SparseEncoder; vocabulary: Map<number, string> }> {
+async function openSiteModel(
+  dir: string,
+  q: ModelQuery,
+  parse: (text: string, name: string) => unknown,
+): Promise<{ encoder: SparseEncoder; vocabulary: Map<number, string> }> {
   const named = join(dir, q.model ?? '');
   const folder = typeof q.model === 'string' && q.model !== '' ? resolve(dir, q.model) : undefined;
-  if (!folder || !(await stat(folder).then((s) => s.isDirectory(), () => false))) {
-    throw new SpladeError('invalid-input', `${named} (the model folder ${ENTRY_FILE} names in query.model) is not a folder; pass a folder written by \`splade-web build --out\` with a symmetric model, which copies the model there`, { file: q.model ?? ENTRY_FILE });
+  if (
+    !folder ||
+    !(await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new SpladeError(
+      'invalid-input',
+      `${named} (the model folder ${ENTRY_FILE} names in query.model) is not a folder; pass a folder written by \`splade-web build --out\` with a symmetric model, which copies the model there`,
+      { file: q.model ?? ENTRY_FILE },
+    );
   }
   const { SparseEncoder: NodeEncoder } = await import('../node.ts');
   let encoder: SparseEncoder;
@@ -174,7 +213,11 @@ async function openSiteModel(dir: string, q: ModelQuery, parse: (text: string, n
     encoder = await NodeEncoder.fromPretrained(folder);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new SpladeError(error instanceof SpladeError ? error.code : 'model-not-found', `the model folder ${named} cannot be loaded: ${why}; pass a folder written by \`splade-web build --out\` (it copies the model's files there)`, { cause: error, file: q.model });
+    throw new SpladeError(
+      error instanceof SpladeError ? error.code : 'model-not-found',
+      `the model folder ${named} cannot be loaded: ${why}; pass a folder written by \`splade-web build --out\` (it copies the model's files there)`,
+      { cause: error, file: q.model },
+    );
   }
   try {
     const base = encoder.spec.document.dir;
@@ -183,23 +226,37 @@ async function openSiteModel(dir: string, q: ModelQuery, parse: (text: string, n
       const text = await readFile(join(folder, sub, 'tokenizer.json'), 'utf8').catch(() => undefined);
       if (text !== undefined) return { encoder, vocabulary: tokenizerVocabulary(parse(text, name), join(dir, name)) };
     }
-    throw new SpladeError('model-not-found', `the model folder ${named} has no tokenizer.json${base ? ` (looked in ${base}/ and the folder itself)` : ''}; pass a folder written by \`splade-web build --out\``, { file: join(q.model, base, 'tokenizer.json') });
+    throw new SpladeError(
+      'model-not-found',
+      `the model folder ${named} has no tokenizer.json${base ? ` (looked in ${base}/ and the folder itself)` : ''}; pass a folder written by \`splade-web build --out\``,
+      { file: join(q.model, base, 'tokenizer.json') },
+    );
   } catch (error) {
     await encoder.dispose();
     throw error;
   }
 }
 
-export async function exportIndex(options: ExportOptions): Promise<{ documents: number; out: string; extra: string[]; notes: string[] }> {
+export async function exportIndex(
+  options: ExportOptions,
+): Promise<{ documents: number; out: string; extra: string[]; notes: string[] }> {
   const format = options.format as ExportFormat;
-  if (!EXPORT_FORMATS.includes(format)) throw new SpladeError('invalid-option', `--format ${JSON.stringify(options.format)} is not one of ${EXPORT_FORMATS.join(', ')}`);
+  if (!EXPORT_FORMATS.includes(format))
+    throw new SpladeError(
+      'invalid-option',
+      `--format ${JSON.stringify(options.format)} is not one of ${EXPORT_FORMATS.join(', ')}`,
+    );
   const site = await openBuiltSite(options.dir);
   try {
     const snapshot = await site.index.export();
     const field = options.field ?? (format === 'qdrant' ? 'text' : 'emb');
     const name = (id: number) => {
       const t = site.vocabulary.get(id);
-      if (t === undefined) throw new SpladeError('invalid-input', `the index holds term ${id}, which the model's vocabulary does not have; was it built with another model?`);
+      if (t === undefined)
+        throw new SpladeError(
+          'invalid-input',
+          `the index holds term ${id}, which the model's vocabulary does not have; was it built with another model?`,
+        );
       return t;
     };
     const asMap = (indices: ArrayLike<number>, values: ArrayLike<number>) => {
@@ -211,7 +268,10 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
         const token = name(indices[k]!);
         const other = idOf.get(token);
         if (other !== undefined && other !== indices[k]) {
-          throw new SpladeError('invalid-input', `the vocabulary gives ids ${other} and ${indices[k]} the same string ${JSON.stringify(token)}, so ${format} (which keys features by string) would merge them; export --format qdrant, which takes the ids`);
+          throw new SpladeError(
+            'invalid-input',
+            `the vocabulary gives ids ${other} and ${indices[k]} the same string ${JSON.stringify(token)}, so ${format} (which keys features by string) would merge them; export --format qdrant, which takes the ids`,
+          );
         }
         idOf.set(token, indices[k]!);
         o[token] = values[k]!;
@@ -221,7 +281,9 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
     // Qdrant takes indices in any order but stores them sorted; sorting here keeps the file canonical
     // (and equal to what Qdrant returns), and drops non-positive weights as the other formats do.
     const ascending = (indices: ArrayLike<number>, values: ArrayLike<number>) => {
-      const order = Array.from(indices, (_, k) => k).filter((k) => values[k]! > 0).sort((a, b) => indices[a]! - indices[b]!);
+      const order = Array.from(indices, (_, k) => k)
+        .filter((k) => values[k]! > 0)
+        .sort((a, b) => indices[a]! - indices[b]!);
       return { indices: order.map((k) => indices[k]!), values: order.map((k) => values[k]!) };
     };
     const source = (d: (typeof snapshot.documents)[number]) => {
@@ -235,12 +297,30 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
         lines.push(JSON.stringify({ index: { _index: 'splade', _id: d.id } }));
         lines.push(JSON.stringify({ ...source(d), [field]: asMap(d.vector.indices, d.vector.values) }));
       } else if (format === 'qdrant') {
-        lines.push(JSON.stringify({ id: n, vector: { [field]: ascending(d.vector.indices, d.vector.values) }, payload: { id: d.id, ...source(d) } }));
+        lines.push(
+          JSON.stringify({
+            id: n,
+            vector: { [field]: ascending(d.vector.indices, d.vector.values) },
+            payload: { id: d.id, ...source(d) },
+          }),
+        );
       } else {
         // `section_id`, not `id`: Vespa reserves `id` (it clashes with the document id in generated
         // classes, vespa-engine/vespa#33316). The tensor in its single-mapped-dimension form, under "cells".
         const { url, title, path, text } = source(d);
-        lines.push(JSON.stringify({ put: `id:splade:section::${n}`, fields: { section_id: d.id, url, title, path: path.join(' > '), text, [field]: { cells: asMap(d.vector.indices, d.vector.values) } } }));
+        lines.push(
+          JSON.stringify({
+            put: `id:splade:section::${n}`,
+            fields: {
+              section_id: d.id,
+              url,
+              title,
+              path: path.join(' > '),
+              text,
+              [field]: { cells: asMap(d.vector.indices, d.vector.values) },
+            },
+          }),
+        );
       }
     });
     const out = resolve(options.out);
@@ -249,12 +329,21 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
         await writeFile(path, data);
       } catch (error) {
         const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-        throw new SpladeError('invalid-input', `${path} cannot be written (${why}); pass --out a file path in an existing, writable folder`, { cause: error });
+        throw new SpladeError(
+          'invalid-input',
+          `${path} cannot be written (${why}); pass --out a file path in an existing, writable folder`,
+          { cause: error },
+        );
       }
     };
     await write(out, lines.length ? `${lines.join('\n')}\n` : '');
     // The example query: a section heading, encoded as the browser would.
-    const queryText = options.query ?? String(source(snapshot.documents[0] ?? { id: '', text: '', fields: {}, vector: { indices: [], values: [] } }).title || 'search');
+    const queryText =
+      options.query ??
+      String(
+        source(snapshot.documents[0] ?? { id: '', text: '', fields: {}, vector: { indices: [], values: [] } }).title ||
+          'search',
+      );
     const q = await site.encodeQuery(queryText);
     const qMap = asMap(q.indices, q.values);
     const extra: string[] = [];
@@ -266,14 +355,30 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
     };
     const text = { type: 'text' };
     if (format === 'opensearch') {
-      await side('mapping.json', { mappings: { properties: { [field]: { type: 'rank_features' }, url: { type: 'keyword' }, title: text, path: text, text } } });
-      await side('query.json', { query: { neural_sparse: { [field]: { query_tokens: qMap } } }, _source: ['url', 'title'] });
+      await side('mapping.json', {
+        mappings: {
+          properties: { [field]: { type: 'rank_features' }, url: { type: 'keyword' }, title: text, path: text, text },
+        },
+      });
+      await side('query.json', {
+        query: { neural_sparse: { [field]: { query_tokens: qMap } } },
+        _source: ['url', 'title'],
+      });
     } else if (format === 'elasticsearch') {
-      await side('mapping.json', { mappings: { properties: { [field]: { type: 'sparse_vector' }, url: { type: 'keyword' }, title: text, path: text, text } } });
+      await side('mapping.json', {
+        mappings: {
+          properties: { [field]: { type: 'sparse_vector' }, url: { type: 'keyword' }, title: text, path: text, text },
+        },
+      });
       await side('query.json', { query: { sparse_vector: { field, query_vector: qMap } }, _source: ['url', 'title'] });
     } else if (format === 'qdrant') {
       await side('collection.json', { sparse_vectors: { [field]: {} } });
-      await side('query.json', { query: ascending(q.indices, q.values), using: field, limit: 10, with_payload: ['url', 'title'] });
+      await side('query.json', {
+        query: ascending(q.indices, q.values),
+        using: field,
+        limit: 10,
+        with_payload: ['url', 'title'],
+      });
     } else {
       await side(
         'sd',
@@ -299,8 +404,16 @@ export async function exportIndex(options: ExportOptions): Promise<{ documents: 
       // the example query (and named), the documents keep them (their cells are JSON keys).
       const unquotable = Object.keys(qMap).filter((t) => !vespaQuotable(t));
       for (const t of unquotable) delete qMap[t];
-      if (unquotable.length) notes.push(`the example query leaves out ${unquotable.map((t) => JSON.stringify(t)).join(', ')}: a Vespa tensor literal label cannot hold both ' and "`);
-      await side('query.json', { yql: 'select * from section where true', ranking: 'splade', 'input.query(q)': vespaTensor(qMap), hits: 10 });
+      if (unquotable.length)
+        notes.push(
+          `the example query leaves out ${unquotable.map((t) => JSON.stringify(t)).join(', ')}: a Vespa tensor literal label cannot hold both ' and "`,
+        );
+      await side('query.json', {
+        yql: 'select * from section where true',
+        ranking: 'splade',
+        'input.query(q)': vespaTensor(qMap),
+        hits: 10,
+      });
     }
     return { documents: snapshot.documents.length, out, extra, notes };
   } finally {
@@ -322,7 +435,11 @@ export function vespaQuotable(label: string): boolean {
  */
 export function vespaTensor(cells: Record<string, number>): string {
   const label = (t: string) => {
-    if (!vespaQuotable(t)) throw new SpladeError('invalid-input', `the tensor label ${JSON.stringify(t)} holds both ' and ", which a Vespa tensor literal cannot quote; accepted: labels without one of them`);
+    if (!vespaQuotable(t))
+      throw new SpladeError(
+        'invalid-input',
+        `the tensor label ${JSON.stringify(t)} holds both ' and ", which a Vespa tensor literal cannot quote; accepted: labels without one of them`,
+      );
     return t.includes("'") ? `"${t}"` : `'${t}'`;
   };
   return `{${Object.entries(cells)

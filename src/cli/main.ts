@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const message = messageOf(error);
-    process.stderr.write(`${message.startsWith('splade-web:') ? message : `splade-web: ${message}`}\n`);
+    process.stderr.write(`splade-web: ${message}\n`);
     if (process.env['SPLADE_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return error instanceof SpladeError && error.code === 'invalid-option' ? 2 : 1;
   }
@@ -73,7 +73,10 @@ function report(s: BuildSummary): void {
 /** How a page gets the search box: the script's URL when the index folder sits inside the site. */
 function searchBoxHint(site: string, out: string, baseUrl: string): string {
   const inside = relative(resolve(site), resolve(out));
-  const url = inside && !inside.startsWith('..') && !isAbsolute(inside) ? `${baseUrl.replace(/\/?$/, '/')}${inside.split(sep).join('/')}/splade-search.js` : `<the URL of ${out}>/splade-search.js`;
+  const url =
+    inside && !inside.startsWith('..') && !isAbsolute(inside)
+      ? `${baseUrl.replace(/\/?$/, '/')}${inside.split(sep).join('/')}/splade-search.js`
+      : `<the URL of ${out}>/splade-search.js`;
   return `  search box: <script type="module" src="${url}"></script> and <splade-search></splade-search> on a page`;
 }
 
@@ -85,7 +88,8 @@ function size(bytes: number): string {
 function querySideLine(s: BuildSummary): string {
   const q = s.querySide;
   const parts = q.parts.map((p) => `${p.name} ${size(p.bytes)}`).join(' + ');
-  if (q.kind === 'static') return `  query side (inference-free): tokenizer shards ${size(q.bytes)} raw, ${size(q.gzip)} gzip, a query loads the shards of its words`;
+  if (q.kind === 'static')
+    return `  query side (inference-free): tokenizer shards ${size(q.bytes)} raw, ${size(q.gzip)} gzip, a query loads the shards of its words`;
   return `  query side (model, loaded by the first search, then cached): ${parts} = ${size(q.bytes)} raw, ${size(q.gzip)} gzip`;
 }
 

@@ -24,8 +24,18 @@ interface Bundle {
   source: string;
 }
 
-const RUNTIME: Bundle = { file: 'splade.js', dir: 'query-runtime', config: '../site/bundle.config.ts', source: 'src/site/runtime.ts' };
-const ENCODER: Bundle = { file: 'splade-encoder.js', dir: 'query-runtime', config: '../site/encoder.config.ts', source: 'src/site/model-encoder.ts' };
+const RUNTIME: Bundle = {
+  file: 'splade.js',
+  dir: 'query-runtime',
+  config: '../site/bundle.config.ts',
+  source: 'src/site/runtime.ts',
+};
+const ENCODER: Bundle = {
+  file: 'splade-encoder.js',
+  dir: 'query-runtime',
+  config: '../site/encoder.config.ts',
+  source: 'src/site/model-encoder.ts',
+};
 const bundled = new Map<string, Promise<Uint8Array>>();
 
 export function runtimeBundle(): Promise<Uint8Array> {
@@ -36,7 +46,12 @@ export function encoderBundle(): Promise<Uint8Array> {
   return bundleOf(ENCODER);
 }
 
-const WIDGET: Bundle = { file: 'splade-search.js', dir: 'cdn', config: '../widget/bundle.config.ts', source: 'src/widget/script.ts' };
+const WIDGET: Bundle = {
+  file: 'splade-search.js',
+  dir: 'cdn',
+  config: '../widget/bundle.config.ts',
+  source: 'src/widget/script.ts',
+};
 
 /** The <splade-search> element (src/widget/), which imports splade.js beside it when first opened. */
 export function widgetBundle(): Promise<Uint8Array> {
@@ -44,7 +59,10 @@ export function widgetBundle(): Promise<Uint8Array> {
 }
 
 /** onnxruntime-web's own file names, which the encoder module falls back to. */
-export const ORT_RUNTIME_FILES = { mjs: 'ort-wasm-simd-threaded.jsep.mjs', wasm: 'ort-wasm-simd-threaded.jsep.wasm' } as const;
+export const ORT_RUNTIME_FILES = {
+  mjs: 'ort-wasm-simd-threaded.jsep.mjs',
+  wasm: 'ort-wasm-simd-threaded.jsep.wasm',
+} as const;
 
 /** The installed onnxruntime-web's runtime files (WebGPU-capable "jsep" build, as the library loads). */
 export async function ortRuntimeFiles(): Promise<{ mjs: Uint8Array; wasm: Uint8Array }> {
@@ -52,11 +70,18 @@ export async function ortRuntimeFiles(): Promise<{ mjs: Uint8Array; wasm: Uint8A
   try {
     dist = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm')));
   } catch (cause) {
-    throw new SpladeError('runtime', `onnxruntime-web is not installed where splade-web can find it (${(cause as Error).message}); a site built with a symmetric model needs its ${ORT_RUNTIME_FILES.mjs} and ${ORT_RUNTIME_FILES.wasm} (npm install onnxruntime-web@1.30.0)`, { cause });
+    throw new SpladeError(
+      'runtime',
+      `onnxruntime-web is not installed where splade-web can find it (${(cause as Error).message}); a site built with a symmetric model needs its ${ORT_RUNTIME_FILES.mjs} and ${ORT_RUNTIME_FILES.wasm} (npm install onnxruntime-web@1.30.0)`,
+      { cause },
+    );
   }
   const read = async (name: string) => {
     const path = join(dist, name);
-    if (!existsSync(path)) throw new SpladeError('runtime', `onnxruntime-web's ${name} is missing from ${dist}; reinstall onnxruntime-web`, { file: path });
+    if (!existsSync(path))
+      throw new SpladeError('runtime', `onnxruntime-web's ${name} is missing from ${dist}; reinstall onnxruntime-web`, {
+        file: path,
+      });
     return new Uint8Array(await readFile(path));
   };
   return { mjs: await read(ORT_RUNTIME_FILES.mjs), wasm: await read(ORT_RUNTIME_FILES.wasm) };
@@ -96,7 +121,11 @@ async function load(bundle: Bundle): Promise<Uint8Array> {
     await cached.save(bytes);
     return bytes;
   } catch (cause) {
-    throw new SpladeError('runtime', `could not bundle ${bundle.file} (${bundle.source}): ${(cause as Error).message}. Run \`npm run build:lib\` in the package`, { cause });
+    throw new SpladeError(
+      'runtime',
+      `could not bundle ${bundle.file} (${bundle.source}): ${(cause as Error).message}. Run \`npm run build:lib\` in the package`,
+      { cause },
+    );
   }
 }
 
@@ -109,7 +138,10 @@ function sourceTreeHash(): Promise<string | undefined> {
   sourceHash ??= (async () => {
     const hash = createHash('sha256');
     try {
-      const files = (await readdir(SRC, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as { path?: string }).path ?? SRC, e.name)).sort();
+      const files = (await readdir(SRC, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath ?? (e as { path?: string }).path ?? SRC, e.name))
+        .sort();
       for (const f of files) hash.update(f.slice(SRC.length)).update(await readFile(f));
       // What the bundles inline from node_modules (onnxruntime-web, idb-keyval, ...) is pinned by the lock file.
       const lock = join(dirname(SRC), 'package-lock.json');
@@ -128,7 +160,13 @@ async function checkoutCache(bundle: Bundle): Promise<{ bytes?: Uint8Array; save
   if (!tree) return { save: async () => {} }; // unreadable tree: bundle every time
   const root = dirname(SRC);
   const key = createHash('sha256').update(bundle.file).update(tree).digest('hex');
-  const file = join(root, 'node_modules', '.cache', 'splade-web', `${bundle.file.replace(/\.js$/, '')}.${key.slice(0, 16)}.js`);
+  const file = join(
+    root,
+    'node_modules',
+    '.cache',
+    'splade-web',
+    `${bundle.file.replace(/\.js$/, '')}.${key.slice(0, 16)}.js`,
+  );
   const bytes = existsSync(file) ? new Uint8Array(await readFile(file)) : undefined;
   return {
     ...(bytes ? { bytes } : {}),

@@ -42,7 +42,10 @@ export class VectorCache {
     if (f) return f;
     const s = this.stored.get(k);
     if (!s) return undefined;
-    const v: EncodedVector = { indices: new Uint32Array(bytes(s[0]).buffer), values: new Float32Array(bytes(s[1]).buffer) };
+    const v: EncodedVector = {
+      indices: new Uint32Array(bytes(s[0]).buffer),
+      values: new Float32Array(bytes(s[1]).buffer),
+    };
     if (s[2] && s[3]) Object.assign(v, { spans: new Uint32Array(bytes(s[2]).buffer), literal: bytes(s[3]) });
     this.fresh.set(k, v);
     return v;
@@ -58,7 +61,12 @@ export class VectorCache {
     for (const t of texts) {
       const v = this.get(t);
       if (!v) continue;
-      entries[keyOf(t)] = [b64(v.indices), b64(v.values), v.spans ? b64(v.spans) : null, v.literal ? b64(v.literal) : null];
+      entries[keyOf(t)] = [
+        b64(v.indices),
+        b64(v.values),
+        v.spans ? b64(v.spans) : null,
+        v.literal ? b64(v.literal) : null,
+      ];
     }
     await mkdir(join(this.file, '..'), { recursive: true });
     const temporary = `${this.file}.${process.pid}.tmp`;

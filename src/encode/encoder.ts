@@ -9,17 +9,43 @@ import { SpladeError, throwIfAborted } from '../errors.ts';
 import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
 import { openModelSource } from '../model/source.ts';
 import { cleanText, type ContentTokens } from '../model/tokenizer.ts';
-import { ENCODER_DEVICES, type BackendInfo, type EncoderDevice, type ExecutionBackend, type Runtime } from '../runtime/types.ts';
+import {
+  ENCODER_DEVICES,
+  type BackendInfo,
+  type EncoderDevice,
+  type ExecutionBackend,
+  type Runtime,
+} from '../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../results/explain.ts';
 import type { SparseVector } from '../vector.ts';
 import { batchInputs, planBatches, truncatedWindow, windowsOf } from './plan.ts';
-import { attachSpans, mergeParts, NO_SPAN, selectTopK, type DocumentTokens, type EncodedVector, type VectorPart } from './merge.ts';
-import { DEFAULT_BATCH_SIZE, type EncodeOptions, type EncoderOptions, type EncodeStats, type SparseTextEncoder } from './types.ts';
+import {
+  attachSpans,
+  mergeParts,
+  NO_SPAN,
+  selectTopK,
+  type DocumentTokens,
+  type EncodedVector,
+  type VectorPart,
+} from './merge.ts';
+import {
+  DEFAULT_BATCH_SIZE,
+  type EncodeOptions,
+  type EncoderOptions,
+  type EncodeStats,
+  type SparseTextEncoder,
+} from './types.ts';
 
 export type { EncodedVector } from './merge.ts';
 export type { ContentTokens } from '../model/tokenizer.ts';
 export { NO_SPAN } from './merge.ts';
-export { DEFAULT_BATCH_SIZE, type EncodeOptions, type EncoderOptions, type EncodeStats, type SparseTextEncoder } from './types.ts';
+export {
+  DEFAULT_BATCH_SIZE,
+  type EncodeOptions,
+  type EncoderOptions,
+  type EncodeStats,
+  type SparseTextEncoder,
+} from './types.ts';
 
 export class SparseEncoder implements SparseTextEncoder {
   private backend: ExecutionBackend | undefined;
@@ -49,18 +75,30 @@ export class SparseEncoder implements SparseTextEncoder {
    * (`/models/x`, `./x`; plain file-system paths on Node) and returns an instance of the class it is
    * called on, so `instanceof SparseEncoder` holds for the entry's exported class.
    */
-  static async fromPretrained<C extends typeof SparseEncoder>(this: C, source: string, options: EncoderOptions = {}): Promise<C['prototype']> {
+  static async fromPretrained<C extends typeof SparseEncoder>(
+    this: C,
+    source: string,
+    options: EncoderOptions = {},
+  ): Promise<C['prototype']> {
     const runtime = this.runtime;
     if (!runtime) {
-      throw new SpladeError('invalid-option', 'this SparseEncoder class has no runtime; call fromPretrained on the SparseEncoder exported by "splade-web" (browser) or "splade-web/node"');
+      throw new SpladeError(
+        'invalid-option',
+        'this SparseEncoder class has no runtime; call fromPretrained on the SparseEncoder exported by "splade-web" (browser) or "splade-web/node"',
+      );
     }
     validateOptions(options);
-    const files = openModelSource(source, { ...options, ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}) });
+    const files = openModelSource(source, {
+      ...options,
+      ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}),
+    });
     const layout: { queryOnly?: boolean; onnxFile?: string } = {};
     if (options.queryOnly) layout.queryOnly = true;
     if (options.onnxFile) layout.onnxFile = options.onnxFile;
     const spec = await loadModelSpec(files, layout);
-    const encoder = new (this as unknown as new (spec: ModelSpec, runtime: Runtime, options: EncoderOptions) => C['prototype'])(spec, runtime, options);
+    const encoder = new (
+      this as unknown as new (spec: ModelSpec, runtime: Runtime, options: EncoderOptions) => C['prototype']
+    )(spec, runtime, options);
     // The session starts now, so that `ready` (and `device`) name the device actually chosen, and a
     // device that cannot start fails the load rather than the first encode.
     const route = encoder.sessionRoute();
@@ -101,21 +139,35 @@ export class SparseEncoder implements SparseTextEncoder {
 
   encodeQuery(text: string, options?: EncodeOptions): Promise<EncodedVector>;
   encodeQuery(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
-  encodeQuery(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+  encodeQuery(
+    texts: string | readonly string[],
+    options: EncodeOptions = {},
+  ): Promise<EncodedVector | EncodedVector[]> {
     return this.encodeRoute('query', texts, options);
   }
 
   encodeDocument(text: string, options?: EncodeOptions): Promise<EncodedVector>;
   encodeDocument(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
-  encodeDocument(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+  encodeDocument(
+    texts: string | readonly string[],
+    options: EncodeOptions = {},
+  ): Promise<EncodedVector | EncodedVector[]> {
     return this.encodeRoute('document', texts, options);
   }
 
-  private async encodeRoute(name: 'query' | 'document', texts: string | readonly string[], options: EncodeOptions): Promise<EncodedVector | EncodedVector[]> {
+  private async encodeRoute(
+    name: 'query' | 'document',
+    texts: string | readonly string[],
+    options: EncodeOptions,
+  ): Promise<EncodedVector | EncodedVector[]> {
     const list = asList(texts);
     const route = this.spec[name];
-    if (options.spans === true && name === 'query') throw new SpladeError('invalid-option', 'spans: true applies to documents (encodeDocument), not to queries');
-    const vectors = route.kind === 'static' ? list.map((t) => this.staticVector(route, t, options)) : await this.encodeWithModel(route, list, this.spec.prompts[name], options, name);
+    if (options.spans === true && name === 'query')
+      throw new SpladeError('invalid-option', 'spans: true applies to documents (encodeDocument), not to queries');
+    const vectors =
+      route.kind === 'static'
+        ? list.map((t) => this.staticVector(route, t, options))
+        : await this.encodeWithModel(route, list, this.spec.prompts[name], options, name);
     return typeof texts === 'string' ? vectors[0]! : vectors;
   }
 
@@ -136,7 +188,8 @@ export class SparseEncoder implements SparseTextEncoder {
 
   /** The windows (token ids with special tokens) a document is encoded as; positions refer to them. */
   async windows(text: string, route: 'query' | 'document' = 'document'): Promise<number[][]> {
-    if (typeof text !== 'string') throw new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`);
+    if (typeof text !== 'string')
+      throw new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`);
     const r = route === 'query' ? this.spec.query : this.spec.document;
     if (r.kind === 'static') {
       const ids = r.tokenizer.contentIds(text);
@@ -151,7 +204,8 @@ export class SparseEncoder implements SparseTextEncoder {
    * spans in `text`: ids plus start/end pairs, from the tokenizer's own pipeline. No model call.
    */
   async tokens(text: string): Promise<ContentTokens> {
-    if (typeof text !== 'string') throw new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`);
+    if (typeof text !== 'string')
+      throw new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`);
     return this.spec.document.tokenizer.contentTokens(text);
   }
 
@@ -178,20 +232,32 @@ export class SparseEncoder implements SparseTextEncoder {
       }
     }
     this.lastStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
-    return selectTopK({ indices: Uint32Array.from(indices), values: Float32Array.from(values) }, options.maxActiveDims ?? this.options.maxActiveDims);
+    return selectTopK(
+      { indices: Uint32Array.from(indices), values: Float32Array.from(values) },
+      options.maxActiveDims ?? this.options.maxActiveDims,
+    );
   }
 
   private windowsFor(route: MlmRoute, text: string): number[][] {
     const ids = route.tokenizer.contentIds(text);
     const { prefix, suffix } = route.tokenizer;
-    return this.options.longDocuments === 'truncate' ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix) : windowsOf(ids, route.maxSeqLength, prefix, suffix);
+    return this.options.longDocuments === 'truncate'
+      ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix)
+      : windowsOf(ids, route.maxSeqLength, prefix, suffix);
   }
 
   /** Windows of a document and, for spans, its content tokens with offsets in the text (prompt removed). */
-  private tokenWindows(route: MlmRoute, prompt: string, clean: string): { windows: number[][]; tokens: DocumentTokens } {
+  private tokenWindows(
+    route: MlmRoute,
+    prompt: string,
+    clean: string,
+  ): { windows: number[][]; tokens: DocumentTokens } {
     const { ids, offsets } = route.tokenizer.contentTokens(prompt + clean);
     const { prefix, suffix } = route.tokenizer;
-    const windows = this.options.longDocuments === 'truncate' ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix) : windowsOf(ids, route.maxSeqLength, prefix, suffix);
+    const windows =
+      this.options.longDocuments === 'truncate'
+        ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix)
+        : windowsOf(ids, route.maxSeqLength, prefix, suffix);
     // Offsets into the text alone: tokens wholly inside the prompt have none; one that straddles
     // the prompt's end (a prompt not ending in a space) keeps its part in the text.
     const p = prompt.length;
@@ -207,15 +273,28 @@ export class SparseEncoder implements SparseTextEncoder {
       }
     }
     const extra = prefix.length + suffix.length;
-    return { windows, tokens: { ids, offsets: own, prefixLength: prefix.length, windowLengths: windows.map((w) => w.length - extra) } };
+    return {
+      windows,
+      tokens: { ids, offsets: own, prefixLength: prefix.length, windowLengths: windows.map((w) => w.length - extra) },
+    };
   }
 
-  private encodeWithModel(route: MlmRoute, texts: readonly string[], prompt: string | undefined, options: EncodeOptions, name: 'query' | 'document' = 'document'): Promise<EncodedVector[]> {
+  private encodeWithModel(
+    route: MlmRoute,
+    texts: readonly string[],
+    prompt: string | undefined,
+    options: EncodeOptions,
+    name: 'query' | 'document' = 'document',
+  ): Promise<EncodedVector[]> {
     this.checkUsable();
     const spans = options.spans === true;
-    if (spans && name !== 'document') throw new SpladeError('invalid-option', 'spans: true applies to documents (encodeDocument), not to queries');
+    if (spans && name !== 'document')
+      throw new SpladeError('invalid-option', 'spans: true applies to documents (encodeDocument), not to queries');
     if (spans && route.pooling.strategy !== 'max') {
-      throw new SpladeError('invalid-option', `spans: true needs max pooling (each entry then comes from one token); this model's document route pools with "${route.pooling.strategy}"`);
+      throw new SpladeError(
+        'invalid-option',
+        `spans: true needs max pooling (each entry then comes from one token); this model's document route pools with "${route.pooling.strategy}"`,
+      );
     }
     // Tokenize before queueing so bad input fails fast and never reaches the model.
     const tokens: (DocumentTokens | undefined)[] = [];
@@ -236,10 +315,22 @@ export class SparseEncoder implements SparseTextEncoder {
     return run;
   }
 
-  private async runBatches(route: MlmRoute, docs: number[][][], options: EncodeOptions, tokens?: (DocumentTokens | undefined)[]): Promise<EncodedVector[]> {
+  private async runBatches(
+    route: MlmRoute,
+    docs: number[][][],
+    options: EncodeOptions,
+    tokens?: (DocumentTokens | undefined)[],
+  ): Promise<EncodedVector[]> {
     const { signal } = options;
     throwIfAborted(signal);
-    const stats: EncodeStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
+    const stats: EncodeStats = {
+      device: 'static',
+      batches: 0,
+      windows: 0,
+      readbackBytes: 0,
+      logitsBytes: 0,
+      recovered: 0,
+    };
     this.lastStats = stats;
     const parts: VectorPart[][] = docs.map(() => []);
     // Spans are read off the positions, so they are pooled with positions even when not asked for.
@@ -249,26 +340,41 @@ export class SparseEncoder implements SparseTextEncoder {
     if (total > 0) {
       let backend = await this.getBackend(route);
       const vocab = route.pooling.vocabSize;
-      const rows = Math.max(1, Math.min(options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE, backend.maxRows(route.maxSeqLength, vocab)));
+      const rows = Math.max(
+        1,
+        Math.min(
+          options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+          backend.maxRows(route.maxSeqLength, vocab),
+        ),
+      );
       const batches = planBatches(docs, rows);
       const runOptions = { zeroIds: route.tokenizer.specialIds, threshold: options.threshold ?? 0, positions };
       let done = 0;
       for (const batch of batches) {
         throwIfAborted(signal);
         const inputs = batchInputs(batch, route.tokenizer.padId);
-        const modelBatch = { ...inputs, rows: batch.rows.length, tokens: batch.tokens, vocab, segments: batch.segments };
+        const modelBatch = {
+          ...inputs,
+          rows: batch.rows.length,
+          tokens: batch.tokens,
+          vocab,
+          segments: batch.segments,
+        };
         let result;
         try {
           result = await backend.run(modelBatch, route.pooling, runOptions);
         } catch (error) {
-          if (!(error instanceof SpladeError && error.code === 'gpu-device-lost') || !this.runtime.fallbackDevice) throw error;
+          if (!(error instanceof SpladeError && error.code === 'gpu-device-lost') || !this.runtime.fallbackDevice)
+            throw error;
           // The GPU is gone: redo this batch (and the rest) on the fallback device. Nothing
           // half-done is returned, since parts are only kept from batches that completed.
           backend = await this.replaceBackend(route, this.runtime.fallbackDevice);
           result = await backend.run(modelBatch, route.pooling, runOptions);
           stats.recovered++;
         }
-        batch.segments.forEach((seg, k) => parts[seg.doc]!.push({ firstWindow: seg.firstWindow, vector: result.vectors[k]! }));
+        batch.segments.forEach((seg, k) =>
+          parts[seg.doc]!.push({ firstWindow: seg.firstWindow, vector: result.vectors[k]! }),
+        );
         stats.batches++;
         stats.windows += batch.rows.length;
         stats.readbackBytes += result.readbackBytes;
@@ -297,7 +403,8 @@ export class SparseEncoder implements SparseTextEncoder {
 
   private getBackend(route: MlmRoute): Promise<ExecutionBackend> {
     if (this.backend && !this.backend.lost) return Promise.resolve(this.backend);
-    if (this.backend?.lost && this.runtime.fallbackDevice) return this.replaceBackend(route, this.runtime.fallbackDevice);
+    if (this.backend?.lost && this.runtime.fallbackDevice)
+      return this.replaceBackend(route, this.runtime.fallbackDevice);
     this.backendPromise ??= (async () => {
       const requested = this.options.device ?? 'auto';
       const device = requested === 'auto' ? await this.runtime.autoDevice() : requested;
@@ -330,7 +437,11 @@ export class SparseEncoder implements SparseTextEncoder {
   }
 
   private onnxOf(route: MlmRoute): Uint8Array {
-    if (!route.onnx) throw new SpladeError('invalid-option', `this encoder was loaded with queryOnly: true, so it cannot encode with ${route.onnxFile}`);
+    if (!route.onnx)
+      throw new SpladeError(
+        'invalid-option',
+        `this encoder was loaded with queryOnly: true, so it cannot encode with ${route.onnxFile}`,
+      );
     return route.onnx;
   }
 
@@ -341,25 +452,44 @@ export class SparseEncoder implements SparseTextEncoder {
 
 function asList(texts: string | readonly string[]): readonly string[] {
   if (typeof texts === 'string') return [texts];
-  if (!Array.isArray(texts)) throw new SpladeError('invalid-input', `expected a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`);
+  if (!Array.isArray(texts))
+    throw new SpladeError(
+      'invalid-input',
+      `expected a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`,
+    );
   return texts;
 }
 
 function validateOptions(options: EncoderOptions): void {
   if (options.device !== undefined && !ENCODER_DEVICES.includes(options.device)) {
-    throw new SpladeError('invalid-option', `device ${JSON.stringify(options.device)} is not supported; accepted: ${ENCODER_DEVICES.join(', ')}`);
+    throw new SpladeError(
+      'invalid-option',
+      `device ${JSON.stringify(options.device)} is not supported; accepted: ${ENCODER_DEVICES.join(', ')}`,
+    );
   }
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1)) {
-    throw new SpladeError('invalid-option', `batchSize must be a positive integer, got ${JSON.stringify(options.batchSize)}`);
+    throw new SpladeError(
+      'invalid-option',
+      `batchSize must be a positive integer, got ${JSON.stringify(options.batchSize)}`,
+    );
   }
   if (options.maxActiveDims !== undefined && !(Number.isInteger(options.maxActiveDims) && options.maxActiveDims >= 1)) {
-    throw new SpladeError('invalid-option', `maxActiveDims must be a positive integer, got ${JSON.stringify(options.maxActiveDims)}`);
+    throw new SpladeError(
+      'invalid-option',
+      `maxActiveDims must be a positive integer, got ${JSON.stringify(options.maxActiveDims)}`,
+    );
   }
   if (options.wasmThreads !== undefined && !(Number.isInteger(options.wasmThreads) && options.wasmThreads >= 1)) {
-    throw new SpladeError('invalid-option', `wasmThreads must be a positive integer, got ${JSON.stringify(options.wasmThreads)}`);
+    throw new SpladeError(
+      'invalid-option',
+      `wasmThreads must be a positive integer, got ${JSON.stringify(options.wasmThreads)}`,
+    );
   }
   if (options.longDocuments !== undefined && !['window', 'truncate'].includes(options.longDocuments)) {
-    throw new SpladeError('invalid-option', `longDocuments must be 'window' or 'truncate', got ${JSON.stringify(options.longDocuments)}`);
+    throw new SpladeError(
+      'invalid-option',
+      `longDocuments must be 'window' or 'truncate', got ${JSON.stringify(options.longDocuments)}`,
+    );
   }
 }
 

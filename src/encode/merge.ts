@@ -74,7 +74,10 @@ export interface VectorPart {
 }
 
 export function mergeParts(parts: readonly VectorPart[], strategy: PoolingStrategy, positions: boolean): EncodedVector {
-  if (parts.length === 0) return positions ? { indices: new Uint32Array(0), values: new Float32Array(0), positions: new Uint32Array(0) } : { indices: new Uint32Array(0), values: new Float32Array(0) };
+  if (parts.length === 0)
+    return positions
+      ? { indices: new Uint32Array(0), values: new Float32Array(0), positions: new Uint32Array(0) }
+      : { indices: new Uint32Array(0), values: new Float32Array(0) };
   const ordered = [...parts].sort((a, b) => a.firstWindow - b.firstWindow);
   if (ordered.length === 1 && ordered[0]!.firstWindow === 0) return withoutPositions(ordered[0]!.vector, positions);
   const value = new Map<number, number>();

@@ -11,10 +11,18 @@
  * could not take it), and it is not sentence-transformers' result either, which truncates to the
  * first window (`longDocuments: 'truncate'`, see `truncatedWindow`).
  */
-export function windowsOf(contentIds: readonly number[], maxSeqLength: number, prefix: readonly number[], suffix: readonly number[]): number[][] {
+export function windowsOf(
+  contentIds: readonly number[],
+  maxSeqLength: number,
+  prefix: readonly number[],
+  suffix: readonly number[],
+): number[][] {
   if (contentIds.length === 0) return [];
   const room = maxSeqLength - prefix.length - suffix.length;
-  if (room < 1) throw new RangeError(`max sequence length ${maxSeqLength} leaves no room for content between ${prefix.length + suffix.length} special tokens`);
+  if (room < 1)
+    throw new RangeError(
+      `max sequence length ${maxSeqLength} leaves no room for content between ${prefix.length + suffix.length} special tokens`,
+    );
   const windows: number[][] = [];
   for (let at = 0; at < contentIds.length; at += room) {
     windows.push([...prefix, ...contentIds.slice(at, at + room), ...suffix]);
@@ -23,7 +31,12 @@ export function windowsOf(contentIds: readonly number[], maxSeqLength: number, p
 }
 
 /** Only the first window: what sentence-transformers does (it truncates at max_seq_length). */
-export function truncatedWindow(contentIds: readonly number[], maxSeqLength: number, prefix: readonly number[], suffix: readonly number[]): number[][] {
+export function truncatedWindow(
+  contentIds: readonly number[],
+  maxSeqLength: number,
+  prefix: readonly number[],
+  suffix: readonly number[],
+): number[][] {
   return windowsOf(contentIds, maxSeqLength, prefix, suffix).slice(0, 1);
 }
 
@@ -47,7 +60,11 @@ export interface PlannedBatch {
  * Documents are taken shortest first so rows in a batch have similar lengths (less padding); a long
  * document's windows stay in order and may span batches (their pooled parts are merged afterwards).
  */
-export function planBatches(docs: readonly (readonly number[][])[], maxRows: number, maxTokens = Infinity): PlannedBatch[] {
+export function planBatches(
+  docs: readonly (readonly number[][])[],
+  maxRows: number,
+  maxTokens = Infinity,
+): PlannedBatch[] {
   if (!(maxRows >= 1)) throw new RangeError(`maxRows must be at least 1, got ${maxRows}`);
   const order = docs.map((_, k) => k).filter((k) => docs[k]!.length > 0);
   const cost = (k: number) => docs[k]!.reduce((n, w) => Math.max(n, w.length), 0);
@@ -64,7 +81,8 @@ export function planBatches(docs: readonly (readonly number[][])[], maxRows: num
       current.tokens = Math.max(current.tokens, ids.length);
       const last = current.segments[current.segments.length - 1];
       if (last && last.doc === doc) last.end++;
-      else current.segments.push({ doc, firstWindow: window, start: current.rows.length, end: current.rows.length + 1 });
+      else
+        current.segments.push({ doc, firstWindow: window, start: current.rows.length, end: current.rows.length + 1 });
       current.rows.push({ doc, window, ids });
     });
   }
@@ -72,7 +90,10 @@ export function planBatches(docs: readonly (readonly number[][])[], maxRows: num
 }
 
 /** Model inputs of one batch: right-padded ids and the attention mask, as int64 for ONNX. */
-export function batchInputs(batch: PlannedBatch, padId: number): { inputIds: BigInt64Array; attentionMask: BigInt64Array; lengths: Int32Array } {
+export function batchInputs(
+  batch: PlannedBatch,
+  padId: number,
+): { inputIds: BigInt64Array; attentionMask: BigInt64Array; lengths: Int32Array } {
   const T = batch.tokens;
   const R = batch.rows.length;
   const inputIds = new BigInt64Array(R * T).fill(BigInt(padId));

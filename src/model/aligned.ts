@@ -93,7 +93,11 @@ export function normalizeAligned(a: Aligned, n: NormalizerObject, memo: WeakMap<
     case 'Prepend': {
       const p = String(n.config.prepend ?? '');
       const at = a.start[0] ?? 0;
-      return { text: p + a.text, start: [...new Array<number>(p.length).fill(at), ...a.start], end: [...new Array<number>(p.length).fill(at), ...a.end] };
+      return {
+        text: p + a.text,
+        start: [...new Array<number>(p.length).fill(at), ...a.start],
+        end: [...new Array<number>(p.length).fill(at), ...a.end],
+      };
     }
     // Everything else the library offers works character by character (BertNormalizer's clean-up,
     // CJK spacing, lowercasing and accent stripping; NFC/NFD/NFKC/NFKD; Lowercase; StripAccents;
@@ -152,7 +156,12 @@ export function mapPieces(a: Aligned, f: Fn, memo: WeakMap<object, Map<string, s
   let pre = 0;
   while (pre < joined.length && pre < whole.length && joined[pre] === whole[pre]) pre++;
   let suf = 0;
-  while (suf < joined.length - pre && suf < whole.length - pre && joined[joined.length - 1 - suf] === whole[whole.length - 1 - suf]) suf++;
+  while (
+    suf < joined.length - pre &&
+    suf < whole.length - pre &&
+    joined[joined.length - 1 - suf] === whole[whole.length - 1 - suf]
+  )
+    suf++;
   const midStart = pre;
   const midEndJoined = joined.length - suf;
   let s = Infinity;
@@ -217,7 +226,8 @@ export function stripAligned(a: Aligned, left: boolean, right: boolean): Aligned
  * its combining marks, joiners, halfwidth sound marks, emoji modifiers and tags. Intl.Segmenter
  * does this exactly but is orders of magnitude slower in some engines.
  */
-const PIECE = /\r\n|[\u{1F1E6}-\u{1F1FF}]{2}|(?:[\u1100-\u115F\uA960-\uA97F]+[\u1160-\u11FF\uD7B0-\uD7FF]*|[\s\S])(?:\u200D[\s\S]|[\p{M}\u200C\uFF9E\uFF9F\u1160-\u11FF\uD7B0-\uD7FF\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}])*/gu;
+const PIECE =
+  /\r\n|[\u{1F1E6}-\u{1F1FF}]{2}|(?:[\u1100-\u115F\uA960-\uA97F]+[\u1160-\u11FF\uD7B0-\uD7FF]*|[\s\S])(?:\u200D[\s\S]|[\p{M}\u200C\uFF9E\uFF9F\u1160-\u11FF\uD7B0-\uD7FF\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}])*/gu;
 
 function pieceList(text: string): string[] {
   return text.match(PIECE) ?? [];

@@ -58,15 +58,23 @@ export interface LayoutOptions {
 export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = {}): Promise<ModelSpec> {
   const modules = await readJson(files, 'modules.json', true);
   if (!Array.isArray(modules) || modules.length === 0) {
-    throw new SpladeError('model-file-invalid', `modules.json must be a non-empty list of modules in ${files.description}`, { file: 'modules.json' });
+    throw new SpladeError(
+      'model-file-invalid',
+      `modules.json must be a non-empty list of modules in ${files.description}`,
+      { file: 'modules.json' },
+    );
   }
   const entries = modules.map((m, k) => {
     const { type, path } = (m ?? {}) as { type?: unknown; path?: unknown };
-    if (typeof type !== 'string') throw new SpladeError('model-file-invalid', `modules.json entry ${k} has no "type"`, { file: 'modules.json' });
+    if (typeof type !== 'string')
+      throw new SpladeError('model-file-invalid', `modules.json entry ${k} has no "type"`, { file: 'modules.json' });
     return { kind: moduleKind(type, 'modules.json'), path: typeof path === 'string' ? path : '' };
   });
 
-  const config = ((await readJson(files, 'config_sentence_transformers.json', false)) ?? {}) as { prompts?: Record<string, string>; similarity_fn_name?: string };
+  const config = ((await readJson(files, 'config_sentence_transformers.json', false)) ?? {}) as {
+    prompts?: Record<string, string>;
+    similarity_fn_name?: string;
+  };
   const prompts = { query: nonEmpty(config.prompts?.['query']), document: nonEmpty(config.prompts?.['document']) };
   const similarity = config.similarity_fn_name ?? 'dot';
 
@@ -80,11 +88,18 @@ export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = 
     const routeOf = async (name: 'query' | 'document', queryOnly: boolean): Promise<Route> => {
       const ids = router.structure?.[name];
       if (!Array.isArray(ids) || ids.length === 0) {
-        throw new SpladeError('model-file-invalid', `router_config.json has no "${name}" route in its "structure"`, { file: 'router_config.json' });
+        throw new SpladeError('model-file-invalid', `router_config.json has no "${name}" route in its "structure"`, {
+          file: 'router_config.json',
+        });
       }
       const parts = ids.map((id) => {
         const type = router.types?.[id];
-        if (typeof type !== 'string') throw new SpladeError('model-file-invalid', `router_config.json names module "${id}" but gives no type for it`, { file: 'router_config.json' });
+        if (typeof type !== 'string')
+          throw new SpladeError(
+            'model-file-invalid',
+            `router_config.json names module "${id}" but gives no type for it`,
+            { file: 'router_config.json' },
+          );
         return { kind: moduleKind(type, 'router_config.json'), path: join(entries[0]!.path, id) };
       });
       return buildRoute(files, parts, { ...options, queryOnly });
@@ -96,7 +111,15 @@ export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = 
     document = query;
   }
   const vocabSize = query.kind === 'static' ? query.weights.length : query.pooling.vocabSize;
-  return { source: files.description, query, document, inferenceFree: query.kind === 'static', vocabSize, prompts, similarity };
+  return {
+    source: files.description,
+    query,
+    document,
+    inferenceFree: query.kind === 'static',
+    vocabSize,
+    prompts,
+    similarity,
+  };
 }
 
 type ModuleKind = (typeof SUPPORTED_MODULES)[number];
@@ -104,16 +127,28 @@ type ModuleKind = (typeof SUPPORTED_MODULES)[number];
 function moduleKind(type: string, file: string): ModuleKind {
   const last = type.split('.').pop() ?? '';
   if ((SUPPORTED_MODULES as readonly string[]).includes(last)) return last as ModuleKind;
-  throw new SpladeError('unsupported-module', `${file} names module type "${type}", which splade-web cannot run; supported module types: ${SUPPORTED_MODULES.join(', ')}`, { file });
+  throw new SpladeError(
+    'unsupported-module',
+    `${file} names module type "${type}", which splade-web cannot run; supported module types: ${SUPPORTED_MODULES.join(', ')}`,
+    { file },
+  );
 }
 
-async function buildRoute(files: ModelFiles, parts: { kind: ModuleKind; path: string }[], options: LayoutOptions): Promise<Route> {
+async function buildRoute(
+  files: ModelFiles,
+  parts: { kind: ModuleKind; path: string }[],
+  options: LayoutOptions,
+): Promise<Route> {
   const shape = parts.map((p) => p.kind).join(' -> ');
   if (parts.length === 1 && parts[0]!.kind === 'SparseStaticEmbedding') return loadStatic(files, parts[0]!.path);
   if (parts.length === 2 && parts[0]!.kind === 'MLMTransformer' && parts[1]!.kind === 'SpladePooling') {
     return loadMlm(files, parts[0]!.path, parts[1]!.path, options);
   }
-  throw new SpladeError('unsupported-module', `the module sequence ${shape} is not supported; supported: SparseStaticEmbedding, or MLMTransformer -> SpladePooling`, { file: 'modules.json' });
+  throw new SpladeError(
+    'unsupported-module',
+    `the module sequence ${shape} is not supported; supported: SparseStaticEmbedding, or MLMTransformer -> SpladePooling`,
+    { file: 'modules.json' },
+  );
 }
 
 async function loadStatic(files: ModelFiles, dir: string): Promise<StaticRoute> {
@@ -124,14 +159,23 @@ async function loadStatic(files: ModelFiles, dir: string): Promise<StaticRoute> 
   if (bytes) {
     const tensor = readSafetensors(bytes, weightsFile).get('weight');
     if (!tensor || tensor.shape.length !== 1) {
-      throw new SpladeError('model-file-invalid', `${weightsFile} must hold a 1-D tensor named "weight" (one weight per vocabulary id)`, { file: weightsFile });
+      throw new SpladeError(
+        'model-file-invalid',
+        `${weightsFile} must hold a 1-D tensor named "weight" (one weight per vocabulary id)`,
+        { file: weightsFile },
+      );
     }
     weights = tensor.data;
   } else {
     // OpenSearch repos also carry idf.json (token -> weight); accept it alone.
     const idfFile = join(dir, 'idf.json');
     const idf = (await readJson(files, idfFile, false)) as Record<string, number> | undefined;
-    if (!idf) throw new SpladeError('model-not-found', `the SparseStaticEmbedding module needs ${weightsFile} or ${idfFile}; neither exists in ${files.description}`, { file: weightsFile });
+    if (!idf)
+      throw new SpladeError(
+        'model-not-found',
+        `the SparseStaticEmbedding module needs ${weightsFile} or ${idfFile}; neither exists in ${files.description}`,
+        { file: weightsFile },
+      );
     const size = Math.max(...Object.keys(idf).map((t) => tokenizer.idOf(t) ?? -1)) + 1;
     weights = new Float32Array(size);
     for (const [token, w] of Object.entries(idf)) {
@@ -148,12 +192,21 @@ async function loadMlm(files: ModelFiles, dir: string, poolingDir: string, optio
   const { tokenizer, dir: base } = await loadTokenizer(files, dir !== '' ? [dir, ''] : ['']);
   const poolingFile = join(poolingDir, 'config.json');
   const pooling = parsePoolingConfig(await readJson(files, poolingFile, true), poolingFile);
-  const bert = ((await readJson(files, join(base, 'sentence_bert_config.json'), false)) ?? {}) as { max_seq_length?: number };
-  const hf = ((await readJson(files, join(base, 'config.json'), false)) ?? {}) as { max_position_embeddings?: number; vocab_size?: number };
+  const bert = ((await readJson(files, join(base, 'sentence_bert_config.json'), false)) ?? {}) as {
+    max_seq_length?: number;
+  };
+  const hf = ((await readJson(files, join(base, 'config.json'), false)) ?? {}) as {
+    max_position_embeddings?: number;
+    vocab_size?: number;
+  };
   let maxSeqLength = bert.max_seq_length ?? 512;
   if (hf.max_position_embeddings) maxSeqLength = Math.min(maxSeqLength, hf.max_position_embeddings);
   if (!Number.isInteger(maxSeqLength) || maxSeqLength < 3) {
-    throw new SpladeError('model-file-invalid', `sentence_bert_config.json: max_seq_length must be an integer >= 3, got ${JSON.stringify(bert.max_seq_length)}`, { file: join(base, 'sentence_bert_config.json') });
+    throw new SpladeError(
+      'model-file-invalid',
+      `sentence_bert_config.json: max_seq_length must be an integer >= 3, got ${JSON.stringify(bert.max_seq_length)}`,
+      { file: join(base, 'sentence_bert_config.json') },
+    );
   }
   if (!pooling.vocabSize) pooling.vocabSize = hf.vocab_size ?? 0;
   const candidates = options.onnxFile ? [options.onnxFile] : ONNX_CANDIDATES;
@@ -166,7 +219,11 @@ async function loadMlm(files: ModelFiles, dir: string, poolingDir: string, optio
       if (onnx) break;
     }
     if (!onnx) {
-      throw new SpladeError('model-not-found', `no ONNX model in ${files.description}: looked for ${candidates.map((c) => join(base, c)).join(', ')} (export the masked-LM to ONNX, e.g. with optimum)`, { file: onnxFile });
+      throw new SpladeError(
+        'model-not-found',
+        `no ONNX model in ${files.description}: looked for ${candidates.map((c) => join(base, c)).join(', ')} (export the masked-LM to ONNX, e.g. with optimum)`,
+        { file: onnxFile },
+      );
     }
   }
   const route: MlmRoute = { kind: 'mlm', dir: base, tokenizer, onnxFile, pooling, maxSeqLength };
@@ -183,19 +240,27 @@ async function loadTokenizer(files: ModelFiles, dirs: string[]): Promise<{ token
     const config = await readJson(files, join(dir, 'tokenizer_config.json'), false);
     return { tokenizer: TextTokenizer.fromJson(json, config, file), dir };
   }
-  throw new SpladeError('model-not-found', `no tokenizer in ${files.description}: looked for ${dirs.map((d) => join(d, 'tokenizer.json')).join(', ')}`, { file: join(dirs[0]!, 'tokenizer.json') });
+  throw new SpladeError(
+    'model-not-found',
+    `no tokenizer in ${files.description}: looked for ${dirs.map((d) => join(d, 'tokenizer.json')).join(', ')}`,
+    { file: join(dirs[0]!, 'tokenizer.json') },
+  );
 }
 
 export async function readJson(files: ModelFiles, path: string, required: boolean): Promise<unknown> {
   const bytes = await files.read(path);
   if (!bytes) {
-    if (required) throw new SpladeError('model-not-found', `${path} is missing from ${files.description}`, { file: path });
+    if (required)
+      throw new SpladeError('model-not-found', `${path} is missing from ${files.description}`, { file: path });
     return undefined;
   }
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (cause) {
-    throw new SpladeError('model-file-invalid', `${path} is not valid JSON (${(cause as Error).message})`, { file: path, cause });
+    throw new SpladeError('model-file-invalid', `${path} is not valid JSON (${(cause as Error).message})`, {
+      file: path,
+      cause,
+    });
   }
 }
 

@@ -88,7 +88,8 @@ export interface OffsetPipeline {
 export function offsetPipeline(tokenizer: Tokenizer): OffsetPipeline {
   const internals = tokenizer as unknown as TokenizerInternals;
   const model = internals.model;
-  const wordPiecePrefix = model.config.type === 'WordPiece' ? String(model.config.continuing_subword_prefix ?? '##') : undefined;
+  const wordPiecePrefix =
+    model.config.type === 'WordPiece' ? String(model.config.continuing_subword_prefix ?? '##') : undefined;
   return { internals, wordPiecePrefix, metaspace: metaspaceOf(internals.pre_tokenizer), memo: new WeakMap() };
 }
 
@@ -136,7 +137,11 @@ export function tokenOffsets(pipeline: OffsetPipeline, text: string): TokenOffse
       expected = expected.trim().split(/\s+/).join(' ');
     }
     if (internals.do_lowercase_and_remove_accent) {
-      aligned = replaceAligned(mapPieces(aligned, (s) => s.toLowerCase(), pipeline.memo, LOWERCASE_KEY), /\p{M}/gu, '');
+      aligned = replaceAligned(
+        mapPieces(aligned, (s) => s.toLowerCase(), pipeline.memo, LOWERCASE_KEY),
+        /\p{M}/gu,
+        '',
+      );
       expected = expected.toLowerCase().replace(/\p{M}/gu, '');
     }
     if (internals.normalizer) {
@@ -175,7 +180,9 @@ export function tokenOffsets(pipeline: OffsetPipeline, text: string): TokenOffse
         continue;
       }
       // 4. Pre-tokenize and run the model, exactly as the library does, then walk its tokens.
-      const pre = internals.pre_tokenizer ? internals.pre_tokenizer(sub.text, { section_index: sectionIndex }) : [sub.text];
+      const pre = internals.pre_tokenizer
+        ? internals.pre_tokenizer(sub.text, { section_index: sectionIndex })
+        : [sub.text];
       const tokens = internals.model(pre);
       walkTokens(pipeline, slice, pre, tokens, out);
     }
@@ -205,7 +212,13 @@ export function tokenOffsets(pipeline: OffsetPipeline, text: string): TokenOffse
     offsets[2 * t] = s;
     offsets[2 * t + 1] = e;
   }
-  const ids = out.tokens.map((t) => internals.added_tokens_map.get(t)?.id ?? internals.model.tokens_to_ids.get(t) ?? internals.model.unk_token_id ?? 0);
+  const ids = out.tokens.map(
+    (t) =>
+      internals.added_tokens_map.get(t)?.id ??
+      internals.model.tokens_to_ids.get(t) ??
+      internals.model.unk_token_id ??
+      0,
+  );
   return { ids, tokens: out.tokens, offsets, approximate: out.approximate };
 }
 
@@ -269,7 +282,8 @@ function walkTokens(pipeline: OffsetPipeline, slice: Aligned, pre: string[], tok
     const piece = located[p]!;
     if (prefix !== undefined) {
       let surface: string;
-      if (c === 0 && token === unk && !piece.text.startsWith(token)) surface = piece.text; // the whole word is unknown
+      if (c === 0 && token === unk && !piece.text.startsWith(token))
+        surface = piece.text; // the whole word is unknown
       else surface = c > 0 && token.startsWith(prefix) ? token.slice(prefix.length) : token;
       if (!piece.text.startsWith(surface, c)) return fail();
       const [s, e] = spanOf(piece, c, c + surface.length, pipeline.metaspace);

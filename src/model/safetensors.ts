@@ -37,16 +37,31 @@ export function readSafetensors(bytes: Uint8Array, file: string): Map<string, Te
   const tensors = new Map<string, Tensor>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`tensor "${name}" has dtype ${JSON.stringify(dtype)}; accepted: ${Object.keys(DTYPE_BYTES).join(', ')}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES))
+      fail(`tensor "${name}" has dtype ${JSON.stringify(dtype)}; accepted: ${Object.keys(DTYPE_BYTES).join(', ')}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0))
+      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const expected = count * DTYPE_BYTES[dtype as string]!;
-    if (end < begin || end > dataLength) fail(`tensor "${name}" claims bytes ${begin}..${end} but only ${dataLength} data bytes exist`);
-    if (end - begin !== expected) fail(`tensor "${name}" of shape [${(shape as number[]).join(', ')}] ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}`);
-    tensors.set(name, { dtype: dtype as string, shape: shape as number[], data: toFloat32(bytes.subarray(dataStart + begin, dataStart + end), dtype as string, count) });
+    if (end < begin || end > dataLength)
+      fail(`tensor "${name}" claims bytes ${begin}..${end} but only ${dataLength} data bytes exist`);
+    if (end - begin !== expected)
+      fail(
+        `tensor "${name}" of shape [${(shape as number[]).join(', ')}] ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}`,
+      );
+    tensors.set(name, {
+      dtype: dtype as string,
+      shape: shape as number[],
+      data: toFloat32(bytes.subarray(dataStart + begin, dataStart + end), dtype as string, count),
+    });
   }
   return tensors;
 }

@@ -74,12 +74,19 @@ export function isCommitRevision(revision: string): boolean {
  */
 export function classifySource(source: string): SourceKind {
   if (typeof source !== 'string' || source.trim() === '') {
-    throw new SpladeError('invalid-input', `a model source must be a non-empty string (a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"), got ${JSON.stringify(source)}`);
+    throw new SpladeError(
+      'invalid-input',
+      `a model source must be a non-empty string (a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"), got ${JSON.stringify(source)}`,
+    );
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)) return 'url';
-  if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../') || /^[a-z]:[\\/]/i.test(source)) return 'path';
+  if (source.startsWith('/') || source.startsWith('./') || source.startsWith('../') || /^[a-z]:[\\/]/i.test(source))
+    return 'path';
   if (HUB_ID.test(source)) return 'hub';
-  throw new SpladeError('invalid-input', `cannot tell what model source ${JSON.stringify(source)} is: use a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"`);
+  throw new SpladeError(
+    'invalid-input',
+    `cannot tell what model source ${JSON.stringify(source)} is: use a hub id like "owner/name", a URL, or a path starting with "/", "./" or "../"`,
+  );
 }
 
 export function hubFileUrl(id: string, path: string, options: Pick<SourceOptions, 'hubUrl' | 'revision'> = {}): string {
@@ -99,7 +106,14 @@ export function openModelSource(source: string, options: SourceOptions = {}): Mo
         throwIfAborted(options.signal);
         options.onProgress?.({ status: 'initiate', model: source, file: path });
         const bytes = await readLocal(`${root}/${path}`);
-        if (bytes) options.onProgress?.({ status: 'done', model: source, file: path, bytes: bytes.byteLength, fromCache: false });
+        if (bytes)
+          options.onProgress?.({
+            status: 'done',
+            model: source,
+            file: path,
+            bytes: bytes.byteLength,
+            fromCache: false,
+          });
         return bytes;
       },
     };
@@ -119,7 +133,11 @@ export function openModelSource(source: string, options: SourceOptions = {}): Mo
 
 function pageUrl(source: string): string {
   const here = (globalThis as { location?: { href: string } }).location?.href;
-  if (!here) throw new SpladeError('invalid-input', `the local path ${JSON.stringify(source)} needs a file reader outside the browser: use the Node entry (splade-web/node)`);
+  if (!here)
+    throw new SpladeError(
+      'invalid-input',
+      `the local path ${JSON.stringify(source)} needs a file reader outside the browser: use the Node entry (splade-web/node)`,
+    );
   return here;
 }
 
@@ -148,7 +166,11 @@ class HttpModelFiles implements ModelFiles {
     } catch (cause) {
       throwIfAborted(signal);
       if (cached) return this.fromCached(path, cached);
-      throw new SpladeError('network', `could not download ${path} from ${url} and no cached copy exists (${(cause as Error).message})`, { file: path, cause });
+      throw new SpladeError(
+        'network',
+        `could not download ${path} from ${url} and no cached copy exists (${(cause as Error).message})`,
+        { file: path, cause },
+      );
     }
     if (response.status === 304 && cached) return this.fromCached(path, cached); // unchanged since cached
     if (response.status === 404) {
@@ -159,10 +181,13 @@ class HttpModelFiles implements ModelFiles {
     }
     if (!response.ok) {
       if (cached) return this.fromCached(path, cached);
-      throw new SpladeError('network', `downloading ${path} from ${url} failed with HTTP ${response.status}`, { file: path });
+      throw new SpladeError('network', `downloading ${path} from ${url} failed with HTTP ${response.status}`, {
+        file: path,
+      });
     }
     // Dev servers answer unknown paths with the index page; an HTML body is never a model file.
-    if ((response.headers.get('content-type') ?? '').startsWith('text/html') && !path.endsWith('.html')) return undefined;
+    if ((response.headers.get('content-type') ?? '').startsWith('text/html') && !path.endsWith('.html'))
+      return undefined;
     const bytes = await readWithProgress(response, this.description, path, onProgress);
     if (cache) {
       const headers = new Headers({ 'content-type': 'application/octet-stream' });
@@ -187,7 +212,10 @@ class HttpModelFiles implements ModelFiles {
    */
   private async download(url: string, revalidate: Response | undefined): Promise<Response> {
     const doFetch = this.options.fetch ?? fetch;
-    const init: RequestInit = { signal: this.options.signal ?? null, ...(this.policy === 'revalidate' ? { cache: 'no-cache' as const } : {}) };
+    const init: RequestInit = {
+      signal: this.options.signal ?? null,
+      ...(this.policy === 'revalidate' ? { cache: 'no-cache' as const } : {}),
+    };
     const conditional: Record<string, string> = {};
     const etag = revalidate?.headers.get('etag');
     const modified = revalidate?.headers.get('last-modified');
@@ -204,7 +232,13 @@ class HttpModelFiles implements ModelFiles {
 
   private async fromCached(path: string, hit: Response): Promise<Uint8Array> {
     const bytes = new Uint8Array(await hit.arrayBuffer());
-    this.options.onProgress?.({ status: 'done', model: this.description, file: path, bytes: bytes.byteLength, fromCache: true });
+    this.options.onProgress?.({
+      status: 'done',
+      model: this.description,
+      file: path,
+      bytes: bytes.byteLength,
+      fromCache: true,
+    });
     return bytes;
   }
 
@@ -219,7 +253,12 @@ class HttpModelFiles implements ModelFiles {
   }
 }
 
-async function readWithProgress(response: Response, model: string, file: string, onProgress: SourceOptions['onProgress']): Promise<Uint8Array> {
+async function readWithProgress(
+  response: Response,
+  model: string,
+  file: string,
+  onProgress: SourceOptions['onProgress'],
+): Promise<Uint8Array> {
   const totalHeader = Number(response.headers.get('content-length'));
   const total = Number.isFinite(totalHeader) && totalHeader > 0 ? totalHeader : null;
   if (!response.body || !onProgress) return new Uint8Array(await response.arrayBuffer());

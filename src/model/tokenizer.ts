@@ -48,9 +48,14 @@ export class TextTokenizer {
     try {
       tokenizer = new Tokenizer(tokenizerJson, (tokenizerConfig ?? {}) as object);
     } catch (cause) {
-      throw new SpladeError('model-file-invalid', `${file} could not be loaded as a tokenizer: ${(cause as Error).message}`, { file, cause });
+      throw new SpladeError(
+        'model-file-invalid',
+        `${file} could not be loaded as a tokenizer: ${(cause as Error).message}`,
+        { file, cause },
+      );
     }
-    const added = ((tokenizerJson as { added_tokens?: { id: number; content: string; special?: boolean }[] }).added_tokens ?? []);
+    const added =
+      (tokenizerJson as { added_tokens?: { id: number; content: string; special?: boolean }[] }).added_tokens ?? [];
     const specialIds = added.filter((t) => t.special).map((t) => t.id);
     const config = (tokenizerConfig ?? {}) as { pad_token?: string | { content: string } };
     const padToken = typeof config.pad_token === 'string' ? config.pad_token : config.pad_token?.content;

@@ -24,15 +24,31 @@ export function parsePoolingConfig(json: unknown, file: string): PoolingConfig {
   // v5 spells it word_embedding_dimension, v6 embedding_dimension.
   const vocabSize = obj['word_embedding_dimension'] ?? obj['embedding_dimension'];
   if (!POOLING_STRATEGIES.includes(strategy as PoolingStrategy)) {
-    throw new SpladeError('unsupported-module', `${file}: pooling_strategy ${JSON.stringify(strategy)} is not supported; accepted: ${POOLING_STRATEGIES.join(', ')}`, { file });
+    throw new SpladeError(
+      'unsupported-module',
+      `${file}: pooling_strategy ${JSON.stringify(strategy)} is not supported; accepted: ${POOLING_STRATEGIES.join(', ')}`,
+      { file },
+    );
   }
   if (!ACTIVATIONS.includes(activation as Activation)) {
-    throw new SpladeError('unsupported-module', `${file}: activation_function ${JSON.stringify(activation)} is not supported; accepted: ${ACTIVATIONS.join(', ')}`, { file });
+    throw new SpladeError(
+      'unsupported-module',
+      `${file}: activation_function ${JSON.stringify(activation)} is not supported; accepted: ${ACTIVATIONS.join(', ')}`,
+      { file },
+    );
   }
   if (vocabSize !== undefined && vocabSize !== null && !(Number.isInteger(vocabSize) && (vocabSize as number) > 0)) {
-    throw new SpladeError('model-file-invalid', `${file}: word_embedding_dimension must be a positive integer, got ${JSON.stringify(vocabSize)}`, { file });
+    throw new SpladeError(
+      'model-file-invalid',
+      `${file}: word_embedding_dimension must be a positive integer, got ${JSON.stringify(vocabSize)}`,
+      { file },
+    );
   }
-  return { strategy: strategy as PoolingStrategy, activation: activation as Activation, vocabSize: (vocabSize as number | undefined) ?? 0 };
+  return {
+    strategy: strategy as PoolingStrategy,
+    activation: activation as Activation,
+    vocabSize: (vocabSize as number | undefined) ?? 0,
+  };
 }
 
 /** The activation applied to one logit. Both are monotone, which the max path relies on. */

@@ -46,7 +46,8 @@ export interface PooledVector extends SparseVector {
 
 export function poolCpu(batch: PoolBatch, config: PoolingConfig, options: PoolOptions): PooledVector[] {
   const { logits, tokens: T, vocab: V } = batch;
-  if (logits.length < batch.rows * T * V) throw new RangeError(`logits has ${logits.length} values, expected ${batch.rows * T * V}`);
+  if (logits.length < batch.rows * T * V)
+    throw new RangeError(`logits has ${logits.length} values, expected ${batch.rows * T * V}`);
   if (options.positions && config.strategy === 'max') checkPositionPacking(T, batch.segments);
   const zero = new Uint8Array(V);
   for (let k = 0; k < options.zeroIds.length; k++) {
@@ -102,7 +103,13 @@ export function poolCpu(batch: PoolBatch, config: PoolingConfig, options: PoolOp
   return out;
 }
 
-function compact(acc: Float32Array, zero: Uint8Array, threshold: number, config: PoolingConfig, arg?: Uint32Array): PooledVector {
+function compact(
+  acc: Float32Array,
+  zero: Uint8Array,
+  threshold: number,
+  config: PoolingConfig,
+  arg?: Uint32Array,
+): PooledVector {
   const V = acc.length;
   const isMax = config.strategy === 'max';
   let n = 0;

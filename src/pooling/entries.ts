@@ -21,7 +21,12 @@ export function outputBytes(segments: number, capacity: number): number {
  * Turns the kernel's unordered entries into sparse vectors, ids ascending. An overflowed segment
  * decodes only its `capacity` stored slots: the caller must check the counts and redo the batch.
  */
-export function decodeEntries(data: Uint32Array, segments: number, capacity: number, withPositions: boolean): PooledVector[] {
+export function decodeEntries(
+  data: Uint32Array,
+  segments: number,
+  capacity: number,
+  withPositions: boolean,
+): PooledVector[] {
   const floats = new Float32Array(data.buffer, data.byteOffset, data.length);
   const out: PooledVector[] = [];
   for (let s = 0; s < segments; s++) {

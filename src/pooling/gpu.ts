@@ -38,7 +38,11 @@ export class GpuPooler {
   constructor(private readonly device: GPUDevice) {
     // The packing constants (shared with the CPU pooler) and the uniform struct are generated.
     const module = device.createShaderModule({ label: 'splade-web pool shader', code: poolShaderSource(shaderSource) });
-    this.pipeline = device.createComputePipeline({ label: 'splade-web pool pipeline', layout: 'auto', compute: { module, entryPoint: 'main' } });
+    this.pipeline = device.createComputePipeline({
+      label: 'splade-web pool pipeline',
+      layout: 'auto',
+      compute: { module, entryPoint: 'main' },
+    });
   }
 
   /** Entries per segment the next batch starts with (never more than its vocabulary is used). */
@@ -51,10 +55,17 @@ export class GpuPooler {
    * Returns one vector per segment, ids ascending, with (window, token) positions when max-pooling.
    */
 
-  async pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold = 0): Promise<PooledVector[]> {
+  async pool(
+    logits: GPUBuffer,
+    shape: PoolBatchShape,
+    config: PoolingConfig,
+    zeroIds: ArrayLike<number>,
+    threshold = 0,
+  ): Promise<PooledVector[]> {
     const { rows, tokens, vocab, segments } = shape;
     const needed = rows * tokens * vocab * 4;
-    if (logits.size < needed) throw new SpladeError('runtime', `the logits buffer has ${logits.size} bytes, expected at least ${needed}`);
+    if (logits.size < needed)
+      throw new SpladeError('runtime', `the logits buffer has ${logits.size} bytes, expected at least ${needed}`);
     this.lastStats = { readbackBytes: 0, launches: 0 };
     // The kernel always records positions when max-pooling; refuse shapes they would wrap around in.
     if (config.strategy === 'max') checkPositionPacking(tokens, segments);
@@ -75,12 +86,23 @@ export class GpuPooler {
         const outBytes = outputBytes(segments.length, capacity);
         const limit = device.limits.maxStorageBufferBindingSize;
         if (outBytes > limit) {
-          throw new SpladeError('runtime', `pooling ${segments.length} documents of up to ${capacity} non-zeros each needs a ${outBytes}-byte output buffer, more than this GPU device's maxStorageBufferBindingSize (${limit}); accepted: batches whose documents x non-zeros x 12 bytes fit (use a smaller batchSize)`);
+          throw new SpladeError(
+            'runtime',
+            `pooling ${segments.length} documents of up to ${capacity} non-zeros each needs a ${outBytes}-byte output buffer, more than this GPU device's maxStorageBufferBindingSize (${limit}); accepted: batches whose documents x non-zeros x 12 bytes fit (use a smaller batchSize)`,
+          );
         }
         const paramsBuffer = this.upload('splade-web pool params', new Uint8Array(params), GPUBufferUsage.UNIFORM);
         owned.push(paramsBuffer);
-        const out = device.createBuffer({ label: 'splade-web pool output', size: outBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-        const staging = device.createBuffer({ label: 'splade-web pool readback', size: outBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        const out = device.createBuffer({
+          label: 'splade-web pool output',
+          size: outBytes,
+          usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+        });
+        const staging = device.createBuffer({
+          label: 'splade-web pool readback',
+          size: outBytes,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        });
         owned.push(out, staging);
         const bindGroup = device.createBindGroup({
           label: 'splade-web pool bindings',

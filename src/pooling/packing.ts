@@ -40,11 +40,17 @@ export function unpackToken(packed: number): number {
  */
 export function checkPositionPacking(tokens: number, segments: readonly { start: number; end: number }[]): void {
   if (tokens > MAX_PACKED_TOKENS) {
-    throw new SpladeError('invalid-input', `a batch row of ${tokens} tokens is too long to report positions: at most ${MAX_PACKED_TOKENS} tokens per window are accepted (use a smaller max_seq_length)`);
+    throw new SpladeError(
+      'invalid-input',
+      `a batch row of ${tokens} tokens is too long to report positions: at most ${MAX_PACKED_TOKENS} tokens per window are accepted (use a smaller max_seq_length)`,
+    );
   }
   for (const s of segments) {
     if (s.end - s.start > MAX_PACKED_WINDOWS) {
-      throw new SpladeError('invalid-input', `a segment of ${s.end - s.start} windows is too long to report positions: at most ${MAX_PACKED_WINDOWS} windows of one document per batch are accepted (use a smaller batch)`);
+      throw new SpladeError(
+        'invalid-input',
+        `a segment of ${s.end - s.start} windows is too long to report positions: at most ${MAX_PACKED_WINDOWS} windows of one document per batch are accepted (use a smaller batch)`,
+      );
     }
   }
 }

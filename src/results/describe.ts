@@ -17,7 +17,6 @@ export interface StoredSources {
   literal: Uint8Array;
 }
 
-
 /** Where each term's document weight came from, by term id. */
 function sourcesOf(stored: StoredSources | undefined, term: number): { sources: SourceSpan[]; expansion?: boolean } {
   const k = stored ? positionOf(stored.indices, term) : -1;
@@ -34,7 +33,14 @@ function sourcesOf(stored: StoredSources | undefined, term: number): { sources: 
  * when the document's own tokens are given (`tokens`, the tokenizer's offsets), every occurrence of
  * a matched term. Nothing is searched in the text.
  */
-export function describeMatch(query: SparseVector, documentWeights: SparseVector, tokenOf: (id: number) => string, text: string, stored?: StoredSources, tokens?: TokenSpans): { score: number; contributions: Contribution[]; snippet: Snippet } {
+export function describeMatch(
+  query: SparseVector,
+  documentWeights: SparseVector,
+  tokenOf: (id: number) => string,
+  text: string,
+  stored?: StoredSources,
+  tokens?: TokenSpans,
+): { score: number; contributions: Contribution[]; snippet: Snippet } {
   const explanation = explainMatch(query, documentWeights, tokenOf);
   const contributions = explanation.contributions.map((c) => {
     const { sources, expansion } = sourcesOf(stored, c.id);

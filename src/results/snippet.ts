@@ -48,7 +48,10 @@ export interface TokenSpans {
  * The spans of every occurrence, among a document's own tokens, of each matched id, weighted by
  * that id's contribution: what the index needs at explain time, without a model call.
  */
-export function spansOfMatches(tokens: TokenSpans, matches: readonly { id: number; token: string; weight: number }[]): WeightedSpan[] {
+export function spansOfMatches(
+  tokens: TokenSpans,
+  matches: readonly { id: number; token: string; weight: number }[],
+): WeightedSpan[] {
   const byId = new Map<number, { token: string; weight: number }>();
   for (const m of matches) byId.set(m.id, m);
   const out: WeightedSpan[] = [];
@@ -78,7 +81,14 @@ export function spansOfVector(
     const start = vector.spans[2 * k]!;
     const end = vector.spans[2 * k + 1]!;
     if (start === NO_SPAN || end <= start) continue;
-    out.push({ start, end, token: m.token, id: m.id, weight: m.weight, expansion: vector.literal ? vector.literal[k] === 0 : false });
+    out.push({
+      start,
+      end,
+      token: m.token,
+      id: m.id,
+      weight: m.weight,
+      expansion: vector.literal ? vector.literal[k] === 0 : false,
+    });
   }
   return out;
 }
@@ -133,11 +143,20 @@ function relative(m: WeightedSpan, offset: number): Highlight {
 function cleanSpans(text: string, spans: readonly WeightedSpan[]): WeightedSpan[] {
   const byRange = new Map<string, WeightedSpan>();
   for (const s of spans) {
-    if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end > s.start && s.end <= text.length && Number.isFinite(s.weight))) continue;
+    if (!(
+      Number.isInteger(s.start) &&
+      Number.isInteger(s.end) &&
+      s.start >= 0 &&
+      s.end > s.start &&
+      s.end <= text.length &&
+      Number.isFinite(s.weight)
+    ))
+      continue;
     const key = `${s.start}:${s.end}`;
     const prev = byRange.get(key);
     // A literal mark wins over an expansion on the same range: the word is there.
-    if (!prev || (prev.expansion && !s.expansion) || (!!prev.expansion === !!s.expansion && s.weight > prev.weight)) byRange.set(key, s);
+    if (!prev || (prev.expansion && !s.expansion) || (!!prev.expansion === !!s.expansion && s.weight > prev.weight))
+      byRange.set(key, s);
   }
   const heavyFirst = [...byRange.values()].sort((a, b) => b.weight - a.weight || a.start - b.start);
   const kept: WeightedSpan[] = [];

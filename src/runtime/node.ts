@@ -22,7 +22,10 @@ export const nodeRuntime: Runtime = {
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new SpladeError('model-not-found', `could not read ${path}: ${(error as Error).message}`, { file: path, cause: error });
+      throw new SpladeError('model-not-found', `could not read ${path}: ${(error as Error).message}`, {
+        file: path,
+        cause: error,
+      });
     }
   },
 };

@@ -39,7 +39,11 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     if (device === 'webgpu' && /webgpu|adapter|device/i.test(message) && !/protobuf|parse|model/i.test(message)) {
       throw new SpladeError('gpu-unavailable', `onnxruntime could not start its WebGPU backend: ${message}`, { cause });
     }
-    throw new SpladeError('model-file-invalid', `${options.modelFile} could not be loaded by onnxruntime (${device}): ${message}`, { file: options.modelFile, cause });
+    throw new SpladeError(
+      'model-file-invalid',
+      `${options.modelFile} could not be loaded by onnxruntime (${device}): ${message}`,
+      { file: options.modelFile, cause },
+    );
   }
   const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
   const needsTypeIds = session.inputNames.includes('token_type_ids');
@@ -47,7 +51,11 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
   for (const name of session.inputNames) {
     if (!['input_ids', 'attention_mask', 'token_type_ids'].includes(name)) {
       await session.release();
-      throw new SpladeError('model-file-invalid', `${options.modelFile} has an input "${name}"; accepted inputs: input_ids, attention_mask, token_type_ids`, { file: options.modelFile });
+      throw new SpladeError(
+        'model-file-invalid',
+        `${options.modelFile} has an input "${name}"; accepted inputs: input_ids, attention_mask, token_type_ids`,
+        { file: options.modelFile },
+      );
     }
   }
 
@@ -64,7 +72,13 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     const gpuDevice = (await ort.env.webgpu.device) as GPUDevice;
     // GPUDevice.adapterInfo (Chrome 126+) names the adapter ORT's own device came from.
     const adapter = (gpuDevice as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    if (adapter) info.adapter = { vendor: adapter.vendor, architecture: adapter.architecture, device: adapter.device, description: adapter.description };
+    if (adapter)
+      info.adapter = {
+        vendor: adapter.vendor,
+        architecture: adapter.architecture,
+        device: adapter.device,
+        description: adapter.description,
+      };
     // One batch's logits must fit in one storage binding (and one buffer) of this device.
     maxBindingBytes = Math.min(gpuDevice.limits.maxStorageBufferBindingSize, gpuDevice.limits.maxBufferSize);
     lostPromise = gpuDevice.lost.then((info) => {
@@ -73,7 +87,8 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     });
     lostPromise.catch(() => {}); // observed through `lost` and the races below
     if (gpuPooling) {
-      if (!options.createGpuPooler) throw new SpladeError('invalid-option', 'GPU pooling needs a WGSL pooler (use the browser entry)');
+      if (!options.createGpuPooler)
+        throw new SpladeError('invalid-option', 'GPU pooling needs a WGSL pooler (use the browser entry)');
       gpu = { device: gpuDevice, pooler: options.createGpuPooler(gpuDevice) };
     }
   }
@@ -96,30 +111,55 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
       // Feed only what the graph declares: exporters drop inputs a model ignores.
       const feeds: Record<string, Ort.Tensor> = { input_ids: new ort.Tensor('int64', batch.inputIds, dims) };
       if (needsMask) feeds['attention_mask'] = new ort.Tensor('int64', batch.attentionMask, dims);
-      if (needsTypeIds) feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), dims);
+      if (needsTypeIds)
+        feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), dims);
       let outputs: Ort.InferenceSession.OnnxValueMapType;
       try {
         outputs = await loseGuard(session.run(feeds, [outputName]));
       } catch (cause) {
         if (cause instanceof SpladeError) throw cause;
-        if (lost) throw new SpladeError('gpu-device-lost', `the GPU device was lost during the batch: ${(cause as Error).message}`, { cause });
-        throw new SpladeError('runtime', `onnxruntime failed on a batch of ${batch.rows}x${batch.tokens} tokens: ${(cause as Error).message}`, { cause });
+        if (lost)
+          throw new SpladeError(
+            'gpu-device-lost',
+            `the GPU device was lost during the batch: ${(cause as Error).message}`,
+            { cause },
+          );
+        throw new SpladeError(
+          'runtime',
+          `onnxruntime failed on a batch of ${batch.rows}x${batch.tokens} tokens: ${(cause as Error).message}`,
+          { cause },
+        );
       }
       const logits = outputs[outputName] as Ort.Tensor;
       try {
         const [, T, V] = logits.dims as number[];
-        if (T !== batch.tokens || V === undefined) throw new SpladeError('model-file-invalid', `${options.modelFile} returned logits of shape [${logits.dims.join(', ')}], expected [${batch.rows}, ${batch.tokens}, vocab]`, { file: options.modelFile });
+        if (T !== batch.tokens || V === undefined)
+          throw new SpladeError(
+            'model-file-invalid',
+            `${options.modelFile} returned logits of shape [${logits.dims.join(', ')}], expected [${batch.rows}, ${batch.tokens}, vocab]`,
+            { file: options.modelFile },
+          );
         const shape = { ...batch, vocab: V };
         if (gpu) {
-          const vectors = await loseGuard(gpu.pooler.pool(logits.gpuBuffer as GPUBuffer, shape, pooling, runOptions.zeroIds, runOptions.threshold));
+          const vectors = await loseGuard(
+            gpu.pooler.pool(logits.gpuBuffer as GPUBuffer, shape, pooling, runOptions.zeroIds, runOptions.threshold),
+          );
           return { vectors, readbackBytes: gpu.pooler.lastStats.readbackBytes };
         }
-        const data = logits.location === 'cpu' ? (logits.data as Float32Array) : ((await loseGuard(logits.getData())) as Float32Array);
+        const data =
+          logits.location === 'cpu'
+            ? (logits.data as Float32Array)
+            : ((await loseGuard(logits.getData())) as Float32Array);
         const vectors = poolCpu({ ...shape, logits: data }, pooling, runOptions);
         return { vectors, readbackBytes: device === 'webgpu' ? data.byteLength : 0 };
       } catch (cause) {
         if (cause instanceof SpladeError) throw cause;
-        if (lost) throw new SpladeError('gpu-device-lost', `the GPU device was lost while pooling: ${(cause as Error).message}`, { cause });
+        if (lost)
+          throw new SpladeError(
+            'gpu-device-lost',
+            `the GPU device was lost while pooling: ${(cause as Error).message}`,
+            { cause },
+          );
         throw new SpladeError('runtime', `pooling failed: ${(cause as Error).message}`, { cause });
       } finally {
         logits.dispose();

@@ -26,7 +26,13 @@ export async function probeUrl(url: string, textBytes = 0): Promise<Probe> {
   } catch (error) {
     return { url, ok: false, error: (error as Error)?.message ?? String(error) };
   }
-  const probe: Probe = { url, ok: response.ok, status: response.status, statusText: response.statusText, contentType: response.headers.get('content-type') ?? '' };
+  const probe: Probe = {
+    url,
+    ok: response.ok,
+    status: response.status,
+    statusText: response.statusText,
+    contentType: response.headers.get('content-type') ?? '',
+  };
   const reader = response.body?.getReader();
   if (!reader) return probe;
   const chunks: Uint8Array[] = [];
@@ -60,10 +66,10 @@ export function describeProbe(p: Probe): string {
   return `GET ${p.url} answered HTTP ${p.status}${p.statusText ? ` ${p.statusText}` : ''}${p.contentType ? ` (${p.contentType})` : ''}`;
 }
 
-export const looksLikeHtml = (p: Probe) => /text\/html/i.test(p.contentType ?? '') || (p.head !== undefined && p.head[0] === 0x3c); // '<'
+export const looksLikeHtml = (p: Probe) =>
+  /text\/html/i.test(p.contentType ?? '') || (p.head !== undefined && p.head[0] === 0x3c); // '<'
 
 /** A JavaScript file that was served as something else (a server's HTML fallback page, say). */
 export function notJavaScript(p: Probe): boolean {
   return looksLikeHtml(p) || !/javascript|ecmascript/i.test(p.contentType ?? 'javascript');
 }
-

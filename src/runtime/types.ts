@@ -39,7 +39,13 @@ export interface ExecutionBackend {
 
 /** What the WebGPU path needs from the WGSL pooler (injected so Node never loads WGSL). */
 export interface GpuPoolerLike {
-  pool(logits: GPUBuffer, shape: PoolBatchShape, config: PoolingConfig, zeroIds: ArrayLike<number>, threshold?: number): Promise<PooledVector[]>;
+  pool(
+    logits: GPUBuffer,
+    shape: PoolBatchShape,
+    config: PoolingConfig,
+    zeroIds: ArrayLike<number>,
+    threshold?: number,
+  ): Promise<PooledVector[]>;
   lastStats: { readbackBytes: number };
   dispose(): void;
 }
@@ -74,7 +80,12 @@ export interface Runtime {
   readonly name: string;
   /** What `device: 'auto'` means here. */
   autoDevice(): Promise<EncoderDevice>;
-  createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: BackendOptions): Promise<ExecutionBackend>;
+  createBackend(
+    model: Uint8Array,
+    modelFile: string,
+    device: EncoderDevice,
+    options: BackendOptions,
+  ): Promise<ExecutionBackend>;
   /** Device to fall back to when the GPU device is lost. */
   readonly fallbackDevice?: EncoderDevice;
   /** Reads a local file by path (Node); browsers resolve paths against the page URL instead. */

@@ -23,7 +23,9 @@ export async function hardwareGpuAvailable(): Promise<boolean> {
     if (!adapter) return false;
     const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
     if (info.isFallbackAdapter) return false;
-    return !/swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`);
+    return !/swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i.test(
+      `${info.vendor} ${info.architecture} ${info.description} ${info.device}`,
+    );
   } catch {
     return false;
   }
@@ -64,9 +66,14 @@ function configureWasm(maxThreads = 4): void {
 /** The runtime files ORT was given, or the ones its error names. */
 function runtimeUrls(error: unknown): string[] {
   const paths = ort.env.wasm.wasmPaths;
-  const given = typeof paths === 'object' && paths ? [paths.mjs, paths.wasm].filter((u) => u !== undefined).map(String) : [];
+  const given =
+    typeof paths === 'object' && paths ? [paths.mjs, paths.wasm].filter((u) => u !== undefined).map(String) : [];
   const named: string[] = [];
-  for (let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     for (const m of String(e.message ?? '').matchAll(/\bhttps?:\/\/[^\s'"()]+?\.(?:wasm|mjs)\b/g)) named.push(m[0]);
   }
   return [...new Set([...given, ...named])];
@@ -81,13 +88,23 @@ async function runtimeLoadError(error: unknown): Promise<SpladeError | undefined
   for (const url of runtimeUrls(error)) {
     const probe = await probeUrl(url);
     const isWasm = /\.wasm(?:$|[?#])/.test(url);
-    const wasmMagic = probe.head !== undefined && probe.head[0] === 0 && probe.head[1] === 0x61 && probe.head[2] === 0x73 && probe.head[3] === 0x6d;
+    const wasmMagic =
+      probe.head !== undefined &&
+      probe.head[0] === 0 &&
+      probe.head[1] === 0x61 &&
+      probe.head[2] === 0x73 &&
+      probe.head[3] === 0x6d;
     let problem: string | undefined;
     if (!probe.ok) problem = describeProbe(probe);
-    else if (isWasm && (!wasmMagic || looksLikeHtml(probe))) problem = `${describeProbe(probe)}, which is not WebAssembly`;
+    else if (isWasm && (!wasmMagic || looksLikeHtml(probe)))
+      problem = `${describeProbe(probe)}, which is not WebAssembly`;
     else if (!isWasm && notJavaScript(probe)) problem = `${describeProbe(probe)}, which is not JavaScript`;
     if (problem) {
-      return new SpladeError('runtime', `onnxruntime-web could not load its WebAssembly runtime: ${problem}; serve the files your bundler emitted for onnxruntime-web (ort-wasm-simd-threaded.jsep.mjs and .wasm) with the page's other assets`, { cause: error });
+      return new SpladeError(
+        'runtime',
+        `onnxruntime-web could not load its WebAssembly runtime: ${problem}; serve the files your bundler emitted for onnxruntime-web (ort-wasm-simd-threaded.jsep.mjs and .wasm) with the page's other assets`,
+        { cause: error },
+      );
     }
   }
   return undefined;
@@ -104,7 +121,10 @@ export const webRuntime: Runtime = {
     configureWasm(options.wasmThreads);
     if (device === 'webgpu') {
       if (!(globalThis.navigator as Navigator | undefined)?.gpu) {
-        throw new SpladeError('gpu-unavailable', "device 'webgpu' was requested but this browser has no WebGPU (navigator.gpu is missing; it needs a secure context); use device 'auto' or 'wasm'");
+        throw new SpladeError(
+          'gpu-unavailable',
+          "device 'webgpu' was requested but this browser has no WebGPU (navigator.gpu is missing; it needs a secure context); use device 'auto' or 'wasm'",
+        );
       }
       if (options.gpuAdapter) ort.env.webgpu.adapter = options.gpuAdapter as never;
     }

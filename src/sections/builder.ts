@@ -141,7 +141,16 @@ export class SectionBuilder<Ref = never> {
     // enclosing <section id>, or an <a name> just before it); never one that an earlier heading used.
     const anchor = h.anchor || this.lastId;
     this.lastId = '';
-    this.events.push({ kind: 'heading', level: h.level, anchor, text: collapse(h.text.join('')), ref: h.ref, skip: h.skip, body: h.body, main: h.main });
+    this.events.push({
+      kind: 'heading',
+      level: h.level,
+      anchor,
+      text: collapse(h.text.join('')),
+      ref: h.ref,
+      skip: h.skip,
+      body: h.body,
+      main: h.main,
+    });
   }
 
   private closeUnclosedHeading(): void {

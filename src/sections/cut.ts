@@ -49,7 +49,8 @@ function units(text: string, start: number, end: number, granularity: 'sentence'
       ? (sentences ??= new Intl.Segmenter(undefined, { granularity: 'sentence' }))
       : (words ??= new Intl.Segmenter(undefined, { granularity: 'word' }));
   const out: Range[] = [];
-  for (const s of segmenter.segment(text.slice(start, end))) out.push([start + s.index, start + s.index + s.segment.length]);
+  for (const s of segmenter.segment(text.slice(start, end)))
+    out.push([start + s.index, start + s.index + s.segment.length]);
   return out;
 }
 
@@ -64,19 +65,25 @@ type Range = [start: number, end: number];
 export function cutPassages(text: string, start = 0, end = text.length, options: CutOptions = {}): Passage[] {
   const count = options.countTokens ?? countEstimated;
   const plan = cutPlan(text, start, end, options.maxTokens ?? DEFAULT_PASSAGE_TOKENS);
-  for (let step = plan.next(); ; ) {
+  for (let step = plan.next(); ;) {
     if (step.done) return step.value;
     const counts = count(step.value);
-    if (!Array.isArray(counts)) throw new TypeError('cutPassages needs a synchronous countTokens; use cutPassagesAsync');
+    if (!Array.isArray(counts))
+      throw new TypeError('cutPassages needs a synchronous countTokens; use cutPassagesAsync');
     step = plan.next(counts);
   }
 }
 
 /** `cutPassages` with a counter that may answer later (a tokenizer in a Worker). */
-export async function cutPassagesAsync(text: string, start = 0, end = text.length, options: CutOptions = {}): Promise<Passage[]> {
+export async function cutPassagesAsync(
+  text: string,
+  start = 0,
+  end = text.length,
+  options: CutOptions = {},
+): Promise<Passage[]> {
   const count = options.countTokens ?? countEstimated;
   const plan = cutPlan(text, start, end, options.maxTokens ?? DEFAULT_PASSAGE_TOKENS);
-  for (let step = plan.next(); ; ) {
+  for (let step = plan.next(); ;) {
     if (step.done) return step.value;
     step = plan.next(await count(step.value));
   }
@@ -91,7 +98,12 @@ function countEstimated(texts: string[]): number[] {
  * range, then its sentences, then the words of too-long sentences) and takes the counts back, so
  * one algorithm serves a counter that answers at once and one that answers later, in a few batches.
  */
-function* cutPlan(text: string, start: number, end: number, maxTokens: number): Generator<string[], Passage[], number[]> {
+function* cutPlan(
+  text: string,
+  start: number,
+  end: number,
+  maxTokens: number,
+): Generator<string[], Passage[], number[]> {
   if (!(maxTokens >= 1)) throw new RangeError(`maxTokens must be at least 1, got ${maxTokens}`);
   const out: Passage[] = [];
   const slice = ([s, e]: Range) => text.slice(s, e);
@@ -144,7 +156,7 @@ function byCharacters(text: string, [start, end]: Range, tokens: number, maxToke
   const pieces = Math.ceil(tokens / maxTokens);
   const size = Math.max(1, Math.floor((end - start) / pieces));
   const out: Range[] = [];
-  for (let s = start; s < end; ) {
+  for (let s = start; s < end;) {
     let e = Math.min(end, s + size);
     if (e < end && /[\ud800-\udbff]/.test(text[e - 1]!)) e++; // never split a surrogate pair
     out.push([s, e]);

@@ -17,10 +17,15 @@ export interface SectionPassage<Ref = never> {
 }
 
 /** The ranges cut on their own: each section, or with `perBlock` each block of each section. */
-function pieces<Ref>(page: ExtractedPage<Ref>, options: PassageOptions): { section: Section<Ref>; start: number; end: number }[] {
+function pieces<Ref>(
+  page: ExtractedPage<Ref>,
+  options: PassageOptions,
+): { section: Section<Ref>; start: number; end: number }[] {
   return sectionsOf(page).flatMap((section) =>
     options.perBlock
-      ? page.blocks.filter((b) => b.start >= section.start && b.end <= section.end).map((b) => ({ section, start: b.start, end: b.end }))
+      ? page.blocks
+          .filter((b) => b.start >= section.start && b.end <= section.end)
+          .map((b) => ({ section, start: b.start, end: b.end }))
       : [{ section, start: section.start, end: section.end }],
   );
 }
@@ -39,13 +44,24 @@ function numbered<Ref>(cuts: { section: Section<Ref>; passages: Passage[] }[]): 
 
 /** Passages with a synchronous token counter (or the estimate). */
 export function pagePassages<Ref>(page: ExtractedPage<Ref>, options: PassageOptions = {}): SectionPassage<Ref>[] {
-  return numbered(pieces(page, options).map((p) => ({ section: p.section, passages: cutPassages(page.text, p.start, p.end, options) })));
+  return numbered(
+    pieces(page, options).map((p) => ({
+      section: p.section,
+      passages: cutPassages(page.text, p.start, p.end, options),
+    })),
+  );
 }
 
 /** Passages with a counter that may answer later (the model's tokenizer in a Worker). */
-export async function pagePassagesAsync<Ref>(page: ExtractedPage<Ref>, options: PassageOptions = {}): Promise<SectionPassage<Ref>[]> {
+export async function pagePassagesAsync<Ref>(
+  page: ExtractedPage<Ref>,
+  options: PassageOptions = {},
+): Promise<SectionPassage<Ref>[]> {
   const cuts = await Promise.all(
-    pieces(page, options).map(async (p) => ({ section: p.section, passages: await cutPassagesAsync(page.text, p.start, p.end, options) })),
+    pieces(page, options).map(async (p) => ({
+      section: p.section,
+      passages: await cutPassagesAsync(page.text, p.start, p.end, options),
+    })),
   );
   return numbered(cuts);
 }

@@ -7,8 +7,21 @@
 
 /** Elements whose content is never text of the page (code, media, controls, the widget itself). */
 export const NEVER_TEXT: ReadonlySet<string> = new Set([
-  'head', 'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'canvas',
-  'select', 'textarea', 'button', 'dialog', 'splade-search',
+  'head',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'canvas',
+  'select',
+  'textarea',
+  'button',
+  'dialog',
+  'splade-search',
 ]);
 
 /**
@@ -22,15 +35,66 @@ const CHROME_ONLY_OUTSIDE_SECTIONING: ReadonlySet<string> = new Set(['header', '
 
 /** Elements that end a run of words: their text never glues to the next element's. */
 export const BLOCK: ReadonlySet<string> = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'br', 'caption', 'dd', 'details', 'div', 'dl', 'dt',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr',
-  'html', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot',
-  'th', 'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'br',
+  'caption',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'html',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ]);
 
 /** Elements with no content and no end tag. */
 export const VOID: ReadonlySet<string> = new Set([
-  'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr',
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
 ]);
 
 /** Attributes the rules read. */
@@ -70,15 +134,13 @@ export interface Context {
 /** The rule for an element named `name` (lowercase) with `attributes` (names lowercase). */
 export function ruleFor(name: string, attributes: Readonly<Record<string, string>>, parent: Context): ElementRule {
   const body = ATTRIBUTES.body in attributes;
-  const chrome =
-    BOILERPLATE.has(name) && !(CHROME_ONLY_OUTSIDE_SECTIONING.has(name) && parent.sectioning) && !body;
+  const chrome = BOILERPLATE.has(name) && !(CHROME_ONLY_OUTSIDE_SECTIONING.has(name) && parent.sectioning) && !body;
   // hidden="until-found" content is meant to be found (the browser reveals it on a find).
   const hidden =
     ('hidden' in attributes && attributes['hidden']?.trim().toLowerCase() !== 'until-found') ||
     attributes['aria-hidden']?.trim().toLowerCase() === 'true';
   // A data-splade-body region inside skipped chrome is still indexed: the author asked for it.
-  const skip =
-    (parent.skip && !body) || NEVER_TEXT.has(name) || ATTRIBUTES.ignore in attributes || chrome || hidden;
+  const skip = (parent.skip && !body) || NEVER_TEXT.has(name) || ATTRIBUTES.ignore in attributes || chrome || hidden;
   const level = /^h[1-6]$/.test(name) ? Number(name[1]) : 0;
   const main = name === 'main' || attributes['role']?.trim().toLowerCase() === 'main';
   return { skip, body, main, block: BLOCK.has(name), level };

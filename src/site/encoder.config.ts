@@ -23,7 +23,13 @@ function opaqueOrtUrls(): Plugin {
     enforce: 'pre',
     transform(code, id) {
       if (!code.includes("new URL('onnxruntime-web/")) return null;
-      return { code: code.replace(/new URL\('(onnxruntime-web\/[^']+)'/g, (_all, path: string) => `new URL(String(${JSON.stringify(path)})`), map: null };
+      return {
+        code: code.replace(
+          /new URL\('(onnxruntime-web\/[^']+)'/g,
+          (_all, path: string) => `new URL(String(${JSON.stringify(path)})`,
+        ),
+        map: null,
+      };
     },
   };
 }

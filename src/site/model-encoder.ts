@@ -44,13 +44,24 @@ const DEVICES = ['auto', 'webgpu', 'wasm'] as const;
 const ORT_BASENAME = 'ort-wasm-simd-threaded.jsep';
 
 export async function loadQueryEncoder(modelUrl: string, options: QueryEncoderOptions = {}): Promise<QueryEncoder> {
-  if (typeof modelUrl !== 'string' || modelUrl === '') throw new SpladeError('invalid-input', `loadQueryEncoder() takes the model folder's URL as a non-empty string, got ${JSON.stringify(modelUrl)}`);
+  if (typeof modelUrl !== 'string' || modelUrl === '')
+    throw new SpladeError(
+      'invalid-input',
+      `loadQueryEncoder() takes the model folder's URL as a non-empty string, got ${JSON.stringify(modelUrl)}`,
+    );
   const device = options.device ?? 'auto';
-  if (!DEVICES.includes(device)) throw new SpladeError('invalid-option', `device must be one of ${DEVICES.join(', ')}, got ${JSON.stringify(device)}`);
+  if (!DEVICES.includes(device))
+    throw new SpladeError(
+      'invalid-option',
+      `device must be one of ${DEVICES.join(', ')}, got ${JSON.stringify(device)}`,
+    );
   // Where ORT's Emscripten module and WebAssembly are: computed URLs (not literals), so a bundler
   // leaves them alone; configureWasm (runtime/web.ts) keeps paths that were set before it runs.
   const files = options.wasm ?? { mjs: `./${ORT_BASENAME}.mjs`, wasm: `./${ORT_BASENAME}.wasm` };
-  ort.env.wasm.wasmPaths = { mjs: new URL(files.mjs, import.meta.url).href, wasm: new URL(files.wasm, import.meta.url).href };
+  ort.env.wasm.wasmPaths = {
+    mjs: new URL(files.mjs, import.meta.url).href,
+    wasm: new URL(files.wasm, import.meta.url).href,
+  };
   const model = new URL(modelUrl, import.meta.url).href.replace(/\/?$/, '/');
   const encoder = await SparseEncoder.fromPretrained(model, {
     device,
@@ -60,7 +71,10 @@ export async function loadQueryEncoder(modelUrl: string, options: QueryEncoderOp
   });
   if (encoder.inferenceFree) {
     await encoder.dispose();
-    throw new SpladeError('unsupported-module', `the model at ${model} has static query weights; its site is built with the sharded query tokenizer, not this encoder module`);
+    throw new SpladeError(
+      'unsupported-module',
+      `the model at ${model} has static query weights; its site is built with the sharded query tokenizer, not this encoder module`,
+    );
   }
   return {
     encodeQuery: (text) => encoder.encodeQuery(text),

@@ -80,7 +80,12 @@ export function configure(options: RuntimeOptions): void {
   const previous = opened;
   opened = undefined;
   // A model encoder holds an onnxruntime session: freed once the reopened site replaces it.
-  previous?.then((o) => o.encoder.dispose?.(), () => {}).catch(() => {});
+  previous
+    ?.then(
+      (o) => o.encoder.dispose?.(),
+      () => {},
+    )
+    .catch(() => {});
 }
 
 function baseUrl(): string {
@@ -103,7 +108,11 @@ async function openSite(): Promise<Opened> {
   if (settings.onFetch) http.onFetch = settings.onFetch;
   const entry = await fetchCurrentJson<SiteEntry>(new URL(ENTRY_FILE, base).href, http);
   if (entry?.format !== SITE_FORMAT || entry.version !== SITE_VERSION) {
-    throw new SpladeError('index-schema', `${base}${ENTRY_FILE} is not a splade-web site index of version ${SITE_VERSION}; rebuild it with this version (npx splade-web build)`, { file: ENTRY_FILE });
+    throw new SpladeError(
+      'index-schema',
+      `${base}${ENTRY_FILE} is not a splade-web site index of version ${SITE_VERSION}; rebuild it with this version (npx splade-web build)`,
+      { file: ENTRY_FILE },
+    );
   }
   const directory = await fetchImmutableJson<PackDirectory>(new URL(entry.directory, base).href, http);
   const store = openHttpStore(base, directory, http);
@@ -117,7 +126,9 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
     const q = entry.query;
     const url = new URL(q.tokenizer, base).href;
     const config = readWordPieceConfig(await fetchImmutableJson<unknown>(url, http), url);
-    const wordpiece = new ShardedWordPiece(config, (k) => fetchImmutableJson<WordPieceShard>(new URL(config.files![k]!, base).href, http));
+    const wordpiece = new ShardedWordPiece(config, (k) =>
+      fetchImmutableJson<WordPieceShard>(new URL(config.files![k]!, base).href, http),
+    );
     // Names of the query's tokens, for explanations (every contribution is a query term).
     const names = new Map<number, string>();
     return {
@@ -131,8 +142,12 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
   }
   const q = entry.query;
   // Only sites built with a symmetric model load the encoder (and onnxruntime-web with it).
-  const module = (await import(/* @vite-ignore */ new URL(q.encoder, base).href)) as typeof import('./model-encoder.ts');
-  const options: QueryEncoderOptions = { wasm: { mjs: new URL(q.runtime.mjs, base).href, wasm: new URL(q.runtime.wasm, base).href } };
+  const module = (await import(
+    /* @vite-ignore */ new URL(q.encoder, base).href
+  )) as typeof import('./model-encoder.ts');
+  const options: QueryEncoderOptions = {
+    wasm: { mjs: new URL(q.runtime.mjs, base).href, wasm: new URL(q.runtime.wasm, base).href },
+  };
   if (settings.device) options.device = settings.device;
   if (settings.cacheName !== undefined) options.cacheName = settings.cacheName;
   return module.loadQueryEncoder(new URL(q.model, base).href, options);
@@ -184,8 +199,15 @@ const PAGE_CANDIDATES = 50;
 export async function searchPages(query: string, options: PageSearchOptions = {}): Promise<PageResult[]> {
   const limit = options.limit ?? 5;
   const per = options.sectionsPerPage ?? 3;
-  for (const [name, n] of [['limit', limit], ['sectionsPerPage', per]] as const) {
-    if (!Number.isInteger(n) || n < 1) throw new SpladeError('invalid-option', `searchPages() option ${name} must be a whole number from 1, got ${String(n)}`);
+  for (const [name, n] of [
+    ['limit', limit],
+    ['sectionsPerPage', per],
+  ] as const) {
+    if (!Number.isInteger(n) || n < 1)
+      throw new SpladeError(
+        'invalid-option',
+        `searchPages() option ${name} must be a whole number from 1, got ${String(n)}`,
+      );
   }
   const { index, vector } = await prepare(query);
   let pages: { sections: Hit[]; score: number }[] = [];
@@ -205,7 +227,11 @@ export async function searchPages(query: string, options: PageSearchOptions = {}
         return { sections, score: sections.reduce((sum, h) => sum + h.score, 0) };
       });
       // Stable: pages of equal score keep the order of their best section.
-      pages = pages.map((p, k) => ({ p, k })).sort((a, b) => b.p.score - a.p.score || a.k - b.k).map((x) => x.p).slice(0, limit);
+      pages = pages
+        .map((p, k) => ({ p, k }))
+        .sort((a, b) => b.p.score - a.p.score || a.k - b.k)
+        .map((x) => x.p)
+        .slice(0, limit);
       return pages.map((p) => p.sections[0]!);
     },
   };
@@ -215,12 +241,21 @@ export async function searchPages(query: string, options: PageSearchOptions = {}
   return pages.map((p, k) => {
     const first = siteHit(best[k]!, options.explain === true);
     const sections = [first, ...p.sections.slice(1).map((h) => siteHit(h, false))];
-    return { url: pageUrl(best[k]!), title: typeof first.fields['page'] === 'string' ? first.fields['page'] : first.path[0] ?? first.title, score: p.score, sections };
+    return {
+      url: pageUrl(best[k]!),
+      title: typeof first.fields['page'] === 'string' ? first.fields['page'] : (first.path[0] ?? first.title),
+      score: p.score,
+      sections,
+    };
   });
 }
 
 async function prepare(query: string): Promise<{ index: SparseIndex; vector: SparseVector }> {
-  if (typeof query !== 'string') throw new SpladeError('invalid-input', `search() takes the query as a string, got ${query === null ? 'null' : typeof query}`);
+  if (typeof query !== 'string')
+    throw new SpladeError(
+      'invalid-input',
+      `search() takes the query as a string, got ${query === null ? 'null' : typeof query}`,
+    );
   const { index, encoder } = await open();
   return { index, vector: await encoder.encodeQuery(query) };
 }
@@ -233,7 +268,12 @@ function pageUrl(h: Hit): string {
 function siteHit(h: Hit, withContributions: boolean): SiteHit {
   const fields = h.fields as { url?: string; path?: string[]; page?: string };
   const path = Array.isArray(fields.path) ? fields.path.map(String) : [];
-  const hit: SiteHit = { ...h, url: typeof fields.url === 'string' ? fields.url : h.id, title: path[path.length - 1] ?? String(fields.page ?? ''), path };
+  const hit: SiteHit = {
+    ...h,
+    url: typeof fields.url === 'string' ? fields.url : h.id,
+    title: path[path.length - 1] ?? String(fields.page ?? ''),
+    path,
+  };
   if (!withContributions) delete hit.contributions;
   return hit;
 }

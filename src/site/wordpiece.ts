@@ -25,7 +25,16 @@ const SPACE = /^\s$/;
 
 /** CJK ideographs (the ranges BERT pads with spaces), tested per UTF-16 unit as the library does. */
 function isChinese(cp: number): boolean {
-  return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x2a6df) || (cp >= 0x2a700 && cp <= 0x2b73f) || (cp >= 0x2b740 && cp <= 0x2b81f) || (cp >= 0x2b820 && cp <= 0x2ceaf) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+  return (
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x20000 && cp <= 0x2a6df) ||
+    (cp >= 0x2a700 && cp <= 0x2b73f) ||
+    (cp >= 0x2b740 && cp <= 0x2b81f) ||
+    (cp >= 0x2b820 && cp <= 0x2ceaf) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0x2f800 && cp <= 0x2fa1f)
+  );
 }
 
 function stripAccents(text: string): string {
@@ -80,7 +89,9 @@ function splitAdded(text: string, tokens: readonly Added[]): (string | Added)[] 
   let i = 0;
   while (i < text.length) {
     let best: Added | undefined;
-    for (const t of tokens) if (t.content.length > 0 && text.startsWith(t.content, i) && (!best || t.content.length > best.content.length)) best = t;
+    for (const t of tokens)
+      if (t.content.length > 0 && text.startsWith(t.content, i) && (!best || t.content.length > best.content.length))
+        best = t;
     if (best) {
       if (i > start) out.push(text.slice(start, i));
       out.push(best);
@@ -93,7 +104,8 @@ function splitAdded(text: string, tokens: readonly Added[]): (string | Added)[] 
   out.forEach((part, k) => {
     if (typeof part === 'string') return;
     if (part.lstrip && k > 0 && typeof out[k - 1] === 'string') out[k - 1] = (out[k - 1] as string).trimEnd();
-    if (part.rstrip && k + 1 < out.length && typeof out[k + 1] === 'string') out[k + 1] = (out[k + 1] as string).trimStart();
+    if (part.rstrip && k + 1 < out.length && typeof out[k + 1] === 'string')
+      out[k + 1] = (out[k + 1] as string).trimStart();
   });
   return out;
 }
@@ -120,7 +132,9 @@ export class ShardedWordPiece {
   private shard(k: number): Promise<Map<string, Piece>> {
     let s = this.shards.get(k);
     if (!s) {
-      s = this.load(k).then((shard) => new Map(shard.tokens.map((t, j) => [t, { id: shard.ids[j]!, weight: shard.weights[j]!, token: t }])));
+      s = this.load(k).then(
+        (shard) => new Map(shard.tokens.map((t, j) => [t, { id: shard.ids[j]!, weight: shard.weights[j]!, token: t }])),
+      );
       // A failed fetch is not remembered: the next query asks again.
       s.catch(() => this.shards.delete(k));
       this.shards.set(k, s);
@@ -156,7 +170,9 @@ export class ShardedWordPiece {
       }
     }
     // Words are independent: tokenize them concurrently, so their shards load in parallel.
-    const per = await Promise.all(words.map((w) => (typeof w === 'string' ? this.word(w) : [{ id: w.id, weight: w.weight, token: w.content }])));
+    const per = await Promise.all(
+      words.map((w) => (typeof w === 'string' ? this.word(w) : [{ id: w.id, weight: w.weight, token: w.content }])),
+    );
     return per.flat();
   }
 
@@ -172,7 +188,10 @@ export class ShardedWordPiece {
       const continued = start > 0;
       const first = chars[start]!;
       const second = chars[start + 1];
-      await Promise.all([this.shard(shardOf(first, continued, c.shards)), second === undefined ? undefined : this.shard(shardOf(first + second, continued, c.shards))]);
+      await Promise.all([
+        this.shard(shardOf(first, continued, c.shards)),
+        second === undefined ? undefined : this.shard(shardOf(first + second, continued, c.shards)),
+      ]);
       let found: Piece | undefined;
       let end = chars.length;
       for (; end > start; end--) {

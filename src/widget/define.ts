@@ -5,7 +5,10 @@
 import { SpladeSearchElement } from './element.ts';
 import type { SpladeSearchEventMap } from './types.ts';
 
-export function define(tag = 'splade-search', registry: CustomElementRegistry = customElements): typeof SpladeSearchElement {
+export function define(
+  tag = 'splade-search',
+  registry: CustomElementRegistry = customElements,
+): typeof SpladeSearchElement {
   const existing = registry.get(tag);
   if (existing) return existing as typeof SpladeSearchElement;
   // One class per tag: the registry refuses a constructor registered twice.

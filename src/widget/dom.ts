@@ -16,13 +16,20 @@ export interface Props {
 
 const FORBIDDEN_ATTR = /^(on|href$|src$|srcdoc$|action$|formaction$|style$|xlink:)/i;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props.class) el.className = props.class;
   if (props.text !== undefined) el.textContent = props.text;
   for (const [name, value] of Object.entries(props.attrs ?? {})) {
     if (FORBIDDEN_ATTR.test(name)) {
-      throw new SpladeError('invalid-input', `h() refuses the attribute ${name}: it could run or load something; set text and inert attributes only`);
+      throw new SpladeError(
+        'invalid-input',
+        `h() refuses the attribute ${name}: it could run or load something; set text and inert attributes only`,
+      );
     }
     if (value === undefined || value === false) continue;
     el.setAttribute(name, value === true ? '' : String(value));
@@ -54,7 +61,9 @@ export interface Mark {
  */
 export function markedText(text: string, marks: readonly Mark[]): DocumentFragment {
   const out = document.createDocumentFragment();
-  const sorted = [...marks].filter((m) => m.end > m.start && m.start >= 0 && m.end <= text.length).sort((a, b) => a.start - b.start || b.end - a.end);
+  const sorted = [...marks]
+    .filter((m) => m.end > m.start && m.start >= 0 && m.end <= text.length)
+    .sort((a, b) => a.start - b.start || b.end - a.end);
   let at = 0;
   for (const m of sorted) {
     if (m.start < at) continue;
@@ -74,5 +83,11 @@ export function markedText(text: string, marks: readonly Mark[]): DocumentFragme
 export function typingTarget(e: Event): boolean {
   const el = e.composedPath()[0];
   if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file'].includes(el.type));
+  return (
+    el.isContentEditable ||
+    el instanceof HTMLTextAreaElement ||
+    el instanceof HTMLSelectElement ||
+    (el instanceof HTMLInputElement &&
+      !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color', 'file'].includes(el.type))
+  );
 }

@@ -21,7 +21,13 @@ import { groupRows, hitText, type Row } from './results.ts';
 import { matches, parseShortcuts, shortcutLabel, type Shortcut } from './shortcuts.ts';
 import { indexSource, pageSource, staticSource } from './sources.ts';
 import { CSS, PAGE_CSS } from './styles.ts';
-import { DEFAULT_STRINGS, type SearchSource, type SpladeSearchEventMap, type WidgetHit, type WidgetStrings } from './types.ts';
+import {
+  DEFAULT_STRINGS,
+  type SearchSource,
+  type SpladeSearchEventMap,
+  type WidgetHit,
+  type WidgetStrings,
+} from './types.ts';
 
 /** Where this script was loaded from: the default index folder, and where splade-engine.js is. */
 const SCRIPT_URL = import.meta.url;
@@ -41,7 +47,21 @@ function constructed(css: string): CSSStyleSheet {
 }
 
 export class SpladeSearchElement extends HTMLElement {
-  static readonly observedAttributes = ['index', 'source', 'model', 'name', 'engine', 'root', 'mode', 'placeholder', 'label', 'shortcuts', 'strings', 'limit', 'recent'];
+  static readonly observedAttributes = [
+    'index',
+    'source',
+    'model',
+    'name',
+    'engine',
+    'root',
+    'mode',
+    'placeholder',
+    'label',
+    'shortcuts',
+    'strings',
+    'limit',
+    'recent',
+  ];
 
   readonly #shadow: ShadowRoot;
   readonly #uid = `splade-search-${++instances}`;
@@ -146,7 +166,8 @@ export class SpladeSearchElement extends HTMLElement {
 
   /** Closes the dialog (focus goes back where it was) or collapses the inline list. */
   close(): void {
-    if (this.#dialog?.open) this.#dialog.close(); // the dialog's close event does the rest
+    if (this.#dialog?.open)
+      this.#dialog.close(); // the dialog's close event does the rest
     else if (this.#inline) this.#collapse();
   }
 
@@ -156,9 +177,21 @@ export class SpladeSearchElement extends HTMLElement {
     this.#onInput();
   }
 
-  override addEventListener<K extends keyof SpladeSearchEventMap>(type: K, listener: (this: SpladeSearchElement, ev: SpladeSearchEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void {
+  override addEventListener<K extends keyof SpladeSearchEventMap>(
+    type: K,
+    listener: (this: SpladeSearchElement, ev: SpladeSearchEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
     super.addEventListener(type, listener, options);
   }
 
@@ -182,7 +215,9 @@ export class SpladeSearchElement extends HTMLElement {
       try {
         fromAttribute = JSON.parse(json) as Partial<WidgetStrings>;
       } catch (error) {
-        console.warn(`splade-web: <splade-search strings> is not JSON (${errorText(error)}); it takes an object of strings, e.g. {"placeholder":"Suchen…"}`);
+        console.warn(
+          `splade-web: <splade-search strings> is not JSON (${errorText(error)}); it takes an object of strings, e.g. {"placeholder":"Suchen…"}`,
+        );
       }
     }
     const own: Partial<WidgetStrings> = {};
@@ -192,7 +227,8 @@ export class SpladeSearchElement extends HTMLElement {
     if (label !== null) own.label = label;
     const merged = { ...DEFAULT_STRINGS };
     for (const part of [fromAttribute, this.#stringsProperty, own]) {
-      for (const [k, v] of Object.entries(part)) if (k in DEFAULT_STRINGS && typeof v === 'string') merged[k as keyof WidgetStrings] = v;
+      for (const [k, v] of Object.entries(part))
+        if (k in DEFAULT_STRINGS && typeof v === 'string') merged[k as keyof WidgetStrings] = v;
     }
     this.#strings = merged;
   }
@@ -201,13 +237,17 @@ export class SpladeSearchElement extends HTMLElement {
     const kind = this.getAttribute('source') ?? 'static';
     const engine = this.getAttribute('engine') ?? new URL('splade-engine.js', SCRIPT_URL).href;
     const model = this.getAttribute('model');
-    const need = (what: string) => new SpladeError('invalid-option', `<splade-search source="${kind}"> needs a ${what} attribute`);
+    const need = (what: string) =>
+      new SpladeError('invalid-option', `<splade-search source="${kind}"> needs a ${what} attribute`);
     if (kind === 'static') return staticSource(this.getAttribute('index') ?? new URL('./', SCRIPT_URL).href);
     if (kind === 'page') {
       if (!model) return failing(need('model (a model folder URL or hub id)'));
       const selector = this.getAttribute('root');
       const root = selector ? document.querySelector(selector) : null;
-      if (selector && !root) return failing(new SpladeError('invalid-option', `<splade-search root="${selector}"> matches no element of this page`));
+      if (selector && !root)
+        return failing(
+          new SpladeError('invalid-option', `<splade-search root="${selector}"> matches no element of this page`),
+        );
       return pageSource(engine, { model, ...(root ? { root } : {}) });
     }
     if (kind === 'idb') {
@@ -216,7 +256,12 @@ export class SpladeSearchElement extends HTMLElement {
       if (!model) return failing(need('model (the model the index was encoded with)'));
       return indexSource(engine, { name, model });
     }
-    return failing(new SpladeError('invalid-option', `<splade-search source="${kind}"> is not a source; use "static" (with index="…"), "idb" (with name and model) or "page" (with model)`));
+    return failing(
+      new SpladeError(
+        'invalid-option',
+        `<splade-search source="${kind}"> is not a source; use "static" (with index="…"), "idb" (with name and model) or "page" (with model)`,
+      ),
+    );
   }
 
   #build(): void {
@@ -226,23 +271,55 @@ export class SpladeSearchElement extends HTMLElement {
     const shortcuts = (this.#shortcuts = parseShortcuts(this.getAttribute('shortcuts') ?? DEFAULT_SHORTCUTS));
     this.#input = h('input', {
       attrs: {
-        type: 'search', role: 'combobox', part: 'input', id: id('input'), 'aria-label': s.label, 'aria-autocomplete': 'list', 'aria-expanded': 'false',
-        'aria-controls': id('listbox'), 'aria-describedby': id('hint'), autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', enterkeyhint: 'search', placeholder: s.placeholder,
+        type: 'search',
+        role: 'combobox',
+        part: 'input',
+        id: id('input'),
+        'aria-label': s.label,
+        'aria-autocomplete': 'list',
+        'aria-expanded': 'false',
+        'aria-controls': id('listbox'),
+        'aria-describedby': id('hint'),
+        autocomplete: 'off',
+        autocapitalize: 'off',
+        spellcheck: 'false',
+        enterkeyhint: 'search',
+        placeholder: s.placeholder,
       },
-      on: { input: () => this.#onInput(), keydown: (e) => this.#onInputKey(e), focus: () => this.#inline && this.#warm() },
+      on: {
+        input: () => this.#onInput(),
+        keydown: (e) => this.#onInputKey(e),
+        focus: () => this.#inline && this.#warm(),
+      },
     });
     this.#input.value = keep;
-    this.#status = h('div', { class: 'status', attrs: { role: 'status', part: 'status', 'aria-live': 'polite', id: id('status') } });
+    this.#status = h('div', {
+      class: 'status',
+      attrs: { role: 'status', part: 'status', 'aria-live': 'polite', id: id('status') },
+    });
     this.#listbox = h('div', {
       attrs: { role: 'listbox', id: id('listbox'), part: 'listbox', 'aria-label': s.results },
       on: { click: (e) => this.#onListClick(e), pointermove: (e) => this.#onHover(e) },
     });
     // Focus stays in the input: a pointer press on an option must not move it.
     this.#listbox.addEventListener('mousedown', (e) => e.preventDefault());
-    this.#remember = h('input', { attrs: { type: 'checkbox', role: 'switch', part: 'remember' }, on: { change: () => this.#setRemember(this.#remember.checked) } });
+    this.#remember = h('input', {
+      attrs: { type: 'checkbox', role: 'switch', part: 'remember' },
+      on: { change: () => this.#setRemember(this.#remember.checked) },
+    });
     this.#remember.checked = this.#recent.remembering;
-    this.#clear = h('button', { attrs: { type: 'button', part: 'clear' }, text: s.clearRecent, on: { click: () => this.#clearRecent() } });
-    const footer = h('div', { class: 'footer', attrs: { part: 'footer' } }, h('span', { attrs: { id: id('hint') }, text: s.hint }), h('label', {}, this.#remember, s.rememberRecent), this.#clear);
+    this.#clear = h('button', {
+      attrs: { type: 'button', part: 'clear' },
+      text: s.clearRecent,
+      on: { click: () => this.#clearRecent() },
+    });
+    const footer = h(
+      'div',
+      { class: 'footer', attrs: { part: 'footer' } },
+      h('span', { attrs: { id: id('hint') }, text: s.hint }),
+      h('label', {}, this.#remember, s.rememberRecent),
+      this.#clear,
+    );
     const bar = h('div', { class: 'bar', attrs: { part: 'bar' } }, this.#input);
     const panel = h('div', { class: 'panel', attrs: { part: 'panel' } }, bar, this.#status, this.#listbox, footer);
     const parts: Node[] = [];
@@ -258,12 +335,34 @@ export class SpladeSearchElement extends HTMLElement {
       const labels = shortcuts.map(shortcutLabel);
       this.#trigger = h(
         'button',
-        { class: 'trigger', attrs: { type: 'button', part: 'button', 'aria-haspopup': 'dialog', ...(labels.length ? { 'aria-keyshortcuts': labels.map((l) => l.aria).join(' ') } : {}) }, on: { click: () => this.show() } },
+        {
+          class: 'trigger',
+          attrs: {
+            type: 'button',
+            part: 'button',
+            'aria-haspopup': 'dialog',
+            ...(labels.length ? { 'aria-keyshortcuts': labels.map((l) => l.aria).join(' ') } : {}),
+          },
+          on: { click: () => this.show() },
+        },
         h('span', { text: s.button }),
         labels[0] ? h('kbd', { attrs: { 'aria-hidden': 'true' }, text: labels[0].text }) : null,
       );
-      bar.append(h('button', { attrs: { type: 'button', part: 'close', 'aria-keyshortcuts': 'Escape' }, text: s.close, on: { click: () => this.close() } }));
-      this.#dialog = h('dialog', { attrs: { part: 'dialog', 'aria-label': s.label }, on: { close: () => this.#onClosed(), keydown: (e) => this.#trapFocus(e) } }, panel);
+      bar.append(
+        h('button', {
+          attrs: { type: 'button', part: 'close', 'aria-keyshortcuts': 'Escape' },
+          text: s.close,
+          on: { click: () => this.close() },
+        }),
+      );
+      this.#dialog = h(
+        'dialog',
+        {
+          attrs: { part: 'dialog', 'aria-label': s.label },
+          on: { close: () => this.#onClosed(), keydown: (e) => this.#trapFocus(e) },
+        },
+        panel,
+      );
       // A click on the backdrop (outside the panel) closes.
       this.#dialog.addEventListener('click', (e) => e.target === this.#dialog && this.close());
       parts.push(this.#trigger, this.#dialog);
@@ -320,7 +419,13 @@ export class SpladeSearchElement extends HTMLElement {
     const focusable = [...this.#shadow.querySelectorAll<HTMLElement>('dialog input, dialog button:not([disabled])')];
     if (focusable.length === 0) return;
     const here = focusable.indexOf(this.#shadow.activeElement as HTMLElement);
-    const next = e.shiftKey ? (here <= 0 ? focusable.length - 1 : here - 1) : here === focusable.length - 1 ? 0 : here + 1;
+    const next = e.shiftKey
+      ? here <= 0
+        ? focusable.length - 1
+        : here - 1
+      : here === focusable.length - 1
+        ? 0
+        : here + 1;
     e.preventDefault();
     focusable[next]!.focus();
   }
@@ -357,7 +462,13 @@ export class SpladeSearchElement extends HTMLElement {
       this.#listbox.removeAttribute('aria-busy');
       this.#render(hits.map((hit) => ({ kind: 'hit', hit }) as const));
       const s = this.#strings;
-      this.#setStatus(hits.length === 0 ? fill(s.empty, { query }) : hits.length === 1 ? s.one : fill(s.count, { count: hits.length }));
+      this.#setStatus(
+        hits.length === 0
+          ? fill(s.empty, { query })
+          : hits.length === 1
+            ? s.one
+            : fill(s.count, { count: hits.length }),
+      );
       this.#emit('splade-search:results', { query, hits });
     } catch (error) {
       if (ticket !== this.#ticket) return;
@@ -386,7 +497,11 @@ export class SpladeSearchElement extends HTMLElement {
       return h(
         'div',
         { attrs: { role: 'group', 'aria-labelledby': labelId, part: 'group' } },
-        h('div', { class: 'group-label', attrs: { id: labelId, role: 'presentation', part: 'group-label' }, text: label }),
+        h('div', {
+          class: 'group-label',
+          attrs: { id: labelId, role: 'presentation', part: 'group-label' },
+          text: label,
+        }),
         ...group.map((row) => {
           const option = row.kind === 'recent' ? this.#recentOption(row.query) : this.#hitOption(row.hit, label, names);
           option.id = `${this.#uid}-o${this.#options.length}`;
@@ -414,7 +529,13 @@ export class SpladeSearchElement extends HTMLElement {
         extra ? h('span', { class: 'visually-hidden', text: extra }) : null,
       ),
       trail.length ? h('div', { class: 'path', attrs: { part: 'path' }, text: trail.join(' › ') }) : null,
-      hit.snippet ? h('div', { class: 'snippet', attrs: { part: 'snippet' } }, markedText(hit.snippet.text, hit.snippet.highlights)) : null,
+      hit.snippet
+        ? h(
+            'div',
+            { class: 'snippet', attrs: { part: 'snippet' } },
+            markedText(hit.snippet.text, hit.snippet.highlights),
+          )
+        : null,
       why ? h('div', { class: 'why', attrs: { part: 'why' }, text: why }) : null,
     );
   }
@@ -513,7 +634,12 @@ export class SpladeSearchElement extends HTMLElement {
     }
     const url = safeUrl(hit.url, document.baseURI);
     if (!url) {
-      this.#setStatus(fill(this.#strings.error, { message: `refused to follow ${JSON.stringify(hit.url.slice(0, 80))}: only http and https links are followed` }), true);
+      this.#setStatus(
+        fill(this.#strings.error, {
+          message: `refused to follow ${JSON.stringify(hit.url.slice(0, 80))}: only http and https links are followed`,
+        }),
+        true,
+      );
       return;
     }
     const here = new URL(location.href);
@@ -567,7 +693,11 @@ export class SpladeSearchElement extends HTMLElement {
     this.#render(this.#recent.list().map((query) => ({ kind: 'recent', query }) as const));
   }
 
-  #emit<K extends keyof SpladeSearchEventMap>(type: K, detail: SpladeSearchEventMap[K]['detail'], cancelable = false): boolean {
+  #emit<K extends keyof SpladeSearchEventMap>(
+    type: K,
+    detail: SpladeSearchEventMap[K]['detail'],
+    cancelable = false,
+  ): boolean {
     return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
   }
 }

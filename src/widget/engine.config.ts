@@ -27,7 +27,11 @@ export default defineConfig({
     rollupOptions: {
       input: { 'splade-engine': fileURLToPath(new URL('./engine.ts', import.meta.url)) },
       preserveEntrySignatures: 'strict',
-      output: { entryFileNames: '[name].js', chunkFileNames: 'assets/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
+      output: {
+        entryFileNames: '[name].js',
+        chunkFileNames: 'assets/[name]-[hash].js',
+        assetFileNames: 'assets/[name]-[hash][extname]',
+      },
     },
   },
 });

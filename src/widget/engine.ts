@@ -53,7 +53,9 @@ async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<S
   const countTokens = (texts: string[]) => Promise.all(texts.map(async (t) => (await encoder.tokens(t)).ids.length));
   const sections = await pageSections(document, { root, ignore, countTokens });
   vectorStore ??= createStore('splade-web-page-vectors', 'vectors');
-  const keys = await Promise.all(sections.map(async (s) => `${model}\u0000${encoder.vocabSize}\u0000${await textHash(s.text)}`));
+  const keys = await Promise.all(
+    sections.map(async (s) => `${model}\u0000${encoder.vocabSize}\u0000${await textHash(s.text)}`),
+  );
   let cached: (EncodedVector | undefined)[];
   try {
     cached = await getMany<EncodedVector>(keys, vectorStore);
@@ -63,12 +65,25 @@ async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<S
   const missing = sections.map((_, k) => k).filter((k) => !cached[k]);
   for (let k = 0; k < missing.length; k += ENCODE_BATCH) {
     const batch = missing.slice(k, k + ENCODE_BATCH);
-    const vectors = await encoder.encodeDocument(batch.map((j) => sections[j]!.text), { spans: true });
+    const vectors = await encoder.encodeDocument(
+      batch.map((j) => sections[j]!.text),
+      { spans: true },
+    );
     batch.forEach((j, n) => (cached[j] = vectors[n]));
-    await setMany(batch.map((j) => [keys[j]!, cached[j]!]), vectorStore).catch(() => {});
+    await setMany(
+      batch.map((j) => [keys[j]!, cached[j]!]),
+      vectorStore,
+    ).catch(() => {});
   }
   const index = await SparseIndex.openStore(openMemoryStore(), { name: 'page', tokenOf: (id) => encoder.token(id) });
-  await index.add(sections.map((s, k) => ({ id: String(k), text: s.text, fields: { title: s.title, path: s.path, passage: s.passage }, vector: cached[k]! })));
+  await index.add(
+    sections.map((s, k) => ({
+      id: String(k),
+      text: s.text,
+      fields: { title: s.title, path: s.path, passage: s.passage },
+      vector: cached[k]!,
+    })),
+  );
   const page = document.title.trim() || location.pathname;
   return {
     key: `page:${location.pathname}:${model}`,
@@ -78,7 +93,13 @@ async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<S
       const hits = await index.search(vector, { limit, explain: true, signal });
       return hits.map((hit) => {
         const s = sections[Number(hit.id)]!;
-        return { ...toWidgetHit(hit, page), url: s.anchor ? `#${encodeURIComponent(s.anchor)}` : location.href, title: s.title, path: s.path, target: s.target };
+        return {
+          ...toWidgetHit(hit, page),
+          url: s.anchor ? `#${encodeURIComponent(s.anchor)}` : location.href,
+          title: s.title,
+          path: s.path,
+          target: s.target,
+        };
       });
     },
     dispose() {
@@ -107,7 +128,15 @@ function toWidgetHit(hit: Hit, fallbackPage: string): WidgetHit {
   const text = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
   const path = Array.isArray(f['path']) ? (f['path'] as unknown[]).map(String) : [];
   const title = text('title') ?? path[path.length - 1] ?? text('name') ?? text('file') ?? hit.id;
-  const out: WidgetHit = { id: hit.id, url: text('url') ?? hit.id, title, path: path.length ? path : [title], score: hit.score, page: text('page') ?? text('file') ?? path[0] ?? fallbackPage, fields: f };
+  const out: WidgetHit = {
+    id: hit.id,
+    url: text('url') ?? hit.id,
+    title,
+    path: path.length ? path : [title],
+    score: hit.score,
+    page: text('page') ?? text('file') ?? path[0] ?? fallbackPage,
+    fields: f,
+  };
   if (hit.snippet) out.snippet = hit.snippet;
   if (hit.contributions) out.contributions = hit.contributions;
   return out;

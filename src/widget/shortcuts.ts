@@ -27,7 +27,14 @@ export function parseShortcuts(spec: string): Shortcut[] {
       const parts = s.toLowerCase().split('+');
       const key = parts.pop() || '+';
       const has = (m: string) => parts.includes(m);
-      return { key, mod: has('mod'), ctrl: has('ctrl') || has('control'), meta: has('meta') || has('cmd'), alt: has('alt') || has('option'), shift: has('shift') };
+      return {
+        key,
+        mod: has('mod'),
+        ctrl: has('ctrl') || has('control'),
+        meta: has('meta') || has('cmd'),
+        alt: has('alt') || has('option'),
+        shift: has('shift'),
+      };
     });
 }
 
@@ -44,7 +51,13 @@ export function matches(s: Shortcut, e: KeyPress): boolean {
   const mac = isMac();
   const ctrl = s.ctrl || (s.mod && !mac);
   const meta = s.meta || (s.mod && mac);
-  return e.key.toLowerCase() === s.key && e.ctrlKey === ctrl && e.metaKey === meta && e.altKey === s.alt && (s.key.length > 1 || /[a-z]/.test(s.key) ? e.shiftKey === s.shift : true);
+  return (
+    e.key.toLowerCase() === s.key &&
+    e.ctrlKey === ctrl &&
+    e.metaKey === meta &&
+    e.altKey === s.alt &&
+    (s.key.length > 1 || /[a-z]/.test(s.key) ? e.shiftKey === s.shift : true)
+  );
 }
 
 export function shortcutLabel(s: Shortcut): { text: string; aria: string } {

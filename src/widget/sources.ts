@@ -13,7 +13,10 @@ interface SiteRuntime {
   open(): Promise<unknown>;
   search(query: string, options: { limit: number; explain: boolean; signal: AbortSignal }): Promise<RuntimeHit[]>;
   /** Runtimes built since pages are grouped (older ones lack it). */
-  searchPages?(query: string, options: { limit: number; sectionsPerPage: number; explain: boolean; signal: AbortSignal }): Promise<{ title: string; sections: RuntimeHit[] }[]>;
+  searchPages?(
+    query: string,
+    options: { limit: number; sectionsPerPage: number; explain: boolean; signal: AbortSignal },
+  ): Promise<{ title: string; sections: RuntimeHit[] }[]>;
 }
 
 /** Sections shown per page: the best with its snippet, then up to two more by heading. */
@@ -83,12 +86,24 @@ export function staticSource(index: string): SearchSource {
       const runtime = await get();
       if (!runtime.searchPages) {
         const hits = await runtime.search(query, { limit, explain: true, signal });
-        return hits.map((hit) => ({ ...hit, page: typeof hit.fields['page'] === 'string' ? hit.fields['page'] : hit.path[0] ?? hit.title }));
+        return hits.map((hit) => ({
+          ...hit,
+          page: typeof hit.fields['page'] === 'string' ? hit.fields['page'] : (hit.path[0] ?? hit.title),
+        }));
       }
       // Pages, ranked by their best sections: `limit` results make about limit/2 pages.
-      const pages = await runtime.searchPages(query, { limit: Math.max(1, Math.round(limit / 2)), sectionsPerPage: SECTIONS_PER_PAGE, explain: true, signal });
+      const pages = await runtime.searchPages(query, {
+        limit: Math.max(1, Math.round(limit / 2)),
+        sectionsPerPage: SECTIONS_PER_PAGE,
+        explain: true,
+        signal,
+      });
       // A page's sections as rows: passages of one long section share its URL, and a reader needs it once.
-      return pages.flatMap((p) => p.sections.filter((hit, k, all) => all.findIndex((h) => h.url === hit.url) === k).map((hit) => ({ ...hit, page: p.title })));
+      return pages.flatMap((p) =>
+        p.sections
+          .filter((hit, k, all) => all.findIndex((h) => h.url === hit.url) === k)
+          .map((hit) => ({ ...hit, page: p.title })),
+      );
     },
   };
 }
@@ -120,7 +135,9 @@ export function lazySource(key: string, make: () => Promise<SearchSource>): Sear
 }
 
 export function pageSource(engineUrl: string, options: PageSourceOptions): SearchSource {
-  return lazySource(`page:${location.pathname}:${options.model}`, async () => (await engine(engineUrl)).pageSource(options));
+  return lazySource(`page:${location.pathname}:${options.model}`, async () =>
+    (await engine(engineUrl)).pageSource(options),
+  );
 }
 
 export function indexSource(engineUrl: string, options: IndexSourceOptions): SearchSource {

@@ -83,7 +83,8 @@ export const DEFAULT_STRINGS: WidgetStrings = {
   empty: 'No results for “{query}”',
   one: '1 result',
   count: '{count} results',
-  offline: 'Search is not available offline yet: this site’s index has not been downloaded. Search once while online, then it works offline.',
+  offline:
+    'Search is not available offline yet: this site’s index has not been downloaded. Search once while online, then it works offline.',
   unreachable: 'The search index could not be loaded: {message}',
   error: 'Search failed: {message}',
   recent: 'Recent searches',

@@ -44,7 +44,8 @@ async function run() {
   try {
     hits = await search(query, { limit: 10 });
   } catch (error) {
-    if (ticket === latest) show('failed', say(words.failed, { error: error instanceof Error ? error.message : String(error) }));
+    if (ticket === latest)
+      show('failed', say(words.failed, { error: error instanceof Error ? error.message : String(error) }));
     return;
   }
   searched = true;

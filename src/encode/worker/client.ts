@@ -38,7 +38,9 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
     public backendInfo: BackendInfo | undefined,
   ) {
     worker.addEventListener('message', (event: MessageEvent<FromWorker>) => this.onMessage(event.data));
-    worker.addEventListener('error', (event) => this.failAll(new SpladeError('runtime', `the encoder worker crashed: ${event.message}`)));
+    worker.addEventListener('error', (event) =>
+      this.failAll(new SpladeError('runtime', `the encoder worker crashed: ${event.message}`)),
+    );
   }
 
   static async fromPretrained(source: string, options: EncoderOptions = {}): Promise<WorkerSparseEncoder> {
@@ -46,7 +48,8 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
     const { onProgress, signal } = options;
     const sendable: WorkerEncoderOptions = {};
     for (const [key, value] of Object.entries(options)) {
-      if (!['onProgress', 'signal', 'fetch', 'readLocalFile', 'gpuAdapter'].includes(key)) (sendable as Record<string, unknown>)[key] = value;
+      if (!['onProgress', 'signal', 'fetch', 'readLocalFile', 'gpuAdapter'].includes(key))
+        (sendable as Record<string, unknown>)[key] = value;
     }
     try {
       throwIfAborted(signal);
@@ -57,7 +60,8 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
           const msg = event.data;
           if (msg.type === 'progress') onProgress?.(msg.event as LoadProgress);
           else if (msg.type === 'loaded') resolve(msg);
-          else if (msg.type === 'load-error') reject(new SpladeError(msg.error.code, msg.error.message, msg.error.file ? { file: msg.error.file } : {}));
+          else if (msg.type === 'load-error')
+            reject(new SpladeError(msg.error.code, msg.error.message, msg.error.file ? { file: msg.error.file } : {}));
         };
         // A script that cannot load gives a bare Event: fetch it again to say what the server answered.
         worker.onerror = (event) => {
@@ -68,7 +72,14 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
       });
       worker.onmessage = null;
       worker.onerror = null;
-      return new WorkerSparseEncoder(worker, loaded.tokens, loaded.inferenceFree, loaded.vocabSize, loaded.device, loaded.backend);
+      return new WorkerSparseEncoder(
+        worker,
+        loaded.tokens,
+        loaded.inferenceFree,
+        loaded.vocabSize,
+        loaded.device,
+        loaded.backend,
+      );
     } catch (error) {
       worker.terminate();
       throw error;
@@ -77,13 +88,19 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
 
   encodeQuery(text: string, options?: EncodeOptions): Promise<EncodedVector>;
   encodeQuery(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
-  encodeQuery(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+  encodeQuery(
+    texts: string | readonly string[],
+    options: EncodeOptions = {},
+  ): Promise<EncodedVector | EncodedVector[]> {
     return this.encode('query', texts, options);
   }
 
   encodeDocument(text: string, options?: EncodeOptions): Promise<EncodedVector>;
   encodeDocument(texts: readonly string[], options?: EncodeOptions): Promise<EncodedVector[]>;
-  encodeDocument(texts: string | readonly string[], options: EncodeOptions = {}): Promise<EncodedVector | EncodedVector[]> {
+  encodeDocument(
+    texts: string | readonly string[],
+    options: EncodeOptions = {},
+  ): Promise<EncodedVector | EncodedVector[]> {
     return this.encode('document', texts, options);
   }
 
@@ -101,7 +118,10 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
 
   /** The windows (token ids with special tokens) a document is encoded as; positions refer to them. */
   windows(text: string, route: 'query' | 'document' = 'document'): Promise<number[][]> {
-    if (typeof text !== 'string') return Promise.reject(new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`));
+    if (typeof text !== 'string')
+      return Promise.reject(
+        new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`),
+      );
     return this.request<number[][]>((id) => ({ type: 'windows', id, route, text }));
   }
 
@@ -110,7 +130,10 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
    * spans in `text`, from the tokenizer's own pipeline; no model call.
    */
   tokens(text: string): Promise<ContentTokens> {
-    if (typeof text !== 'string') return Promise.reject(new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`));
+    if (typeof text !== 'string')
+      return Promise.reject(
+        new SpladeError('invalid-input', `texts must be strings, got ${text === null ? 'null' : typeof text}`),
+      );
     return this.request<ContentTokens>((id) => ({ type: 'tokens', id, text }));
   }
 
@@ -132,11 +155,21 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
     this.failAll(new SpladeError('disposed', 'this WorkerSparseEncoder was disposed'));
   }
 
-  private async encode(route: 'query' | 'document', texts: string | readonly string[], options: EncodeOptions): Promise<EncodedVector | EncodedVector[]> {
+  private async encode(
+    route: 'query' | 'document',
+    texts: string | readonly string[],
+    options: EncodeOptions,
+  ): Promise<EncodedVector | EncodedVector[]> {
     if (this.disposed) throw new SpladeError('disposed', 'this WorkerSparseEncoder was disposed');
     const list = typeof texts === 'string' ? [texts] : texts;
-    if (!Array.isArray(list)) throw new SpladeError('invalid-input', `expected a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`);
-    for (const t of list) if (typeof t !== 'string') throw new SpladeError('invalid-input', `texts must be strings, got ${t === null ? 'null' : typeof t}`);
+    if (!Array.isArray(list))
+      throw new SpladeError(
+        'invalid-input',
+        `expected a string or an array of strings, got ${texts === null ? 'null' : typeof texts}`,
+      );
+    for (const t of list)
+      if (typeof t !== 'string')
+        throw new SpladeError('invalid-input', `texts must be strings, got ${t === null ? 'null' : typeof t}`);
     throwIfAborted(options.signal);
     const id = this.nextId++;
     const { signal, onBatch, ...rest } = options;
@@ -160,7 +193,8 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
   }
 
   private onMessage(msg: FromWorker): void {
-    if (msg.type === 'batch') this.pending.get(msg.id)?.onBatch?.({ done: msg.done, total: msg.total, device: msg.device });
+    if (msg.type === 'batch')
+      this.pending.get(msg.id)?.onBatch?.({ done: msg.done, total: msg.total, device: msg.device });
     else if (msg.type === 'result') {
       this.lastStats = msg.stats;
       // A device lost mid-encode moves the encoder to its fallback: follow it.

@@ -6,8 +6,17 @@ import type { EncodeStats, EncoderOptions } from '../encoder.ts';
 import type { EncodedVector } from '../merge.ts';
 
 /** Encoder options that can cross a thread boundary (no callbacks, signals or GPU objects). */
-export type WorkerEncoderOptions = Omit<EncoderOptions, 'onProgress' | 'signal' | 'fetch' | 'readLocalFile' | 'gpuAdapter'>;
-export type WorkerEncodeOptions = { maxActiveDims?: number; batchSize?: number; positions?: boolean; spans?: boolean; threshold?: number };
+export type WorkerEncoderOptions = Omit<
+  EncoderOptions,
+  'onProgress' | 'signal' | 'fetch' | 'readLocalFile' | 'gpuAdapter'
+>;
+export type WorkerEncodeOptions = {
+  maxActiveDims?: number;
+  batchSize?: number;
+  positions?: boolean;
+  spans?: boolean;
+  threshold?: number;
+};
 
 export type ToWorker =
   | { type: 'load'; source: string; options: WorkerEncoderOptions }
@@ -25,10 +34,24 @@ export interface SerializedError {
 
 export type FromWorker =
   | { type: 'progress'; event: LoadProgress }
-  | { type: 'loaded'; tokens: string[]; inferenceFree: boolean; vocabSize: number; device: EncoderDevice | undefined; backend: BackendInfo | undefined }
+  | {
+      type: 'loaded';
+      tokens: string[];
+      inferenceFree: boolean;
+      vocabSize: number;
+      device: EncoderDevice | undefined;
+      backend: BackendInfo | undefined;
+    }
   | { type: 'load-error'; error: SerializedError }
   | { type: 'batch'; id: number; done: number; total: number; device: EncoderDevice }
-  | { type: 'result'; id: number; vectors: EncodedVector[]; stats: EncodeStats; device: EncoderDevice | undefined; backend: BackendInfo | undefined }
+  | {
+      type: 'result';
+      id: number;
+      vectors: EncodedVector[];
+      stats: EncodeStats;
+      device: EncoderDevice | undefined;
+      backend: BackendInfo | undefined;
+    }
   | { type: 'windows'; id: number; windows: number[][] }
   | { type: 'tokens'; id: number; ids: number[]; offsets: Uint32Array }
   | { type: 'error'; id: number; error: SerializedError }

@@ -28,7 +28,11 @@ export function startEncoderWorker(): StartedWorker {
     return { worker, url };
   } catch (cause) {
     // e.g. SecurityError: a worker script must come from the page's origin.
-    throw new SpladeError('runtime', `the encoder worker could not be created from ${url || 'its script'}: ${(cause as Error)?.message ?? String(cause)}; the worker script must be served from the page's origin (bundle splade-web with the page)`, { cause });
+    throw new SpladeError(
+      'runtime',
+      `the encoder worker could not be created from ${url || 'its script'}: ${(cause as Error)?.message ?? String(cause)}; the worker script must be served from the page's origin (bundle splade-web with the page)`,
+      { cause },
+    );
   }
 }
 
@@ -44,13 +48,20 @@ let policy: TrustedTypePolicyLike | null | undefined;
  * browser's own error names the directive).
  */
 function trustedScriptUrl(url: string): unknown {
-  const tt = (globalThis as { trustedTypes?: { createPolicy(name: string, rules: { createScriptURL(u: string): string }): TrustedTypePolicyLike } }).trustedTypes;
+  const tt = (
+    globalThis as {
+      trustedTypes?: {
+        createPolicy(name: string, rules: { createScriptURL(u: string): string }): TrustedTypePolicyLike;
+      };
+    }
+  ).trustedTypes;
   if (!tt) return url;
   if (policy === undefined) {
     try {
       policy = tt.createPolicy('splade-web', {
         createScriptURL: (u) => {
-          if (new URL(u, location.href).origin !== location.origin) throw new TypeError(`refusing a worker script from another origin: ${u}`);
+          if (new URL(u, location.href).origin !== location.origin)
+            throw new TypeError(`refusing a worker script from another origin: ${u}`);
           return u;
         },
       });
@@ -84,14 +95,27 @@ export async function workerStartError(url: string, event: Event): Promise<Splad
   }
   const probe = await probeUrl(url, 64 * 1024);
   if (!probe.ok) {
-    return new SpladeError('runtime', `the encoder worker failed to start: ${describeProbe(probe)}; serve the worker file your bundler emitted next to the page's scripts`);
+    return new SpladeError(
+      'runtime',
+      `the encoder worker failed to start: ${describeProbe(probe)}; serve the worker file your bundler emitted next to the page's scripts`,
+    );
   }
   if (notJavaScript(probe)) {
-    return new SpladeError('runtime', `the encoder worker failed to start: ${describeProbe(probe)}, which is not JavaScript; a module worker needs its script served as text/javascript (a server that answers missing files with an HTML page does this)`);
+    return new SpladeError(
+      'runtime',
+      `the encoder worker failed to start: ${describeProbe(probe)}, which is not JavaScript; a module worker needs its script served as text/javascript (a server that answers missing files with an HTML page does this)`,
+    );
   }
   for (const dep of importedUrls(probe.text ?? '', url)) {
     const p = await probeUrl(dep);
-    if (!p.ok || notJavaScript(p)) return new SpladeError('runtime', `the encoder worker ${url} failed to start: a module it imports could not be loaded: ${describeProbe(p)}`);
+    if (!p.ok || notJavaScript(p))
+      return new SpladeError(
+        'runtime',
+        `the encoder worker ${url} failed to start: a module it imports could not be loaded: ${describeProbe(p)}`,
+      );
   }
-  return new SpladeError('runtime', `the encoder worker failed to start: ${describeProbe(probe)}, but the browser did not run it (a Content-Security-Policy without worker-src for it, or a module it imports that failed; the browser console names it)`);
+  return new SpladeError(
+    'runtime',
+    `the encoder worker failed to start: ${describeProbe(probe)}, but the browser did not run it (a Content-Security-Policy without worker-src for it, or a module it imports that failed; the browser console names it)`,
+  );
 }

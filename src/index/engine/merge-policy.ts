@@ -10,7 +10,10 @@ export const MAX_SEGMENTS = 8;
 export const MAX_REMOVED_FRACTION = 0.5;
 
 /** What to rewrite next: segments [start, start + count) into one (count 1: compaction); none: null. */
-export function nextRewrite(segments: readonly SegmentInfo[], removedIn: (s: SegmentInfo) => number): { start: number; count: number } | null {
+export function nextRewrite(
+  segments: readonly SegmentInfo[],
+  removedIn: (s: SegmentInfo) => number,
+): { start: number; count: number } | null {
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i]!;
     const size = s.end - s.base;
@@ -20,7 +23,8 @@ export function nextRewrite(segments: readonly SegmentInfo[], removedIn: (s: Seg
   if (segments.length <= MAX_SEGMENTS) return null;
   let best = 0;
   for (let i = 1; i + 1 < segments.length; i++) {
-    if (segments[i]!.postings + segments[i + 1]!.postings < segments[best]!.postings + segments[best + 1]!.postings) best = i;
+    if (segments[i]!.postings + segments[i + 1]!.postings < segments[best]!.postings + segments[best + 1]!.postings)
+      best = i;
   }
 
   return { start: best, count: 2 };

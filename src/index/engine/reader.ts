@@ -7,9 +7,29 @@ import { SpladeError } from '../../errors.ts';
 import { filterPredicate, type Fields, type Filter } from '../../results/hits.ts';
 import type { SparseVector } from '../../vector.ts';
 import { LazyPostings } from '../format/codec.ts';
-import { checkManifest, chunkKey, dictKey, dictPageKey, docKey, emptyManifest, MANIFEST_KEY, metadataKeys, metaPageKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import {
+  checkManifest,
+  chunkKey,
+  dictKey,
+  dictPageKey,
+  docKey,
+  emptyManifest,
+  MANIFEST_KEY,
+  metadataKeys,
+  metaPageKey,
+  type Manifest,
+  type SegmentInfo,
+  type SegmentMeta,
+} from '../format/manifest.ts';
 import { joinDictionaries, joinMetadata } from '../format/pages.ts';
-import { decodeBits, decodeDictionary, decodeDocRecord, unseal, unsealJson, type DocRecord } from '../format/records.ts';
+import {
+  decodeBits,
+  decodeDictionary,
+  decodeDocRecord,
+  unseal,
+  unsealJson,
+  type DocRecord,
+} from '../format/records.ts';
 import { lookupTerm, openTerm, type Chunk, type SegmentDictionary } from '../format/segment.ts';
 import { isRemoved } from '../format/tombstones.ts';
 import type { TermList } from '../query/lists.ts';
@@ -17,7 +37,6 @@ import { QueryScratch } from '../query/scratch.ts';
 import type { WritableStore } from '../store/types.ts';
 import { LruCache } from './cache.ts';
 import { DEFAULT_CACHE_BYTES, type IndexOptions } from './types.ts';
-
 
 /** The segments and tombstones of one generation, as a search reads them. */
 export interface GenerationView {
@@ -92,7 +111,10 @@ export class IndexReader {
     let manifest: Manifest;
     if (stored === undefined) {
       if (this.manifest.generation > 0) {
-        throw new SpladeError('index-missing', `the database of index "${this.name}" was deleted or evicted by the browser; call clear() to start an empty index or import() a snapshot`);
+        throw new SpladeError(
+          'index-missing',
+          `the database of index "${this.name}" was deleted or evicted by the browser; call clear() to start an empty index or import() a snapshot`,
+        );
       }
       manifest = emptyManifest();
     } else {
@@ -102,14 +124,21 @@ export class IndexReader {
         manifest = checkManifest(value, `index "${this.name}"`);
       } catch (error) {
         if (!(error instanceof SpladeError && error.code === 'index-schema')) throw error;
-        if (this.options.onIncompatible !== 'reset') throw new SpladeError('index-schema', `${error.message}. Open it with { onIncompatible: 'reset' } to start over, or import() a snapshot`);
+        if (this.options.onIncompatible !== 'reset')
+          throw new SpladeError(
+            'index-schema',
+            `${error.message}. Open it with { onIncompatible: 'reset' } to start over, or import() a snapshot`,
+          );
         await this.store.delMany(await this.store.keys());
         manifest = emptyManifest();
       }
     }
     const model = this.options.model;
     if (model !== undefined && manifest.model && manifest.model !== model) {
-      throw new SpladeError('index-model', `index "${this.name}" holds vectors of the model "${manifest.model}", not of "${model}"; scores across two models mean nothing. Open another index for this model, or open it with { model: "${manifest.model}" } and clear() it to re-index`);
+      throw new SpladeError(
+        'index-model',
+        `index "${this.name}" holds vectors of the model "${manifest.model}", not of "${model}"; scores across two models mean nothing. Open another index for this model, or open it with { model: "${manifest.model}" } and clear() it to re-index`,
+      );
     }
     if (manifest.generation === this.manifest.generation && this.segments.length === manifest.segments.length) return;
     // Dictionaries of one value are read now (a query needs them all); paged ones as queries need them.
@@ -164,10 +193,12 @@ export class IndexReader {
   /** The records of documents (by number), read in one transaction. */
   async records(docs: readonly number[], view: GenerationView = this.view()): Promise<DocRecord[]> {
     if (docs.length === 0) return [];
-    const keys = await Promise.all(docs.map(async (doc) => {
-      const { segment, at } = this.place(doc, view);
-      return docKey((await this.metaEntry(segment, at)).record);
-    }));
+    const keys = await Promise.all(
+      docs.map(async (doc) => {
+        const { segment, at } = this.place(doc, view);
+        return docKey((await this.metaEntry(segment, at)).record);
+      }),
+    );
     const values = await this.store.getMany(keys);
     return values.map((v, k) => decodeDocRecord(present(v, keys[k]!), keys[k]!));
   }
@@ -206,7 +237,10 @@ export class IndexReader {
 
   /** A segment's whole dictionary (all its pages), for merges and rebuilds. */
   async dictionaryOf(segment: LoadedSegment): Promise<SegmentDictionary> {
-    await this.loadPages(segment, segment.pages.map((_, k) => k));
+    await this.loadPages(
+      segment,
+      segment.pages.map((_, k) => k),
+    );
     return joinDictionaries(segment.pages as SegmentDictionary[]);
   }
 
@@ -223,7 +257,11 @@ export class IndexReader {
    * The posting lists of the query's terms in one segment (and their cache keys), loading only the
    * chunks they need; each list is pinned (its key added to `pinned`) as it is taken.
    */
-  async termLists(segment: LoadedSegment, query: SparseVector, pinned: number[]): Promise<{ lists: TermList[]; keys: number[] }> {
+  async termLists(
+    segment: LoadedSegment,
+    query: SparseVector,
+    pinned: number[],
+  ): Promise<{ lists: TermList[]; keys: number[] }> {
     const keyBase = this.keyBase(segment);
     const lists: TermList[] = [];
     const keys: number[] = [];
@@ -243,7 +281,14 @@ export class IndexReader {
         pinned.push(key);
         postings.materialize();
       }
-      lists.push({ term, queryWeight: query.values[k]!, docs: postings?.docs ?? EMPTY_DOCS, weights: postings?.weights ?? EMPTY_WEIGHTS, maxWeight: dict.maxWeight[at]!, lazy: postings });
+      lists.push({
+        term,
+        queryWeight: query.values[k]!,
+        docs: postings?.docs ?? EMPTY_DOCS,
+        weights: postings?.weights ?? EMPTY_WEIGHTS,
+        maxWeight: dict.maxWeight[at]!,
+        lazy: postings,
+      });
       keys.push(key);
       if (!postings) unopened.push({ list: lists.length - 1, dict, at });
     }
@@ -326,7 +371,8 @@ export class IndexReader {
 
   async liveRecords(): Promise<{ num: number; record: DocRecord }[]> {
     const nums: number[] = [];
-    for (const s of this.segments) for (let doc = s.base; doc < s.end; doc++) if (!isRemoved(this.tomb, doc)) nums.push(doc);
+    for (const s of this.segments)
+      for (let doc = s.base; doc < s.end; doc++) if (!isRemoved(this.tomb, doc)) nums.push(doc);
     const out: { num: number; record: DocRecord }[] = [];
     for (let k = 0; k < nums.length; k += 1000) {
       const slice = nums.slice(k, k + 1000);
@@ -349,6 +395,7 @@ export class IndexReader {
 
 /** A value the manifest references; absent means a newer generation collected it (retried once). */
 export function present(value: Uint8Array | undefined, key: string): Uint8Array {
-  if (value === undefined) throw new SpladeError('index-changed', `${key} was collected by a newer generation of the index`, { file: key });
+  if (value === undefined)
+    throw new SpladeError('index-changed', `${key} was collected by a newer generation of the index`, { file: key });
   return value;
 }

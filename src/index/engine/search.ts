@@ -17,21 +17,30 @@ import { prunedTopK } from '../query/maxscore.ts';
 import type { GenerationView, IndexReader, LoadedSegment } from './reader.ts';
 import type { SearchOptions } from './types.ts';
 
-
 /** What explaining hits needs besides the index: names of terms and, when there is a tokenizer, a document's tokens. */
 export interface ExplainContext {
   tokenOf: (id: number) => string;
   tokenize?: ((text: string) => TokenSpans | Promise<TokenSpans>) | undefined;
 }
 
-export async function searchIndex(reader: IndexReader, explainWith: ExplainContext, query: SparseVector, limit: number, options: SearchOptions): Promise<Hit[]> {
+export async function searchIndex(
+  reader: IndexReader,
+  explainWith: ExplainContext,
+  query: SparseVector,
+  limit: number,
+  options: SearchOptions,
+): Promise<Hit[]> {
   const heap = new TopK(limit);
   const view = reader.view();
   const accept = await reader.acceptor(options.filter, view);
   const pinned: number[] = []; // the lists this search holds: kept whole until it is done
   try {
     const perSegment: { segment: LoadedSegment; lists: TermList[] }[] = [];
-    const scoring = { accept, scratch: reader.scratch, ...(options.minScore !== undefined ? { minScore: options.minScore } : {}) };
+    const scoring = {
+      accept,
+      scratch: reader.scratch,
+      ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
+    };
     for (const segment of view.segments) {
       throwIfAborted(options.signal);
       const { lists, keys } = await reader.termLists(segment, query, pinned);
@@ -42,7 +51,8 @@ export async function searchIndex(reader: IndexReader, explainWith: ExplainConte
     }
     let top = heap.sorted();
     let exact: Map<number, DocRecord> | undefined;
-    if (options.rescore) ({ top, records: exact } = await rescore(reader, view, query, limit, options, perSegment, top, accept));
+    if (options.rescore)
+      ({ top, records: exact } = await rescore(reader, view, query, limit, options, perSegment, top, accept));
     return await describeHits(reader, view, explainWith, top, query, options, perSegment, exact);
   } finally {
     for (const key of pinned) reader.cache.unpin(key);
@@ -55,7 +65,16 @@ export async function searchIndex(reader: IndexReader, explainWith: ExplainConte
  * exact score; any other document that could beat θ has a stored score above θ minus the error
  * bound, so those are found (pruned search with that floor) and scored exactly too.
  */
-async function rescore(reader: IndexReader, view: GenerationView, query: SparseVector, limit: number, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], top: Scored[], accept: (doc: number) => boolean): Promise<{ top: Scored[]; records: Map<number, DocRecord> }> {
+async function rescore(
+  reader: IndexReader,
+  view: GenerationView,
+  query: SparseVector,
+  limit: number,
+  options: SearchOptions,
+  perSegment: { segment: LoadedSegment; lists: TermList[] }[],
+  top: Scored[],
+  accept: (doc: number) => boolean,
+): Promise<{ top: Scored[]; records: Map<number, DocRecord> }> {
   const records = new Map<number, DocRecord>();
   const exact = new Map<number, number>();
   const score = async (docs: number[]) => {
@@ -63,7 +82,11 @@ async function rescore(reader: IndexReader, view: GenerationView, query: SparseV
     const got = await reader.records(fresh, view);
     fresh.forEach((doc, k) => {
       const r = got[k]!;
-      if (!r.indices || !r.values) throw new SpladeError('invalid-option', `rescore needs the documents' vectors, and document "${r.id}" was stored without one (storeVectors: false)`);
+      if (!r.indices || !r.values)
+        throw new SpladeError(
+          'invalid-option',
+          `rescore needs the documents' vectors, and document "${r.id}" was stored without one (storeVectors: false)`,
+        );
       records.set(doc, r);
       exact.set(doc, dot(query, { indices: r.indices, values: r.values }));
     });
@@ -100,7 +123,16 @@ async function rescore(reader: IndexReader, view: GenerationView, query: SparseV
   return { top: final.sorted(), records };
 }
 
-async function describeHits(reader: IndexReader, view: GenerationView, explainWith: ExplainContext, top: Scored[], query: SparseVector, options: SearchOptions, perSegment: { segment: LoadedSegment; lists: TermList[] }[], exact?: Map<number, DocRecord>): Promise<Hit[]> {
+async function describeHits(
+  reader: IndexReader,
+  view: GenerationView,
+  explainWith: ExplainContext,
+  top: Scored[],
+  query: SparseVector,
+  options: SearchOptions,
+  perSegment: { segment: LoadedSegment; lists: TermList[] }[],
+  exact?: Map<number, DocRecord>,
+): Promise<Hit[]> {
   if (top.length === 0) return [];
   // Ids and fields come from the segments' metadata (only the hits' pages, when paged): a query
   // reads no document record unless it asks for explanations (which need the text).
@@ -110,29 +142,52 @@ async function describeHits(reader: IndexReader, view: GenerationView, explainWi
     // The caller chooses among the bare hits; only what it keeps is explained.
     const bare = top.map((h, k): Hit => ({ id: entries[k]!.id, score: h.score, fields: entries[k]!.fields }));
     const picked = options.pick(bare);
-    if (!Array.isArray(picked)) throw new SpladeError('invalid-option', `search() option pick must return an array of the hits it was given, got ${typeof picked}`);
+    if (!Array.isArray(picked))
+      throw new SpladeError(
+        'invalid-option',
+        `search() option pick must return an array of the hits it was given, got ${typeof picked}`,
+      );
     const at = picked.map((hit) => bare.indexOf(hit));
-    if (at.some((k) => k < 0)) throw new SpladeError('invalid-option', 'search() option pick must return hits from the array it was given (the same objects), in any order');
+    if (at.some((k) => k < 0))
+      throw new SpladeError(
+        'invalid-option',
+        'search() option pick must return hits from the array it was given (the same objects), in any order',
+      );
     top = at.map((k) => top[k]!);
     places = at.map((k) => places[k]!);
     entries = at.map((k) => entries[k]!);
     if (top.length === 0) return [];
   }
-  const records = options.explain ? await reader.records(top.map((h) => h.doc).filter((d) => !exact?.has(d)), view) : [];
+  const records = options.explain
+    ? await reader.records(
+        top.map((h) => h.doc).filter((d) => !exact?.has(d)),
+        view,
+      )
+    : [];
   const explained = options.explain ? top.map((h) => exact?.get(h.doc)) : [];
   let next = 0;
   for (let k = 0; k < explained.length; k++) explained[k] ??= records[next++]!;
   // The documents' own tokens (tokenizer only, no model call) to mark every occurrence of a match.
   const tokenize = explainWith.tokenize;
-  const tokens = tokenize ? await Promise.all(explained.map((r) => (r!.text ? Promise.resolve(tokenize(r!.text)).catch(() => undefined) : undefined))) : [];
+  const tokens = tokenize
+    ? await Promise.all(
+        explained.map((r) => (r!.text ? Promise.resolve(tokenize(r!.text)).catch(() => undefined) : undefined)),
+      )
+    : [];
   return top.map((h, k) => {
     const entry = entries[k]!;
     const hit: Hit = { id: entry.id, score: h.score, fields: entry.fields };
     if (!options.explain) return hit;
     const record = explained[k]!;
     // Contributions sum to the score: from the exact vector when rescored, else the stored weights.
-    const weights = options.rescore && record.indices && record.values ? { indices: record.indices, values: record.values } : storedWeights(perSegment.find((p) => p.segment === places[k]!.segment)!.lists, h.doc);
-    const sources: StoredSources | undefined = record.indices && record.spans && record.literal ? { indices: record.indices, spans: record.spans, literal: record.literal } : undefined;
+    const weights =
+      options.rescore && record.indices && record.values
+        ? { indices: record.indices, values: record.values }
+        : storedWeights(perSegment.find((p) => p.segment === places[k]!.segment)!.lists, h.doc);
+    const sources: StoredSources | undefined =
+      record.indices && record.spans && record.literal
+        ? { indices: record.indices, spans: record.spans, literal: record.literal }
+        : undefined;
     const described = describeMatch(query, weights, explainWith.tokenOf, record.text, sources, tokens[k]);
     hit.text = record.text;
     hit.contributions = described.contributions;

@@ -20,7 +20,15 @@ import { GenerationChannel, WriterLock } from './coordination.ts';
 import { IndexReader } from './reader.ts';
 import { searchIndex, type ExplainContext } from './search.ts';
 import { snapshotDocuments, snapshotOf } from './snapshot.ts';
-import { DEFAULT_COMMIT_SIZE, type IndexDocument, type IndexOptions, type IndexSnapshot, type SearchOptions, type StoredDocument, type VerifyReport } from './types.ts';
+import {
+  DEFAULT_COMMIT_SIZE,
+  type IndexDocument,
+  type IndexOptions,
+  type IndexSnapshot,
+  type SearchOptions,
+  type StoredDocument,
+  type VerifyReport,
+} from './types.ts';
 import { checkFields, checkInteger, checkNumber, checkOneOf, checkVector, describe } from './validate.ts';
 import { verifyIndex } from './verify.ts';
 import { IndexWriter, type ReadyDocument } from './writer.ts';
@@ -57,7 +65,12 @@ export class SparseIndex {
       if (generation !== this.reader.manifest.generation) this.reader.stale = true;
     });
     this.reader = new IndexReader(name, store, options);
-    this.writer = new IndexWriter(this.reader, store, this.channel, { name, commitSize: options.commitSize ?? DEFAULT_COMMIT_SIZE, storeVectors: this.storeVectors, model: options.model });
+    this.writer = new IndexWriter(this.reader, store, this.channel, {
+      name,
+      commitSize: options.commitSize ?? DEFAULT_COMMIT_SIZE,
+      storeVectors: this.storeVectors,
+      model: options.model,
+    });
     const encoder = options.encoder;
     this.explainContext = {
       tokenOf: (id) => encoder?.token(id) ?? options.tokenOf?.(id) ?? `#${id}`,
@@ -97,11 +110,18 @@ export class SparseIndex {
    * (`openFileStore`, from `splade-web/node`), or a read-only store such as a static host read over
    * HTTP. Same format, same search; writes to a read-only store fail with `read-only`.
    */
-  static async openStore(store: ReadableStore | WritableStore, options: IndexOptions & { name?: string } = {}): Promise<SparseIndex> {
+  static async openStore(
+    store: ReadableStore | WritableStore,
+    options: IndexOptions & { name?: string } = {},
+  ): Promise<SparseIndex> {
     const { name = 'index', ...rest } = options;
     checkName(name);
     checkIndexOptions(rest);
-    if (typeof store?.get !== 'function' || typeof store?.getMany !== 'function') throw new SpladeError('invalid-option', 'openStore() takes a store with get(key) and getMany(keys) (see ReadableStore)');
+    if (typeof store?.get !== 'function' || typeof store?.getMany !== 'function')
+      throw new SpladeError(
+        'invalid-option',
+        'openStore() takes a store with get(key) and getMany(keys) (see ReadableStore)',
+      );
     return SparseIndex.loaded(new SparseIndex(name, 'setMany' in store ? store : readOnly(store, name), rest));
   }
 
@@ -144,7 +164,12 @@ export class SparseIndex {
     if (doc === undefined) return undefined;
     const r = (await this.reader.records([doc], this.reader.view()))[0]!;
     const out: StoredDocument = { id: r.id, text: r.text, fields: r.fields };
-    if (r.indices && r.values) out.vector = { indices: r.indices, values: r.values, ...(r.spans && r.literal ? { spans: r.spans, literal: r.literal } : {}) };
+    if (r.indices && r.values)
+      out.vector = {
+        indices: r.indices,
+        values: r.values,
+        ...(r.spans && r.literal ? { spans: r.spans, literal: r.literal } : {}),
+      };
     return out;
   }
 
@@ -157,7 +182,8 @@ export class SparseIndex {
     for (const s of this.reader.segments) {
       const meta = await this.reader.meta(s);
       meta.ids.forEach((id, k) => {
-        if (!isRemoved(this.reader.tomb, s.base + k) && (!predicate || predicate(meta.fields[k] ?? {}, id))) out.push(id);
+        if (!isRemoved(this.reader.tomb, s.base + k) && (!predicate || predicate(meta.fields[k] ?? {}, id)))
+          out.push(id);
       });
     }
     return out;
@@ -173,10 +199,28 @@ export class SparseIndex {
    * `numberedDocuments` the document numbers in use, live or removed), the bytes of posting lists
    * held in memory (`cachedBytes`, bounded by `cacheBytes`) and of search scratch memory.
    */
-  get stats(): { documents: number; numberedDocuments: number; postings: number; postingBytes: number; segments: number; generation: number; cachedBytes: number; scratchBytes: number } {
+  get stats(): {
+    documents: number;
+    numberedDocuments: number;
+    postings: number;
+    postingBytes: number;
+    segments: number;
+    generation: number;
+    cachedBytes: number;
+    scratchBytes: number;
+  } {
     const postingBytes = this.reader.manifest.segments.reduce((n, s) => n + s.bytes, 0);
     const m = this.reader.manifest;
-    return { documents: m.liveDocs, numberedDocuments: m.docs, postings: m.postings, postingBytes, segments: this.reader.segments.length, generation: m.generation, cachedBytes: this.reader.cache.size, scratchBytes: this.reader.scratch.bytes };
+    return {
+      documents: m.liveDocs,
+      numberedDocuments: m.docs,
+      postings: m.postings,
+      postingBytes,
+      segments: this.reader.segments.length,
+      generation: m.generation,
+      cachedBytes: this.reader.cache.size,
+      scratchBytes: this.reader.scratch.bytes,
+    };
   }
 
   /** Adds new documents: all of them or, on any error, none. An id already in the index (or twice in `docs`) fails the call. */
@@ -192,9 +236,11 @@ export class SparseIndex {
   /** Removes documents by id; returns how many existed. Durable once resolved. */
   remove(ids: readonly string[]): Promise<number> {
     this.checkOpen();
-    if (!Array.isArray(ids)) throw new SpladeError('invalid-input', `remove() takes an array of string ids, got ${describe(ids)}`);
+    if (!Array.isArray(ids))
+      throw new SpladeError('invalid-input', `remove() takes an array of string ids, got ${describe(ids)}`);
     ids.forEach((id, k) => {
-      if (typeof id !== 'string') throw new SpladeError('invalid-input', `remove(): id ${k} is ${describe(id)}; ids are strings`);
+      if (typeof id !== 'string')
+        throw new SpladeError('invalid-input', `remove(): id ${k} is ${describe(id)}; ids are strings`);
     });
     return this.lock.run(() => this.writer.commit([], ids, 'upsert'));
   }
@@ -231,7 +277,11 @@ export class SparseIndex {
     const limit = options.limit === undefined ? 10 : checkInteger(options.limit, 'limit', 0);
     if (options.minScore !== undefined) checkNumber(options.minScore, 'minScore');
     if (options.filter !== undefined) checkFilter(options.filter);
-    if (options.pick !== undefined && typeof options.pick !== 'function') throw new SpladeError('invalid-option', `search() option pick must be a function (hits => the hits to return), got ${describe(options.pick)}`);
+    if (options.pick !== undefined && typeof options.pick !== 'function')
+      throw new SpladeError(
+        'invalid-option',
+        `search() option pick must be a function (hits => the hits to return), got ${describe(options.pick)}`,
+      );
     const vector = await this.queryVector(query);
     throwIfAborted(options.signal);
     for (let attempt = 0; ; attempt++) {
@@ -241,7 +291,12 @@ export class SparseIndex {
       } catch (error) {
         // A writer in another tab collected a key of the generation we read: catch up, once.
         if (!(error instanceof SpladeError && error.code === 'index-changed')) throw error;
-        if (attempt > 0) throw new SpladeError('index-corrupt', `the stored index is damaged: ${error.file} is missing. SparseIndex.repair(name) rebuilds what the stored documents allow`, { file: error.file ?? '' });
+        if (attempt > 0)
+          throw new SpladeError(
+            'index-corrupt',
+            `the stored index is damaged: ${error.file} is missing. SparseIndex.repair(name) rebuilds what the stored documents allow`,
+            { file: error.file ?? '' },
+          );
         this.reader.stale = true;
       }
     }
@@ -278,7 +333,11 @@ export class SparseIndex {
   // ---------------------------------------------------------------- reading
   private async queryVector(query: SparseVector | string): Promise<SparseVector> {
     if (typeof query === 'string') {
-      if (!this.options.encoder) throw new SpladeError('invalid-input', 'searching with text needs an encoder (SparseIndex.open(name, { encoder })); otherwise pass a sparse vector');
+      if (!this.options.encoder)
+        throw new SpladeError(
+          'invalid-input',
+          'searching with text needs an encoder (SparseIndex.open(name, { encoder })); otherwise pass a sparse vector',
+        );
       return this.options.encoder.encodeQuery(query);
     }
     return checkVector(query, 'the query');
@@ -286,29 +345,57 @@ export class SparseIndex {
 
   /** Validates documents; for upsert keeps the last of each id. */
   private prepare(docs: readonly IndexDocument[], mode: 'add' | 'upsert'): PreparedDocument[] {
-    if (!Array.isArray(docs)) throw new SpladeError('invalid-input', `${mode}() takes an array of documents, got ${describe(docs)}`);
+    if (!Array.isArray(docs))
+      throw new SpladeError('invalid-input', `${mode}() takes an array of documents, got ${describe(docs)}`);
     const byId = new Map<string, PreparedDocument>();
     docs.forEach((d, k) => {
-      if (typeof d !== 'object' || d === null) throw new SpladeError('invalid-input', `document ${k} is ${describe(d)}; documents are objects { id, text?, fields?, vector? }`);
-      if (typeof d.id !== 'string' || d.id === '') throw new SpladeError('invalid-input', `document ${k} needs a non-empty string id, got ${describe(d.id)}`);
+      if (typeof d !== 'object' || d === null)
+        throw new SpladeError(
+          'invalid-input',
+          `document ${k} is ${describe(d)}; documents are objects { id, text?, fields?, vector? }`,
+        );
+      if (typeof d.id !== 'string' || d.id === '')
+        throw new SpladeError('invalid-input', `document ${k} needs a non-empty string id, got ${describe(d.id)}`);
       const what = `document "${d.id}"`;
-      if (mode === 'add' && byId.has(d.id)) throw new SpladeError('duplicate-id', `the id "${d.id}" appears twice in one add(); ids must be unique (use upsert to replace)`);
-      if (d.text !== undefined && typeof d.text !== 'string') throw new SpladeError('invalid-input', `${what}: text must be a string, got ${describe(d.text)}`);
+      if (mode === 'add' && byId.has(d.id))
+        throw new SpladeError(
+          'duplicate-id',
+          `the id "${d.id}" appears twice in one add(); ids must be unique (use upsert to replace)`,
+        );
+      if (d.text !== undefined && typeof d.text !== 'string')
+        throw new SpladeError('invalid-input', `${what}: text must be a string, got ${describe(d.text)}`);
       const fields = checkFields(d.fields, what);
       if (d.vector !== undefined) {
         checkVector(d.vector, `${what}'s vector`);
         const { spans, literal } = d.vector;
-        if ((spans !== undefined || literal !== undefined) && !(spans instanceof Uint32Array && literal instanceof Uint8Array && spans.length === 2 * d.vector.indices.length && literal.length === d.vector.indices.length)) {
-          throw new SpladeError('invalid-input', `${what}: vector spans must be a Uint32Array of two offsets per entry with a Uint8Array literal flag per entry`);
+        if (
+          (spans !== undefined || literal !== undefined) &&
+          !(
+            spans instanceof Uint32Array &&
+            literal instanceof Uint8Array &&
+            spans.length === 2 * d.vector.indices.length &&
+            literal.length === d.vector.indices.length
+          )
+        ) {
+          throw new SpladeError(
+            'invalid-input',
+            `${what}: vector spans must be a Uint32Array of two offsets per entry with a Uint8Array literal flag per entry`,
+          );
         }
-      } else if (!this.options.encoder) throw new SpladeError('invalid-input', `${what} has no vector and the index has no encoder to make one`);
+      } else if (!this.options.encoder)
+        throw new SpladeError('invalid-input', `${what} has no vector and the index has no encoder to make one`);
       byId.delete(d.id); // an upsert's later document replaces the earlier one, in the later place
       byId.set(d.id, { id: d.id, text: d.text ?? '', fields, ...(d.vector ? { vector: d.vector } : {}) });
     });
     return [...byId.values()];
   }
 
-  private async write(docs: readonly IndexDocument[], removeIds: readonly string[], mode: 'add' | 'upsert', signal?: AbortSignal): Promise<number> {
+  private async write(
+    docs: readonly IndexDocument[],
+    removeIds: readonly string[],
+    mode: 'add' | 'upsert',
+    signal?: AbortSignal,
+  ): Promise<number> {
     this.checkOpen();
     const prepared = this.prepare(docs, mode);
     // Encode before taking the write lock (encoding takes a while), a commit's worth at a time.
@@ -318,7 +405,12 @@ export class SparseIndex {
       throwIfAborted(signal);
       const slice = prepared.slice(start, start + step);
       const needText = slice.filter((d) => !d.vector);
-      const vectors = needText.length ? await this.encode(needText.map((d) => d.text), signal) : [];
+      const vectors = needText.length
+        ? await this.encode(
+            needText.map((d) => d.text),
+            signal,
+          )
+        : [];
       const made = new Map(needText.map((d, k) => [d, vectors[k]!]));
       for (const d of slice) ready.push({ ...d, vector: d.vector ?? made.get(d)! });
     }
@@ -352,32 +444,63 @@ export class SparseIndex {
 
 /** A read-only store as the engine sees stores: reads pass through, writes fail clearly. */
 function readOnly(store: ReadableStore, name: string): WritableStore {
-  const refuse = () => Promise.reject(new SpladeError('read-only', `index "${name}" was opened from a read-only store (e.g. a static host); it can be searched, not changed`));
-  return { get: (k) => store.get(k), getMany: (k) => store.getMany(k), close: () => store.close(), setMany: refuse, delMany: refuse, keys: refuse, deleted: false, acknowledgeDeleted() {} };
+  const refuse = () =>
+    Promise.reject(
+      new SpladeError(
+        'read-only',
+        `index "${name}" was opened from a read-only store (e.g. a static host); it can be searched, not changed`,
+      ),
+    );
+  return {
+    get: (k) => store.get(k),
+    getMany: (k) => store.getMany(k),
+    close: () => store.close(),
+    setMany: refuse,
+    delMany: refuse,
+    keys: refuse,
+    deleted: false,
+    acknowledgeDeleted() {},
+  };
 }
 
 function checkFilter(filter: unknown): Filter {
   if (typeof filter !== 'function' && (typeof filter !== 'object' || filter === null || Array.isArray(filter))) {
-    throw new SpladeError('invalid-option', `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(filter)}`);
+    throw new SpladeError(
+      'invalid-option',
+      `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(filter)}`,
+    );
   }
 
   return filter as Filter;
 }
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') throw new SpladeError('invalid-input', `an index name must be a non-empty string, got ${describe(name)}`);
+  if (typeof name !== 'string' || name === '')
+    throw new SpladeError('invalid-input', `an index name must be a non-empty string, got ${describe(name)}`);
   return name;
 }
 
 function checkIndexOptions(o: IndexOptions): void {
-  if (typeof o !== 'object' || o === null) throw new SpladeError('invalid-option', `index options must be an object, got ${describe(o)}`);
+  if (typeof o !== 'object' || o === null)
+    throw new SpladeError('invalid-option', `index options must be an object, got ${describe(o)}`);
   if (o.cacheBytes !== undefined) checkNumber(o.cacheBytes, 'cacheBytes', 0);
   if (o.commitSize !== undefined) checkInteger(o.commitSize, 'commitSize', 1);
   if (o.storeVectors !== undefined) checkOneOf(o.storeVectors, 'storeVectors', [true, false]);
   if (o.onIncompatible !== undefined) checkOneOf(o.onIncompatible, 'onIncompatible', ['error', 'reset']);
-  if (o.model !== undefined && (typeof o.model !== 'string' || o.model === '')) throw new SpladeError('invalid-option', `model must be a non-empty string naming the model, got ${describe(o.model)}`);
-  if (o.tokenOf !== undefined && typeof o.tokenOf !== 'function') throw new SpladeError('invalid-option', `tokenOf must be a function (id) => string, got ${describe(o.tokenOf)}`);
-  if (o.encoder !== undefined && (typeof o.encoder?.encodeDocument !== 'function' || typeof o.encoder?.encodeQuery !== 'function')) {
-    throw new SpladeError('invalid-option', 'encoder must have encodeDocument() and encodeQuery() (a SparseEncoder or WorkerSparseEncoder)');
+  if (o.model !== undefined && (typeof o.model !== 'string' || o.model === ''))
+    throw new SpladeError(
+      'invalid-option',
+      `model must be a non-empty string naming the model, got ${describe(o.model)}`,
+    );
+  if (o.tokenOf !== undefined && typeof o.tokenOf !== 'function')
+    throw new SpladeError('invalid-option', `tokenOf must be a function (id) => string, got ${describe(o.tokenOf)}`);
+  if (
+    o.encoder !== undefined &&
+    (typeof o.encoder?.encodeDocument !== 'function' || typeof o.encoder?.encodeQuery !== 'function')
+  ) {
+    throw new SpladeError(
+      'invalid-option',
+      'encoder must have encodeDocument() and encodeQuery() (a SparseEncoder or WorkerSparseEncoder)',
+    );
   }
 }

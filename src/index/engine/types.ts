@@ -22,7 +22,10 @@ export interface IndexDocument {
 
 /** What the index needs from an encoder (SparseEncoder and WorkerSparseEncoder both fit). */
 export interface IndexEncoder {
-  encodeDocument(texts: readonly string[], options?: { spans?: boolean; signal?: AbortSignal }): Promise<(SparseVector & { spans?: Uint32Array; literal?: Uint8Array })[]>;
+  encodeDocument(
+    texts: readonly string[],
+    options?: { spans?: boolean; signal?: AbortSignal },
+  ): Promise<(SparseVector & { spans?: Uint32Array; literal?: Uint8Array })[]>;
   encodeQuery(text: string): Promise<SparseVector>;
   token(id: number): string;
   /** A text's own tokens with their offsets (no model call): highlights every occurrence of a matched term. */

@@ -4,14 +4,25 @@ import type { SparseVector } from '../../vector.ts';
 
 /** A vector from outside: ascending unique Uint32 ids, finite non-negative Float32 weights. */
 export function checkVector(v: unknown, what: string): SparseVector {
-  const accepted = 'accepted: { indices: Uint32Array (strictly ascending), values: Float32Array (finite, >= 0, same length) }';
+  const accepted =
+    'accepted: { indices: Uint32Array (strictly ascending), values: Float32Array (finite, >= 0, same length) }';
   const { indices, values } = (v ?? {}) as Partial<SparseVector>;
-  if (!(indices instanceof Uint32Array) || !(values instanceof Float32Array)) throw new SpladeError('invalid-input', `${what} is not a sparse vector; ${accepted}`);
-  if (indices.length !== values.length) throw new SpladeError('invalid-input', `${what} has ${indices.length} indices but ${values.length} values; ${accepted}`);
+  if (!(indices instanceof Uint32Array) || !(values instanceof Float32Array))
+    throw new SpladeError('invalid-input', `${what} is not a sparse vector; ${accepted}`);
+  if (indices.length !== values.length)
+    throw new SpladeError(
+      'invalid-input',
+      `${what} has ${indices.length} indices but ${values.length} values; ${accepted}`,
+    );
   for (let k = 0; k < indices.length; k++) {
-    if (k > 0 && indices[k]! <= indices[k - 1]!) throw new SpladeError('invalid-input', `${what}: indices must be strictly ascending (index ${indices[k]} follows ${indices[k - 1]}); ${accepted}`);
+    if (k > 0 && indices[k]! <= indices[k - 1]!)
+      throw new SpladeError(
+        'invalid-input',
+        `${what}: indices must be strictly ascending (index ${indices[k]} follows ${indices[k - 1]}); ${accepted}`,
+      );
     const w = values[k]!;
-    if (!Number.isFinite(w) || w < 0) throw new SpladeError('invalid-input', `${what}: the weight of term ${indices[k]} is ${w}; ${accepted}`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new SpladeError('invalid-input', `${what}: the weight of term ${indices[k]} is ${w}; ${accepted}`);
   }
 
   return v as SparseVector;
@@ -19,7 +30,10 @@ export function checkVector(v: unknown, what: string): SparseVector {
 
 export function checkInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) {
-    throw new SpladeError('invalid-option', `${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got ${describe(value)}`);
+    throw new SpladeError(
+      'invalid-option',
+      `${name} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, got ${describe(value)}`,
+    );
   }
 
   return value;
@@ -27,25 +41,38 @@ export function checkInteger(value: unknown, name: string, min: number, max = Nu
 
 export function checkNumber(value: unknown, name: string, min = -Infinity): number {
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= min)) {
-    throw new SpladeError('invalid-option', `${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(value)}`);
+    throw new SpladeError(
+      'invalid-option',
+      `${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(value)}`,
+    );
   }
 
   return value;
 }
 
 export function checkOneOf<T extends string | boolean>(value: unknown, name: string, accepted: readonly T[]): T {
-  if (!accepted.includes(value as T)) throw new SpladeError('invalid-option', `${name} must be one of ${accepted.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(value)}`);
+  if (!accepted.includes(value as T))
+    throw new SpladeError(
+      'invalid-option',
+      `${name} must be one of ${accepted.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(value)}`,
+    );
   return value as T;
 }
 
 /** Fields are stored as JSON: a plain object whose values survive JSON.stringify. */
 export function checkFields(fields: unknown, what: string): Record<string, unknown> {
   if (fields === undefined) return {};
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw new SpladeError('invalid-input', `${what}: fields must be a plain object of JSON values, got ${describe(fields)}`);
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+    throw new SpladeError(
+      'invalid-input',
+      `${what}: fields must be a plain object of JSON values, got ${describe(fields)}`,
+    );
   try {
     JSON.stringify(fields);
   } catch (cause) {
-    throw new SpladeError('invalid-input', `${what}: fields must be JSON values (${(cause as Error).message})`, { cause });
+    throw new SpladeError('invalid-input', `${what}: fields must be JSON values (${(cause as Error).message})`, {
+      cause,
+    });
   }
 
   return fields as Record<string, unknown>;

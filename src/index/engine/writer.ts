@@ -6,9 +6,34 @@
  */
 import { SpladeError } from '../../errors.ts';
 import type { Fields } from '../../results/hits.ts';
-import { checkManifest, chunkKey, dictKey, docKey, emptyManifest, MANIFEST_KEY, metadataKeys, metaKey, referencedKeys, segmentKeys, tombKey, type Manifest, type SegmentInfo, type SegmentMeta } from '../format/manifest.ts';
+import {
+  checkManifest,
+  chunkKey,
+  dictKey,
+  docKey,
+  emptyManifest,
+  MANIFEST_KEY,
+  metadataKeys,
+  metaKey,
+  referencedKeys,
+  segmentKeys,
+  tombKey,
+  type Manifest,
+  type SegmentInfo,
+  type SegmentMeta,
+} from '../format/manifest.ts';
 import { joinMetadata } from '../format/pages.ts';
-import { decodeBits, decodeDocRecord, encodeBits, encodeDictionary, encodeDocRecord, seal, sealJson, unsealJson, type DocRecord } from '../format/records.ts';
+import {
+  decodeBits,
+  decodeDocRecord,
+  encodeBits,
+  encodeDictionary,
+  encodeDocRecord,
+  seal,
+  sealJson,
+  unsealJson,
+  type DocRecord,
+} from '../format/records.ts';
 import { buildSegment, mergeSegments, type BuiltSegment } from '../format/segment.ts';
 import { countRemoved, isRemoved, markRemoved, renumbered, resized } from '../format/tombstones.ts';
 import type { WritableStore } from '../store/types.ts';
@@ -16,7 +41,6 @@ import type { GenerationChannel } from './coordination.ts';
 import { present, withDictionary, type IndexReader, type LoadedSegment } from './reader.ts';
 import type { IndexDocument } from './types.ts';
 import { nextRewrite } from './merge-policy.ts';
-
 
 /** Keys per transaction when a commit writes many. */
 const WRITE_SLICE = 2000;
@@ -40,13 +64,22 @@ export class IndexWriter {
    * tombstones first, then the manifest. With `replaceAll`, the new documents replace everything.
    * Returns how many of `removeIds` existed.
    */
-  async commit(docs: readonly ReadyDocument[], removeIds: readonly string[], mode: 'add' | 'upsert', replaceAll = false): Promise<number> {
+  async commit(
+    docs: readonly ReadyDocument[],
+    removeIds: readonly string[],
+    mode: 'add' | 'upsert',
+    replaceAll = false,
+  ): Promise<number> {
     try {
       await this.reader.reload();
       const ids = replaceAll ? new Map<string, number>() : await this.reader.ensureIdMap();
       if (mode === 'add') {
         const clash = docs.find((d) => ids.has(d.id));
-        if (clash) throw new SpladeError('duplicate-id', `the index already holds a document with id "${clash.id}"; use upsert() to replace it`);
+        if (clash)
+          throw new SpladeError(
+            'duplicate-id',
+            `the index already holds a document with id "${clash.id}"; use upsert() to replace it`,
+          );
       }
       const old = this.reader.manifest;
       const generation = old.generation + 1;
@@ -66,7 +99,11 @@ export class IndexWriter {
       }
       if (docs.length === 0 && removedNow === 0 && !replaceAll) return 0;
       if (replaceAll) {
-        garbage.push(...(old.tomb ? [old.tomb] : []), ...old.segments.flatMap(segmentKeys), ...(await this.reader.liveRecordKeys()));
+        garbage.push(
+          ...(old.tomb ? [old.tomb] : []),
+          ...old.segments.flatMap(segmentKeys),
+          ...(await this.reader.liveRecordKeys()),
+        );
       } else if (old.tomb) garbage.push(old.tomb);
 
       const segments: LoadedSegment[] = replaceAll ? [] : [...this.reader.segments];
@@ -75,8 +112,19 @@ export class IndexWriter {
       for (let start = 0, part = 0; start < docs.length; start += this.commitSize, part++) {
         const slice = docs.slice(start, start + this.commitSize);
         const sliceBase = base + start;
-        const built = buildSegment(slice.map((d, k) => ({ num: sliceBase + k, vector: d.vector })), sliceBase, sliceBase + slice.length);
-        const info: SegmentInfo = { id: `g${generation}p${part}`, base: sliceBase, end: sliceBase + slice.length, chunks: built.chunks.length, postings: built.postings, bytes: segmentBytes(built) };
+        const built = buildSegment(
+          slice.map((d, k) => ({ num: sliceBase + k, vector: d.vector })),
+          sliceBase,
+          sliceBase + slice.length,
+        );
+        const info: SegmentInfo = {
+          id: `g${generation}p${part}`,
+          base: sliceBase,
+          end: sliceBase + slice.length,
+          chunks: built.chunks.length,
+          postings: built.postings,
+          bytes: segmentBytes(built),
+        };
         const records = slice.map(() => record++);
         const meta: SegmentMeta = { ids: slice.map((d) => d.id), fields: slice.map((d) => d.fields), records };
         const entries = segmentEntries(info, built, meta);
@@ -91,7 +139,7 @@ export class IndexWriter {
       if (tombName) await this.store.setMany([[tombName, encodeBits(tomb)]]);
       const next: Manifest = {
         ...old,
-        model: docs.length ? (this.options.model ?? old.model ?? null) : (replaceAll ? null : (old.model ?? null)),
+        model: docs.length ? (this.options.model ?? old.model ?? null) : replaceAll ? null : (old.model ?? null),
         generation,
         docs: end,
         nextRecord: record,
@@ -161,7 +209,24 @@ export class IndexWriter {
     const parts = this.reader.segments.slice(start, start + count);
     const live = parts.reduce((n, p) => n + (p.end - p.base) - countRemoved(tomb, p.base, p.end), 0);
     // Segments whose documents are all removed are dropped without reading their postings.
-    const merged = live === 0 ? undefined : mergeSegments(await Promise.all(parts.map(async (s) => ({ base: s.base, end: s.end, dictionary: await this.reader.dictionaryOf(s), chunks: await this.reader.readChunks(s, Array.from({ length: s.chunks }, (_, k) => k)) }))), (doc) => isRemoved(tomb, doc), parts[0]!.base);
+    const merged =
+      live === 0
+        ? undefined
+        : mergeSegments(
+            await Promise.all(
+              parts.map(async (s) => ({
+                base: s.base,
+                end: s.end,
+                dictionary: await this.reader.dictionaryOf(s),
+                chunks: await this.reader.readChunks(
+                  s,
+                  Array.from({ length: s.chunks }, (_, k) => k),
+                ),
+              })),
+            ),
+            (doc) => isRemoved(tomb, doc),
+            parts[0]!.base,
+          );
     const metas = await Promise.all(parts.map((p) => this.reader.meta(p)));
     const meta: SegmentMeta = { ids: [], fields: [], records: [] };
     parts.forEach((p, k) => {
@@ -175,7 +240,14 @@ export class IndexWriter {
     const shift = parts[count - 1]!.end - parts[0]!.base - live;
     const segments: LoadedSegment[] = this.reader.segments.slice(0, start);
     if (merged) {
-      const info: SegmentInfo = { id: `g${generation}m`, base: merged.base, end: merged.end, chunks: merged.chunks.length, postings: merged.postings, bytes: segmentBytes(merged) };
+      const info: SegmentInfo = {
+        id: `g${generation}m`,
+        base: merged.base,
+        end: merged.end,
+        chunks: merged.chunks.length,
+        postings: merged.postings,
+        bytes: segmentBytes(merged),
+      };
       await this.setInSlices(segmentEntries(info, merged, meta));
       this.reader.metas.set(info.id, meta);
       segments.push(withDictionary(info, merged.dictionary));
@@ -183,13 +255,24 @@ export class IndexWriter {
     const after = this.reader.segments.slice(start + count);
     for (const s of after) segments.push({ ...s, base: s.base - shift, end: s.end - shift });
     const docs = old.docs - shift;
-    const moves = [{ from: 0, to: 0, length: parts[0]!.base }, ...after.map((s) => ({ from: s.base, to: s.base - shift, length: s.end - s.base }))];
+    const moves = [
+      { from: 0, to: 0, length: parts[0]!.base },
+      ...after.map((s) => ({ from: s.base, to: s.base - shift, length: s.end - s.base })),
+    ];
     const nextTomb = renumbered(tomb, docs, moves);
     const tombName = countRemoved(nextTomb, 0, docs) > 0 ? tombKey(generation) : null;
     if (tombName) await this.store.setMany([[tombName, encodeBits(nextTomb)]]);
     const postings = old.postings - parts.reduce((n, p) => n + p.postings, 0) + (merged?.postings ?? 0);
     const garbage = [...parts.flatMap(segmentKeys), ...(old.tomb ? [old.tomb] : []), ...this.pendingGarbage];
-    const next: Manifest = { ...old, generation, docs, postings, segments: segments.map(infoOf), tomb: tombName, garbage };
+    const next: Manifest = {
+      ...old,
+      generation,
+      docs,
+      postings,
+      segments: segments.map(infoOf),
+      tomb: tombName,
+      garbage,
+    };
     await this.commitManifest(old, next, segments, nextTomb);
     this.reader.idMap = undefined; // document numbers moved
   }
@@ -242,7 +325,9 @@ export class IndexWriter {
       }
     }
     const garbage = new Set(manifest?.garbage ?? []);
-    recordKeys ??= allKeys.filter((k) => k.startsWith('doc/') && !garbage.has(k)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+    recordKeys ??= allKeys
+      .filter((k) => k.startsWith('doc/') && !garbage.has(k))
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
     const dropped: string[] = [];
     const latest = new Map<string, ReadyDocument & { record: number }>();
     for (let k = 0; k < recordKeys.length; k += 1000) {
@@ -264,8 +349,14 @@ export class IndexWriter {
         }
       });
     }
-    const maxGeneration = Math.max(manifest?.generation ?? 0, ...allKeys.map((k) => Number(/^(?:tomb\/|seg\/g)(\d+)/.exec(k)?.[1] ?? 0)));
-    const maxRecord = Math.max(manifest?.nextRecord ?? 0, ...allKeys.map((k) => (k.startsWith('doc/') ? Number(k.slice(4)) + 1 : 0)));
+    const maxGeneration = Math.max(
+      manifest?.generation ?? 0,
+      ...allKeys.map((k) => Number(/^(?:tomb\/|seg\/g)(\d+)/.exec(k)?.[1] ?? 0)),
+    );
+    const maxRecord = Math.max(
+      manifest?.nextRecord ?? 0,
+      ...allKeys.map((k) => (k.startsWith('doc/') ? Number(k.slice(4)) + 1 : 0)),
+    );
     // Start from a manifest that owns nothing, past every generation and record number in use.
     this.reader.install({ ...emptyManifest(maxGeneration), nextRecord: maxRecord }, [], new Uint8Array(0));
     this.reader.metas.clear();
@@ -292,7 +383,8 @@ export class IndexWriter {
       await reader.reload();
     } catch (error) {
       // clear() is the way out of a deleted, evicted, damaged or incompatible database: start over.
-      if (!(error instanceof SpladeError && ['index-missing', 'index-schema', 'index-corrupt'].includes(error.code))) throw error;
+      if (!(error instanceof SpladeError && ['index-missing', 'index-schema', 'index-corrupt'].includes(error.code)))
+        throw error;
       this.store.acknowledgeDeleted();
     }
     const old = reader.manifest;
@@ -331,7 +423,14 @@ export class IndexWriter {
 }
 
 function infoOf(s: LoadedSegment): SegmentInfo {
-  const info: SegmentInfo = { id: s.id, base: s.base, end: s.end, chunks: s.chunks, postings: s.postings, bytes: s.bytes };
+  const info: SegmentInfo = {
+    id: s.id,
+    base: s.base,
+    end: s.end,
+    chunks: s.chunks,
+    postings: s.postings,
+    bytes: s.bytes,
+  };
   if (s.dictPages) info.dictPages = s.dictPages;
   if (s.metaPageDocs) info.metaPageDocs = s.metaPageDocs;
   return info;
@@ -346,4 +445,3 @@ function segmentEntries(info: SegmentInfo, built: BuiltSegment, meta: SegmentMet
 function segmentBytes(b: BuiltSegment): number {
   return b.chunks.reduce((n, c) => n + c.bytes.byteLength, 0) + b.dictionary.terms.byteLength * 5;
 }
-

@@ -82,7 +82,8 @@ export function encodePostings(list: PostingList, base: number, out: ByteWriter)
     let max = 0;
     for (let k = start; k < end; k++) if (list.weights[k]! > max) max = list.weights[k]!;
     const scale = Math.fround(max);
-    for (let k = start; k < end; k++) quantized[k - start] = scale > 0 ? Math.round((255 * list.weights[k]!) / scale) : 0;
+    for (let k = start; k < end; k++)
+      quantized[k - start] = scale > 0 ? Math.round((255 * list.weights[k]!) / scale) : 0;
     encodeBlock(list.docs.subarray(start, end), quantized.subarray(0, end - start), scale, base, out);
   }
 }
@@ -102,7 +103,7 @@ function encodeBlock(docs: Uint32Array, quantized: Uint8Array, scale: number, ba
   let bit = 0;
   for (let k = 1; k < count; k++) {
     let d = docs[k]! - docs[k - 1]! - 1;
-    for (let left = width; left > 0; ) {
+    for (let left = width; left > 0;) {
       const offset = bit & 7;
       const take = Math.min(8 - offset, left);
       packed[bit >>> 3]! |= (d & ((1 << take) - 1)) << offset;
@@ -154,7 +155,16 @@ function readHeader(bytes: Uint8Array, at: number): BlockHeader {
  * Either way the quantized weights and their scales are kept as they are, so a merge never
  * quantizes twice (the error bound stays that of the first encoding). Returns the postings kept.
  */
-export function copyPostings(bytes: Uint8Array, offset: number, count: number, fromBase: number, toBase: number, out: ByteWriter, renumber?: (doc: number) => number, shift = 0): number {
+export function copyPostings(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  fromBase: number,
+  toBase: number,
+  out: ByteWriter,
+  renumber?: (doc: number) => number,
+  shift = 0,
+): number {
   const docs = new Uint32Array(BLOCK_SIZE);
   const weights = new Float32Array(BLOCK_SIZE);
   const keepDocs = new Uint32Array(BLOCK_SIZE);
@@ -223,7 +233,7 @@ export class LazyPostings implements PostingList {
     this.allocated = true;
     // Read the block headers (merged lists hold short blocks, so they are counted as they come).
     const headers: BlockHeader[] = [];
-    for (let at = offset, seen = 0; seen < count; ) {
+    for (let at = offset, seen = 0; seen < count;) {
       const h = readHeader(bytes, at);
       headers.push(h);
       at = h.next;
@@ -259,7 +269,11 @@ export class LazyPostings implements PostingList {
    * are allocated at full length, but untouched pages of a large allocation cost no memory.
    */
   get residentBytes(): number {
-    const decoded = !this.allocated ? 0 : this.pending === 0 ? this.count : Math.min(this.count, this.decodedBlocks * BLOCK_SIZE);
+    const decoded = !this.allocated
+      ? 0
+      : this.pending === 0
+        ? this.count
+        : Math.min(this.count, this.decodedBlocks * BLOCK_SIZE);
     return this.bytes.byteLength + this.blocks * 17 + decoded * 8 + (this.weightColumn?.byteLength ?? 0) + 64;
   }
 
@@ -339,7 +353,14 @@ export class LazyPostings implements PostingList {
 }
 
 /** Decodes the block at `at` into docs/weights from position `k`; returns the offset after it. */
-function decodeBlock(bytes: Uint8Array, at: number, base: number, docs: Uint32Array, weights: Float32Array, k: number): number {
+function decodeBlock(
+  bytes: Uint8Array,
+  at: number,
+  base: number,
+  docs: Uint32Array,
+  weights: Float32Array,
+  k: number,
+): number {
   const { n, width, first, scale, deltas, weights: stored, next } = readHeader(bytes, at);
   let doc = base + first;
   docs[k] = doc;
@@ -368,7 +389,12 @@ function decodeBlock(bytes: Uint8Array, at: number, base: number, docs: Uint32Ar
 }
 
 /** Decodes `count` postings starting at `offset` of `bytes`; documents come back absolute. */
-export function decodePostings(bytes: Uint8Array, offset: number, count: number, base: number): PostingList & { blockMax: Float32Array } {
+export function decodePostings(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  base: number,
+): PostingList & { blockMax: Float32Array } {
   const list = new LazyPostings(bytes, offset, count, base);
   list.loadAll();
   return list;

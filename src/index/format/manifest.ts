@@ -75,7 +75,18 @@ export const docKey = (record: number) => `doc/${record}`;
 export const tombKey = (generation: number) => `tomb/${generation}`;
 
 export function emptyManifest(generation = 0): Manifest {
-  return { format: INDEX_FORMAT, schema: INDEX_SCHEMA, generation, docs: 0, nextRecord: 0, liveDocs: 0, postings: 0, segments: [], tomb: null, garbage: [] };
+  return {
+    format: INDEX_FORMAT,
+    schema: INDEX_SCHEMA,
+    generation,
+    docs: 0,
+    nextRecord: 0,
+    liveDocs: 0,
+    postings: 0,
+    segments: [],
+    tomb: null,
+    garbage: [],
+  };
 }
 
 /** The keys of a segment's dictionary (one, or its pages). */
@@ -85,7 +96,9 @@ export function dictionaryKeys(s: SegmentInfo): string[] {
 
 /** The keys of a segment's metadata (one, or its pages). */
 export function metadataKeys(s: SegmentInfo): string[] {
-  return s.metaPageDocs ? Array.from({ length: Math.ceil((s.end - s.base) / s.metaPageDocs) }, (_, k) => metaPageKey(s.id, k)) : [metaKey(s.id)];
+  return s.metaPageDocs
+    ? Array.from({ length: Math.ceil((s.end - s.base) / s.metaPageDocs) }, (_, k) => metaPageKey(s.id, k))
+    : [metaKey(s.id)];
 }
 
 /** Every key of a segment. */
@@ -96,15 +109,28 @@ export function segmentKeys(s: SegmentInfo): string[] {
 /** Is this a manifest of this format and schema? (Throws `index-schema` for another schema.) */
 export function checkManifest(value: unknown, where: string): Manifest {
   const m = value as Partial<Manifest> | null;
-  if (m?.format === INDEX_FORMAT && m.schema === INDEX_SCHEMA && Array.isArray(m.segments) && Number.isInteger(m.generation)) return m as Manifest;
-  throw new SpladeError('index-schema', `${where} was stored with schema ${JSON.stringify(m?.schema)} (format ${JSON.stringify(m?.format)}); this version reads schema ${INDEX_SCHEMA}`);
+  if (
+    m?.format === INDEX_FORMAT &&
+    m.schema === INDEX_SCHEMA &&
+    Array.isArray(m.segments) &&
+    Number.isInteger(m.generation)
+  )
+    return m as Manifest;
+  throw new SpladeError(
+    'index-schema',
+    `${where} was stored with schema ${JSON.stringify(m?.schema)} (format ${JSON.stringify(m?.format)}); this version reads schema ${INDEX_SCHEMA}`,
+  );
 }
 
 /**
  * Keys the manifest (with the metadata of its segments) references: what a sweep must keep. Its
  * garbage is kept too: readers still on the previous generation may need it until the next commit.
  */
-export function referencedKeys(m: Manifest, metas: ReadonlyMap<string, SegmentMeta>, isRemoved: (doc: number) => boolean): Set<string> {
+export function referencedKeys(
+  m: Manifest,
+  metas: ReadonlyMap<string, SegmentMeta>,
+  isRemoved: (doc: number) => boolean,
+): Set<string> {
   const keep = new Set<string>([MANIFEST_KEY, ...m.garbage]);
   if (m.tomb) keep.add(m.tomb);
   for (const s of m.segments) {

@@ -10,14 +10,26 @@ import type { SegmentDictionary } from './segment.ts';
 
 /** The terms [from, to) of a dictionary, as a dictionary. */
 export function dictionarySlice(d: SegmentDictionary, from: number, to: number): SegmentDictionary {
-  return { terms: d.terms.slice(from, to), chunk: d.chunk.slice(from, to), offset: d.offset.slice(from, to), count: d.count.slice(from, to), maxWeight: d.maxWeight.slice(from, to) };
+  return {
+    terms: d.terms.slice(from, to),
+    chunk: d.chunk.slice(from, to),
+    offset: d.offset.slice(from, to),
+    count: d.count.slice(from, to),
+    maxWeight: d.maxWeight.slice(from, to),
+  };
 }
 
 /** Pages, in term order, joined into one dictionary. */
 export function joinDictionaries(pages: readonly SegmentDictionary[]): SegmentDictionary {
   if (pages.length === 1) return pages[0]!;
   const n = pages.reduce((sum, p) => sum + p.terms.length, 0);
-  const out: SegmentDictionary = { terms: new Uint32Array(n), chunk: new Uint32Array(n), offset: new Uint32Array(n), count: new Uint32Array(n), maxWeight: new Float32Array(n) };
+  const out: SegmentDictionary = {
+    terms: new Uint32Array(n),
+    chunk: new Uint32Array(n),
+    offset: new Uint32Array(n),
+    count: new Uint32Array(n),
+    maxWeight: new Float32Array(n),
+  };
   let at = 0;
   for (const p of pages) {
     out.terms.set(p.terms, at);
@@ -33,7 +45,11 @@ export function joinDictionaries(pages: readonly SegmentDictionary[]): SegmentDi
 /** Metadata pages, in document order, joined. */
 export function joinMetadata(pages: readonly SegmentMeta[]): SegmentMeta {
   if (pages.length === 1) return pages[0]!;
-  return { ids: pages.flatMap((p) => p.ids), fields: pages.flatMap((p) => p.fields), records: pages.flatMap((p) => p.records) };
+  return {
+    ids: pages.flatMap((p) => p.ids),
+    fields: pages.flatMap((p) => p.fields),
+    records: pages.flatMap((p) => p.records),
+  };
 }
 
 /**
@@ -41,7 +57,11 @@ export function joinMetadata(pages: readonly SegmentMeta[]): SegmentMeta {
  * of `metadataDocs` documents (0: one value). Returns the new manifest, the values to write, and
  * the keys that no longer exist.
  */
-export function paginateSegments(manifest: Manifest, read: (key: string) => Uint8Array | undefined, options: { dictionaryTerms: number; metadataDocs: number }): { manifest: Manifest; values: Map<string, Uint8Array>; removed: string[] } {
+export function paginateSegments(
+  manifest: Manifest,
+  read: (key: string) => Uint8Array | undefined,
+  options: { dictionaryTerms: number; metadataDocs: number },
+): { manifest: Manifest; values: Map<string, Uint8Array>; removed: string[] } {
   const values = new Map<string, Uint8Array>();
   const removed: string[] = [];
   const segments = manifest.segments.map((s) => {
@@ -66,7 +86,14 @@ export function paginateSegments(manifest: Manifest, read: (key: string) => Uint
       next.metaPageDocs = options.metadataDocs;
       for (let from = 0, k = 0; from < docs; from += options.metadataDocs, k++) {
         const to = Math.min(docs, from + options.metadataDocs);
-        values.set(metaPageKey(s.id, k), sealJson({ ids: meta.ids.slice(from, to), fields: meta.fields.slice(from, to), records: meta.records.slice(from, to) }));
+        values.set(
+          metaPageKey(s.id, k),
+          sealJson({
+            ids: meta.ids.slice(from, to),
+            fields: meta.fields.slice(from, to),
+            records: meta.records.slice(from, to),
+          }),
+        );
       }
     } else values.set(metadataKeys(next)[0]!, sealJson(meta));
     const kept = new Set([...dictionaryKeys(next), ...metadataKeys(next)]);

@@ -14,14 +14,24 @@ import type { SegmentDictionary } from './segment.ts';
  * are never split, so a long list makes a chunk of its own). Returns the new manifest and the
  * values to write; keys of the old chunks that no longer exist are listed in `removed`.
  */
-export function rechunkSegments(manifest: Manifest, read: (key: string) => Uint8Array | undefined, targetBytes: number): { manifest: Manifest; values: Map<string, Uint8Array>; removed: string[] } {
+export function rechunkSegments(
+  manifest: Manifest,
+  read: (key: string) => Uint8Array | undefined,
+  targetBytes: number,
+): { manifest: Manifest; values: Map<string, Uint8Array>; removed: string[] } {
   const values = new Map<string, Uint8Array>();
   const removed: string[] = [];
   const segments = manifest.segments.map((s) => {
     const dict = decodeDictionary(read(dictKey(s.id)), dictKey(s.id));
     const chunks = Array.from({ length: s.chunks }, (_, k) => unseal(read(chunkKey(s.id, k)), chunkKey(s.id, k)));
     const n = dict.terms.length;
-    const out: SegmentDictionary = { terms: dict.terms.slice(), chunk: new Uint32Array(n), offset: new Uint32Array(n), count: dict.count.slice(), maxWeight: dict.maxWeight.slice() };
+    const out: SegmentDictionary = {
+      terms: dict.terms.slice(),
+      chunk: new Uint32Array(n),
+      offset: new Uint32Array(n),
+      count: dict.count.slice(),
+      maxWeight: dict.maxWeight.slice(),
+    };
     const made: Uint8Array[] = [];
     let parts: Uint8Array[] = [];
     let length = 0;

@@ -22,12 +22,17 @@ export function seal(payload: Uint8Array, crc = crc32(payload)): Uint8Array<Arra
 
 /** How a damaged or missing value is reported, everywhere the same. */
 export function corrupt(key: string, what: string): SpladeError {
-  return new SpladeError('index-corrupt', `the stored index is damaged: ${key} ${what}. Results would be wrong, so none are returned; SparseIndex.repair(name) rebuilds what the stored documents allow`, { file: key });
+  return new SpladeError(
+    'index-corrupt',
+    `the stored index is damaged: ${key} ${what}. Results would be wrong, so none are returned; SparseIndex.repair(name) rebuilds what the stored documents allow`,
+    { file: key },
+  );
 }
 
 /** The payload of a sealed value, checked; a view into `stored` (no copy). */
 export function unseal(stored: unknown, key: string): Uint8Array {
-  if (!(stored instanceof Uint8Array) || stored.byteLength < 4) throw corrupt(key, stored === undefined ? 'is missing' : 'is not a stored value of this format');
+  if (!(stored instanceof Uint8Array) || stored.byteLength < 4)
+    throw corrupt(key, stored === undefined ? 'is missing' : 'is not a stored value of this format');
   const payload = stored.subarray(4);
   const crc = new DataView(stored.buffer, stored.byteOffset, 4).getUint32(0, true);
   if (crc32(payload) !== crc) throw corrupt(key, 'fails its checksum');
@@ -50,11 +55,15 @@ export function unsealJson<T>(stored: unknown, key: string): T {
 /** Typed-array views over `bytes` at `at` when aligned, copies otherwise. */
 function u32At(bytes: Uint8Array, at: number, n: number): Uint32Array {
   const offset = bytes.byteOffset + at;
-  return offset % 4 === 0 ? new Uint32Array(bytes.buffer, offset, n) : new Uint32Array(bytes.slice(at, at + 4 * n).buffer);
+  return offset % 4 === 0
+    ? new Uint32Array(bytes.buffer, offset, n)
+    : new Uint32Array(bytes.slice(at, at + 4 * n).buffer);
 }
 function f32At(bytes: Uint8Array, at: number, n: number): Float32Array {
   const offset = bytes.byteOffset + at;
-  return offset % 4 === 0 ? new Float32Array(bytes.buffer, offset, n) : new Float32Array(bytes.slice(at, at + 4 * n).buffer);
+  return offset % 4 === 0
+    ? new Float32Array(bytes.buffer, offset, n)
+    : new Float32Array(bytes.slice(at, at + 4 * n).buffer);
 }
 function bytesOf(a: Uint32Array | Float32Array | Uint8Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -73,7 +82,13 @@ export function decodeDictionary(stored: unknown, key: string): SegmentDictionar
   const p = unseal(stored, key);
   const n = p.byteLength >= 4 ? new DataView(p.buffer, p.byteOffset, 4).getUint32(0, true) : -1;
   if (n < 0 || p.byteLength !== 4 + 20 * n) throw corrupt(key, 'has the wrong length for a dictionary');
-  return { terms: u32At(p, 4, n), chunk: u32At(p, 4 + 4 * n, n), offset: u32At(p, 4 + 8 * n, n), count: u32At(p, 4 + 12 * n, n), maxWeight: f32At(p, 4 + 16 * n, n) };
+  return {
+    terms: u32At(p, 4, n),
+    chunk: u32At(p, 4 + 4 * n, n),
+    offset: u32At(p, 4 + 8 * n, n),
+    count: u32At(p, 4 + 12 * n, n),
+    maxWeight: f32At(p, 4 + 16 * n, n),
+  };
 }
 
 /** A stored document: its id, text, fields and, when kept, its exact vector and explanation data. */
@@ -92,7 +107,6 @@ export interface DocRecord {
   literal?: Uint8Array;
 }
 
-
 /**
  * A document record: u32 length of a JSON header ({id, text, fields, nnz, vector, spans}), the
  * header, padding to 4 bytes, then indices (u32), values (f32), spans (2 u32) and literal flags (u8).
@@ -101,9 +115,16 @@ export function encodeDocRecord(r: DocRecord): Uint8Array<ArrayBuffer> {
   const hasVector = r.indices !== undefined && r.values !== undefined;
   const hasSpans = r.spans !== undefined && r.literal !== undefined;
   const n = hasVector ? r.indices!.length : hasSpans ? r.literal!.length : 0;
-  if (hasVector && r.values!.length !== n) throw new SpladeError('invalid-input', `document "${r.id}": a vector needs as many values as indices`);
-  if (hasSpans && (r.spans!.length !== 2 * n || r.literal!.length !== n)) throw new SpladeError('invalid-input', `document "${r.id}": spans need two offsets and one literal flag per vector entry`);
-  const header = encoder.encode(JSON.stringify({ id: r.id, text: r.text, fields: r.fields, nnz: n, vector: hasVector, spans: hasSpans }));
+  if (hasVector && r.values!.length !== n)
+    throw new SpladeError('invalid-input', `document "${r.id}": a vector needs as many values as indices`);
+  if (hasSpans && (r.spans!.length !== 2 * n || r.literal!.length !== n))
+    throw new SpladeError(
+      'invalid-input',
+      `document "${r.id}": spans need two offsets and one literal flag per vector entry`,
+    );
+  const header = encoder.encode(
+    JSON.stringify({ id: r.id, text: r.text, fields: r.fields, nnz: n, vector: hasVector, spans: hasSpans }),
+  );
   const aligned = (4 + header.byteLength + 3) & ~3;
   const payload = new Uint8Array(aligned + (hasVector ? 8 * n : 0) + (hasSpans ? 9 * n : 0));
   new DataView(payload.buffer).setUint32(0, header.byteLength, true);
@@ -126,7 +147,14 @@ export function decodeDocRecord(stored: unknown, key: string): DocRecord {
   const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const headerLength = p.byteLength >= 4 ? view.getUint32(0, true) : Infinity;
   if (4 + headerLength > p.byteLength) throw corrupt(key, 'is too short for a document record');
-  let header: { id: string; text: string; fields: Record<string, unknown>; nnz: number; vector: boolean; spans: boolean };
+  let header: {
+    id: string;
+    text: string;
+    fields: Record<string, unknown>;
+    nnz: number;
+    vector: boolean;
+    spans: boolean;
+  };
   try {
     header = JSON.parse(decoder.decode(p.subarray(4, 4 + headerLength)));
   } catch {
@@ -134,7 +162,8 @@ export function decodeDocRecord(stored: unknown, key: string): DocRecord {
   }
   const n = header.nnz;
   let at = (4 + headerLength + 3) & ~3;
-  if (at + (header.vector ? 8 * n : 0) + (header.spans ? 9 * n : 0) !== p.byteLength) throw corrupt(key, 'has the wrong length for its vector');
+  if (at + (header.vector ? 8 * n : 0) + (header.spans ? 9 * n : 0) !== p.byteLength)
+    throw corrupt(key, 'has the wrong length for its vector');
   const record: DocRecord = { id: header.id, text: header.text, fields: header.fields };
   if (header.vector) {
     record.indices = u32At(p, at, n);

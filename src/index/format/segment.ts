@@ -43,13 +43,18 @@ export interface BuiltSegment {
 /**
  * Inverts (document number, vector) pairs into a segment. Document numbers must ascend.
  */
-export function buildSegment(docs: readonly { num: number; vector: SparseVector }[], base: number, end: number): BuiltSegment {
+export function buildSegment(
+  docs: readonly { num: number; vector: SparseVector }[],
+  base: number,
+  end: number,
+): BuiltSegment {
   // Count postings per term (a typed array over the ids in use), then fill one flat pair of arrays
   // in which each term owns a contiguous range: no per-posting map lookups. Tokenizer ids are dense;
   // sparse ids (hashed features, up to 2^32) are first renumbered by rank, so that the arrays stay
   // as long as the number of distinct terms.
   let maxTerm = 0;
-  for (const { vector } of docs) for (let k = 0; k < vector.indices.length; k++) if (vector.indices[k]! > maxTerm) maxTerm = vector.indices[k]!;
+  for (const { vector } of docs)
+    for (let k = 0; k < vector.indices.length; k++) if (vector.indices[k]! > maxTerm) maxTerm = vector.indices[k]!;
   let idOf: Uint32Array | undefined;
   let slotOf = (term: number) => term;
   if (maxTerm >= DENSE_TERM_IDS) {
@@ -82,7 +87,12 @@ export function buildSegment(docs: readonly { num: number; vector: SparseVector 
     }
   }
   const lists = new Map<number, PostingList>();
-  for (let t = 0; t <= maxTerm; t++) if (counts[t]) lists.set(idOf ? idOf[t]! : t, { docs: flatDocs.subarray(start[t]!, start[t + 1]!), weights: flatWeights.subarray(start[t]!, start[t + 1]!) });
+  for (let t = 0; t <= maxTerm; t++)
+    if (counts[t])
+      lists.set(idOf ? idOf[t]! : t, {
+        docs: flatDocs.subarray(start[t]!, start[t + 1]!),
+        weights: flatWeights.subarray(start[t]!, start[t + 1]!),
+      });
   return encodeSegment(lists, base, end);
 }
 
@@ -100,9 +110,20 @@ export function encodeSegment(lists: Map<number, PostingList>, base: number, end
  * Writes terms (ascending) into chunks of about CHUNK_BYTES and builds the dictionary. `writeTerm`
  * appends a term's blocks and says how many postings and what bound it wrote (count 0: none).
  */
-function assemble(terms: Uint32Array, base: number, end: number, writeTerm: (term: number, out: ByteWriter) => { count: number; maxWeight: number }): BuiltSegment {
+function assemble(
+  terms: Uint32Array,
+  base: number,
+  end: number,
+  writeTerm: (term: number, out: ByteWriter) => { count: number; maxWeight: number },
+): BuiltSegment {
   const n = terms.length;
-  const d: SegmentDictionary = { terms: new Uint32Array(n), chunk: new Uint32Array(n), offset: new Uint32Array(n), count: new Uint32Array(n), maxWeight: new Float32Array(n) };
+  const d: SegmentDictionary = {
+    terms: new Uint32Array(n),
+    chunk: new Uint32Array(n),
+    offset: new Uint32Array(n),
+    count: new Uint32Array(n),
+    maxWeight: new Float32Array(n),
+  };
   const chunks: Chunk[] = [];
   let writer = new ByteWriter();
   let postings = 0;
@@ -126,7 +147,16 @@ function assemble(terms: Uint32Array, base: number, end: number, writeTerm: (ter
     postings += count;
   }
   if (writer.length > 0 || chunks.length === 0) flush();
-  const dictionary = kept === n ? d : { terms: d.terms.slice(0, kept), chunk: d.chunk.slice(0, kept), offset: d.offset.slice(0, kept), count: d.count.slice(0, kept), maxWeight: d.maxWeight.slice(0, kept) };
+  const dictionary =
+    kept === n
+      ? d
+      : {
+          terms: d.terms.slice(0, kept),
+          chunk: d.chunk.slice(0, kept),
+          offset: d.offset.slice(0, kept),
+          count: d.count.slice(0, kept),
+          maxWeight: d.maxWeight.slice(0, kept),
+        };
   return { base, end, dictionary, chunks, postings };
 }
 
@@ -173,7 +203,8 @@ export function lookupTerm(dict: SegmentDictionary, term: number): number {
  * chunk's end), not the whole chunk.
  */
 export function openTerm(dict: SegmentDictionary, at: number, chunk: Chunk, base: number): LazyPostings {
-  const end = at + 1 < dict.terms.length && dict.chunk[at + 1] === dict.chunk[at] ? dict.offset[at + 1]! : chunk.bytes.length;
+  const end =
+    at + 1 < dict.terms.length && dict.chunk[at + 1] === dict.chunk[at] ? dict.offset[at + 1]! : chunk.bytes.length;
   return new LazyPostings(chunk.bytes.slice(dict.offset[at]!, end), 0, dict.count[at]!, base);
 }
 
@@ -189,7 +220,11 @@ export function readTerm(dict: SegmentDictionary, at: number, chunk: Chunk, base
  * documents were dropped) without quantizing again. Returns the segment and, per input, where its
  * live documents went (`renumber` maps an old number to the new one, or -1).
  */
-export function mergeSegments(parts: readonly { base: number; end: number; dictionary: SegmentDictionary; chunks: Chunk[] }[], isRemoved: (doc: number) => boolean, base = parts[0]!.base): BuiltSegment & { renumber: (doc: number) => number } {
+export function mergeSegments(
+  parts: readonly { base: number; end: number; dictionary: SegmentDictionary; chunks: Chunk[] }[],
+  isRemoved: (doc: number) => boolean,
+  base = parts[0]!.base,
+): BuiltSegment & { renumber: (doc: number) => number } {
   // Per part: the new number of each old one (-1: dropped), or a plain shift when none is dropped.
   let next = base;
   const plans = parts.map((part) => {
@@ -217,7 +252,16 @@ export function mergeSegments(parts: readonly { base: number; end: number; dicti
       const at = cursors[k]!;
       if (at >= d.terms.length || d.terms[at] !== term) return;
       const plan = plans[k]!;
-      const kept = copyPostings(part.chunks[d.chunk[at]!]!.bytes, d.offset[at]!, d.count[at]!, part.base, base, out, plan.renumber, plan.shift);
+      const kept = copyPostings(
+        part.chunks[d.chunk[at]!]!.bytes,
+        d.offset[at]!,
+        d.count[at]!,
+        part.base,
+        base,
+        out,
+        plan.renumber,
+        plan.shift,
+      );
       count += kept;
       if (kept) maxWeight = Math.max(maxWeight, d.maxWeight[at]!);
     });

@@ -34,7 +34,11 @@ export function countRemoved(bits: Uint8Array, start: number, end: number): numb
  * The bitmap after documents were renumbered: `moves` lists, in order, ranges of old numbers and
  * where they start now; documents in no range are gone (their numbers were reclaimed).
  */
-export function renumbered(bits: Uint8Array, docs: number, moves: readonly { from: number; to: number; length: number }[]): Uint8Array<ArrayBuffer> {
+export function renumbered(
+  bits: Uint8Array,
+  docs: number,
+  moves: readonly { from: number; to: number; length: number }[],
+): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(Math.ceil(docs / 8));
   for (const { from, to, length } of moves) {
     for (let k = 0; k < length; k++) if (isRemoved(bits, from + k)) markRemoved(out, to + k);

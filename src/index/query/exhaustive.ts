@@ -12,7 +12,12 @@ export interface ExhaustiveOptions {
 }
 
 /** Scores every posting, then selects. Same summation order and tie order as prunedTopK. */
-export function exhaustive(lists: readonly TermList[], heap: TopK, range: DocRange, options: ExhaustiveOptions = {}): void {
+export function exhaustive(
+  lists: readonly TermList[],
+  heap: TopK,
+  range: DocRange,
+  options: ExhaustiveOptions = {},
+): void {
   const { accept, minScore = -Infinity, scratch = sharedScratch } = options;
   const L = byBound(lists);
   const base = range.base;
@@ -23,7 +28,8 @@ export function exhaustive(lists: readonly TermList[], heap: TopK, range: DocRan
     for (const l of L) accumulate(acc, l, base);
     for (let d = 0; d < size; d++) {
       const score = acc[d]!;
-      if (score > 0 && score > minScore && heap.admits(d + base, score) && (!accept || accept(d + base))) heap.push(d + base, score);
+      if (score > 0 && score > minScore && heap.admits(d + base, score) && (!accept || accept(d + base)))
+        heap.push(d + base, score);
     }
   } finally {
     acc.fill(0, 0, size);

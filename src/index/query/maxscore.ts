@@ -5,7 +5,16 @@
  */
 import { accumulate, byBound, seekIn, type DocRange, type TermList } from './lists.ts';
 import { sharedScratch, type QueryScratch } from './scratch.ts';
-import { COLUMN_DENSITY, ESTIMATE_BUDGET_PER_RESULT, ESTIMATE_DOCS_PER_RESULT, ESTIMATE_MAX_COST, POSTING_READ_COST, SAMPLE_STRIDE, SCATTER_CLEAR_COST, SEEK_COST } from './tuning.ts';
+import {
+  COLUMN_DENSITY,
+  ESTIMATE_BUDGET_PER_RESULT,
+  ESTIMATE_DOCS_PER_RESULT,
+  ESTIMATE_MAX_COST,
+  POSTING_READ_COST,
+  SAMPLE_STRIDE,
+  SCATTER_CLEAR_COST,
+  SEEK_COST,
+} from './tuning.ts';
 import { TopK } from './heap.ts';
 
 export interface SearchCounters {
@@ -20,7 +29,6 @@ export interface SearchCounters {
   /** Candidates when unseen documents fell out of reach. */
   probeCandidates?: number;
 }
-
 
 export interface PruneOptions {
   /** Which documents may be hits (not removed, passing a filter); undefined: all of them. */
@@ -37,7 +45,16 @@ export interface PruneOptions {
  * The distinct documents (relative to `base`) of lists 0..lists-1 whose accumulator is at least
  * `need`, in list order, into `into`, at most `limit` of them; returns how many.
  */
-function docsOfFirstLists(L: readonly TermList[], lists: number, acc: Float64Array, marks: Uint8Array, base: number, need: number, into: Int32Array, limit: number): number {
+function docsOfFirstLists(
+  L: readonly TermList[],
+  lists: number,
+  acc: Float64Array,
+  marks: Uint8Array,
+  base: number,
+  need: number,
+  into: Int32Array,
+  limit: number,
+): number {
   let n = 0;
   for (let j = 0; j < lists && n < limit; j++) {
     const docs = L[j]!.docs;
@@ -105,7 +122,14 @@ function columnOf(l: TermList, size: number): Float32Array | undefined {
  * Adds `list`'s weights for documents docs[0..count) (ascending, relative to `base`) to their
  * scores: through the list's weight column, or by one forward seek per document.
  */
-function probe(list: TermList, docs: Int32Array, scores: Float64Array, count: number, base: number, size: number): void {
+function probe(
+  list: TermList,
+  docs: Int32Array,
+  scores: Float64Array,
+  count: number,
+  base: number,
+  size: number,
+): void {
   const q = list.queryWeight;
   const column = columnOf(list, size);
   if (column) {
@@ -129,7 +153,16 @@ function probe(list: TermList, docs: Int32Array, scores: Float64Array, count: nu
  * are scored exactly by probing the lists not yet added, and the k-th best exact score is returned.
  * Exact scores beat partial ones by a wide margin, so far fewer candidates survive the bar.
  */
-function exactThreshold(L: readonly TermList[], from: number, acc: Float64Array, docs: Int32Array, base: number, size: number, k: number, accept?: (doc: number) => boolean): number {
+function exactThreshold(
+  L: readonly TermList[],
+  from: number,
+  acc: Float64Array,
+  docs: Int32Array,
+  base: number,
+  size: number,
+  k: number,
+  accept?: (doc: number) => boolean,
+): number {
   if (accept) docs = docs.filter((d) => accept(d + base));
   if (docs.length < k) return -Infinity;
   const scores = Float64Array.from(docs, (d) => acc[d]!);
@@ -257,7 +290,15 @@ function countSample(acc: Float64Array, size: number, need: number): number {
  * most the bounds of lists s..stop-1, so when those sum below `need` the candidates are all in the
  * first s lists: reading those lists, when short, is cheaper than a pass over every accumulator.
  */
-function gather(L: readonly TermList[], stop: number, suffix: Float64Array, scratch: QueryScratch, size: number, base: number, need: number): number {
+function gather(
+  L: readonly TermList[],
+  stop: number,
+  suffix: Float64Array,
+  scratch: QueryScratch,
+  size: number,
+  base: number,
+  need: number,
+): number {
   const { acc, candidateDocs: docs, candidateScores: scores } = scratch;
   let s = stop; // the fewest first lists such that lists s..stop-1 bound below need
   while (s > 0 && suffix[s - 1]! - suffix[stop]! < need) s--;
@@ -301,7 +342,14 @@ function zeroPostings(acc: Float64Array, list: TermList, base: number): void {
 }
 
 /** Adds `list` in full to the candidates' scores, through the (zeroed) accumulators, left zeroed. */
-function addInFull(list: TermList, acc: Float64Array, docs: Int32Array, scores: Float64Array, count: number, base: number): void {
+function addInFull(
+  list: TermList,
+  acc: Float64Array,
+  docs: Int32Array,
+  scores: Float64Array,
+  count: number,
+  base: number,
+): void {
   accumulate(acc, list, base);
   // 0 + q·w is q·w exactly, so each candidate gets the same addend as in `exhaustive`.
   for (let c = 0; c < count; c++) scores[c]! += acc[docs[c]!]!;

@@ -34,7 +34,14 @@ export class QueryScratch {
 
   /** Bytes held. */
   get bytes(): number {
-    return this.acc.byteLength + this.marks.byteLength + this.candidateDocs.byteLength + this.candidateScores.byteLength + this.pickDocs.byteLength + this.pickValues.byteLength;
+    return (
+      this.acc.byteLength +
+      this.marks.byteLength +
+      this.candidateDocs.byteLength +
+      this.candidateScores.byteLength +
+      this.pickDocs.byteLength +
+      this.pickValues.byteLength
+    );
   }
 
   /**

@@ -14,12 +14,21 @@ const SAFE_KEY = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_./-]+$/;
 
 export function openFileStore(directory: string): WritableStore {
   const pathOf = (key: string) => {
-    if (!SAFE_KEY.test(key)) throw new SpladeError('invalid-input', `the key ${JSON.stringify(key)} cannot name a file; keys are letters, digits and / _ - .`);
+    if (!SAFE_KEY.test(key))
+      throw new SpladeError(
+        'invalid-input',
+        `the key ${JSON.stringify(key)} cannot name a file; keys are letters, digits and / _ - .`,
+      );
     return join(directory, ...key.split('/'));
   };
   const fail = (what: string, error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') return new SpladeError('quota-exceeded', `${what} failed: the disk is full (${code}); the last committed state is intact. Free space and retry`, { cause: error });
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      return new SpladeError(
+        'quota-exceeded',
+        `${what} failed: the disk is full (${code}); the last committed state is intact. Free space and retry`,
+        { cause: error },
+      );
     return new SpladeError('storage-failed', `${what} failed: ${(error as Error).message}`, { cause: error });
   };
   let closed = false;

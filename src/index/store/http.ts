@@ -26,7 +26,10 @@ export function openHttpStore(base: string, directory: PackDirectory, options: H
   const places = locate(directory, where);
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const cacheName = options.cacheName === undefined ? `splade-web:${base}` : options.cacheName;
-  const cache = cacheName && typeof caches !== 'undefined' ? caches.open(cacheName).catch(() => undefined) : Promise.resolve(undefined);
+  const cache =
+    cacheName && typeof caches !== 'undefined'
+      ? caches.open(cacheName).catch(() => undefined)
+      : Promise.resolve(undefined);
   /** Whole files (and ranges) being fetched or fetched: one request each, shared by callers. */
   const files = new Map<string, Promise<Uint8Array>>();
   let closed = false;
@@ -47,9 +50,18 @@ export function openHttpStore(base: string, directory: PackDirectory, options: H
     try {
       response = await doFetch(url, range ? { headers: { Range: `bytes=${range[0]}-${range[1] - 1}` } } : {});
     } catch (cause) {
-      throw new SpladeError('network', `could not fetch ${url} (${(cause as Error).message}); the index is readable offline only where this page fetched it before`, { file: url, cause });
+      throw new SpladeError(
+        'network',
+        `could not fetch ${url} (${(cause as Error).message}); the index is readable offline only where this page fetched it before`,
+        { file: url, cause },
+      );
     }
-    if (!response.ok) throw new SpladeError('network', `fetching ${url} failed with HTTP ${response.status}; the site's index folder may be incomplete or from another build`, { file: url });
+    if (!response.ok)
+      throw new SpladeError(
+        'network',
+        `fetching ${url} failed with HTTP ${response.status}; the site's index folder may be incomplete or from another build`,
+        { file: url },
+      );
     let bytes = new Uint8Array(await response.arrayBuffer());
     options.onFetch?.({ url: key, bytes: bytes.length, fromCache: false });
     if (range && response.status !== 206) {
@@ -77,7 +89,12 @@ export function openHttpStore(base: string, directory: PackDirectory, options: H
         p.catch(() => files.delete(url)); // a failed request is asked again next time
       }
       const bytes = await p;
-      if (bytes.length !== file.bytes) throw new SpladeError('index-corrupt', `the stored index is damaged: ${url} has ${bytes.length} bytes, the directory says ${file.bytes}`, { file: url });
+      if (bytes.length !== file.bytes)
+        throw new SpladeError(
+          'index-corrupt',
+          `the stored index is damaged: ${url} has ${bytes.length} bytes, the directory says ${file.bytes}`,
+          { file: url },
+        );
       return bytes.subarray(loc.offset, loc.offset + loc.length);
     }
     const rangeKey = `${url}#${loc.offset}`;
@@ -88,7 +105,12 @@ export function openHttpStore(base: string, directory: PackDirectory, options: H
       p.catch(() => files.delete(rangeKey));
     }
     const bytes = await p;
-    if (bytes.length !== loc.length) throw new SpladeError('index-corrupt', `the stored index is damaged: ${key} in ${url} came back with ${bytes.length} bytes, not ${loc.length}`, { file: key });
+    if (bytes.length !== loc.length)
+      throw new SpladeError(
+        'index-corrupt',
+        `the stored index is damaged: ${key} in ${url} came back with ${bytes.length} bytes, not ${loc.length}`,
+        { file: key },
+      );
     return bytes;
   };
 
@@ -109,11 +131,17 @@ export function openHttpStore(base: string, directory: PackDirectory, options: H
 export async function fetchCurrentJson<T>(url: string, options: HttpStoreOptions = {}): Promise<T> {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const cacheName = options.cacheName === undefined ? `splade-web:${new URL('.', url).href}` : options.cacheName;
-  const cache = cacheName && typeof caches !== 'undefined' ? await caches.open(cacheName).catch(() => undefined) : undefined;
+  const cache =
+    cacheName && typeof caches !== 'undefined' ? await caches.open(cacheName).catch(() => undefined) : undefined;
   let text: string | undefined;
   try {
     const response = await doFetch(url, { cache: 'no-cache' });
-    if (!response.ok) throw new SpladeError('network', `fetching ${url} failed with HTTP ${response.status}; is the site's search index built and served there?`, { file: url });
+    if (!response.ok)
+      throw new SpladeError(
+        'network',
+        `fetching ${url} failed with HTTP ${response.status}; is the site's search index built and served there?`,
+        { file: url },
+      );
     text = await response.text();
     options.onFetch?.({ url, bytes: text.length, fromCache: false });
     void cache?.put(url, new Response(text, { headers: { 'content-type': 'application/json' } })).catch(() => {});
@@ -121,7 +149,11 @@ export async function fetchCurrentJson<T>(url: string, options: HttpStoreOptions
     const cached = await cache?.match(url).catch(() => undefined);
     if (!cached) {
       if (error instanceof SpladeError) throw error;
-      throw new SpladeError('network', `could not fetch ${url} (${(error as Error).message}) and no copy of it was cached by an earlier visit`, { file: url, cause: error });
+      throw new SpladeError(
+        'network',
+        `could not fetch ${url} (${(error as Error).message}) and no copy of it was cached by an earlier visit`,
+        { file: url, cause: error },
+      );
     }
     text = await cached.text();
     options.onFetch?.({ url, bytes: text.length, fromCache: true });
@@ -137,7 +169,8 @@ export async function fetchCurrentJson<T>(url: string, options: HttpStoreOptions
 export async function fetchImmutableJson<T>(url: string, options: HttpStoreOptions = {}): Promise<T> {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const cacheName = options.cacheName === undefined ? `splade-web:${new URL('.', url).href}` : options.cacheName;
-  const cache = cacheName && typeof caches !== 'undefined' ? await caches.open(cacheName).catch(() => undefined) : undefined;
+  const cache =
+    cacheName && typeof caches !== 'undefined' ? await caches.open(cacheName).catch(() => undefined) : undefined;
   let text: string;
   const hit = await cache?.match(url).catch(() => undefined);
   if (hit) {
@@ -150,7 +183,8 @@ export async function fetchImmutableJson<T>(url: string, options: HttpStoreOptio
     } catch (cause) {
       throw new SpladeError('network', `could not fetch ${url} (${(cause as Error).message})`, { file: url, cause });
     }
-    if (!response.ok) throw new SpladeError('network', `fetching ${url} failed with HTTP ${response.status}`, { file: url });
+    if (!response.ok)
+      throw new SpladeError('network', `fetching ${url} failed with HTTP ${response.status}`, { file: url });
     text = await response.text();
     options.onFetch?.({ url, bytes: text.length, fromCache: false });
     void cache?.put(url, new Response(text, { headers: { 'content-type': 'application/json' } })).catch(() => {});

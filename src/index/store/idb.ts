@@ -44,7 +44,10 @@ interface IdbFactory {
 function idb(): IdbFactory {
   const factory = (globalThis as { indexedDB?: IdbFactory }).indexedDB;
   if (!factory) {
-    throw new SpladeError('storage-unavailable', 'IndexedDB is not available here (private mode, an opaque origin, or not a browser)');
+    throw new SpladeError(
+      'storage-unavailable',
+      'IndexedDB is not available here (private mode, an opaque origin, or not a browser)',
+    );
   }
   return factory;
 }
@@ -72,17 +75,31 @@ export function openIdbStore(dbName: string): WritableStore {
         resolve(conn);
       };
       request.onerror = () => reject(toSpladeError(request.error, 'opening the index database'));
-      request.onblocked = () => reject(new SpladeError('storage-unavailable', `the index database "${dbName}" is blocked by another connection`));
+      request.onblocked = () =>
+        reject(
+          new SpladeError('storage-unavailable', `the index database "${dbName}" is blocked by another connection`),
+        );
     }));
   const useStore: UseStore = (mode, callback) => {
     if (closed) return Promise.reject(new SpladeError('disposed', 'this index was closed'));
-    return open().then((conn) => callback(conn.transaction(STORE, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' }).objectStore(STORE)));
+    return open().then((conn) =>
+      callback(
+        conn.transaction(STORE, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' }).objectStore(STORE),
+      ),
+    );
   };
   const wrap = <T>(what: string, p: Promise<T>) => p.catch((e) => Promise.reject(toSpladeError(e, what)));
   return {
     get: (key) => wrap(`reading ${key}`, get<Uint8Array>(key, useStore)),
     getMany: (ks) => wrap('reading the index', getMany<Uint8Array>([...ks], useStore)),
-    setMany: (entries) => wrap('writing the index', setMany(entries.map(([k, v]) => [k, v]), useStore)),
+    setMany: (entries) =>
+      wrap(
+        'writing the index',
+        setMany(
+          entries.map(([k, v]) => [k, v]),
+          useStore,
+        ),
+      ),
     delMany: (ks) => wrap('deleting from the index', delMany([...ks], useStore)),
     keys: () => wrap('listing the index', keys<string>(useStore)),
     get deleted() {
@@ -104,7 +121,11 @@ export function toSpladeError(error: unknown, what: string): SpladeError {
   const name = (error as DOMException | null)?.name ?? '';
   const message = (error as Error | null)?.message || name || String(error);
   if (name === 'QuotaExceededError' || /quota/i.test(message)) {
-    return new SpladeError('quota-exceeded', `${what} failed: the browser's storage quota is exhausted (${message}); the last committed state is intact. Free space (remove documents or other sites' data) and retry`, { cause: error });
+    return new SpladeError(
+      'quota-exceeded',
+      `${what} failed: the browser's storage quota is exhausted (${message}); the last committed state is intact. Free space (remove documents or other sites' data) and retry`,
+      { cause: error },
+    );
   }
   return new SpladeError('storage-failed', `${what} failed: ${name ? `${name}: ` : ''}${message}`, { cause: error });
 }

@@ -6,7 +6,9 @@
 import { SpladeError } from '../../errors.ts';
 import type { WritableStore } from './types.ts';
 
-export function openMemoryStore(initial?: Iterable<readonly [string, Uint8Array]>): WritableStore & { entries(): Map<string, Uint8Array> } {
+export function openMemoryStore(
+  initial?: Iterable<readonly [string, Uint8Array]>,
+): WritableStore & { entries(): Map<string, Uint8Array> } {
   const values = new Map<string, Uint8Array>(initial ?? []);
   let closed = false;
   const check = () => {

@@ -55,19 +55,33 @@ export interface Location {
 export function locate(directory: unknown, where: string): Map<string, Location> {
   const d = directory as Partial<PackDirectory> | null;
   if (d?.format !== PACK_FORMAT || d.version !== PACK_VERSION || !Array.isArray(d.files) || !Array.isArray(d.groups)) {
-    throw new SpladeError('index-schema', `${where} is not a pack directory of version ${PACK_VERSION} (format "${PACK_FORMAT}"); rebuild the site's index with this version of splade-web`, { file: where });
+    throw new SpladeError(
+      'index-schema',
+      `${where} is not a pack directory of version ${PACK_VERSION} (format "${PACK_FORMAT}"); rebuild the site's index with this version of splade-web`,
+      { file: where },
+    );
   }
   const out = new Map<string, Location>();
   for (const g of d.groups) {
     const file = d.files[g.file];
-    if (!file || !Array.isArray(g.lengths) || (g.names && g.names.length !== g.lengths.length)) throw new SpladeError('index-corrupt', `the stored index is damaged: ${where} has a group that does not fit its files`, { file: where });
+    if (!file || !Array.isArray(g.lengths) || (g.names && g.names.length !== g.lengths.length))
+      throw new SpladeError(
+        'index-corrupt',
+        `the stored index is damaged: ${where} has a group that does not fit its files`,
+        { file: where },
+      );
     let offset = 0;
     g.lengths.forEach((length, k) => {
       const key = g.prefix + (g.names ? g.names[k]! : String((g.from ?? 0) + k));
       out.set(key, { file: g.file, offset, length });
       offset += length;
     });
-    if (offset > file.bytes) throw new SpladeError('index-corrupt', `the stored index is damaged: ${where} places values past the end of ${file.name}`, { file: where });
+    if (offset > file.bytes)
+      throw new SpladeError(
+        'index-corrupt',
+        `the stored index is damaged: ${where} places values past the end of ${file.name}`,
+        { file: where },
+      );
   }
   return out;
 }
@@ -112,14 +126,23 @@ export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: Pack
     else core.push(key);
   }
   core.sort();
-  const coreFile = addFile('core', 'whole', core.map((k) => values.get(k)!));
+  const coreFile = addFile(
+    'core',
+    'whole',
+    core.map((k) => values.get(k)!),
+  );
   directory.groups.push({ file: coreFile, prefix: '', names: core, lengths: core.map((k) => values.get(k)!.length) });
   chunks.sort();
   for (const key of chunks) {
     const slash = key.lastIndexOf('/') + 1;
     const stem = /\/dict-page\//.test(key) ? 'dict' : /\/meta-page\//.test(key) ? 'meta' : 'chunk';
     const file = addFile(stem, 'whole', [values.get(key)!]);
-    directory.groups.push({ file, prefix: key.slice(0, slash), names: [key.slice(slash)], lengths: [values.get(key)!.length] });
+    directory.groups.push({
+      file,
+      prefix: key.slice(0, slash),
+      names: [key.slice(slash)],
+      lengths: [values.get(key)!.length],
+    });
   }
   records.sort((a, b) => a - b);
   let run: number[] = [];
@@ -131,7 +154,11 @@ export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: Pack
     const lengths = parts.map((p) => p.length);
     // Consecutive record numbers (a fresh build's) are a `from` run; otherwise names are listed.
     const consecutive = run.every((r, k) => k === 0 || r === run[k - 1]! + 1);
-    directory.groups.push(consecutive ? { file, prefix: 'doc/', from: run[0]!, lengths } : { file, prefix: 'doc/', names: run.map(String), lengths });
+    directory.groups.push(
+      consecutive
+        ? { file, prefix: 'doc/', from: run[0]!, lengths }
+        : { file, prefix: 'doc/', names: run.map(String), lengths },
+    );
     run = [];
     runBytes = 0;
   };
