@@ -17,6 +17,8 @@ export interface ModelInfo {
 export interface App {
   encoder?: WorkerSparseEncoder | undefined;
   model?: ModelInfo | undefined;
+  /** The key of the model chosen, as soon as it is chosen (while it loads, `model` is still unset). */
+  chosenModel?: string | undefined;
   index?: SparseIndex | undefined;
   /** Set while a model loads or failed to: why there is nothing to search with. */
   unavailable?: string | undefined;

@@ -122,7 +122,8 @@ export function initIngest(): void {
 
 /** The bundled sample documents of the model's language (git manual pages, or the GIMP manual). */
 async function addSamples(): Promise<void> {
-  const lang = app.model?.key.endsWith('-ko') ? 'ko' : 'en';
+  // The chosen model's language, loaded or still loading (the samples then wait in the queue).
+  const lang = (app.model?.key ?? app.chosenModel)?.endsWith('-ko') ? 'ko' : 'en';
   const info = byId('add-info');
   try {
     const res = await fetch(new URL(`../demo-docs/${lang}.json`, location.href));

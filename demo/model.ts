@@ -114,6 +114,7 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
     const mine = ++generation;
     const previous = app.model;
     current = choice;
+    app.chosenModel = choice.key;
     showChoice(choice);
     retry.hidden = true;
     status.textContent = 'loading…';
