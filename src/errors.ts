@@ -8,6 +8,7 @@ export type SpladeErrorCode =
   | 'model-not-found' // a model file could not be fetched or read
   | 'model-file-invalid' // a model file exists but is malformed
   | 'unsupported-module' // modules.json / router_config.json names a module we cannot run
+  | 'model-unsupported' // config.json names an architecture (or activation) the graph builder cannot build
   | 'network' // a download failed and no cached copy exists
   | 'gpu-unavailable' // WebGPU was requested but no adapter/device could be had
   | 'gpu-device-lost' // the GPU device was lost during work

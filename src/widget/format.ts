@@ -32,6 +32,7 @@ const LOAD_FAILURES: ReadonlySet<SpladeErrorCode> = new Set<SpladeErrorCode>([
   'model-not-found',
   'model-file-invalid',
   'unsupported-module',
+  'model-unsupported',
   'index-schema',
   'index-missing',
   'index-model',

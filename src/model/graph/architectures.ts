@@ -1,0 +1,67 @@
+/**
+ * The architectures the graph builder knows, by config.json's `architectures[0]`.
+ *
+ * An ArchitectureBuilder adds to the GraphBuilder every node from the graph inputs to the `logits`
+ * output, with the same contract as the ONNX exports the encoder already runs:
+ *   inputs  `input_ids` int64 [batch, tokens], `attention_mask` int64 [batch, tokens], and
+ *           `token_type_ids` int64 [batch, tokens] only when the model has token types;
+ *   output  `logits` float32 [batch, tokens, vocab].
+ * Use `modelInputs` / `logitsOutput` (layers.ts) for them. It reads config keys through
+ * `ModelConfig` (a missing key names itself) and weights through `graph.weight(hfName, shape)`
+ * (checked at once, read in `graph.build()`); it runs synchronously and reads no weight data.
+ *
+ * To add an architecture: write `architectures/<name>.ts` exporting an ArchitectureBuilder and add
+ * one line to ARCHITECTURES below. Architecture files import only types from this module.
+ */
+import { SpladeError } from '../../errors.ts';
+import { GraphBuilder, type BuiltGraph, type WeightSource } from './builder.ts';
+import { ModelConfig } from './config.ts';
+
+export interface ArchitectureInput {
+  /** config.json of the transformer. */
+  config: ModelConfig;
+  /** Its weights (also reachable as `graph.weights`), for checking optional tensors. */
+  weights: WeightSource;
+  graph: GraphBuilder;
+}
+
+export type ArchitectureBuilder = (input: ArchitectureInput) => void;
+
+export const ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> = {
+  // one line per architecture, e.g. BertForMaskedLM: buildBertForMaskedLM,
+};
+
+/** config.json's `architectures[0]`, or a `model-unsupported` error when no builder knows it. */
+export function architectureOf(config: ModelConfig): { name: string; build: ArchitectureBuilder } {
+  const list = config.get('architectures');
+  const name = Array.isArray(list) && typeof list[0] === 'string' ? list[0] : undefined;
+  const build = name === undefined ? undefined : ARCHITECTURES[name];
+  if (name === undefined || !build) {
+    const what = name === undefined ? 'names no "architectures"' : `names architecture "${name}"`;
+    throw new SpladeError(
+      'model-unsupported',
+      `${config.file} ${what}, which splade-web cannot build; supported: ${Object.keys(ARCHITECTURES).join(', ')}`,
+      { file: config.file },
+    );
+  }
+  return { name, build };
+}
+
+export interface ModelGraph extends BuiltGraph {
+  architecture: string;
+  /** Whether the graph takes `token_type_ids`. */
+  tokenTypes: boolean;
+}
+
+/** Builds the ONNX graph of config.json's architecture and reads its weights. */
+export async function buildModelGraph(
+  config: ModelConfig,
+  weights: WeightSource,
+  options: { signal?: AbortSignal } = {},
+): Promise<ModelGraph> {
+  const { name, build } = architectureOf(config);
+  const graph = new GraphBuilder(weights);
+  build({ config, weights, graph });
+  const built = await graph.build({ ...options, metadata: { architecture: name } });
+  return { ...built, architecture: name, tokenTypes: graph.inputNames().includes('token_type_ids') };
+}

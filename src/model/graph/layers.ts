@@ -1,0 +1,129 @@
+/**
+ * Composite layers built from GraphBuilder ops, shared by the architectures: activations by their
+ * Hugging Face `hidden_act` names, Linear with Hugging Face [out, in] weights, LayerNorm and RMSNorm
+ * by weight prefix. Each is written as the published PyTorch code computes it, so the built graph
+ * matches the reference to float32 rounding (onnxruntime's optimizer fuses the patterns it knows,
+ * e.g. Erf-GELU and LayerNormalization, on its own).
+ */
+import { SpladeError } from '../../errors.ts';
+import type { GraphBuilder, Value } from './builder.ts';
+
+/** GELU as torch's exact form: 0.5 x (1 + erf(x / sqrt 2)). */
+export function gelu(g: GraphBuilder, x: Value): Value {
+  const inner = g.erf(g.mul(x, g.scalar(Math.SQRT1_2)));
+  return g.mul(g.mul(x, g.scalar(0.5)), g.add(inner, g.scalar(1)));
+}
+
+/** GELU's tanh approximation (`gelu_new`, `gelu_pytorch_tanh`): 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))). */
+export function geluTanh(g: GraphBuilder, x: Value): Value {
+  const cube = g.mul(g.mul(x, x), x);
+  const inner = g.mul(g.add(x, g.mul(cube, g.scalar(0.044715))), g.scalar(Math.sqrt(2 / Math.PI)));
+  return g.mul(g.mul(x, g.scalar(0.5)), g.add(g.tanh(inner), g.scalar(1)));
+}
+
+/** x · sigmoid(x) (`silu`, `swish`). */
+export function silu(g: GraphBuilder, x: Value): Value {
+  return g.mul(x, g.sigmoid(x));
+}
+
+/** What transformers' ACT2FN maps each name to; the ones a SPLADE model can name. */
+const ACTIVATIONS: Record<string, (g: GraphBuilder, x: Value) => Value> = {
+  gelu,
+  gelu_python: gelu,
+  gelu_new: geluTanh,
+  gelu_pytorch_tanh: geluTanh,
+  gelu_fast: geluTanh,
+  relu: (g, x) => g.relu(x),
+  silu,
+  swish: silu,
+  tanh: (g, x) => g.tanh(x),
+  sigmoid: (g, x) => g.sigmoid(x),
+};
+
+/** The activation config.json names (`hidden_act`, `activation`, `hidden_activation`). */
+export function activation(g: GraphBuilder, x: Value, name: string, key = 'hidden_act'): Value {
+  const fn = ACTIVATIONS[name];
+  if (!fn) {
+    throw new SpladeError(
+      'model-unsupported',
+      `config.json: ${key} "${name}" is not supported; supported: ${Object.keys(ACTIVATIONS).join(', ')}`,
+      { file: 'config.json' },
+    );
+  }
+  return fn(g, x);
+}
+
+/** Whether `activation` knows `name` (check before building). */
+export function knownActivation(name: string): boolean {
+  return name in ACTIVATIONS;
+}
+
+/**
+ * torch.nn.Linear: x @ W^T + b with W stored [out, in] under `${prefix}.weight` (read transposed) and
+ * `${prefix}.bias` when `bias` is true. `rows` picks part of a packed weight (and the same part of
+ * its bias).
+ */
+export function linear(
+  g: GraphBuilder,
+  x: Value,
+  prefix: string,
+  inFeatures: number,
+  outFeatures: number,
+  options: { bias?: boolean; rows?: readonly [number, number] } = {},
+): Value {
+  const rows = options.rows;
+  const weight = g.weight(`${prefix}.weight`, [outFeatures, inFeatures], {
+    transpose: true,
+    ...(rows ? { rows } : {}),
+  });
+  const y = g.matmul(x, weight);
+  if (options.bias === false) return y;
+  return g.add(y, g.weight(`${prefix}.bias`, [outFeatures], rows ? { rows } : {}));
+}
+
+/** torch.nn.LayerNorm over the last axis with `${prefix}.weight` and (unless `bias` is false) `${prefix}.bias`. */
+export function layerNorm(
+  g: GraphBuilder,
+  x: Value,
+  prefix: string,
+  size: number,
+  epsilon: number,
+  options: { bias?: boolean } = {},
+): Value {
+  const scale = g.weight(`${prefix}.weight`, [size]);
+  const bias = options.bias === false ? undefined : g.weight(`${prefix}.bias`, [size]);
+  return g.layerNorm(x, scale, bias, epsilon);
+}
+
+/** RMSNorm: x / sqrt(mean(x²) + eps) · weight, over the last axis. */
+export function rmsNorm(g: GraphBuilder, x: Value, prefix: string, size: number, epsilon: number): Value {
+  const meanSquare = g.reduceMean(g.mul(x, x), [-1]);
+  const normed = g.div(x, g.sqrt(g.add(meanSquare, g.scalar(epsilon))));
+  return g.mul(normed, g.weight(`${prefix}.weight`, [size]));
+}
+
+/** The graph inputs of the encoder contract (see architectures.ts); `token_type_ids` only when asked. */
+export function modelInputs(
+  g: GraphBuilder,
+  tokenTypes: boolean,
+): { inputIds: Value; attentionMask: Value; tokenTypeIds?: Value } {
+  const inputIds = g.input('input_ids', 'int64', ['batch', 'tokens']);
+  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'tokens']);
+  if (!tokenTypes) return { inputIds, attentionMask };
+  return { inputIds, attentionMask, tokenTypeIds: g.input('token_type_ids', 'int64', ['batch', 'tokens']) };
+}
+
+/** Declares `x` ([batch, tokens, vocab] float32) the `logits` output. */
+export function logitsOutput(g: GraphBuilder, x: Value, vocab: number): void {
+  g.output(x, 'logits', ['batch', 'tokens', vocab]);
+}
+
+/**
+ * The additive attention bias of a padding mask: 0 where `attention_mask` is 1, the float32 minimum
+ * where it is 0, shaped [batch, 1, 1, tokens] to broadcast over heads and query positions (what
+ * transformers' extended attention mask is).
+ */
+export function paddingBias(g: GraphBuilder, attentionMask: Value): Value {
+  const keep = g.cast(g.unsqueeze(attentionMask, [1, 2]), 'float32');
+  return g.mul(g.sub(g.scalar(1), keep), g.scalar(-3.4028234663852886e38));
+}
