@@ -1,0 +1,311 @@
+/**
+ * The state of a GraphBuilder (see builder.ts for the API): inputs, outputs, nodes, weights and
+ * constants, and `build()`, which reads the weights tensor by tensor and writes the ModelProto.
+ * builder.ts adds the op helpers on top.
+ */
+import { SpladeError } from '../../errors.ts';
+import {
+  DataType,
+  encodeModel,
+  type AttributeValue,
+  type DataTypeCode,
+  type Dim,
+  type NodeProtoData,
+  type TensorProtoData,
+} from './proto.ts';
+
+export type ElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'bool';
+
+/** A tensor in the graph: its name, element type, and rank where the builder knows it. */
+export interface Value {
+  readonly name: string;
+  readonly type: ElementType;
+  readonly rank?: number;
+}
+
+/** Where weights come from: the tensors of a safetensors file (or shards) by Hugging Face name. */
+export interface WeightSource {
+  /** For messages: the repository or folder the weights come from. */
+  readonly description: string;
+  /** The stored shape of `name` (legacy names resolved), or undefined when no file holds it. */
+  shape(name: string): readonly number[] | undefined;
+  /** The file that holds `name`, for messages. */
+  fileOf(name: string): string | undefined;
+  /** The tensor's elements as float32 (F16 / BF16 converted). */
+  read(name: string): Promise<Float32Array>;
+}
+
+export interface WeightOptions {
+  /** Store the 2-D tensor transposed: a Hugging Face Linear weight [out, in] becomes [in, out] for MatMul. */
+  transpose?: boolean;
+  /**
+   * Keep only rows [start, end) of dimension 0 (before any transpose): one part of a packed projection.
+   * `shape` stays the stored tensor's full shape.
+   */
+  rows?: readonly [number, number];
+  /** The tensor to use when the file leaves `name` out (tied decoder weights). */
+  tiedTo?: string;
+}
+
+export interface BuiltGraph {
+  /** ModelProto bytes. */
+  model: Uint8Array;
+  /** External data files as onnxruntime's `externalData` session option takes them. */
+  externalData: { path: string; data: Uint8Array }[];
+  nodeCount: number;
+  /** Bytes of external weight data. */
+  weightBytes: number;
+}
+
+export const ELEMENT_CODES: Record<ElementType, DataTypeCode> = {
+  float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
+  int64: DataType.INT64,
+  int32: DataType.INT32,
+  bool: DataType.BOOL,
+};
+export const OPSET = 17;
+const IR_VERSION = 8;
+/** Computed constants at least this large go to external data too. */
+const INLINE_LIMIT = 64 * 1024;
+
+interface PendingWeight {
+  tensor: TensorProtoData;
+  source: string;
+  storedShape: readonly number[];
+  options: WeightOptions;
+}
+
+export class GraphCore {
+  private readonly nodes: NodeProtoData[] = [];
+  private readonly inputs: { name: string; dataType: DataTypeCode; shape: readonly Dim[] }[] = [];
+  private readonly outputs: { name: string; dataType: DataTypeCode; shape: readonly Dim[] }[] = [];
+  private readonly initializers: TensorProtoData[] = [];
+  private readonly pending: PendingWeight[] = [];
+  private readonly external: { path: string; data: Uint8Array }[] = [];
+  private readonly weightValues = new Map<string, Value>();
+  private readonly constants = new Map<string, Value>();
+  private readonly names = new Set<string>();
+  private counter = 0;
+  /** Prefix of generated names (set with `scope`), so a graph viewer shows where a node came from. */
+  private prefix = '';
+
+  constructor(readonly weights?: WeightSource) {}
+
+  /** Runs `body` with node names prefixed by `name` (e.g. 'layer.3'). */
+  scope<T>(name: string, body: () => T): T {
+    const saved = this.prefix;
+    this.prefix = `${saved}${name}/`;
+    try {
+      return body();
+    } finally {
+      this.prefix = saved;
+    }
+  }
+
+  private fresh(base: string): string {
+    let name = `${this.prefix}${base}_${this.counter++}`;
+    while (this.names.has(name)) name = `${this.prefix}${base}_${this.counter++}`;
+    this.names.add(name);
+    return name;
+  }
+
+  input(name: string, type: ElementType, shape: readonly Dim[]): Value {
+    this.names.add(name);
+    this.inputs.push({ name, dataType: ELEMENT_CODES[type], shape });
+    return { name, type, rank: shape.length };
+  }
+
+  /** Names of the graph inputs declared so far. */
+  inputNames(): string[] {
+    return this.inputs.map((i) => i.name);
+  }
+
+  /** Declares `value` a graph output named `name` (an Identity node gives it that name). */
+  output(value: Value, name: string, shape: readonly Dim[]): void {
+    this.names.add(name);
+    this.nodes.push({ opType: 'Identity', inputs: [value.name], outputs: [name], name: `output_${name}` });
+    this.outputs.push({ name, dataType: ELEMENT_CODES[value.type], shape });
+  }
+
+  /** Any ONNX node; returns its outputs. `type` is the outputs' element type (default: the first input's). */
+  node(
+    opType: string,
+    inputs: readonly (Value | undefined)[],
+    attributes: Record<string, AttributeValue> = {},
+    options: { outputs?: number; type?: ElementType; rank?: number; domain?: string } = {},
+  ): Value[] {
+    const name = this.fresh(opType);
+    const outputs = Array.from({ length: options.outputs ?? 1 }, (_, k) => `${name}:${k}`);
+    const node: NodeProtoData = { opType, name, inputs: inputs.map((v) => v?.name ?? ''), outputs, attributes };
+    if (options.domain !== undefined) node.domain = options.domain;
+    this.nodes.push(node);
+    const type = options.type ?? inputs[0]?.type ?? 'float32';
+    return outputs.map((o) => (options.rank === undefined ? { name: o, type } : { name: o, type, rank: options.rank }));
+  }
+
+  protected op(opType: string, inputs: (Value | undefined)[], attributes: Record<string, AttributeValue> = {}): Value {
+    const ranks = inputs.map((v) => v?.rank);
+    const rank = ranks.every((r) => r !== undefined) ? Math.max(...(ranks as number[])) : undefined;
+    return this.node(opType, inputs, attributes, rank === undefined ? {} : { rank })[0]!;
+  }
+
+  // ---- weights and constants ----
+
+  /** A weight by Hugging Face name, checked against `shape` now and read in `build()`. */
+  weight(name: string, shape: readonly number[], options: WeightOptions = {}): Value {
+    const source = this.weights;
+    if (!source) throw new Error('GraphBuilder.weight: this builder was made without a WeightSource');
+    let stored = name;
+    let found = source.shape(name);
+    if (!found && options.tiedTo !== undefined) {
+      stored = options.tiedTo;
+      found = source.shape(stored);
+    }
+    if (!found) {
+      const tied = options.tiedTo !== undefined ? ` (nor "${options.tiedTo}", which it is tied to)` : '';
+      throw new SpladeError(
+        'model-file-invalid',
+        `tensor "${name}"${tied} is missing from the weights of ${source.description}; expected shape [${shape.join(', ')}]`,
+        { file: source.fileOf(name) ?? source.description },
+      );
+    }
+    const rows = options.rows;
+    const fits =
+      found.length === shape.length &&
+      found.every((d, k) => d === shape[k]) &&
+      (!rows || (rows[0] >= 0 && rows[0] < rows[1] && rows[1] <= (shape[0] ?? 0)));
+    if (!fits) {
+      const file = source.fileOf(stored) ?? source.description;
+      const part = rows ? ` (rows ${rows[0]}..${rows[1]} of it)` : '';
+      throw new SpladeError(
+        'model-file-invalid',
+        `tensor "${stored}" in ${file} has shape [${found.join(', ')}]; the config implies [${shape.join(', ')}]${part}`,
+        { file },
+      );
+    }
+    const key = `${stored}|${options.transpose === true}|${options.rows?.join(':') ?? ''}`;
+    const known = this.weightValues.get(key);
+    if (known) return known;
+    const suffix = (options.rows ? `[${options.rows.join(':')}]` : '') + (options.transpose ? '.T' : '');
+    const initializer = `${stored}${suffix}`;
+    this.names.add(initializer);
+    const kept = rows ? [rows[1] - rows[0], ...shape.slice(1)] : shape;
+    const dims = options.transpose ? [...kept].reverse() : kept;
+    const tensor: TensorProtoData = { name: initializer, dataType: DataType.FLOAT, dims };
+    this.pending.push({ tensor, source: stored, storedShape: found, options });
+    this.initializers.push(tensor);
+    const value: Value = { name: initializer, type: 'float32', rank: dims.length };
+    this.weightValues.set(key, value);
+    return value;
+  }
+
+  /** Whether the weights hold `name` (optional tensors such as biases). */
+  hasWeight(name: string): boolean {
+    return this.weights?.shape(name) !== undefined;
+  }
+
+  /** A constant tensor (computed tables, e.g. rotary frequencies); large ones go to external data. */
+  constant(
+    data: Float32Array | BigInt64Array | Int32Array | Uint8Array,
+    shape: readonly number[],
+    type?: ElementType,
+  ): Value {
+    const elementType: ElementType =
+      type ??
+      (data instanceof Float32Array
+        ? 'float32'
+        : data instanceof BigInt64Array
+          ? 'int64'
+          : data instanceof Int32Array
+            ? 'int32'
+            : 'bool');
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const key = bytes.byteLength <= 64 ? `${elementType}|${shape.join(',')}|${Array.from(bytes).join(',')}` : undefined;
+    const known = key === undefined ? undefined : this.constants.get(key);
+    if (known) return known;
+    const name = this.fresh('const');
+    const tensor: TensorProtoData = { name, dataType: ELEMENT_CODES[elementType], dims: shape };
+    if (bytes.byteLength >= INLINE_LIMIT) {
+      const path = `c${this.external.length}.bin`;
+      this.external.push({ path, data: bytes.slice() });
+      tensor.external = { location: path, offset: 0, length: bytes.byteLength };
+    } else tensor.raw = bytes.slice();
+    this.initializers.push(tensor);
+    const value: Value = { name, type: elementType, rank: shape.length };
+    if (key !== undefined) this.constants.set(key, value);
+    return value;
+  }
+
+  /** A rank-0 constant. */
+  scalar(value: number, type: 'float32' | 'int64' = 'float32'): Value {
+    return type === 'int64'
+      ? this.constant(BigInt64Array.of(BigInt(value)), [], 'int64')
+      : this.constant(Float32Array.of(value), []);
+  }
+
+  /** A 1-D int64 constant (shapes, axes, indices). */
+  ints(values: readonly number[]): Value {
+    return this.constant(
+      BigInt64Array.from(values, (v) => BigInt(v)),
+      [values.length],
+      'int64',
+    );
+  }
+
+  /** A 1-D float32 constant. */
+  floats(values: readonly number[]): Value {
+    return this.constant(Float32Array.from(values), [values.length]);
+  }
+
+  protected asInts(v: Value | readonly number[]): Value {
+    return Array.isArray(v) ? this.ints(v) : (v as Value);
+  }
+
+  // ---- output ----
+
+  /** Reads the weights (tensor by tensor) and writes the model. Call once. */
+  async build(options: { signal?: AbortSignal; metadata?: Record<string, string> } = {}): Promise<BuiltGraph> {
+    let weightBytes = 0;
+    for (const [k, p] of this.pending.entries()) {
+      options.signal?.throwIfAborted();
+      const data = shapeWeight(await this.weights!.read(p.source), p.storedShape, p.options);
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const path = `w${k}.bin`;
+      this.external.push({ path, data: bytes });
+      weightBytes += bytes.byteLength;
+      p.tensor.external = { location: path, offset: 0, length: bytes.byteLength };
+    }
+    const model = encodeModel({
+      irVersion: IR_VERSION,
+      opsets: [{ domain: '', version: OPSET }],
+      producerName: 'splade-web',
+      graph: {
+        name: 'splade-web',
+        nodes: this.nodes,
+        inputs: this.inputs,
+        outputs: this.outputs,
+        initializers: this.initializers,
+      },
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+    });
+    return { model, externalData: this.external, nodeCount: this.nodes.length, weightBytes };
+  }
+}
+
+/** Applies `rows` then `transpose` to a weight read from the file. */
+function shapeWeight(data: Float32Array, stored: readonly number[], options: WeightOptions): Float32Array {
+  const cols = stored.slice(1).reduce((a, b) => a * b, 1);
+  let rows = stored[0] ?? 1;
+  let out = data;
+  if (options.rows) {
+    out = out.subarray(options.rows[0] * cols, options.rows[1] * cols);
+    rows = options.rows[1] - options.rows[0];
+  }
+  if (options.transpose) {
+    const t = new Float32Array(out.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = out[r * cols + c]!;
+    out = t;
+  }
+  return out;
+}
