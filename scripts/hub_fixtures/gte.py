@@ -23,7 +23,8 @@ through `auto_map`), not copied. What that code does, and what is easy to get wr
   on the SECOND half (ModernBERT's GLU is the other way round); down_proj has a bias.
 * Token types: `token_type_embeddings` only when type_vocab_size > 0 (0 in gte-base-en-v1.5 and
   doc-v3-gte: the model then takes no token_type_ids at all). No absolute position embeddings
-  with rope.
+  with rope; position_embedding_type "absolute" adds position_embeddings(0..T-1) after the token
+  types instead (no released GTE model uses it; modelled for the graph's variant test).
 * Attention mask: additive (1 - mask) * finfo.min on the keys, softmax(q k^T / sqrt(d) + bias).
   (unpad_inputs / use_memory_efficient_attention are xformers speed paths with the same result.)
 * `logn_attention_scale`: q *= log(sum(mask)) / log(max_position_embeddings), per row, clipped to
@@ -74,8 +75,8 @@ class GteConfig:
         self.raw = merged
         for key in CONFIG_DEFAULTS:
             setattr(self, key, merged[key])
-        if self.position_embedding_type != "rope":
-            raise ValueError("only position_embedding_type rope is modelled here")
+        if self.position_embedding_type not in ("rope", "absolute"):
+            raise ValueError(f"position_embedding_type {self.position_embedding_type!r}")
         self.head_dim = self.hidden_size // self.num_attention_heads
 
 
@@ -145,6 +146,8 @@ class Embeddings(nn.Module):
         self.word_embeddings = nn.Embedding(cfg.vocab_size, cfg.hidden_size)
         if cfg.type_vocab_size > 0:
             self.token_type_embeddings = nn.Embedding(cfg.type_vocab_size, cfg.hidden_size)
+        if cfg.position_embedding_type == "absolute":
+            self.position_embeddings = nn.Embedding(cfg.max_position_embeddings, cfg.hidden_size)
         self.LayerNorm = nn.LayerNorm(cfg.hidden_size, eps=cfg.layer_norm_eps)
 
 
@@ -169,8 +172,9 @@ class Attention(nn.Module):
         else:
             q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)
         q, k, v = (y.reshape(b, t, heads, hd).transpose(1, 2) for y in (q, k, v))  # [b, heads, t, hd]
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        if cos is not None:
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
         if logn_scale is not None:
             q = q * logn_scale
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(hd) + bias
@@ -235,7 +239,8 @@ class NewForMaskedLM(nn.Module):
         self.lm_head = LMHead(cfg)
         self.lm_head.decoder.weight = self.new.embeddings.word_embeddings.weight  # tied
         self.act = activation(cfg.hidden_act)
-        self.register_buffer("inv_freq", rope_inv_freq(cfg), persistent=False)
+        if cfg.position_embedding_type == "rope":
+            self.register_buffer("inv_freq", rope_inv_freq(cfg), persistent=False)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 token_type_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -247,13 +252,18 @@ class NewForMaskedLM(nn.Module):
             if token_type_ids is None:
                 token_type_ids = torch.zeros_like(input_ids)
             x = x + emb.token_type_embeddings(token_type_ids)
+        if cfg.position_embedding_type == "absolute":
+            x = x + emb.position_embeddings(torch.arange(input_ids.shape[1]))
         x = emb.LayerNorm(x)
 
-        # Rotary table in float32 (as new-impl builds cos_cached / sin_cached), then the model dtype.
-        positions = torch.arange(input_ids.shape[1], dtype=torch.float32)
-        freqs = positions[:, None] * self.inv_freq[None, :]
-        angles = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = angles.cos().to(dtype), angles.sin().to(dtype)
+        if cfg.position_embedding_type == "rope":
+            # Rotary table in float32 (as new-impl builds cos_cached / sin_cached), then the model dtype.
+            positions = torch.arange(input_ids.shape[1], dtype=torch.float32)
+            freqs = positions[:, None] * self.inv_freq[None, :]
+            angles = torch.cat((freqs, freqs), dim=-1)
+            cos, sin = angles.cos().to(dtype), angles.sin().to(dtype)
+        else:
+            cos, sin = None, None
 
         mask = attention_mask.to(dtype)
         bias = ((1.0 - mask) * torch.finfo(dtype).min)[:, None, None, :]
@@ -434,5 +444,75 @@ def max_sparse_diff(a, b) -> float:
     return worst
 
 
+
+# ---------------------------------------------------------------------------
+# Config variants for the graph's unit test (test/graph-gte.test.ts): tiny vocabulary, raw logits
+# ---------------------------------------------------------------------------
+
+VARIANTS_DIR = "test/fixtures/graph/gte-variants"
+VARIANT_BASE = {
+    "architectures": ["NewForMaskedLM"], "model_type": "new", "vocab_size": 50, "hidden_size": 16,
+    "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "layer_norm_eps": 1e-12,
+    "max_position_embeddings": 8192, "hidden_act": "gelu", "type_vocab_size": 0, "rope_theta": 10000,
+}
+# Each changes what the doc-v3-gte fixture does not cover.
+VARIANTS = {
+    # RMSNorm in the layers, token types (and so a token_type_ids input), no rope scaling, tanh GELU.
+    "rms-norm-token-types": {"layer_norm_type": "rms_norm", "type_vocab_size": 2, "rope_scaling": None,
+                             "hidden_act": "gelu_new"},
+    # Mixed NTK scaling (mixed_b), separate q/k/v projections, log-n query scaling, SiLU.
+    "mixed-b-separate-qkv-logn": {"rope_scaling": {"type": "ntk", "factor": 4.0, "mixed_b": 0.7},
+                                  "pack_qkv": False, "logn_attention_scale": True, "hidden_act": "silu",
+                                  "max_position_embeddings": 16},
+    # log-n scaling clipped to 1: row lengths 9 and 6 around max_position_embeddings 8.
+    "logn-clip1": {"rope_scaling": {"type": "ntk", "factor": 2.0}, "logn_attention_scale": True,
+                   "logn_attention_clip1": True, "max_position_embeddings": 8},
+    # Absolute positions, and the keys config.json may leave out (configuration.py's defaults:
+    # type_vocab_size 1, pack_qkv true, layer_norm_type layer_norm, hidden_act gelu, eps 1e-12).
+    "absolute-defaults": {"position_embedding_type": "absolute", "max_position_embeddings": 16,
+                          "type_vocab_size": None, "hidden_act": None, "layer_norm_eps": None,
+                          "rope_theta": None},
+}
+
+
+def variants() -> None:
+    import json
+    import os
+    import shutil
+
+    import common
+
+    root = os.path.join(common.REPO, VARIANTS_DIR)
+    shutil.rmtree(root, ignore_errors=True)
+    rng = torch.Generator().manual_seed(SEED)
+    ids = torch.randint(1, VARIANT_BASE["vocab_size"], (2, 9), generator=rng)
+    mask = torch.ones_like(ids)
+    mask[1, 6:] = 0
+    ids[1, 6:] = 0
+    token_types = torch.zeros_like(ids)
+    token_types[:, 4:] = 1
+    token_types[1, 6:] = 0
+    for n, (name, change) in enumerate(VARIANTS.items()):
+        config = {k: v for k, v in {**VARIANT_BASE, **change}.items() if v is not None}
+        module = NewForMaskedLM(config)
+        common.init_params(module, seed=SEED + 10 + n)
+        folder = os.path.join(root, name)
+        common.write_json(os.path.join(folder, "config.json"), config)
+        state = common.hf_state_dict(module, drop=["lm_head.decoder.weight"])
+        common.write_safetensors(os.path.join(folder, "model.safetensors"), state, "F32")
+        module.double().eval()
+        with_types = module.cfg.type_vocab_size > 0
+        types = token_types if module.cfg.type_vocab_size > 1 else torch.zeros_like(ids)
+        with torch.no_grad():
+            logits = module(ids, mask, types if with_types else None)
+        expected = {"input_ids": ids.tolist(), "attention_mask": mask.tolist(),
+                    "dims": list(logits.shape), "logits": [float(x) for x in logits.flatten()]}
+        if with_types:
+            expected["token_type_ids"] = types.tolist()
+        common.write_json(os.path.join(folder, "expected.json"), expected, indent=None)
+        print(f"{folder}: {sorted(change)}")
+
+
 if __name__ == "__main__":
     main()
+    variants()
