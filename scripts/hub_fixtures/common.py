@@ -219,7 +219,8 @@ def write_safetensors(path: str, tensors: Mapping[str, Tensor], dtype: str = "F3
     offset = 0
     for name in sorted(tensors, key=lambda n: (_stored_dtype(tensors[n], dtype) != "I64", n)):
         b = tensor_bytes(tensors[name], dtype)
-        header[name] = {"dtype": _stored_dtype(tensors[name], dtype), "shape": list(torch.as_tensor(tensors[name]).shape),
+        shape = list(torch.as_tensor(tensors[name]).shape)
+        header[name] = {"dtype": _stored_dtype(tensors[name], dtype), "shape": shape,
                         "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)
@@ -401,7 +402,8 @@ def write_sparse_static_embedding(folder: str, weight: np.ndarray, write_tokeniz
     """A SparseStaticEmbedding folder: config.json {frozen}, model.safetensors with one F32
     tensor `weight` [vocab], and the tokenizer files (write_tokenizer(folder))."""
     write_json(os.path.join(folder, "config.json"), {"frozen": frozen})
-    write_safetensors(os.path.join(folder, "model.safetensors"), {"weight": torch.from_numpy(np.asarray(weight))}, "F32")
+    weight_tensor = torch.from_numpy(np.asarray(weight))
+    write_safetensors(os.path.join(folder, "model.safetensors"), {"weight": weight_tensor}, "F32")
     write_tokenizer(folder)
 
 
