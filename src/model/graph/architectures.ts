@@ -16,8 +16,7 @@
 import { SpladeError } from '../../errors.ts';
 import { GraphBuilder, type BuiltGraph, type WeightSource } from './builder.ts';
 import { ModelConfig } from './config.ts';
-import { buildBertForMaskedLM, buildDistilBertForMaskedLM, buildRobertaForMaskedLM } from './architectures/bert.ts';
-import { buildNewForMaskedLM } from './architectures/gte.ts';
+import { buildModernBertForMaskedLM } from './architectures/modernbert.ts';
 
 export interface ArchitectureInput {
   /** config.json of the transformer. */
@@ -30,11 +29,8 @@ export interface ArchitectureInput {
 export type ArchitectureBuilder = (input: ArchitectureInput) => void;
 
 export const ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> = {
-  NewForMaskedLM: buildNewForMaskedLM,
-  BertForMaskedLM: buildBertForMaskedLM,
-  DistilBertForMaskedLM: buildDistilBertForMaskedLM,
-  RobertaForMaskedLM: buildRobertaForMaskedLM,
-  XLMRobertaForMaskedLM: buildRobertaForMaskedLM,
+  ModernBertForMaskedLM: buildModernBertForMaskedLM,
+  // one line per architecture, e.g. BertForMaskedLM: buildBertForMaskedLM,
 };
 
 /** config.json's `architectures[0]`, or a `model-unsupported` error when no builder knows it. */
