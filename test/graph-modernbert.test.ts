@@ -1,7 +1,8 @@
 // ModernBertForMaskedLM built by the graph builder (src/model/graph/architectures/modernbert.ts) and run by
 // onnxruntime-node, against the PyTorch reference of scripts/hub_fixtures/modernbert.py:
-// - the telepix/PIXIE-Splade-Preview fixture (older config form, F16 weights, local_attention 8): SPLADE
-//   vectors of Korean texts longer than the window, alone and in a padded batch;
+// - the telepix/PIXIE-Splade-Preview fixture (older config form, F16 weights read by SafetensorsWeights,
+//   decoder tied to the embeddings, local_attention 8): SPLADE vectors of Korean texts longer than the
+//   window, alone and in a padded batch;
 // - test/fixtures/modernbert-variant (newer form: layer_types + rope_parameters, odd local_attention,
 //   every optional bias, other activations, untied decoder): raw logits;
 // - the config reading of both forms and its errors.
@@ -12,9 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { isSpladeError } from '../src/errors.ts';
 import { buildModelGraph } from '../src/model/graph/architectures.ts';
 import { modernBertAttentionPlan, modernBertRotaryTables } from '../src/model/graph/architectures/modernbert.ts';
-import type { WeightSource } from '../src/model/graph/builder.ts';
 import { ModelConfig } from '../src/model/graph/config.ts';
-import { readSafetensors } from '../src/model/safetensors.ts';
+import { SafetensorsWeights } from '../src/model/graph/weights.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const PIXIE = join(FIXTURES, 'hub', 'telepix', 'PIXIE-Splade-Preview');
@@ -22,15 +22,10 @@ const VARIANT = join(FIXTURES, 'modernbert-variant');
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 
-/** A WeightSource over one safetensors file read whole (weights.ts is the loader's; this keeps the test on the graph). */
-function fileWeights(folder: string): WeightSource {
-  const tensors = readSafetensors(new Uint8Array(readFileSync(join(folder, 'model.safetensors'))), 'model.safetensors');
-  return {
-    description: folder,
-    shape: (name) => tensors.get(name)?.shape,
-    fileOf: (name) => (tensors.has(name) ? 'model.safetensors' : undefined),
-    read: async (name) => tensors.get(name)!.data,
-  };
+/** The loader's weights (F16 converted per tensor) over the fixture's model.safetensors. */
+function fileWeights(folder: string): SafetensorsWeights {
+  const file = 'model.safetensors';
+  return SafetensorsWeights.fromFiles(folder, new Map([[file, new Uint8Array(readFileSync(join(folder, file)))]]));
 }
 
 async function session(config: Record<string, unknown>, folder: string): Promise<ort.InferenceSession> {
