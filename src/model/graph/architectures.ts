@@ -16,7 +16,9 @@
 import { SpladeError } from '../../errors.ts';
 import { GraphBuilder, type BuiltGraph, type WeightSource } from './builder.ts';
 import { ModelConfig } from './config.ts';
+import { buildBertForMaskedLM, buildDistilBertForMaskedLM, buildRobertaForMaskedLM } from './architectures/bert.ts';
 import { buildModernBertForMaskedLM } from './architectures/modernbert.ts';
+import { buildNewForMaskedLM } from './architectures/gte.ts';
 
 export interface ArchitectureInput {
   /** config.json of the transformer. */
@@ -30,7 +32,11 @@ export type ArchitectureBuilder = (input: ArchitectureInput) => void;
 
 export const ARCHITECTURES: Readonly<Record<string, ArchitectureBuilder>> = {
   ModernBertForMaskedLM: buildModernBertForMaskedLM,
-  // one line per architecture, e.g. BertForMaskedLM: buildBertForMaskedLM,
+  NewForMaskedLM: buildNewForMaskedLM,
+  BertForMaskedLM: buildBertForMaskedLM,
+  DistilBertForMaskedLM: buildDistilBertForMaskedLM,
+  RobertaForMaskedLM: buildRobertaForMaskedLM,
+  XLMRobertaForMaskedLM: buildRobertaForMaskedLM,
 };
 
 /** config.json's `architectures[0]`, or a `model-unsupported` error when no builder knows it. */
