@@ -8,36 +8,29 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { buildNewForMaskedLM } from '../src/model/graph/architectures/gte.ts';
-import { GraphBuilder, type WeightSource } from '../src/model/graph/builder.ts';
-import { ModelConfig } from '../src/model/graph/config.ts';
-import { readSafetensors } from '../src/model/safetensors.ts';
 import { isSpladeError } from '../src/errors.ts';
+import { buildModelGraph } from '../src/model/graph/architectures.ts';
+import { ModelConfig } from '../src/model/graph/config.ts';
+import { SafetensorsWeights } from '../src/model/graph/weights.ts';
 
 const HUB = join(import.meta.dirname, 'fixtures', 'hub');
 const GTE_ID = 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-gte';
 const VARIANTS = join(import.meta.dirname, 'fixtures', 'graph', 'gte-variants');
 
-/** The tensors of one safetensors file as a WeightSource (the loader's weights.ts does this by range). */
-function fileWeights(path: string, description: string): WeightSource {
-  const tensors = readSafetensors(new Uint8Array(readFileSync(path)), path);
-  return {
-    description,
-    shape: (name) => tensors.get(name)?.shape,
-    fileOf: (name) => (tensors.has(name) ? 'model.safetensors' : undefined),
-    read: async (name) => tensors.get(name)!.data,
-  };
-}
-
 function readConfig(folder: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
 }
 
+/** The graph through the registry (config.json's architectures[0]) with the loader's weights. */
 async function session(folder: string, json = readConfig(folder)): Promise<ort.InferenceSession> {
-  const config = ModelConfig.from(json);
-  const g = new GraphBuilder(fileWeights(join(folder, 'model.safetensors'), folder));
-  buildNewForMaskedLM({ config, weights: g.weights!, graph: g });
-  const built = await g.build();
+  const file = 'model.safetensors';
+  const weights = SafetensorsWeights.fromFiles(
+    folder,
+    new Map([[file, new Uint8Array(readFileSync(join(folder, file)))]]),
+  );
+  const built = await buildModelGraph(ModelConfig.from(json), weights);
+  expect(built.architecture).toBe('NewForMaskedLM');
+  expect(built.tokenTypes).toBe(((json['type_vocab_size'] as number | undefined) ?? 1) > 0);
   return ort.InferenceSession.create(built.model, { externalData: built.externalData });
 }
 
