@@ -137,7 +137,12 @@ export class GraphCore {
   ): Value[] {
     const name = this.fresh(opType);
     const outputs = Array.from({ length: options.outputs ?? 1 }, (_, k) => `${name}:${k}`);
-    const node: NodeProtoData = { opType, name, inputs: inputs.map((v) => v?.name ?? ''), outputs, attributes };
+    // Trailing absent optional inputs are left out rather than written as '': onnxruntime-web's WebGPU
+    // kernels (e.g. Slice without `steps`) count every listed input and reject an empty one.
+    let count = inputs.length;
+    while (count > 0 && inputs[count - 1] === undefined) count--;
+    const inputNames = inputs.slice(0, count).map((v) => v?.name ?? '');
+    const node: NodeProtoData = { opType, name, inputs: inputNames, outputs, attributes };
     if (options.domain !== undefined) node.domain = options.domain;
     this.nodes.push(node);
     const type = options.type ?? inputs[0]?.type ?? 'float32';
