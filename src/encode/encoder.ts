@@ -410,12 +410,12 @@ export class SparseEncoder implements SparseTextEncoder {
       const device = requested === 'auto' ? await this.runtime.autoDevice() : requested;
       const fallback = this.runtime.fallbackDevice;
       try {
-        this.backend = await this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options);
+        this.backend = await this.startBackend(route, device);
       } catch (error) {
         // 'auto' promised a device that works: a GPU that will not start a session leaves WASM.
         const gpuFailed = error instanceof SpladeError && error.code === 'gpu-unavailable';
         if (requested !== 'auto' || !gpuFailed || !fallback || fallback === device) throw error;
-        this.backend = await this.runtime.createBackend(this.onnxOf(route), route.onnxFile, fallback, this.options);
+        this.backend = await this.startBackend(route, fallback);
       }
       return this.backend;
     })();
@@ -430,10 +430,15 @@ export class SparseEncoder implements SparseTextEncoder {
     const old = this.backend;
     this.backend = undefined;
     await old?.dispose().catch(() => {});
-    const next = this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options);
+    const next = this.startBackend(route, device);
     this.backendPromise = next;
     this.backend = await next;
     return this.backend;
+  }
+
+  /** A backend for `route` on `device` (with the external weights of a graph built from safetensors). */
+  private startBackend(route: MlmRoute, device: EncoderDevice): Promise<ExecutionBackend> {
+    return this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options, route.externalData);
   }
 
   private onnxOf(route: MlmRoute): Uint8Array {

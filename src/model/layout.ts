@@ -3,10 +3,15 @@
  *   modules.json -> Router (router_config.json: query / document routes) or a plain module list;
  *   SparseStaticEmbedding (inference-free query side), MLMTransformer (+ ONNX file), SpladePooling.
  * Modules are matched on the last dotted segment of `type`, since sentence-transformers v5 and v6
- * spell the package path differently.
+ * spell the package path differently. A bare transformers repository (no modules.json; config.json
+ * names a *ForMaskedLM) is read as naver's SPLADE models are used: MLMTransformer + SpladePooling
+ * (max, `relu` = log1p(relu(x))); with an idf.json beside it (OpenSearch's bare repos) queries go
+ * through that table instead. A transformer folder with no ONNX file but config.json + safetensors
+ * gets its graph built (src/model/graph/).
  */
 import { SpladeError } from '../errors.ts';
 import { parsePoolingConfig, type PoolingConfig } from '../pooling/config.ts';
+import { buildFromSafetensors, maskedLmArchitecture, type BuiltModel, type ExternalDataFile } from './graph/load.ts';
 import { readSafetensors } from './safetensors.ts';
 import type { ModelFiles } from './source.ts';
 import { TextTokenizer } from './tokenizer.ts';
@@ -23,10 +28,14 @@ export interface MlmRoute {
   kind: 'mlm';
   dir: string;
   tokenizer: TextTokenizer;
-  /** Path of the ONNX file inside the repository. */
+  /** Path of the ONNX file inside the repository (for a built graph: its weights file). */
   onnxFile: string;
   /** The ONNX bytes; absent when the route was loaded with `queryOnly`. */
   onnx?: Uint8Array;
+  /** A graph built from config.json + safetensors: its weights, which `onnx` references as external data. */
+  externalData?: ExternalDataFile[];
+  /** Set when the graph was built from safetensors (no ONNX file in the repository). */
+  built?: { architecture: string; buildMs: number; weightBytes: number };
   pooling: PoolingConfig;
   maxSeqLength: number;
 }
@@ -56,7 +65,8 @@ export interface LayoutOptions {
 }
 
 export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = {}): Promise<ModelSpec> {
-  const modules = await readJson(files, 'modules.json', true);
+  const modules = await readJson(files, 'modules.json', false);
+  if (modules === undefined) return loadBareRepo(files, options);
   if (!Array.isArray(modules) || modules.length === 0) {
     throw new SpladeError(
       'model-file-invalid',
@@ -70,13 +80,6 @@ export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = 
       throw new SpladeError('model-file-invalid', `modules.json entry ${k} has no "type"`, { file: 'modules.json' });
     return { kind: moduleKind(type, 'modules.json'), path: typeof path === 'string' ? path : '' };
   });
-
-  const config = ((await readJson(files, 'config_sentence_transformers.json', false)) ?? {}) as {
-    prompts?: Record<string, string>;
-    similarity_fn_name?: string;
-  };
-  const prompts = { query: nonEmpty(config.prompts?.['query']), document: nonEmpty(config.prompts?.['document']) };
-  const similarity = config.similarity_fn_name ?? 'dot';
 
   let query: Route;
   let document: Route;
@@ -110,6 +113,15 @@ export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = 
     query = await buildRoute(files, entries, options);
     document = query;
   }
+  return assembleSpec(files, query, document);
+}
+
+async function assembleSpec(files: ModelFiles, query: Route, document: Route): Promise<ModelSpec> {
+  const config = ((await readJson(files, 'config_sentence_transformers.json', false)) ?? {}) as {
+    prompts?: Record<string, string>;
+    similarity_fn_name?: string;
+  };
+  const prompts = { query: nonEmpty(config.prompts?.['query']), document: nonEmpty(config.prompts?.['document']) };
   const vocabSize = query.kind === 'static' ? query.weights.length : query.pooling.vocabSize;
   return {
     source: files.description,
@@ -118,8 +130,27 @@ export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = 
     inferenceFree: query.kind === 'static',
     vocabSize,
     prompts,
-    similarity,
+    similarity: config.similarity_fn_name ?? 'dot',
   };
+}
+
+/** A transformers repository without modules.json (e.g. naver/splade-v3): see the top comment. */
+async function loadBareRepo(files: ModelFiles, options: LayoutOptions): Promise<ModelSpec> {
+  const config = await readJson(files, 'config.json', false);
+  if (config === undefined || !maskedLmArchitecture(config)) {
+    const what =
+      config === undefined ? 'no config.json either' : 'a config.json that names no *ForMaskedLM architecture';
+    throw new SpladeError(
+      'model-not-found',
+      `modules.json is missing from ${files.description}, which has ${what}; a SPLADE model needs the sentence-transformers files or a masked-LM transformers repository`,
+      { file: 'modules.json' },
+    );
+  }
+  const pooling: PoolingConfig = { strategy: 'max', activation: 'relu', vocabSize: 0 };
+  const document = await loadMlm(files, '', pooling, options);
+  // The root's model.safetensors is the transformer's here, so the query table comes from idf.json alone.
+  const query = (await files.read('idf.json')) ? await loadStatic(files, '', { idfOnly: true }) : document;
+  return assembleSpec(files, query, document);
 }
 
 type ModuleKind = (typeof SUPPORTED_MODULES)[number];
@@ -151,10 +182,10 @@ async function buildRoute(
   );
 }
 
-async function loadStatic(files: ModelFiles, dir: string): Promise<StaticRoute> {
+async function loadStatic(files: ModelFiles, dir: string, options: { idfOnly?: boolean } = {}): Promise<StaticRoute> {
   const { tokenizer } = await loadTokenizer(files, dir !== '' ? [dir, ''] : ['']);
   const weightsFile = join(dir, 'model.safetensors');
-  const bytes = await files.read(weightsFile);
+  const bytes = options.idfOnly ? undefined : await files.read(weightsFile);
   let weights: Float32Array;
   if (bytes) {
     const tensor = readSafetensors(bytes, weightsFile).get('weight');
@@ -186,16 +217,26 @@ async function loadStatic(files: ModelFiles, dir: string): Promise<StaticRoute> 
   return { kind: 'static', dir, tokenizer, weights };
 }
 
-async function loadMlm(files: ModelFiles, dir: string, poolingDir: string, options: LayoutOptions): Promise<MlmRoute> {
+/** An MLMTransformer route; `pooling` is the SpladePooling folder, or the config itself (bare repositories). */
+async function loadMlm(
+  files: ModelFiles,
+  dir: string,
+  pooling: string | PoolingConfig,
+  options: LayoutOptions,
+): Promise<MlmRoute> {
   // Some official repos keep the transformer at the repository root: try the folder, then the root
   // (the folder holding the tokenizer is the transformer's; each file is read once).
   const { tokenizer, dir: base } = await loadTokenizer(files, dir !== '' ? [dir, ''] : ['']);
-  const poolingFile = join(poolingDir, 'config.json');
-  const pooling = parsePoolingConfig(await readJson(files, poolingFile, true), poolingFile);
+  const poolingFile = typeof pooling === 'string' ? join(pooling, 'config.json') : '';
+  const poolingConfig =
+    typeof pooling === 'string'
+      ? parsePoolingConfig(await readJson(files, poolingFile, true), poolingFile)
+      : { ...pooling };
   const bert = ((await readJson(files, join(base, 'sentence_bert_config.json'), false)) ?? {}) as {
     max_seq_length?: number;
   };
-  const hf = ((await readJson(files, join(base, 'config.json'), false)) ?? {}) as {
+  const hfJson = await readJson(files, join(base, 'config.json'), false);
+  const hf = (hfJson ?? {}) as {
     max_position_embeddings?: number;
     vocab_size?: number;
   };
@@ -208,26 +249,41 @@ async function loadMlm(files: ModelFiles, dir: string, poolingDir: string, optio
       { file: join(base, 'sentence_bert_config.json') },
     );
   }
-  if (!pooling.vocabSize) pooling.vocabSize = hf.vocab_size ?? 0;
+  if (!poolingConfig.vocabSize) poolingConfig.vocabSize = hf.vocab_size ?? 0;
   const candidates = options.onnxFile ? [options.onnxFile] : ONNX_CANDIDATES;
   let onnxFile = join(base, candidates[0]!);
   let onnx: Uint8Array | undefined;
+  let built: BuiltModel | undefined;
   if (!options.queryOnly) {
     for (const c of candidates) {
       onnxFile = join(base, c);
       onnx = await files.read(onnxFile);
       if (onnx) break;
     }
+    // No ONNX file (and none asked for by name): build the graph from config.json + safetensors.
+    if (!onnx && !options.onnxFile && hfJson !== undefined) built = await buildFromSafetensors(files, base, hfJson);
+    if (built) {
+      onnx = built.onnx;
+      onnxFile = built.weightsFile;
+    }
     if (!onnx) {
+      const folder = base === '' ? 'the repository root' : base;
+      const buildable = options.onnxFile
+        ? ''
+        : ` and no config.json with model.safetensors (or model.safetensors.index.json) in ${folder} to build the graph from`;
       throw new SpladeError(
         'model-not-found',
-        `no ONNX model in ${files.description}: looked for ${candidates.map((c) => join(base, c)).join(', ')} (export the masked-LM to ONNX, e.g. with optimum)`,
+        `no ONNX model in ${files.description}: looked for ${candidates.map((c) => join(base, c)).join(', ')}${buildable}`,
         { file: onnxFile },
       );
     }
   }
-  const route: MlmRoute = { kind: 'mlm', dir: base, tokenizer, onnxFile, pooling, maxSeqLength };
+  const route: MlmRoute = { kind: 'mlm', dir: base, tokenizer, onnxFile, pooling: poolingConfig, maxSeqLength };
   if (onnx) route.onnx = onnx;
+  if (built) {
+    route.externalData = built.externalData;
+    route.built = { architecture: built.architecture, buildMs: built.buildMs, weightBytes: built.weightBytes };
+  }
   return route;
 }
 

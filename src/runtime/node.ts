@@ -10,11 +10,11 @@ export const nodeRuntime: Runtime = {
   async autoDevice() {
     return 'cpu';
   },
-  async createBackend(model, modelFile, device) {
+  async createBackend(model, modelFile, device, _options, externalData) {
     if (device !== 'cpu' && device !== 'wasm') {
       throw new SpladeError('invalid-option', `device '${device}' is not available in Node; accepted: 'auto', 'cpu'`);
     }
-    return createOrtBackend({ ort: ort as never, model, modelFile, device: 'cpu', pooling: 'cpu' });
+    return createOrtBackend({ ort: ort as never, model, modelFile, externalData, device: 'cpu', pooling: 'cpu' });
   },
   async readLocalFile(path: string) {
     try {

@@ -6,7 +6,7 @@
 import type * as Ort from 'onnxruntime-common';
 import { SpladeError } from '../errors.ts';
 import { poolCpu } from '../pooling/cpu.ts';
-import type { BackendInfo, EncoderDevice, ExecutionBackend, GpuPoolerLike } from './types.ts';
+import type { BackendInfo, EncoderDevice, ExecutionBackend, ExternalDataFile, GpuPoolerLike } from './types.ts';
 
 type OrtModule = typeof Ort;
 
@@ -14,6 +14,8 @@ export interface OrtBackendOptions {
   ort: OrtModule;
   model: Uint8Array;
   modelFile: string;
+  /** Weights the model references as external data (a graph built from safetensors). */
+  externalData?: readonly ExternalDataFile[] | undefined;
   device: EncoderDevice;
   /** Where the logits are pooled: 'gpu' (WGSL, WebGPU only) or 'cpu' (logits read back). */
   pooling: 'gpu' | 'cpu';
@@ -29,6 +31,8 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     graphOptimizationLevel: 'all',
     ...options.sessionOptions,
   };
+  // In memory on both runtimes: onnxruntime-web mounts them by path, onnxruntime-node (1.30) copies them.
+  if (options.externalData?.length) sessionOptions.externalData = options.externalData;
   // With the logits left on the GPU we get ORT's own buffer and pool it there.
   if (gpuPooling) sessionOptions.preferredOutputLocation = 'gpu-buffer';
   let session: Ort.InferenceSession;

@@ -76,15 +76,23 @@ export interface BackendOptions {
   gpuAdapter?: GPUAdapter;
 }
 
+/** One external data file of a model, as onnxruntime's `externalData` session option takes it. */
+export interface ExternalDataFile {
+  path: string;
+  data: Uint8Array;
+}
+
 export interface Runtime {
   readonly name: string;
   /** What `device: 'auto'` means here. */
   autoDevice(): Promise<EncoderDevice>;
+  /** `externalData`: the weights of a graph built from safetensors, which `model` references by path. */
   createBackend(
     model: Uint8Array,
     modelFile: string,
     device: EncoderDevice,
     options: BackendOptions,
+    externalData?: readonly ExternalDataFile[],
   ): Promise<ExecutionBackend>;
   /** Device to fall back to when the GPU device is lost. */
   readonly fallbackDevice?: EncoderDevice;

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import { SpladeError } from '../errors.ts';
 import { GpuPooler } from '../pooling/gpu.ts';
-import type { BackendOptions, EncoderDevice, Runtime } from './types.ts';
+import type { BackendOptions, EncoderDevice, ExternalDataFile, Runtime } from './types.ts';
 import { createOrtBackend } from './ort.ts';
 import { describeProbe, looksLikeHtml, notJavaScript, probeUrl } from './probe.ts';
 
@@ -116,7 +116,13 @@ export const webRuntime: Runtime = {
   async autoDevice() {
     return (await hardwareGpuAvailable()) ? 'webgpu' : 'wasm';
   },
-  async createBackend(model: Uint8Array, modelFile: string, device: EncoderDevice, options: BackendOptions) {
+  async createBackend(
+    model: Uint8Array,
+    modelFile: string,
+    device: EncoderDevice,
+    options: BackendOptions,
+    externalData?: readonly ExternalDataFile[],
+  ) {
     if (device === 'cpu') device = 'wasm'; // in the browser the CPU is reached through WASM
     configureWasm(options.wasmThreads);
     if (device === 'webgpu') {
@@ -133,6 +139,7 @@ export const webRuntime: Runtime = {
         ort: ort as never,
         model,
         modelFile,
+        externalData,
         device,
         pooling: options.pooling ?? 'gpu',
         createGpuPooler: (gpuDevice) => new GpuPooler(gpuDevice),

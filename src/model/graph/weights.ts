@@ -142,16 +142,25 @@ export function toFloat32(raw: Uint8Array, dtype: string): Float32Array {
 export class SafetensorsWeights implements WeightSource {
   private constructor(
     readonly description: string,
+    /** The file the weights were found by: `model.safetensors` or the shard index. */
+    readonly sourceFile: string,
     private readonly entries: Map<string, TensorEntry>,
     private readonly bytes: Map<string, Uint8Array>,
   ) {}
 
-  /** Weights from already-read files (path -> bytes); each file's header is checked. */
-  static fromFiles(description: string, files: ReadonlyMap<string, Uint8Array>): SafetensorsWeights {
+  /**
+   * Weights from already-read files (path -> bytes); each file's header is checked. `sourceFile`
+   * (default: the first file) is the file they were found by.
+   */
+  static fromFiles(
+    description: string,
+    files: ReadonlyMap<string, Uint8Array>,
+    sourceFile?: string,
+  ): SafetensorsWeights {
     const entries = new Map<string, TensorEntry>();
     for (const [file, bytes] of files)
       for (const [name, e] of parseSafetensorsHeader(bytes, file)) entries.set(name, e);
-    return new SafetensorsWeights(description, entries, new Map(files));
+    return new SafetensorsWeights(description, sourceFile ?? [...files.keys()][0] ?? '', entries, new Map(files));
   }
 
   /**
@@ -162,6 +171,7 @@ export class SafetensorsWeights implements WeightSource {
     const indexFile = join(dir, 'model.safetensors.index.json');
     const index = await files.read(indexFile);
     const read = new Map<string, Uint8Array>();
+    let sourceFile = indexFile;
     if (index) {
       for (const shard of shardsOf(index, indexFile)) {
         const path = join(dir, shard);
@@ -176,12 +186,12 @@ export class SafetensorsWeights implements WeightSource {
         read.set(path, bytes);
       }
     } else {
-      const path = join(dir, 'model.safetensors');
-      const bytes = await files.read(path);
+      sourceFile = join(dir, 'model.safetensors');
+      const bytes = await files.read(sourceFile);
       if (!bytes) return undefined;
-      read.set(path, bytes);
+      read.set(sourceFile, bytes);
     }
-    return SafetensorsWeights.fromFiles(`${files.description}${dir ? `/${dir}` : ''}`, read);
+    return SafetensorsWeights.fromFiles(`${files.description}${dir ? `/${dir}` : ''}`, read, sourceFile);
   }
 
   /** The stored name `name` resolves to (legacy gamma/beta), or undefined. */

@@ -1,0 +1,64 @@
+/**
+ * The model graph of a transformer folder that ships `config.json` and safetensors weights but no
+ * ONNX file: the architecture is checked first (an unknown one fails before any weight is
+ * downloaded), then the weights are opened and the graph built. Nothing is cached here: the
+ * result lives on the route only, so a failure at any step leaves nothing half-built behind.
+ */
+import type { ModelFiles } from '../source.ts';
+import { architectureOf, buildModelGraph } from './architectures.ts';
+import { ModelConfig } from './config.ts';
+import { SafetensorsWeights } from './weights.ts';
+
+/** An external data file of a built graph, as onnxruntime's `externalData` session option takes it. */
+export interface ExternalDataFile {
+  path: string;
+  data: Uint8Array;
+}
+
+export interface BuiltModel {
+  onnx: Uint8Array;
+  externalData: ExternalDataFile[];
+  /** The weights file (or shard index) inside the repository, for messages. */
+  weightsFile: string;
+  architecture: string;
+  /** Milliseconds to open the weights and build the graph (downloads included). */
+  buildMs: number;
+  weightBytes: number;
+}
+
+/**
+ * Builds the graph of folder `dir` (`''` = the repository root) from its config.json (`configJson`,
+ * already parsed) and safetensors weights, or returns undefined when the folder has no weights.
+ */
+export async function buildFromSafetensors(
+  files: ModelFiles,
+  dir: string,
+  configJson: unknown,
+  options: { signal?: AbortSignal } = {},
+): Promise<BuiltModel | undefined> {
+  const started = performance.now();
+  const config = ModelConfig.from(configJson, join(dir, 'config.json'));
+  architectureOf(config); // an unsupported architecture fails before the weights are downloaded
+  const weights = await SafetensorsWeights.open(files, dir);
+  if (!weights) return undefined;
+  const graph = await buildModelGraph(config, weights, options);
+  return {
+    onnx: graph.model,
+    externalData: graph.externalData,
+    weightsFile: weights.sourceFile,
+    architecture: graph.architecture,
+    buildMs: performance.now() - started,
+    weightBytes: graph.weightBytes,
+  };
+}
+
+/** config.json's `architectures[0]` when it names a masked-LM (a bare transformers repo), else undefined. */
+export function maskedLmArchitecture(json: unknown): string | undefined {
+  const list = (json as { architectures?: unknown } | null)?.architectures;
+  const name = Array.isArray(list) ? list[0] : undefined;
+  return typeof name === 'string' && name.endsWith('ForMaskedLM') ? name : undefined;
+}
+
+function join(dir: string, file: string): string {
+  return dir === '' ? file : `${dir.replace(/\/+$/, '')}/${file}`;
+}
