@@ -78,7 +78,7 @@ function maxDiff(pooled: Float64Array, ref: { indices: number[]; values: number[
 }
 
 describe('ModernBertForMaskedLM graph', () => {
-  it('gives the PIXIE fixture reference vectors, texts alone and in a padded batch, longer than the window', async () => {
+  it('gives the PIXIE reference vectors, texts alone and in a padded batch, longer than the window', async () => {
     const config = readJson(join(PIXIE, 'config.json'));
     const reference = readJson(join(FIXTURES, 'hub', 'references', 'telepix__PIXIE-Splade-Preview.json'));
     const ids: number[][] = reference.ids;
@@ -197,9 +197,10 @@ describe('ModernBertForMaskedLM graph', () => {
   });
 
   it('computes rotary tables as torch does in float32 (within one float32 step)', () => {
-    // torch 1.13: inv_freq = 1 / 160000 ** (arange(0, 8, 2).float() / 8); angles = arange(3).float()[:, None] * inv_freq;
-    // angles.cos()[1] and angles.sin()[2]. torch's float32 cos may round the other way than a correctly rounded one
-    // (cos(1) lies almost halfway between two floats), hence the tolerance.
+    // torch 1.13: inv_freq = 1 / 160000 ** (arange(0, 8, 2).float() / 8);
+    // angles = arange(3).float()[:, None] * inv_freq; angles.cos()[1] and angles.sin()[2]. torch's float32 cos
+    // may round the other way than a correctly rounded one (cos(1) lies almost halfway between two floats),
+    // hence the tolerance.
     const { cos, sin } = modernBertRotaryTables(160000, 8, 3);
     const torchCos = [0.5403023362159729, 0.9987502694129944, 0.9999969005584717, 1];
     const torchSin = [0.9092974066734314, 0.0998334214091301, 0.004999978933483362, 0.0002500000118743628];
