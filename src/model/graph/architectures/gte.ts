@@ -81,6 +81,30 @@ export function gteInverseFrequencies(config: ModelConfig, headSize: number): Fl
   );
 }
 
+/**
+ * The rotary cos and sin tables [positions, headSize / 2] for `inverseFrequencies`: angle =
+ * position · inv_freq rounded to float32 (torch's float32 einsum), then cos / sin. Built here, not
+ * with Sin/Cos nodes, because WebGPU's sin and cos of angles past a few radians are not accurate
+ * enough (measured on the doc-v3-gte fixture: 7.8e-4 off the reference with Sin/Cos nodes on WebGPU,
+ * 3.8e-6 on WASM).
+ */
+export function gteRotaryTables(
+  inverseFrequencies: Float32Array,
+  positions: number,
+): { cos: Float32Array; sin: Float32Array } {
+  const half = inverseFrequencies.length;
+  const cos = new Float32Array(positions * half);
+  const sin = new Float32Array(positions * half);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(p * inverseFrequencies[i]!);
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
 /** x · cos + rotate_half(x) · sin on the last axis, rotate_half(x) = [-x₂, x₁] for halves x₁ | x₂. */
 function applyRotary(g: GraphBuilder, x: Value, cos: Value, sin: Value, headSize: number): Value {
   const [first, second] = g.split(x, [headSize / 2, headSize / 2], -1) as [Value, Value];
@@ -113,7 +137,7 @@ export const buildNewForMaskedLM: ArchitectureBuilder = ({ config, graph: g }) =
 
   const { inputIds, attentionMask, tokenTypeIds } = modelInputs(g, typeVocab > 0);
   const wordEmbeddings = 'new.embeddings.word_embeddings.weight';
-  const positions = g.range(g.scalar(0, 'int64'), g.dim(inputIds, 1), g.scalar(1, 'int64')); // [tokens]
+  const tokens = g.dim(inputIds, 1);
 
   // Embeddings.
   let x = g.gather(g.weight(wordEmbeddings, [vocab, hidden]), inputIds);
@@ -121,21 +145,27 @@ export const buildNewForMaskedLM: ArchitectureBuilder = ({ config, graph: g }) =
     x = g.add(x, g.gather(g.weight('new.embeddings.token_type_embeddings.weight', [typeVocab, hidden]), tokenTypeIds));
   }
   if (!rope) {
+    const positions = g.range(g.scalar(0, 'int64'), tokens, g.scalar(1, 'int64')); // 0 .. tokens - 1
     x = g.add(x, g.gather(g.weight('new.embeddings.position_embeddings.weight', [maxPositions, hidden]), positions));
   }
   x = layerNorm(g, x, 'new.embeddings.LayerNorm', hidden, eps);
 
-  // Rotary tables [tokens, headSize], angles in float32 as the published table is built; the
-  // frequencies are repeated for both halves (torch.cat((freqs, freqs), -1)).
+  // Rotary tables for the first `tokens` positions, [tokens, headSize] (both halves repeat the
+  // frequencies, as torch.cat((freqs, freqs), -1)). As many rows as the published module caches:
+  // max_position_embeddings, times the factor with NTK scaling (16384 for gte-base-en-v1.5); a longer
+  // input is refused by onnxruntime (the table's rows and the tokens do not broadcast).
   let cos: Value | undefined;
   let sin: Value | undefined;
   if (inverseFrequencies) {
-    const repeated = new Float32Array(headSize);
-    repeated.set(inverseFrequencies, 0);
-    repeated.set(inverseFrequencies, headSize / 2);
-    const angles = g.mul(g.unsqueeze(g.cast(positions, 'float32'), [1]), g.constant(repeated, [1, headSize]));
-    cos = g.cos(angles);
-    sin = g.sin(angles);
+    const factor = config.object('rope_scaling')?.number('factor') ?? 1;
+    const rows = Math.ceil(maxPositions * factor);
+    const tables = gteRotaryTables(inverseFrequencies, rows);
+    const firstRows = (table: Float32Array): Value => {
+      const part = g.slice(g.constant(table, [rows, headSize / 2]), g.ints([0]), g.unsqueeze(tokens, [0]), [0]);
+      return g.concat([part, part], -1);
+    };
+    cos = firstRows(tables.cos);
+    sin = firstRows(tables.sin);
   }
 
   // log-n attention scaling: q · log(tokens in the row) / log(max_position_embeddings), ≥ 1 with clip1.
