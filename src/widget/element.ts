@@ -12,86 +12,59 @@
  * the element runs under `style-src 'self'`; it never assigns HTML or script URLs, so it runs with
  * Trusted Types required.
  */
-import { h, markedText, typingTarget } from './dom.ts';
-import { SpladeError } from '../errors.ts';
-import { errorText, failureText, fill, safeUrl } from './format.ts';
+import { limitOf, PART_ATTRIBUTES, SOURCE_ATTRIBUTES, sourceOf, stringsOf } from './attributes.ts';
+import { typingTarget } from './dom.ts';
+import { deepActiveElement, trapFocus } from './focus.ts';
+import { failureText, fill } from './format.ts';
+import { LatestSearch } from './latest-search.ts';
 import { listboxKey } from './listbox.ts';
+import { followHit } from './navigate.ts';
+import { OptionList } from './option-list.ts';
 import { RecentSearches } from './recent.ts';
-import { groupRows, hitText, type Row } from './results.ts';
-import { matches, parseShortcuts, shortcutLabel, type Shortcut } from './shortcuts.ts';
-import { indexSource, pageSource, staticSource } from './sources.ts';
-import { CSS, PAGE_CSS } from './styles.ts';
-import {
-  DEFAULT_STRINGS,
-  type SearchSource,
-  type SpladeSearchEventMap,
-  type WidgetHit,
-  type WidgetStrings,
-} from './types.ts';
+import type { Row } from './results.ts';
+import { matches, parseShortcuts, type Shortcut } from './shortcuts.ts';
+import { constructed, CSS } from './styles.ts';
+import { DEFAULT_STRINGS, type SearchSource, type SpladeSearchEventMap, type WidgetStrings } from './types.ts';
+import { buildParts } from './view.ts';
 
 /** Where this script was loaded from: the default index folder, and where splade-engine.js is. */
 const SCRIPT_URL = import.meta.url;
 /** A search slower than this shows "Searching…" (faster ones would only flicker). */
 const BUSY_DELAY_MS = 150;
-const DEFAULT_LIMIT = 10;
 const DEFAULT_SHORTCUTS = 'mod+k /';
 
 let instances = 0;
 let widgetSheet: CSSStyleSheet | undefined;
-let pageSheetAdopted = false;
-
-function constructed(css: string): CSSStyleSheet {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
-  return sheet;
-}
 
 export class SpladeSearchElement extends HTMLElement {
-  static readonly observedAttributes = [
-    'index',
-    'source',
-    'model',
-    'name',
-    'engine',
-    'root',
-    'mode',
-    'placeholder',
-    'label',
-    'shortcuts',
-    'strings',
-    'limit',
-    'recent',
-  ];
+  static readonly observedAttributes = [...SOURCE_ATTRIBUTES, ...PART_ATTRIBUTES];
 
   readonly #shadow: ShadowRoot;
   readonly #uid = `splade-search-${++instances}`;
   #strings: WidgetStrings = DEFAULT_STRINGS;
   #custom: SearchSource | undefined;
   #source: SearchSource | undefined;
-  #ticket = 0;
-  #abort: AbortController | undefined;
-  #busyTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #searches = new LatestSearch(BUSY_DELAY_MS);
   #loaded = false;
-  #rows: Row[] = [];
   /** Recent searches, kept per source (its key) while the switch is on and `recent` is not "off". */
   readonly #recent = new RecentSearches({
     sourceKey: () => this.#sourceKey,
     off: () => this.getAttribute('recent') === 'off',
   });
-  #options: HTMLElement[] = [];
-  #active = -1;
   #opener: HTMLElement | null = null;
   #built = false;
   /** The `shortcuts` attribute, parsed when the parts are built (not on every key the page gets). */
   #shortcuts: Shortcut[] = [];
   #onKey = (e: KeyboardEvent) => this.#shortcut(e);
 
-  // Parts, made by #build().
+  // Parts, made by #build() (view.ts).
   #trigger: HTMLButtonElement | undefined;
   #dialog: HTMLDialogElement | undefined;
   #input!: HTMLInputElement;
   #status!: HTMLElement;
   #listbox!: HTMLElement;
+  /** The listbox's rows, options and active option. */
+  #list!: OptionList;
   #remember!: HTMLInputElement;
   #clear!: HTMLButtonElement;
 
@@ -110,13 +83,13 @@ export class SpladeSearchElement extends HTMLElement {
 
   disconnectedCallback(): void {
     document.removeEventListener('keydown', this.#onKey);
-    this.#abort?.abort();
+    this.#searches.abort();
     if (this.#dialog?.open) this.#dialog.close();
   }
 
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
     if (old === value || !this.isConnected) return;
-    if (['index', 'source', 'model', 'name', 'engine', 'root'].includes(name)) {
+    if (SOURCE_ATTRIBUTES.includes(name)) {
       this.#source?.dispose?.();
       this.#source = undefined;
       this.#loaded = false;
@@ -139,7 +112,7 @@ export class SpladeSearchElement extends HTMLElement {
 
   /** The source searched: set one to search anything with `search(query, { limit, signal })`. */
   get source(): SearchSource {
-    return this.#custom ?? (this.#source ??= this.#sourceFromAttributes());
+    return this.#custom ?? (this.#source ??= sourceOf(this, SCRIPT_URL));
   }
   set source(value: SearchSource | null) {
     this.#custom = value ?? undefined;
@@ -147,7 +120,7 @@ export class SpladeSearchElement extends HTMLElement {
   }
 
   get isOpen(): boolean {
-    return this.#inline ? this.#expanded : Boolean(this.#dialog?.open);
+    return this.#inline ? Boolean(this.#list?.expanded) : Boolean(this.#dialog?.open);
   }
 
   /** Opens the dialog (or focuses the inline box) and starts loading the index. */
@@ -168,7 +141,7 @@ export class SpladeSearchElement extends HTMLElement {
   close(): void {
     if (this.#dialog?.open)
       this.#dialog.close(); // the dialog's close event does the rest
-    else if (this.#inline) this.#collapse();
+    else if (this.#inline) this.#list.collapse();
   }
 
   /** Runs a search as if typed. */
@@ -199,179 +172,45 @@ export class SpladeSearchElement extends HTMLElement {
     return this.getAttribute('mode') === 'inline';
   }
 
-  get #limit(): number {
-    const n = Number(this.getAttribute('limit') ?? DEFAULT_LIMIT);
-    return Number.isInteger(n) && n > 0 && n <= 100 ? n : DEFAULT_LIMIT;
-  }
-
-  get #expanded(): boolean {
-    return this.#input?.getAttribute('aria-expanded') === 'true';
-  }
-
   #readStrings(): void {
-    let fromAttribute: Partial<WidgetStrings> = {};
-    const json = this.getAttribute('strings');
-    if (json) {
-      try {
-        fromAttribute = JSON.parse(json) as Partial<WidgetStrings>;
-      } catch (error) {
-        console.warn(
-          `splade-web: <splade-search strings> is not JSON (${errorText(error)}); it takes an object of strings, e.g. {"placeholder":"Suchen…"}`,
-        );
-      }
-    }
-    const own: Partial<WidgetStrings> = {};
-    const placeholder = this.getAttribute('placeholder');
-    const label = this.getAttribute('label');
-    if (placeholder !== null) own.placeholder = placeholder;
-    if (label !== null) own.label = label;
-    const merged = { ...DEFAULT_STRINGS };
-    for (const part of [fromAttribute, this.#stringsProperty, own]) {
-      for (const [k, v] of Object.entries(part))
-        if (k in DEFAULT_STRINGS && typeof v === 'string') merged[k as keyof WidgetStrings] = v;
-    }
-    this.#strings = merged;
-  }
-
-  #sourceFromAttributes(): SearchSource {
-    const kind = this.getAttribute('source') ?? 'static';
-    const engine = this.getAttribute('engine') ?? new URL('splade-engine.js', SCRIPT_URL).href;
-    const model = this.getAttribute('model');
-    const need = (what: string) =>
-      new SpladeError('invalid-option', `<splade-search source="${kind}"> needs a ${what} attribute`);
-    if (kind === 'static') return staticSource(this.getAttribute('index') ?? new URL('./', SCRIPT_URL).href);
-    if (kind === 'page') {
-      if (!model) return failing(need('model (a model folder URL or hub id)'));
-      const selector = this.getAttribute('root');
-      const root = selector ? document.querySelector(selector) : null;
-      if (selector && !root)
-        return failing(
-          new SpladeError('invalid-option', `<splade-search root="${selector}"> matches no element of this page`),
-        );
-      return pageSource(engine, { model, ...(root ? { root } : {}) });
-    }
-    if (kind === 'idb') {
-      const name = this.getAttribute('name');
-      if (!name) return failing(need('name (the SparseIndex name)'));
-      if (!model) return failing(need('model (the model the index was encoded with)'));
-      return indexSource(engine, { name, model });
-    }
-    return failing(
-      new SpladeError(
-        'invalid-option',
-        `<splade-search source="${kind}"> is not a source; use "static" (with index="…"), "idb" (with name and model) or "page" (with model)`,
-      ),
-    );
+    this.#strings = stringsOf(this, this.#stringsProperty);
   }
 
   #build(): void {
-    const s = this.#strings;
     const keep = this.#input?.value ?? '';
-    const id = (part: string) => `${this.#uid}-${part}`;
     const shortcuts = (this.#shortcuts = parseShortcuts(this.getAttribute('shortcuts') ?? DEFAULT_SHORTCUTS));
-    this.#input = h('input', {
-      attrs: {
-        type: 'search',
-        role: 'combobox',
-        part: 'input',
-        id: id('input'),
-        'aria-label': s.label,
-        'aria-autocomplete': 'list',
-        'aria-expanded': 'false',
-        'aria-controls': id('listbox'),
-        'aria-describedby': id('hint'),
-        autocomplete: 'off',
-        autocapitalize: 'off',
-        spellcheck: 'false',
-        enterkeyhint: 'search',
-        placeholder: s.placeholder,
-      },
-      on: {
+    const inline = this.#inline;
+    const parts = buildParts(
+      { strings: this.#strings, id: (part) => `${this.#uid}-${part}`, inline, shortcuts },
+      {
         input: () => this.#onInput(),
-        keydown: (e) => this.#onInputKey(e),
-        focus: () => this.#inline && this.#warm(),
+        inputKey: (e) => this.#onInputKey(e),
+        inputFocus: () => this.#inline && this.#warm(),
+        inputBlur: (next) => (!next || !this.#shadow.contains(next)) && this.#list.collapse(),
+        listClick: (e) => this.#choose(this.#list.optionAt(e)),
+        listHover: (e) => this.#list.hover(e),
+        remember: (on) => this.#setRemember(on),
+        clearRecent: () => this.#clearRecent(),
+        open: () => this.show(),
+        close: () => this.close(),
+        closed: () => this.#onClosed(),
+        dialogKey: (e) => trapFocus(e, this.#shadow),
       },
-    });
-    this.#input.value = keep;
-    this.#status = h('div', {
-      class: 'status',
-      attrs: { role: 'status', part: 'status', 'aria-live': 'polite', id: id('status') },
-    });
-    this.#listbox = h('div', {
-      attrs: { role: 'listbox', id: id('listbox'), part: 'listbox', 'aria-label': s.results },
-      on: { click: (e) => this.#onListClick(e), pointermove: (e) => this.#onHover(e) },
-    });
-    // Focus stays in the input: a pointer press on an option must not move it.
-    this.#listbox.addEventListener('mousedown', (e) => e.preventDefault());
-    this.#remember = h('input', {
-      attrs: { type: 'checkbox', role: 'switch', part: 'remember' },
-      on: { change: () => this.#setRemember(this.#remember.checked) },
-    });
-    this.#remember.checked = this.#recent.remembering;
-    this.#clear = h('button', {
-      attrs: { type: 'button', part: 'clear' },
-      text: s.clearRecent,
-      on: { click: () => this.#clearRecent() },
-    });
-    const footer = h(
-      'div',
-      { class: 'footer', attrs: { part: 'footer' } },
-      h('span', { attrs: { id: id('hint') }, text: s.hint }),
-      h('label', {}, this.#remember, s.rememberRecent),
-      this.#clear,
     );
-    const bar = h('div', { class: 'bar', attrs: { part: 'bar' } }, this.#input);
-    const panel = h('div', { class: 'panel', attrs: { part: 'panel' } }, bar, this.#status, this.#listbox, footer);
-    const parts: Node[] = [];
-    this.#trigger = undefined;
-    this.#dialog = undefined;
-    if (this.#inline) {
-      parts.push(panel);
-      this.#input.addEventListener('focusout', (e) => {
-        const next = e.relatedTarget as Node | null;
-        if (!next || !this.#shadow.contains(next)) this.#collapse();
-      });
-    } else {
-      const labels = shortcuts.map(shortcutLabel);
-      this.#trigger = h(
-        'button',
-        {
-          class: 'trigger',
-          attrs: {
-            type: 'button',
-            part: 'button',
-            'aria-haspopup': 'dialog',
-            ...(labels.length ? { 'aria-keyshortcuts': labels.map((l) => l.aria).join(' ') } : {}),
-          },
-          on: { click: () => this.show() },
-        },
-        h('span', { text: s.button }),
-        labels[0] ? h('kbd', { attrs: { 'aria-hidden': 'true' }, text: labels[0].text }) : null,
-      );
-      bar.append(
-        h('button', {
-          attrs: { type: 'button', part: 'close', 'aria-keyshortcuts': 'Escape' },
-          text: s.close,
-          on: { click: () => this.close() },
-        }),
-      );
-      this.#dialog = h(
-        'dialog',
-        {
-          attrs: { part: 'dialog', 'aria-label': s.label },
-          on: { close: () => this.#onClosed(), keydown: (e) => this.#trapFocus(e) },
-        },
-        panel,
-      );
-      // A click on the backdrop (outside the panel) closes.
-      this.#dialog.addEventListener('click', (e) => e.target === this.#dialog && this.close());
-      parts.push(this.#trigger, this.#dialog);
-    }
-    this.#shadow.replaceChildren(...parts);
+    ({
+      input: this.#input,
+      status: this.#status,
+      listbox: this.#listbox,
+      remember: this.#remember,
+      clear: this.#clear,
+      trigger: this.#trigger,
+      dialog: this.#dialog,
+    } = parts);
+    this.#input.value = keep;
+    this.#remember.checked = this.#recent.remembering;
+    this.#shadow.replaceChildren(...parts.nodes);
+    this.#list = new OptionList(this.#listbox, this.#input, this.#uid);
     this.#built = true;
-    this.#rows = [];
-    this.#options = [];
-    this.#active = -1;
     this.#updateRecentControls();
     if (keep.trim() && this.isOpen) this.#onInput();
   }
@@ -404,9 +243,7 @@ export class SpladeSearchElement extends HTMLElement {
   }
 
   #onClosed(): void {
-    this.#abort?.abort();
-    this.#ticket++;
-    clearTimeout(this.#busyTimer);
+    this.#searches.cancel();
     const opener = this.#opener;
     this.#opener = null;
     // Focus goes back where it was (the trigger, or whatever had it when a shortcut opened the dialog).
@@ -414,28 +251,10 @@ export class SpladeSearchElement extends HTMLElement {
     this.#emit('splade-search:close', {});
   }
 
-  #trapFocus(e: KeyboardEvent): void {
-    if (e.key !== 'Tab') return;
-    const focusable = [...this.#shadow.querySelectorAll<HTMLElement>('dialog input, dialog button:not([disabled])')];
-    if (focusable.length === 0) return;
-    const here = focusable.indexOf(this.#shadow.activeElement as HTMLElement);
-    const next = e.shiftKey
-      ? here <= 0
-        ? focusable.length - 1
-        : here - 1
-      : here === focusable.length - 1
-        ? 0
-        : here + 1;
-    e.preventDefault();
-    focusable[next]!.focus();
-  }
-
   #onInput(): void {
     const query = this.#input.value;
     if (!query.trim()) {
-      this.#abort?.abort();
-      this.#ticket++;
-      clearTimeout(this.#busyTimer);
+      this.#searches.cancel();
       this.#setStatus('');
       this.#showRecent();
       return;
@@ -444,23 +263,23 @@ export class SpladeSearchElement extends HTMLElement {
   }
 
   async #run(query: string): Promise<void> {
-    const ticket = ++this.#ticket;
-    this.#abort?.abort();
-    const abort = new AbortController();
-    this.#abort = abort;
-    clearTimeout(this.#busyTimer);
-    this.#busyTimer = setTimeout(() => {
-      if (ticket !== this.#ticket) return;
-      this.#listbox.setAttribute('aria-busy', 'true');
-      this.#setStatus(this.#loaded ? this.#strings.searching : this.#strings.loading);
-    }, BUSY_DELAY_MS);
+    const outcome = await this.#searches.run(
+      (signal) => this.source.search(query, { limit: limitOf(this), signal }),
+      () => {
+        this.#listbox.setAttribute('aria-busy', 'true');
+        this.#setStatus(this.#loaded ? this.#strings.searching : this.#strings.loading);
+      },
+    );
+    if (!outcome) return; // a newer keystroke: this answer is stale
+    this.#listbox.removeAttribute('aria-busy');
     try {
-      const hits = await this.source.search(query, { limit: this.#limit, signal: abort.signal });
-      if (ticket !== this.#ticket) return; // a newer keystroke: this answer is stale
+      if (!outcome.ok) throw outcome.error; // hits that cannot be shown fail the search the same way
+      const hits = outcome.value;
       this.#loaded = true;
-      clearTimeout(this.#busyTimer);
-      this.#listbox.removeAttribute('aria-busy');
-      this.#render(hits.map((hit) => ({ kind: 'hit', hit }) as const));
+      this.#list.show(
+        hits.map((hit) => ({ kind: 'hit', hit }) as const),
+        this.#strings,
+      );
       const s = this.#strings;
       this.#setStatus(
         hits.length === 0
@@ -471,10 +290,7 @@ export class SpladeSearchElement extends HTMLElement {
       );
       this.#emit('splade-search:results', { query, hits });
     } catch (error) {
-      if (ticket !== this.#ticket) return;
-      clearTimeout(this.#busyTimer);
-      this.#listbox.removeAttribute('aria-busy');
-      this.#render([]);
+      this.#list.show([], this.#strings);
       this.#setStatus(failureText(error, this.#strings, navigator.onLine === false), true);
       this.#emit('splade-search:error', { query, error });
     }
@@ -485,92 +301,18 @@ export class SpladeSearchElement extends HTMLElement {
     if (this.#status.textContent !== text) this.#status.textContent = text;
   }
 
-  /** Fills the listbox: hits grouped by page (groups in the order of their best hit), or recent searches. */
-  #render(rows: Row[]): void {
-    const groups = groupRows(rows, this.#strings.recent, document.baseURI);
-    this.#rows = groups.flatMap((g) => g.rows);
-    this.#options = [];
-    this.#active = -1;
-    const names = new Map<string, number>();
-    const children = groups.map(({ label, rows: group }, g) => {
-      const labelId = `${this.#uid}-g${g}`;
-      return h(
-        'div',
-        { attrs: { role: 'group', 'aria-labelledby': labelId, part: 'group' } },
-        h('div', {
-          class: 'group-label',
-          attrs: { id: labelId, role: 'presentation', part: 'group-label' },
-          text: label,
-        }),
-        ...group.map((row) => {
-          const option = row.kind === 'recent' ? this.#recentOption(row.query) : this.#hitOption(row.hit, label, names);
-          option.id = `${this.#uid}-o${this.#options.length}`;
-          option.setAttribute('aria-selected', 'false');
-          this.#options.push(option);
-          return option;
-        }),
-      );
-    });
-    this.#listbox.replaceChildren(...children);
-    this.#input.removeAttribute('aria-activedescendant');
-    this.#input.setAttribute('aria-expanded', String(this.#options.length > 0));
-  }
-
-  /** A hit's option; its text (results.ts) is its accessible name. */
-  #hitOption(hit: WidgetHit, page: string, names: Map<string, number>): HTMLElement {
-    const { title, extra, trail, why } = hitText(hit, page, this.#strings, names);
-    return h(
-      'div',
-      { attrs: { role: 'option', part: 'option' } },
-      h(
-        'div',
-        { class: 'title', attrs: { part: 'option-title' } },
-        title,
-        extra ? h('span', { class: 'visually-hidden', text: extra }) : null,
-      ),
-      trail.length ? h('div', { class: 'path', attrs: { part: 'path' }, text: trail.join(' › ') }) : null,
-      hit.snippet
-        ? h(
-            'div',
-            { class: 'snippet', attrs: { part: 'snippet' } },
-            markedText(hit.snippet.text, hit.snippet.highlights),
-          )
-        : null,
-      why ? h('div', { class: 'why', attrs: { part: 'why' }, text: why }) : null,
-    );
-  }
-
-  #recentOption(query: string): HTMLElement {
-    return h('div', { attrs: { role: 'option', part: 'option recent' } }, h('div', { class: 'title', text: query }));
-  }
-
-  #setActive(k: number, scroll = true): void {
-    if (this.#options.length === 0) return;
-    const prev = this.#options[this.#active];
-    prev?.setAttribute('aria-selected', 'false');
-    this.#active = k;
-    const option = this.#options[k];
-    if (!option) {
-      this.#input.removeAttribute('aria-activedescendant');
-      return;
-    }
-    option.setAttribute('aria-selected', 'true');
-    this.#input.setAttribute('aria-activedescendant', option.id);
-    if (scroll) option.scrollIntoView({ block: 'nearest' });
-  }
-
   /** The combobox's keys (listbox.ts decides what each does). */
   #onInputKey(e: KeyboardEvent): void {
     const { action, consumed } = listboxKey(e.key, {
-      count: this.#options.length,
-      active: this.#active,
-      expanded: this.#expanded,
+      count: this.#list.count,
+      active: this.#list.active,
+      expanded: this.#list.expanded,
       composing: e.isComposing,
     });
     if (consumed) e.preventDefault();
     switch (action.kind) {
       case 'activate':
-        this.#setActive(action.to);
+        this.#list.setActive(action.to);
         return;
       case 'expand':
         this.#onInput();
@@ -581,7 +323,7 @@ export class SpladeSearchElement extends HTMLElement {
       case 'escape':
         e.stopPropagation();
         if (!this.#inline) this.close();
-        else if (this.#expanded) this.#collapse();
+        else if (this.#list.expanded) this.#list.collapse();
         else this.search('');
         return;
       case 'none':
@@ -589,29 +331,8 @@ export class SpladeSearchElement extends HTMLElement {
     }
   }
 
-  #onListClick(e: MouseEvent): void {
-    const option = (e.target as Element).closest('[role=option]');
-    const k = option ? this.#options.indexOf(option as HTMLElement) : -1;
-    if (k >= 0) this.#choose(k);
-  }
-
-  #onHover(e: PointerEvent): void {
-    const option = (e.target as Element).closest('[role=option]');
-    const k = option ? this.#options.indexOf(option as HTMLElement) : -1;
-    if (k >= 0 && k !== this.#active) this.#setActive(k, false);
-  }
-
-  #collapse(): void {
-    this.#listbox.replaceChildren();
-    this.#options = [];
-    this.#rows = [];
-    this.#active = -1;
-    this.#input.removeAttribute('aria-activedescendant');
-    this.#input.setAttribute('aria-expanded', 'false');
-  }
-
   #choose(k: number): void {
-    const row = this.#rows[k];
+    const row = this.#list.row(k);
     if (!row) return;
     if (row.kind === 'recent') {
       this.search(row.query);
@@ -620,37 +341,8 @@ export class SpladeSearchElement extends HTMLElement {
     const query = this.#input.value.trim();
     this.#addRecent(query);
     if (!this.#emit('splade-search:select', { query, hit: row.hit }, true)) return;
-    this.#follow(row.hit);
-  }
-
-  /** Takes the reader to a hit: its element on this page, an anchor on this page, or another page. */
-  #follow(hit: WidgetHit): void {
-    if (hit.target?.isConnected) {
-      this.close();
-      const id = hit.target.id;
-      if (id) history.pushState(null, '', `#${encodeURIComponent(id)}`);
-      markTarget(hit.target);
-      return;
-    }
-    const url = safeUrl(hit.url, document.baseURI);
-    if (!url) {
-      this.#setStatus(
-        fill(this.#strings.error, {
-          message: `refused to follow ${JSON.stringify(hit.url.slice(0, 80))}: only http and https links are followed`,
-        }),
-        true,
-      );
-      return;
-    }
-    const here = new URL(location.href);
-    if (url.origin === here.origin && url.pathname === here.pathname && url.search === here.search && url.hash) {
-      this.close();
-      location.hash = url.hash;
-      const target = document.getElementById(decodeURIComponent(url.hash.slice(1)));
-      if (target) markTarget(target);
-      return;
-    }
-    location.assign(url.href);
+    const refused = followHit(row.hit, () => this.close());
+    if (refused) this.#setStatus(fill(this.#strings.error, { message: refused }), true);
   }
 
   // Recent searches (recent.ts): the element keeps its switch and its "Clear" button in step.
@@ -690,7 +382,8 @@ export class SpladeSearchElement extends HTMLElement {
   }
 
   #showRecent(): void {
-    this.#render(this.#recent.list().map((query) => ({ kind: 'recent', query }) as const));
+    const rows: Row[] = this.#recent.list().map((query) => ({ kind: 'recent', query }));
+    this.#list.show(rows, this.#strings);
   }
 
   #emit<K extends keyof SpladeSearchEventMap>(
@@ -700,28 +393,4 @@ export class SpladeSearchElement extends HTMLElement {
   ): boolean {
     return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
   }
-}
-
-/** A source whose every search fails with `error` (a misconfigured element says so when searched). */
-function failing(error: Error): SearchSource {
-  return { key: 'invalid', search: () => Promise.reject(error) };
-}
-
-function deepActiveElement(): HTMLElement | null {
-  let el = document.activeElement;
-  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-  return el instanceof HTMLElement ? el : null;
-}
-
-/** Scrolls to the element a hit leads to and marks it for a moment (a document-level constructed sheet). */
-function markTarget(target: Element): void {
-  if (!pageSheetAdopted) {
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, constructed(PAGE_CSS)];
-    pageSheetAdopted = true;
-  }
-  for (const el of document.querySelectorAll('[data-splade-target]')) el.removeAttribute('data-splade-target');
-  target.setAttribute('data-splade-target', '');
-  const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;
-  target.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
-  setTimeout(() => target.removeAttribute('data-splade-target'), 4000);
 }

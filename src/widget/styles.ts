@@ -43,3 +43,10 @@ mark{background:var(--splade-mark-bg);color:var(--splade-mark-fg);border-radius:
 export const PAGE_CSS = `[data-splade-target]{outline:2px solid #0b5cad;outline-offset:4px;border-radius:2px}
 @media (prefers-reduced-motion:no-preference){[data-splade-target]{animation:splade-target 2s ease-out}}
 @keyframes splade-target{from{background:rgb(255 243 163/.8)}}`;
+
+/** A constructed stylesheet of `css` (adoptedStyleSheets: no <style> element, so `style-src 'self'` allows it). */
+export function constructed(css: string): CSSStyleSheet {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  return sheet;
+}
