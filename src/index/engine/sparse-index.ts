@@ -2,21 +2,24 @@
  * SparseIndex: a crash-safe inverted index of sparse vectors (in IndexedDB, or any store), with
  * exact top-k search (MaxScore) and per-token explanations. This class is the public face: it
  * checks what callers pass, encodes documents, and hands the work to the pieces beside it:
+ *   ingest.ts    documents checked as passed, and encoded before the write lock is taken
  *   reader.ts    the committed generation this instance follows, records, posting lists, cache
  *   search.ts    top-k per segment, exact rescoring, hits and their explanations
  *   writer.ts    commits, merges and renumbering, garbage collection, rebuilding from records
  *   verify.ts    the integrity check;  snapshot.ts  export / import snapshots
- *   coordination.ts, merge-policy.ts, cache.ts, validate.ts, types.ts
+ *   validate.ts  checks of what callers pass (options, names, filters, vectors)
+ *   coordination.ts, merge-policy.ts, cache.ts, types.ts
  * with ../format/ (the stored bytes), ../store/ (where they live) and ../query/ (scoring).
  */
 import { SpladeError, throwIfAborted } from '../../errors.ts';
-import { filterPredicate, type Fields, type Filter, type Hit } from '../../results/hits.ts';
+import { filterPredicate, type Filter, type Hit } from '../../results/hits.ts';
 import type { SparseVector } from '../../vector.ts';
 import { INDEX_FORMAT, INDEX_SCHEMA } from '../format/manifest.ts';
 import { isRemoved } from '../format/tombstones.ts';
 import { deleteDatabase, openIdbStore } from '../store/idb.ts';
 import type { ReadableStore, WritableStore } from '../store/types.ts';
 import { GenerationChannel, WriterLock } from './coordination.ts';
+import { DocumentEncoder, prepareDocuments } from './ingest.ts';
 import { IndexReader } from './reader.ts';
 import { searchIndex, type ExplainContext } from './search.ts';
 import { snapshotDocuments, snapshotOf } from './snapshot.ts';
@@ -29,19 +32,12 @@ import {
   type StoredDocument,
   type VerifyReport,
 } from './types.ts';
-import { checkFields, checkInteger, checkNumber, checkOneOf, checkVector, describe } from './validate.ts';
+import { checkFilter, checkIndexOptions, checkName, checkSearchOptions, checkVector, describe } from './validate.ts';
 import { verifyIndex } from './verify.ts';
 import { IndexWriter, type ReadyDocument } from './writer.ts';
 
 export { INDEX_FORMAT, INDEX_SCHEMA };
 export * from './types.ts';
-
-interface PreparedDocument {
-  id: string;
-  text: string;
-  fields: Fields;
-  vector?: IndexDocument['vector'];
-}
 
 export class SparseIndex {
   private readonly reader: IndexReader;
@@ -49,17 +45,15 @@ export class SparseIndex {
   private readonly lock: WriterLock;
   private readonly channel: GenerationChannel;
   private readonly explainContext: ExplainContext;
+  private readonly ingest: DocumentEncoder;
   private disposed = false;
-  /** False once the encoder said it cannot report spans (see `encode`). */
-  private spansSupported = true;
-  private readonly storeVectors: boolean;
 
   private constructor(
     readonly name: string,
     private readonly store: WritableStore,
     private readonly options: IndexOptions,
   ) {
-    this.storeVectors = options.storeVectors ?? true;
+    const storeVectors = options.storeVectors ?? true;
     this.lock = new WriterLock(`splade-web-index:${name}`);
     this.channel = new GenerationChannel(`splade-web-index:${name}`, (generation) => {
       if (generation !== this.reader.manifest.generation) this.reader.stale = true;
@@ -68,9 +62,10 @@ export class SparseIndex {
     this.writer = new IndexWriter(this.reader, store, this.channel, {
       name,
       commitSize: options.commitSize ?? DEFAULT_COMMIT_SIZE,
-      storeVectors: this.storeVectors,
+      storeVectors,
       model: options.model,
     });
+    this.ingest = new DocumentEncoder(options, storeVectors);
     const encoder = options.encoder;
     this.explainContext = {
       tokenOf: (id) => encoder?.token(id) ?? options.tokenOf?.(id) ?? `#${id}`,
@@ -225,12 +220,12 @@ export class SparseIndex {
 
   /** Adds new documents: all of them or, on any error, none. An id already in the index (or twice in `docs`) fails the call. */
   add(docs: readonly IndexDocument[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.write(docs, [], 'add', options.signal).then(() => undefined);
+    return this.write(docs, 'add', options.signal);
   }
 
   /** Adds documents, replacing those with the same id (within `docs`, the last one wins). All or nothing. */
   upsert(docs: readonly IndexDocument[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.write(docs, [], 'upsert', options.signal).then(() => undefined);
+    return this.write(docs, 'upsert', options.signal);
   }
 
   /** Removes documents by id; returns how many existed. Durable once resolved. */
@@ -274,14 +269,7 @@ export class SparseIndex {
 
   async search(query: SparseVector | string, options: SearchOptions = {}): Promise<Hit[]> {
     this.checkOpen();
-    const limit = options.limit === undefined ? 10 : checkInteger(options.limit, 'limit', 0);
-    if (options.minScore !== undefined) checkNumber(options.minScore, 'minScore');
-    if (options.filter !== undefined) checkFilter(options.filter);
-    if (options.pick !== undefined && typeof options.pick !== 'function')
-      throw new SpladeError(
-        'invalid-option',
-        `search() option pick must be a function (hits => the hits to return), got ${describe(options.pick)}`,
-      );
+    const limit = checkSearchOptions(options);
     const vector = await this.queryVector(query);
     throwIfAborted(options.signal);
     for (let attempt = 0; ; attempt++) {
@@ -326,7 +314,7 @@ export class SparseIndex {
   async import(snapshot: IndexSnapshot): Promise<void> {
     this.checkOpen();
     const docs = snapshotDocuments(snapshot);
-    const prepared = this.prepare(docs, 'add');
+    const prepared = prepareDocuments(docs, 'add', Boolean(this.options.encoder));
     await this.lock.run(() => this.writer.commit(prepared as ReadyDocument[], [], 'add', true));
   }
 
@@ -343,98 +331,11 @@ export class SparseIndex {
     return checkVector(query, 'the query');
   }
 
-  /** Validates documents; for upsert keeps the last of each id. */
-  private prepare(docs: readonly IndexDocument[], mode: 'add' | 'upsert'): PreparedDocument[] {
-    if (!Array.isArray(docs))
-      throw new SpladeError('invalid-input', `${mode}() takes an array of documents, got ${describe(docs)}`);
-    const byId = new Map<string, PreparedDocument>();
-    docs.forEach((d, k) => {
-      if (typeof d !== 'object' || d === null)
-        throw new SpladeError(
-          'invalid-input',
-          `document ${k} is ${describe(d)}; documents are objects { id, text?, fields?, vector? }`,
-        );
-      if (typeof d.id !== 'string' || d.id === '')
-        throw new SpladeError('invalid-input', `document ${k} needs a non-empty string id, got ${describe(d.id)}`);
-      const what = `document "${d.id}"`;
-      if (mode === 'add' && byId.has(d.id))
-        throw new SpladeError(
-          'duplicate-id',
-          `the id "${d.id}" appears twice in one add(); ids must be unique (use upsert to replace)`,
-        );
-      if (d.text !== undefined && typeof d.text !== 'string')
-        throw new SpladeError('invalid-input', `${what}: text must be a string, got ${describe(d.text)}`);
-      const fields = checkFields(d.fields, what);
-      if (d.vector !== undefined) {
-        checkVector(d.vector, `${what}'s vector`);
-        const { spans, literal } = d.vector;
-        if (
-          (spans !== undefined || literal !== undefined) &&
-          !(
-            spans instanceof Uint32Array &&
-            literal instanceof Uint8Array &&
-            spans.length === 2 * d.vector.indices.length &&
-            literal.length === d.vector.indices.length
-          )
-        ) {
-          throw new SpladeError(
-            'invalid-input',
-            `${what}: vector spans must be a Uint32Array of two offsets per entry with a Uint8Array literal flag per entry`,
-          );
-        }
-      } else if (!this.options.encoder)
-        throw new SpladeError('invalid-input', `${what} has no vector and the index has no encoder to make one`);
-      byId.delete(d.id); // an upsert's later document replaces the earlier one, in the later place
-      byId.set(d.id, { id: d.id, text: d.text ?? '', fields, ...(d.vector ? { vector: d.vector } : {}) });
-    });
-    return [...byId.values()];
-  }
-
-  private async write(
-    docs: readonly IndexDocument[],
-    removeIds: readonly string[],
-    mode: 'add' | 'upsert',
-    signal?: AbortSignal,
-  ): Promise<number> {
+  /** Checks and encodes documents, then commits them (all or nothing) under the write lock. */
+  private async write(docs: readonly IndexDocument[], mode: 'add' | 'upsert', signal?: AbortSignal): Promise<void> {
     this.checkOpen();
-    const prepared = this.prepare(docs, mode);
-    // Encode before taking the write lock (encoding takes a while), a commit's worth at a time.
-    const ready: ReadyDocument[] = [];
-    const step = this.options.commitSize ?? DEFAULT_COMMIT_SIZE;
-    for (let start = 0; start < prepared.length; start += step) {
-      throwIfAborted(signal);
-      const slice = prepared.slice(start, start + step);
-      const needText = slice.filter((d) => !d.vector);
-      const vectors = needText.length
-        ? await this.encode(
-            needText.map((d) => d.text),
-            signal,
-          )
-        : [];
-      const made = new Map(needText.map((d, k) => [d, vectors[k]!]));
-      for (const d of slice) ready.push({ ...d, vector: d.vector ?? made.get(d)! });
-    }
-    throwIfAborted(signal);
-    return this.lock.run(() => this.writer.commit(ready, removeIds, mode));
-  }
-
-  /**
-   * Document vectors with the spans that explain them where the model can report them (max
-   * pooling); a model that cannot (sum pooling) says so once with `invalid-option`, and is then
-   * asked for vectors alone.
-   */
-  private async encode(texts: string[], signal?: AbortSignal): Promise<NonNullable<IndexDocument['vector']>[]> {
-    const encoder = this.options.encoder!;
-    const base = signal ? { signal } : {};
-    if (this.storeVectors && this.spansSupported) {
-      try {
-        return await encoder.encodeDocument(texts, { ...base, spans: true });
-      } catch (error) {
-        if (!(error instanceof SpladeError && error.code === 'invalid-option')) throw error;
-        this.spansSupported = false;
-      }
-    }
-    return encoder.encodeDocument(texts, base);
+    const ready = await this.ingest.ready(prepareDocuments(docs, mode, Boolean(this.options.encoder)), signal);
+    await this.lock.run(() => this.writer.commit(ready, [], mode));
   }
 
   private checkOpen(): void {
@@ -461,46 +362,4 @@ function readOnly(store: ReadableStore, name: string): WritableStore {
     deleted: false,
     acknowledgeDeleted() {},
   };
-}
-
-function checkFilter(filter: unknown): Filter {
-  if (typeof filter !== 'function' && (typeof filter !== 'object' || filter === null || Array.isArray(filter))) {
-    throw new SpladeError(
-      'invalid-option',
-      `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(filter)}`,
-    );
-  }
-
-  return filter as Filter;
-}
-
-function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name === '')
-    throw new SpladeError('invalid-input', `an index name must be a non-empty string, got ${describe(name)}`);
-  return name;
-}
-
-function checkIndexOptions(o: IndexOptions): void {
-  if (typeof o !== 'object' || o === null)
-    throw new SpladeError('invalid-option', `index options must be an object, got ${describe(o)}`);
-  if (o.cacheBytes !== undefined) checkNumber(o.cacheBytes, 'cacheBytes', 0);
-  if (o.commitSize !== undefined) checkInteger(o.commitSize, 'commitSize', 1);
-  if (o.storeVectors !== undefined) checkOneOf(o.storeVectors, 'storeVectors', [true, false]);
-  if (o.onIncompatible !== undefined) checkOneOf(o.onIncompatible, 'onIncompatible', ['error', 'reset']);
-  if (o.model !== undefined && (typeof o.model !== 'string' || o.model === ''))
-    throw new SpladeError(
-      'invalid-option',
-      `model must be a non-empty string naming the model, got ${describe(o.model)}`,
-    );
-  if (o.tokenOf !== undefined && typeof o.tokenOf !== 'function')
-    throw new SpladeError('invalid-option', `tokenOf must be a function (id) => string, got ${describe(o.tokenOf)}`);
-  if (
-    o.encoder !== undefined &&
-    (typeof o.encoder?.encodeDocument !== 'function' || typeof o.encoder?.encodeQuery !== 'function')
-  ) {
-    throw new SpladeError(
-      'invalid-option',
-      'encoder must have encodeDocument() and encodeQuery() (a SparseEncoder or WorkerSparseEncoder)',
-    );
-  }
 }

@@ -1,6 +1,8 @@
 /** Checks of what callers pass the index: every bad value is a SpladeError saying what is accepted. */
 import { SpladeError } from '../../errors.ts';
+import type { Filter } from '../../results/hits.ts';
 import type { SparseVector } from '../../vector.ts';
+import type { IndexOptions, SearchOptions } from './types.ts';
 
 /** A vector from outside: ascending unique Uint32 ids, finite non-negative Float32 weights. */
 export function checkVector(v: unknown, what: string): SparseVector {
@@ -84,4 +86,59 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
+}
+
+export function checkIndexOptions(o: IndexOptions): void {
+  if (typeof o !== 'object' || o === null)
+    throw new SpladeError('invalid-option', `index options must be an object, got ${describe(o)}`);
+  if (o.cacheBytes !== undefined) checkNumber(o.cacheBytes, 'cacheBytes', 0);
+  if (o.commitSize !== undefined) checkInteger(o.commitSize, 'commitSize', 1);
+  if (o.storeVectors !== undefined) checkOneOf(o.storeVectors, 'storeVectors', [true, false]);
+  if (o.onIncompatible !== undefined) checkOneOf(o.onIncompatible, 'onIncompatible', ['error', 'reset']);
+  if (o.model !== undefined && (typeof o.model !== 'string' || o.model === ''))
+    throw new SpladeError(
+      'invalid-option',
+      `model must be a non-empty string naming the model, got ${describe(o.model)}`,
+    );
+  if (o.tokenOf !== undefined && typeof o.tokenOf !== 'function')
+    throw new SpladeError('invalid-option', `tokenOf must be a function (id) => string, got ${describe(o.tokenOf)}`);
+  if (
+    o.encoder !== undefined &&
+    (typeof o.encoder?.encodeDocument !== 'function' || typeof o.encoder?.encodeQuery !== 'function')
+  ) {
+    throw new SpladeError(
+      'invalid-option',
+      'encoder must have encodeDocument() and encodeQuery() (a SparseEncoder or WorkerSparseEncoder)',
+    );
+  }
+}
+
+/** Checks search() options; returns the number of hits asked for (default 10). */
+export function checkSearchOptions(options: SearchOptions): number {
+  const limit = options.limit === undefined ? 10 : checkInteger(options.limit, 'limit', 0);
+  if (options.minScore !== undefined) checkNumber(options.minScore, 'minScore');
+  if (options.filter !== undefined) checkFilter(options.filter);
+  if (options.pick !== undefined && typeof options.pick !== 'function')
+    throw new SpladeError(
+      'invalid-option',
+      `search() option pick must be a function (hits => the hits to return), got ${describe(options.pick)}`,
+    );
+  return limit;
+}
+
+export function checkFilter(filter: unknown): Filter {
+  if (typeof filter !== 'function' && (typeof filter !== 'object' || filter === null || Array.isArray(filter))) {
+    throw new SpladeError(
+      'invalid-option',
+      `filter must be an object of exact field values or a function (fields, id) => boolean, got ${describe(filter)}`,
+    );
+  }
+
+  return filter as Filter;
+}
+
+export function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name === '')
+    throw new SpladeError('invalid-input', `an index name must be a non-empty string, got ${describe(name)}`);
+  return name;
 }
