@@ -36,50 +36,13 @@ import type { TermList } from '../query/lists.ts';
 import { QueryScratch } from '../query/scratch.ts';
 import type { WritableStore } from '../store/types.ts';
 import { LruCache } from './cache.ts';
+import { pageOf, withDictionary, withPages, type LoadedSegment } from './loaded-segment.ts';
 import { DEFAULT_CACHE_BYTES, type IndexOptions } from './types.ts';
 
 /** The segments and tombstones of one generation, as a search reads them. */
 export interface GenerationView {
   segments: readonly LoadedSegment[];
   tomb: Uint8Array;
-}
-
-/**
- * A segment as a reader holds it: its dictionary pages (one unless the segment is paged; pages
- * load as queries need them) and where each page starts among the segment's terms.
- */
-export interface LoadedSegment extends SegmentInfo {
-  pages: (SegmentDictionary | undefined)[];
-  /** Place of each page's first term among all of the segment's terms; last entry: the term count. */
-  pageStart: Uint32Array;
-}
-
-/** A segment whose whole dictionary is at hand (one page). */
-export function withDictionary(info: SegmentInfo, dictionary: SegmentDictionary): LoadedSegment {
-  const { dictPages: _pages, ...rest } = info;
-  return { ...rest, pages: [dictionary], pageStart: Uint32Array.of(0, dictionary.terms.length) };
-}
-
-/** A segment whose pages load on demand. */
-function withPages(info: SegmentInfo): LoadedSegment {
-  const counts = info.dictPages!.map((p) => p.terms);
-  const pageStart = new Uint32Array(counts.length + 1);
-  counts.forEach((n, k) => (pageStart[k + 1] = pageStart[k]! + n));
-  return { ...info, pages: new Array(counts.length).fill(undefined), pageStart };
-}
-
-/** The page of `segment` that holds `term`, if any would (by first terms). */
-function pageOf(segment: LoadedSegment, term: number): number {
-  const pages = segment.dictPages;
-  if (!pages) return 0;
-  let lo = 0;
-  let hi = pages.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (pages[mid]!.first <= term) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 const EMPTY_DOCS = new Uint32Array(0);

@@ -14,7 +14,8 @@ import { exhaustive } from '../query/exhaustive.ts';
 import { TopK, type Scored } from '../query/heap.ts';
 import { weightOf, type TermList } from '../query/lists.ts';
 import { prunedTopK } from '../query/maxscore.ts';
-import type { GenerationView, IndexReader, LoadedSegment } from './reader.ts';
+import type { LoadedSegment } from './loaded-segment.ts';
+import type { GenerationView, IndexReader } from './reader.ts';
 import type { SearchOptions } from './types.ts';
 
 /** What explaining hits needs besides the index: names of terms and, when there is a tokenizer, a document's tokens. */

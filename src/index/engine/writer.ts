@@ -38,9 +38,10 @@ import { buildSegment, mergeSegments, type BuiltSegment } from '../format/segmen
 import { countRemoved, isRemoved, markRemoved, renumbered, resized } from '../format/tombstones.ts';
 import type { WritableStore } from '../store/types.ts';
 import type { GenerationChannel } from './coordination.ts';
-import { present, withDictionary, type IndexReader, type LoadedSegment } from './reader.ts';
-import type { IndexDocument } from './types.ts';
+import { infoOf, withDictionary, type LoadedSegment } from './loaded-segment.ts';
 import { nextRewrite } from './merge-policy.ts';
+import { present, type IndexReader } from './reader.ts';
+import type { IndexDocument } from './types.ts';
 
 /** Keys per transaction when a commit writes many. */
 const WRITE_SLICE = 2000;
@@ -420,20 +421,6 @@ export class IndexWriter {
   private get storeVectors(): boolean {
     return this.options.storeVectors;
   }
-}
-
-function infoOf(s: LoadedSegment): SegmentInfo {
-  const info: SegmentInfo = {
-    id: s.id,
-    base: s.base,
-    end: s.end,
-    chunks: s.chunks,
-    postings: s.postings,
-    bytes: s.bytes,
-  };
-  if (s.dictPages) info.dictPages = s.dictPages;
-  if (s.metaPageDocs) info.metaPageDocs = s.metaPageDocs;
-  return info;
 }
 
 function segmentEntries(info: SegmentInfo, built: BuiltSegment, meta: SegmentMeta): [string, Uint8Array][] {
