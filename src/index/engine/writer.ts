@@ -1,19 +1,17 @@
 /**
  * The write side of an index: commits (segments and records first, the manifest last), rewrites
  * that the merge policy asks for (dropping removed documents and renumbering), garbage collection
- * with retries and sweeps, and rebuilding from stored records. One writer at a time: callers hold
- * the WriterLock.
+ * with retries and sweeps, and rebuilding from stored records (what they hold is read by
+ * recovery.ts). One writer at a time: callers hold the WriterLock.
  */
 import { SpladeError } from '../../errors.ts';
 import type { Fields } from '../../results/hits.ts';
 import {
-  checkManifest,
   chunkKey,
   dictKey,
   docKey,
   emptyManifest,
   MANIFEST_KEY,
-  metadataKeys,
   metaKey,
   referencedKeys,
   segmentKeys,
@@ -22,25 +20,15 @@ import {
   type SegmentInfo,
   type SegmentMeta,
 } from '../format/manifest.ts';
-import { joinMetadata } from '../format/pages.ts';
-import {
-  decodeBits,
-  decodeDocRecord,
-  encodeBits,
-  encodeDictionary,
-  encodeDocRecord,
-  seal,
-  sealJson,
-  unsealJson,
-  type DocRecord,
-} from '../format/records.ts';
+import { encodeBits, encodeDictionary, encodeDocRecord, seal, sealJson, type DocRecord } from '../format/records.ts';
 import { buildSegment, mergeSegments, type BuiltSegment } from '../format/segment.ts';
 import { countRemoved, isRemoved, markRemoved, renumbered, resized } from '../format/tombstones.ts';
 import type { WritableStore } from '../store/types.ts';
 import type { GenerationChannel } from './coordination.ts';
 import { infoOf, withDictionary, type LoadedSegment } from './loaded-segment.ts';
 import { nextRewrite } from './merge-policy.ts';
-import { present, type IndexReader } from './reader.ts';
+import type { IndexReader } from './reader.ts';
+import { recoverDocuments } from './recovery.ts';
 import type { IndexDocument } from './types.ts';
 
 /** Keys per transaction when a commit writes many. */
@@ -118,21 +106,13 @@ export class IndexWriter {
           sliceBase,
           sliceBase + slice.length,
         );
-        const info: SegmentInfo = {
-          id: `g${generation}p${part}`,
-          base: sliceBase,
-          end: sliceBase + slice.length,
-          chunks: built.chunks.length,
-          postings: built.postings,
-          bytes: segmentBytes(built),
-        };
         const records = slice.map(() => record++);
         const meta: SegmentMeta = { ids: slice.map((d) => d.id), fields: slice.map((d) => d.fields), records };
-        const entries = segmentEntries(info, built, meta);
-        slice.forEach((d, k) => entries.push([docKey(records[k]!), encodeDocRecord(this.recordOf(d))]));
-        await this.setInSlices(entries);
-        this.reader.metas.set(info.id, meta);
-        segments.push(withDictionary(info, built.dictionary));
+        const stored = slice.map((d, k): [string, Uint8Array] => [
+          docKey(records[k]!),
+          encodeDocRecord(this.recordOf(d)),
+        ]);
+        segments.push(await this.storeSegment(`g${generation}p${part}`, built, meta, stored));
         postings += built.postings;
       }
       const anyRemoved = countRemoved(tomb, 0, end) > 0;
@@ -240,19 +220,7 @@ export class IndexWriter {
     });
     const shift = parts[count - 1]!.end - parts[0]!.base - live;
     const segments: LoadedSegment[] = this.reader.segments.slice(0, start);
-    if (merged) {
-      const info: SegmentInfo = {
-        id: `g${generation}m`,
-        base: merged.base,
-        end: merged.end,
-        chunks: merged.chunks.length,
-        postings: merged.postings,
-        bytes: segmentBytes(merged),
-      };
-      await this.setInSlices(segmentEntries(info, merged, meta));
-      this.reader.metas.set(info.id, meta);
-      segments.push(withDictionary(info, merged.dictionary));
-    }
+    if (merged) segments.push(await this.storeSegment(`g${generation}m`, merged, meta));
     const after = this.reader.segments.slice(start + count);
     for (const s of after) segments.push({ ...s, base: s.base - shift, end: s.end - shift });
     const docs = old.docs - shift;
@@ -290,76 +258,12 @@ export class IndexWriter {
 
   /**
    * Rebuilds postings and metadata from the stored document records, trusting nothing else that
-   * fails its checksum. Live records come from the segments' metadata where it is readable; when
-   * it (or the manifest) is not, from every stored record, the latest per id.
+   * fails its checksum (recovery.ts reads them). Returns what could not be rebuilt.
    */
   async rebuildFromRecords(): Promise<string[]> {
-    let manifest: Manifest | undefined;
-    try {
-      const stored = await this.store.get(MANIFEST_KEY);
-      if (stored) manifest = checkManifest(unsealJson(stored, MANIFEST_KEY), `index "${this.name}"`);
-    } catch {
-      manifest = undefined;
-    }
-    const allKeys = await this.store.keys();
-    let recordKeys: string[] | undefined;
-    if (manifest) {
-      let tomb: Uint8Array = new Uint8Array(0);
-      try {
-        if (manifest.tomb) tomb = decodeBits(await this.store.get(manifest.tomb), manifest.tomb);
-      } catch {
-        tomb = new Uint8Array(0);
-      }
-      recordKeys = [];
-      for (const s of manifest.segments) {
-        try {
-          const keys = metadataKeys(s);
-          const values = await this.store.getMany(keys);
-          const meta = joinMetadata(values.map((v, k) => unsealJson<SegmentMeta>(present(v, keys[k]!), keys[k]!)));
-          meta.records.forEach((r, k) => {
-            if (!isRemoved(tomb, s.base + k)) recordKeys!.push(docKey(r));
-          });
-        } catch {
-          recordKeys = undefined;
-          break;
-        }
-      }
-    }
-    const garbage = new Set(manifest?.garbage ?? []);
-    recordKeys ??= allKeys
-      .filter((k) => k.startsWith('doc/') && !garbage.has(k))
-      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
-    const dropped: string[] = [];
-    const latest = new Map<string, ReadyDocument & { record: number }>();
-    for (let k = 0; k < recordKeys.length; k += 1000) {
-      const slice = recordKeys.slice(k, k + 1000);
-      const values = await this.store.getMany(slice);
-      values.forEach((v, j) => {
-        try {
-          const r = decodeDocRecord(present(v, slice[j]!), slice[j]!);
-          if (!r.indices || !r.values) {
-            dropped.push(r.id);
-            return;
-          }
-          const vector: ReadyDocument['vector'] = { indices: r.indices.slice(), values: r.values.slice() };
-          if (r.spans && r.literal) Object.assign(vector, { spans: r.spans.slice(), literal: r.literal.slice() });
-          latest.delete(r.id);
-          latest.set(r.id, { id: r.id, text: r.text, fields: r.fields, vector, record: Number(slice[j]!.slice(4)) });
-        } catch {
-          dropped.push(slice[j]!);
-        }
-      });
-    }
-    const maxGeneration = Math.max(
-      manifest?.generation ?? 0,
-      ...allKeys.map((k) => Number(/^(?:tomb\/|seg\/g)(\d+)/.exec(k)?.[1] ?? 0)),
-    );
-    const maxRecord = Math.max(
-      manifest?.nextRecord ?? 0,
-      ...allKeys.map((k) => (k.startsWith('doc/') ? Number(k.slice(4)) + 1 : 0)),
-    );
+    const { documents, dropped, generation, nextRecord } = await recoverDocuments(this.store, this.name);
     // Start from a manifest that owns nothing, past every generation and record number in use.
-    this.reader.install({ ...emptyManifest(maxGeneration), nextRecord: maxRecord }, [], new Uint8Array(0));
+    this.reader.install({ ...emptyManifest(generation), nextRecord }, [], new Uint8Array(0));
     this.reader.metas.clear();
     this.reader.cache.clear();
     this.reader.idMap = new Map();
@@ -368,8 +272,31 @@ export class IndexWriter {
     this.store.acknowledgeDeleted();
     // commit() reloads; the stored manifest (if any) would replace ours, so write ours first.
     await this.store.setMany([[MANIFEST_KEY, sealJson(this.reader.manifest)]]);
-    await this.commit([...latest.values()], [], 'add', true);
+    await this.commit(documents, [], 'add', true);
     return dropped;
+  }
+
+  /**
+   * Stores a built segment under `id` (its chunks, dictionary and metadata, with `records` in the
+   * same transactions) and returns it as the reader holds it.
+   */
+  private async storeSegment(
+    id: string,
+    built: BuiltSegment,
+    meta: SegmentMeta,
+    records: [string, Uint8Array][] = [],
+  ): Promise<LoadedSegment> {
+    const info: SegmentInfo = {
+      id,
+      base: built.base,
+      end: built.end,
+      chunks: built.chunks.length,
+      postings: built.postings,
+      bytes: segmentBytes(built),
+    };
+    await this.setInSlices([...segmentEntries(info, built, meta), ...records]);
+    this.reader.metas.set(id, meta);
+    return withDictionary(info, built.dictionary);
   }
 
   /** Large writes go in several transactions (none is visible before the manifest anyway). */
