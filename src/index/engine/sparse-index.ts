@@ -4,8 +4,10 @@
  * checks what callers pass, encodes documents, and hands the work to the pieces beside it:
  *   ingest.ts    documents checked as passed, and encoded before the write lock is taken
  *   reader.ts    the committed generation this instance follows, records, posting lists, cache
+ *                (loaded-segment.ts: a segment with its dictionary pages)
  *   search.ts    top-k per segment, exact rescoring, hits and their explanations
  *   writer.ts    commits, merges and renumbering, garbage collection, rebuilding from records
+ *                (recovery.ts: what the stored records hold when nothing else is trusted)
  *   verify.ts    the integrity check;  snapshot.ts  export / import snapshots
  *   validate.ts  checks of what callers pass (options, names, filters, vectors)
  *   coordination.ts, merge-policy.ts, cache.ts, types.ts
