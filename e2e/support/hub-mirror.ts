@@ -1,6 +1,8 @@
 /**
  * A local stand-in for the Hugging Face hub's file URLs, served by the Vite dev server:
- *   /hub/<owner>/<name>/resolve/<revision>/<path>  ->  public/models/<name>/<path>
+ *   /hub/<owner>/<name>/resolve/<revision>/<path>  ->  test/fixtures/hub/<owner>/<name>/<path>,
+ *                                                     else public/models/<name>/<path>
+ * (test/fixtures/hub holds copies of real repositories' layouts with tiny random weights.)
  * Tests load hub ids through the real hub code path with `hubUrl` pointing here, so nothing
  * reaches the network. (Real hub: https://huggingface.co/<owner>/<name>/resolve/<revision>/<path>.)
  *
@@ -18,13 +20,21 @@ import type { Plugin } from 'vite';
 
 export const HUB_OVERLAY_DIR = '.test-output/hub-overlay';
 
-export function hubMirror(modelsDir = 'public/models', overlayDir = HUB_OVERLAY_DIR): Plugin {
+export const HUB_FIXTURES_DIR = 'test/fixtures/hub';
+
+export function hubMirror(
+  modelsDir = 'public/models',
+  overlayDir = HUB_OVERLAY_DIR,
+  fixturesDir = HUB_FIXTURES_DIR,
+): Plugin {
   const root = resolve(modelsDir);
   const overlay = resolve(overlayDir);
-  /** The file a request resolves to: the owner's overlay first, then the model folder. */
+  const fixtures = resolve(fixturesDir);
+  /** The file a request resolves to: the owner's overlay first, then the fixture repo, then the model folder. */
   const locate = (owner: string, name: string, path: string): string | undefined => {
     const candidates = [
       [overlay, join(overlay, owner, name, path)],
+      [fixtures, join(fixtures, owner, name, path)],
       [root, join(root, name, path)],
     ] as const;
     for (const [base, file] of candidates) {

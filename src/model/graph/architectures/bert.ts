@@ -181,8 +181,10 @@ function buildBertLike(g: GraphBuilder, config: ModelConfig, family: 'bert' | 'r
   if (family === 'bert') positions = firstPositions(g, positionTable, inputIds);
   else {
     const pad = config.int('pad_token_id', 1);
-    const real = g.cast(g.not(g.equal(inputIds, g.scalar(pad, 'int64'))), 'int64');
-    const ids = g.add(g.mul(g.cumSum(real, 1), real), g.scalar(pad, 'int64'));
+    // In int32: onnxruntime-web's WebGPU kernels keep int64 as int32 pairs, and int64 index
+    // arithmetic there fed a Gather wrong rows (measured: the XLM-R fixture off by 1.4).
+    const real = g.cast(g.not(g.equal(inputIds, g.scalar(pad, 'int64'))), 'int32');
+    const ids = g.add(g.mul(g.cumSum(real, 1), real), g.constant(Int32Array.of(pad), [], 'int32'));
     positions = g.gather(positionTable, ids);
   }
   const typeTable = g.weight(`${base}.embeddings.token_type_embeddings.weight`, [types, s.hidden]);
