@@ -34,6 +34,9 @@ import type { IndexDocument } from './types.ts';
 /** Keys per transaction when a commit writes many. */
 const WRITE_SLICE = 2000;
 
+/** A generation's manifest but its segments and tombstones (commitManifest stores and adds those). */
+type NextManifest = Omit<Manifest, 'segments' | 'tomb'>;
+
 /** A document checked and encoded, ready to be stored. */
 export interface ReadyDocument {
   id: string;
@@ -115,10 +118,7 @@ export class IndexWriter {
         segments.push(await this.storeSegment(`g${generation}p${part}`, built, meta, stored));
         postings += built.postings;
       }
-      const anyRemoved = countRemoved(tomb, 0, end) > 0;
-      const tombName = anyRemoved ? tombKey(generation) : null;
-      if (tombName) await this.store.setMany([[tombName, encodeBits(tomb)]]);
-      const next: Manifest = {
+      const next: NextManifest = {
         ...old,
         model: docs.length ? (this.options.model ?? old.model ?? null) : replaceAll ? null : (old.model ?? null),
         generation,
@@ -126,8 +126,6 @@ export class IndexWriter {
         nextRecord: record,
         liveDocs: (replaceAll ? 0 : old.liveDocs) + docs.length - removedNow,
         postings,
-        segments: segments.map(infoOf),
-        tomb: tombName,
         garbage,
       };
       await this.commitManifest(old, next, segments, tomb);
@@ -157,11 +155,18 @@ export class IndexWriter {
     return r;
   }
 
-  async commitManifest(old: Manifest, next: Manifest, segments: LoadedSegment[], tomb: Uint8Array): Promise<void> {
-    await this.store.setMany([[MANIFEST_KEY, sealJson(next)]]);
+  /**
+   * Commits generation `next`: its tombstones (when a document of it is removed), then its manifest,
+   * which lists `segments`; then collects the garbage of the generation before, `old`.
+   */
+  async commitManifest(old: Manifest, next: NextManifest, segments: LoadedSegment[], tomb: Uint8Array): Promise<void> {
+    const tombName = countRemoved(tomb, 0, next.docs) > 0 ? tombKey(next.generation) : null;
+    if (tombName) await this.store.setMany([[tombName, encodeBits(tomb)]]);
+    const manifest: Manifest = { ...next, segments: segments.map(infoOf), tomb: tombName };
+    await this.store.setMany([[MANIFEST_KEY, sealJson(manifest)]]);
     this.pendingGarbage = [];
-    this.reader.install(next, segments, tomb);
-    this.channel.announce(next.generation);
+    this.reader.install(manifest, segments, tomb);
+    this.channel.announce(manifest.generation);
     // The previous generation's garbage is safe to delete once this one is committed; what fails
     // to go is listed again by the next commit.
     if (old.garbage.length) {
@@ -229,19 +234,9 @@ export class IndexWriter {
       ...after.map((s) => ({ from: s.base, to: s.base - shift, length: s.end - s.base })),
     ];
     const nextTomb = renumbered(tomb, docs, moves);
-    const tombName = countRemoved(nextTomb, 0, docs) > 0 ? tombKey(generation) : null;
-    if (tombName) await this.store.setMany([[tombName, encodeBits(nextTomb)]]);
     const postings = old.postings - parts.reduce((n, p) => n + p.postings, 0) + (merged?.postings ?? 0);
     const garbage = [...parts.flatMap(segmentKeys), ...(old.tomb ? [old.tomb] : []), ...this.pendingGarbage];
-    const next: Manifest = {
-      ...old,
-      generation,
-      docs,
-      postings,
-      segments: segments.map(infoOf),
-      tomb: tombName,
-      garbage,
-    };
+    const next: NextManifest = { ...old, generation, docs, postings, garbage };
     await this.commitManifest(old, next, segments, nextTomb);
     this.reader.idMap = undefined; // document numbers moved
   }
