@@ -47,8 +47,8 @@ function renameTensor(bytes: Uint8Array, from: string, to: string): Uint8Array {
   return out;
 }
 
-async function loadError(files: Map<string, Uint8Array>): Promise<SpladeError> {
-  const error = await loadModelSpec(repo(files)).then(
+async function loadError(files: Map<string, Uint8Array> | ModelFiles): Promise<SpladeError> {
+  const error = await loadModelSpec(files instanceof Map ? repo(files) : files).then(
     () => new Error('loaded'),
     (e: unknown) => e,
   );
@@ -86,7 +86,7 @@ describe('a transformer without ONNX', () => {
     const files = fixture();
     editConfig(files, (c) => (c['architectures'] = ['FancyForMaskedLM']));
     const files2 = repo(files);
-    const error = await loadModelSpec(files2).catch((e: SpladeError) => e);
+    const error = await loadError(files2);
     expect(error.code).toBe('model-unsupported');
     expect(error.message).toMatch(
       /^config\.json names architecture "FancyForMaskedLM", which splade-web cannot build; supported: .*BertForMaskedLM, .*DistilBertForMaskedLM/,
