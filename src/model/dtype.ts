@@ -1,0 +1,68 @@
+/**
+ * The precision a model runs at (`dtype`), shared by the two places that honour it: the choice of
+ * an ONNX file in a repository laid out as transformers.js lays it out (`onnx/model_fp16.onnx`…), and
+ * the graph built from safetensors (src/model/graph/), whose weights are converted to it.
+ *
+ * Names and file suffixes are transformers.js' own (src/utils/dtypes.js, DEFAULT_DTYPE_SUFFIX_MAPPING
+ * in 3.x and 4.x), so a repository exported for transformers.js is read file for file:
+ *   fp32 -> model.onnx, fp16 -> model_fp16.onnx, q8 -> model_quantized.onnx, q4 -> model_q4.onnx,
+ *   q4f16 -> model_q4f16.onnx.
+ * transformers.js also names int8, uint8, bnb4 and 2-/1-bit files; SPLADE repositories do not ship
+ * them, so they are refused by name rather than guessed at.
+ */
+import { SpladeError } from '../errors.ts';
+
+/** A concrete precision: fp32, fp16, 8-bit dynamic quantization (q8), 4-bit blocks (q4; q4f16 on fp16). */
+export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
+/** What a caller passes: a precision, or 'auto' (the best the repository offers for the device). */
+export type DtypeOption = ModelDtype | 'auto';
+
+export const MODEL_DTYPES: readonly ModelDtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+export const DTYPE_OPTIONS: readonly DtypeOption[] = ['auto', ...MODEL_DTYPES];
+
+/** transformers.js' suffix of each dtype's file name: `model${suffix}.onnx`. */
+export const TRANSFORMERS_JS_SUFFIX: Readonly<Record<ModelDtype, string>> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  q4: '_q4',
+  q4f16: '_q4f16',
+};
+
+export function isModelDtype(value: unknown): value is ModelDtype {
+  return typeof value === 'string' && (MODEL_DTYPES as readonly string[]).includes(value);
+}
+
+/**
+ * The `dtype` option as given (undefined -> 'auto'), or a SpladeError 'invalid-option' that lists
+ * the accepted values. `what` names the option in the message (e.g. `--dtype` on the command line).
+ */
+export function parseDtype(value: unknown, what = 'dtype'): DtypeOption {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || isModelDtype(value)) return value;
+  throw new SpladeError(
+    'invalid-option',
+    `${what} ${JSON.stringify(value)} is not supported; accepted: ${DTYPE_OPTIONS.join(', ')}`,
+  );
+}
+
+/** The transformers.js file name of `dtype` for the model file `base` (default 'model'): `model_fp16.onnx`. */
+export function transformersJsFile(dtype: ModelDtype, base = 'model'): string {
+  return `${base}${TRANSFORMERS_JS_SUFFIX[dtype]}.onnx`;
+}
+
+/** The dtype a transformers.js file name stands for (`model_q4.onnx` -> 'q4'), undefined for another name. */
+export function dtypeOfFile(fileName: string, base = 'model'): ModelDtype | undefined {
+  const name = fileName.slice(fileName.lastIndexOf('/') + 1);
+  return MODEL_DTYPES.find((d) => name === transformersJsFile(d, base));
+}
+
+/**
+ * External data files of an ONNX file as transformers.js (v3, v4) and onnx's own exporter name them:
+ * `model.onnx_data`, then `model.onnx_data_1`, `model.onnx_data_2`… (`chunks` files in all).
+ */
+export function externalDataNames(onnxFileName: string, chunks: number): string[] {
+  const names: string[] = [];
+  for (let k = 0; k < chunks; k++) names.push(`${onnxFileName}_data${k === 0 ? '' : `_${k}`}`);
+  return names;
+}
