@@ -9,13 +9,14 @@ import { isCommitRevision, openModelSource, type LoadProgress } from '../src/mod
 
 /** Just enough of the Cache API: match / put / delete by URL. */
 class MemoryCache {
-  readonly entries = new Map<string, { body: Uint8Array; headers: [string, string][] }>();
+  readonly entries = new Map<string, { status: number; body: Uint8Array; headers: [string, string][] }>();
   async match(url: string): Promise<Response | undefined> {
     const e = this.entries.get(url);
-    return e && new Response(e.body.slice(), { headers: e.headers });
+    return e && new Response(e.status === 404 ? null : e.body.slice(), { status: e.status, headers: e.headers });
   }
   async put(url: string, response: Response): Promise<void> {
-    this.entries.set(url, { body: new Uint8Array(await response.arrayBuffer()), headers: [...response.headers] });
+    const body = new Uint8Array(await response.arrayBuffer());
+    this.entries.set(url, { status: response.status, body, headers: [...response.headers] });
   }
   async delete(url: string): Promise<boolean> {
     return this.entries.delete(url);
@@ -117,15 +118,28 @@ describe('model file caching by revision', () => {
     expect(hub.requests.map((r) => r.ifNoneMatch === null)).toEqual([true, false, true]);
   });
 
-  it('a file deleted from a branch reads as missing and leaves the cache', async () => {
+  it('a file deleted from a branch reads as missing, its copy replaced by the 404, offline too', async () => {
     hub.files.set('idf.json', '{}');
     expect(await read('main', 'idf.json')).toEqual({ text: '{}', fromCache: false });
     hub.files.delete('idf.json');
     expect(await read('main', 'idf.json')).toEqual({ text: undefined, fromCache: undefined });
+    expect(cache.entries.get('https://hub.test/owner/model/resolve/main/idf.json')!.status).toBe(404);
     hub.offline = true;
-    await expect(read('main', 'idf.json')).rejects.toThrow(
-      /^could not download idf\.json from https:\/\/hub\.test\/owner\/model\/resolve\/main\/idf\.json and no cached copy exists/,
-    );
+    expect(await read('main', 'idf.json')).toEqual({ text: undefined, fromCache: undefined });
+  });
+
+  it('a file the hub said is absent reads as absent offline (a repo without ONNX loads offline)', async () => {
+    expect(await read('main', 'onnx/model.onnx')).toEqual({ text: undefined, fromCache: undefined });
+    hub.offline = true;
+    expect(await read('main', 'onnx/model.onnx')).toEqual({ text: undefined, fromCache: undefined });
+    // Never asked while online: offline, that is still a network error, not a silent absence.
+    await expect(read('main', 'model.onnx')).rejects.toThrow(/no cached copy exists/);
+    // A commit revision answers an absent file from the cache without asking.
+    hub.offline = false;
+    expect(await read(COMMIT, 'onnx/model.onnx')).toEqual({ text: undefined, fromCache: undefined });
+    const asked = hub.requests.length;
+    expect(await read(COMMIT, 'onnx/model.onnx')).toEqual({ text: undefined, fromCache: undefined });
+    expect(hub.requests.length).toBe(asked);
   });
 
   it('a commit revision is cache-first: once cached it is never requested again', async () => {

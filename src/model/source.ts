@@ -174,9 +174,11 @@ class HttpModelFiles implements ModelFiles {
     }
     if (response.status === 304 && cached) return this.fromCached(path, cached); // unchanged since cached
     if (response.status === 404) {
-      // Gone from a branch that moved: an offline load later must not bring it back.
-      if (cached) await cache!.delete(url).catch(() => false);
-      // A missing optional file (e.g. idf.json) is normal; callers decide whether it is an error.
+      // A missing optional file (e.g. idf.json, or the ONNX file a repo without one is asked for) is
+      // normal; callers decide whether it is an error. The answer is kept as an empty 404 in place of
+      // any copy: offline, the loader must learn the file is absent (else a model whose layout probes
+      // for absent files could never load offline), and a file gone from a branch must not come back.
+      await cache?.put(url, new Response(null, { status: 404 })).catch(() => {});
       return undefined;
     }
     if (!response.ok) {
@@ -230,7 +232,9 @@ class HttpModelFiles implements ModelFiles {
     }
   }
 
-  private async fromCached(path: string, hit: Response): Promise<Uint8Array> {
+  /** A kept copy's bytes, or undefined where the hub's last answer was 404 (kept as an empty 404). */
+  private async fromCached(path: string, hit: Response): Promise<Uint8Array | undefined> {
+    if (hit.status === 404) return undefined;
     const bytes = new Uint8Array(await hit.arrayBuffer());
     this.options.onProgress?.({
       status: 'done',
