@@ -190,7 +190,8 @@ class HttpModelFiles implements ModelFiles {
     // Dev servers answer unknown paths with the index page; an HTML body is never a model file.
     if ((response.headers.get('content-type') ?? '').startsWith('text/html') && !path.endsWith('.html'))
       return undefined;
-    const bytes = await readWithProgress(response, this.description, path, onProgress);
+    // Checked before anything is cached: a body cut short must never become the offline copy.
+    const bytes = await readWithProgress(response, this.description, path, url, this.options);
     if (cache) {
       const headers = new Headers({ 'content-type': 'application/octet-stream' });
       for (const name of KEPT_HEADERS) {
@@ -261,11 +262,52 @@ async function readWithProgress(
   response: Response,
   model: string,
   file: string,
-  onProgress: SourceOptions['onProgress'],
+  url: string,
+  { onProgress, signal }: Pick<SourceOptions, 'onProgress' | 'signal'>,
 ): Promise<Uint8Array> {
-  const totalHeader = Number(response.headers.get('content-length'));
-  const total = Number.isFinite(totalHeader) && totalHeader > 0 ? totalHeader : null;
-  if (!response.body || !onProgress) return new Uint8Array(await response.arrayBuffer());
+  const expected = expectedLength(response);
+  const of = expected === undefined ? '' : ` of the ${expected} its content-length announced`;
+  let received = 0;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBody(response, (loaded) => {
+      received = loaded;
+      onProgress?.({ status: 'progress', model, file, loaded, total: expected ?? null });
+    });
+  } catch (cause) {
+    throwIfAborted(signal);
+    throw new SpladeError(
+      'network',
+      `the download of ${file} from ${url} broke off after ${received} bytes${of} (${(cause as Error).message}); nothing was cached`,
+      { file, cause },
+    );
+  }
+  if (expected !== undefined && bytes.byteLength !== expected) {
+    throw new SpladeError(
+      'network',
+      `the download of ${file} from ${url} is incomplete: received ${bytes.byteLength} bytes${of}; nothing was cached`,
+      { file },
+    );
+  }
+  return bytes;
+}
+
+/**
+ * The body length a response announces, where it can be checked: content-length counts the bytes on
+ * the wire, so a compressed body (content-encoding other than identity) is not comparable with what
+ * fetch hands over, decompressed.
+ */
+export function expectedLength(response: Response): number | undefined {
+  const header = response.headers.get('content-length');
+  const encoding = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (header === null || (encoding !== '' && encoding !== 'identity')) return undefined;
+  const length = Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+/** The whole body, `onChunk` told the bytes received so far after each chunk. */
+async function readBody(response: Response, onChunk: (loaded: number) => void): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
@@ -274,8 +316,9 @@ async function readWithProgress(
     if (done) break;
     chunks.push(value);
     loaded += value.byteLength;
-    onProgress({ status: 'progress', model, file, loaded, total });
+    onChunk(loaded);
   }
+  if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(loaded);
   let at = 0;
   for (const c of chunks) {
