@@ -9,32 +9,13 @@ import { SpladeError, throwIfAborted } from '../errors.ts';
 import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
 import { openModelSource } from '../model/source.ts';
 import { cleanText, type ContentTokens } from '../model/tokenizer.ts';
-import {
-  ENCODER_DEVICES,
-  type BackendInfo,
-  type EncoderDevice,
-  type ExecutionBackend,
-  type Runtime,
-} from '../runtime/types.ts';
+import { ENCODER_DEVICES, type BackendInfo, type EncoderDevice, type Runtime } from '../runtime/types.ts';
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../results/explain.ts';
 import type { SparseVector } from '../vector.ts';
-import { batchInputs, planBatches, truncatedWindow, windowsOf } from './plan.ts';
-import {
-  attachSpans,
-  mergeParts,
-  NO_SPAN,
-  selectTopK,
-  type DocumentTokens,
-  type EncodedVector,
-  type VectorPart,
-} from './merge.ts';
-import {
-  DEFAULT_BATCH_SIZE,
-  type EncodeOptions,
-  type EncoderOptions,
-  type EncodeStats,
-  type SparseTextEncoder,
-} from './types.ts';
+import { truncatedWindow, windowsOf } from './plan.ts';
+import { ModelSession } from './session.ts';
+import { attachSpans, mergeParts, NO_SPAN, selectTopK, type DocumentTokens, type EncodedVector } from './merge.ts';
+import { type EncodeOptions, type EncoderOptions, type EncodeStats, type SparseTextEncoder } from './types.ts';
 
 export type { EncodedVector } from './merge.ts';
 export type { ContentTokens } from '../model/tokenizer.ts';
@@ -48,18 +29,18 @@ export {
 } from './types.ts';
 
 export class SparseEncoder implements SparseTextEncoder {
-  private backend: ExecutionBackend | undefined;
-  private backendPromise: Promise<ExecutionBackend> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly session: ModelSession;
   private disposed = false;
   /** Figures of the last encode call. */
   lastStats: EncodeStats = { device: 'static', batches: 0, windows: 0, readbackBytes: 0, logitsBytes: 0, recovered: 0 };
 
   protected constructor(
     readonly spec: ModelSpec,
-    private readonly runtime: Runtime,
+    runtime: Runtime,
     private readonly options: EncoderOptions,
-  ) {}
+  ) {
+    this.session = new ModelSession(runtime, options);
+  }
 
   /**
    * The onnxruntime this class runs on. The entry files' subclasses (browser: onnxruntime-web,
@@ -105,7 +86,7 @@ export class SparseEncoder implements SparseTextEncoder {
     if (route) {
       try {
         throwIfAborted(options.signal);
-        await encoder.getBackend(route);
+        await encoder.session.start(route);
       } catch (error) {
         await encoder.dispose();
         throw error;
@@ -129,12 +110,12 @@ export class SparseEncoder implements SparseTextEncoder {
    * model needs no session (an inference-free model loaded with queryOnly) or after dispose().
    */
   get device(): EncoderDevice | undefined {
-    return this.backend?.device;
+    return this.session.backend?.device;
   }
 
   /** What documents are encoded on (adapter, or WASM threads and isolation); undefined where `device` is. */
   get backendInfo(): BackendInfo | undefined {
-    return this.backend?.info;
+    return this.session.backend?.info;
   }
 
   encodeQuery(text: string, options?: EncodeOptions): Promise<EncodedVector>;
@@ -211,10 +192,7 @@ export class SparseEncoder implements SparseTextEncoder {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const backend = this.backend ?? (await this.backendPromise?.catch(() => undefined));
-    this.backend = undefined;
-    this.backendPromise = undefined;
-    await backend?.dispose();
+    await this.session.dispose();
   }
 
   private staticVector(route: StaticRoute, text: string, options: EncodeOptions): EncodedVector {
@@ -279,7 +257,7 @@ export class SparseEncoder implements SparseTextEncoder {
     };
   }
 
-  private encodeWithModel(
+  private async encodeWithModel(
     route: MlmRoute,
     texts: readonly string[],
     prompt: string | undefined,
@@ -309,85 +287,14 @@ export class SparseEncoder implements SparseTextEncoder {
       tokens.push(w.tokens);
       return w.windows;
     });
-    // One model call at a time: ORT sessions do not run concurrently.
-    const run = this.queue.then(() => this.runBatches(route, docs, options, spans ? tokens : undefined));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async runBatches(
-    route: MlmRoute,
-    docs: number[][][],
-    options: EncodeOptions,
-    tokens?: (DocumentTokens | undefined)[],
-  ): Promise<EncodedVector[]> {
-    const { signal } = options;
-    throwIfAborted(signal);
-    const stats: EncodeStats = {
-      device: 'static',
-      batches: 0,
-      windows: 0,
-      readbackBytes: 0,
-      logitsBytes: 0,
-      recovered: 0,
-    };
-    this.lastStats = stats;
-    const parts: VectorPart[][] = docs.map(() => []);
     // Spans are read off the positions, so they are pooled with positions even when not asked for.
     const reported = options.positions === true && route.pooling.strategy === 'max';
-    const positions = reported || (tokens !== undefined && route.pooling.strategy === 'max');
-    const total = docs.reduce((n, d) => n + d.length, 0);
-    if (total > 0) {
-      let backend = await this.getBackend(route);
-      const vocab = route.pooling.vocabSize;
-      const rows = Math.max(
-        1,
-        Math.min(
-          options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE,
-          backend.maxRows(route.maxSeqLength, vocab),
-        ),
-      );
-      const batches = planBatches(docs, rows);
-      const runOptions = { zeroIds: route.tokenizer.specialIds, threshold: options.threshold ?? 0, positions };
-      let done = 0;
-      for (const batch of batches) {
-        throwIfAborted(signal);
-        const inputs = batchInputs(batch, route.tokenizer.padId);
-        const modelBatch = {
-          ...inputs,
-          rows: batch.rows.length,
-          tokens: batch.tokens,
-          vocab,
-          segments: batch.segments,
-        };
-        let result;
-        try {
-          result = await backend.run(modelBatch, route.pooling, runOptions);
-        } catch (error) {
-          if (!(error instanceof SpladeError && error.code === 'gpu-device-lost') || !this.runtime.fallbackDevice)
-            throw error;
-          // The GPU is gone: redo this batch (and the rest) on the fallback device. Nothing
-          // half-done is returned, since parts are only kept from batches that completed.
-          backend = await this.replaceBackend(route, this.runtime.fallbackDevice);
-          result = await backend.run(modelBatch, route.pooling, runOptions);
-          stats.recovered++;
-        }
-        batch.segments.forEach((seg, k) =>
-          parts[seg.doc]!.push({ firstWindow: seg.firstWindow, vector: result.vectors[k]! }),
-        );
-        stats.batches++;
-        stats.windows += batch.rows.length;
-        stats.readbackBytes += result.readbackBytes;
-        stats.logitsBytes += batch.rows.length * batch.tokens * vocab * 4;
-        stats.device = backend.device;
-        done += batch.rows.length;
-        options.onBatch?.({ done, total, device: backend.device });
-      }
-    }
+    const positions = reported || (spans && route.pooling.strategy === 'max');
+    const parts = await this.session.run(route, docs, options, positions, (stats) => (this.lastStats = stats));
     const k = options.maxActiveDims ?? this.options.maxActiveDims;
     return parts.map((p, d) => {
       let v = selectTopK(mergeParts(p, route.pooling.strategy, positions), k);
-      if (tokens) {
+      if (spans) {
         v = attachSpans(v, tokens[d] ?? { ids: [], offsets: new Uint32Array(0), prefixLength: 0, windowLengths: [] });
         if (!reported) delete v.positions;
       }
@@ -399,55 +306,6 @@ export class SparseEncoder implements SparseTextEncoder {
   private sessionRoute(): MlmRoute | undefined {
     for (const route of [this.spec.document, this.spec.query]) if (route.kind === 'mlm' && route.onnx) return route;
     return undefined;
-  }
-
-  private getBackend(route: MlmRoute): Promise<ExecutionBackend> {
-    if (this.backend && !this.backend.lost) return Promise.resolve(this.backend);
-    if (this.backend?.lost && this.runtime.fallbackDevice)
-      return this.replaceBackend(route, this.runtime.fallbackDevice);
-    this.backendPromise ??= (async () => {
-      const requested = this.options.device ?? 'auto';
-      const device = requested === 'auto' ? await this.runtime.autoDevice() : requested;
-      const fallback = this.runtime.fallbackDevice;
-      try {
-        this.backend = await this.startBackend(route, device);
-      } catch (error) {
-        // 'auto' promised a device that works: a GPU that will not start a session leaves WASM.
-        const gpuFailed = error instanceof SpladeError && error.code === 'gpu-unavailable';
-        if (requested !== 'auto' || !gpuFailed || !fallback || fallback === device) throw error;
-        this.backend = await this.startBackend(route, fallback);
-      }
-      return this.backend;
-    })();
-    const pending = this.backendPromise;
-    pending.catch(() => {
-      if (this.backendPromise === pending) this.backendPromise = undefined; // allow a retry
-    });
-    return pending;
-  }
-
-  private async replaceBackend(route: MlmRoute, device: EncoderDevice): Promise<ExecutionBackend> {
-    const old = this.backend;
-    this.backend = undefined;
-    await old?.dispose().catch(() => {});
-    const next = this.startBackend(route, device);
-    this.backendPromise = next;
-    this.backend = await next;
-    return this.backend;
-  }
-
-  /** A backend for `route` on `device` (with the external weights of a graph built from safetensors). */
-  private startBackend(route: MlmRoute, device: EncoderDevice): Promise<ExecutionBackend> {
-    return this.runtime.createBackend(this.onnxOf(route), route.onnxFile, device, this.options, route.externalData);
-  }
-
-  private onnxOf(route: MlmRoute): Uint8Array {
-    if (!route.onnx)
-      throw new SpladeError(
-        'invalid-option',
-        `this encoder was loaded with queryOnly: true, so it cannot encode with ${route.onnxFile}`,
-      );
-    return route.onnx;
   }
 
   private checkUsable(): void {

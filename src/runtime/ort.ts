@@ -106,8 +106,8 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     get lost() {
       return lost;
     },
-    maxRows(tokens, vocab) {
-      return Math.max(1, Math.floor(maxBindingBytes / (tokens * vocab * 4)));
+    maxBatchTokens(vocab) {
+      return Math.max(1, Math.floor(maxBindingBytes / (vocab * 4)));
     },
     async run(batch, pooling, runOptions) {
       if (lost) throw new SpladeError('gpu-device-lost', 'the GPU device was lost before the batch started');

@@ -29,8 +29,11 @@ export interface ExecutionBackend {
   readonly device: EncoderDevice;
   /** What it runs on. */
   readonly info: BackendInfo;
-  /** Largest number of rows of `tokens` tokens one batch may hold on this backend. */
-  maxRows(tokens: number, vocab: number): number;
+  /**
+   * Most padded tokens (rows x tokens) one batch may hold on this backend for a vocabulary of
+   * `vocab`: its [rows, tokens, vocab] float32 logits must fit one GPU buffer. Infinity on the CPU.
+   */
+  maxBatchTokens(vocab: number): number;
   run(batch: ModelBatch, pooling: PoolingConfig, options: BackendRunOptions): Promise<BackendRunResult>;
   /** True once the backend can no longer run (e.g. its GPU device was lost). */
   readonly lost: boolean;
