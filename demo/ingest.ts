@@ -8,6 +8,7 @@ import { announce, byId } from './dom.ts';
 import { app, describeError, emit } from './app.ts';
 import { droppedFiles, fromText, readUserFile, saveFile, type ReadFile } from './files.ts';
 import { canIndex, cancelIndexing, enqueue } from './indexing.ts';
+import { languageOf } from './model.ts';
 
 let pasted = 0;
 
@@ -123,7 +124,7 @@ export function initIngest(): void {
 /** The bundled sample documents of the model's language (git manual pages, or the GIMP manual). */
 async function addSamples(): Promise<void> {
   // The chosen model's language, loaded or still loading (the samples then wait in the queue).
-  const lang = (app.model?.key ?? app.chosenModel)?.endsWith('-ko') ? 'ko' : 'en';
+  const lang = languageOf(app.model?.key ?? app.chosenModel);
   const info = byId('add-info');
   try {
     const res = await fetch(new URL(`../demo-docs/${lang}.json`, location.href));
