@@ -40,3 +40,29 @@ export function benchDocuments(count, chars = 600) {
   }
   return { source, texts };
 }
+
+const GIMP_HELP_KO_DIR = '/usr/share/gimp/2.0/help/ko';
+
+/**
+ * `count` Korean passages of about `chars` characters each, in a fixed order: the GIMP manual of
+ * Debian's gimp-help-ko package (apt-get install gimp-help-ko), for Korean models. Parts of that
+ * manual are untranslated English: passages where Hangul is under a third of the letters are skipped.
+ */
+export function koreanBenchDocuments(count, chars = 600) {
+  if (!existsSync(GIMP_HELP_KO_DIR))
+    throw new Error(`${GIMP_HELP_KO_DIR} is missing: install Debian's gimp-help-ko (apt-get install gimp-help-ko)`);
+  const texts = [];
+  for (const name of readdirSync(GIMP_HELP_KO_DIR)
+    .filter((n) => n.endsWith('.html'))
+    .sort()) {
+    const text = htmlToText(readFileSync(`${GIMP_HELP_KO_DIR}/${name}`, 'utf8'));
+    for (let at = 0; at + chars <= text.length && texts.length < count; at += chars) {
+      const passage = text.slice(at, at + chars);
+      const letters = passage.match(/\p{L}/gu)?.length ?? 0;
+      const hangul = passage.match(/\p{Script=Hangul}/gu)?.length ?? 0;
+      if (hangul * 3 >= letters) texts.push(passage);
+    }
+    if (texts.length >= count) break;
+  }
+  return { source: `gimp-help-ko (${GIMP_HELP_KO_DIR})`, texts };
+}
