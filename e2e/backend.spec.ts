@@ -76,10 +76,12 @@ test('backendInfo names the WebGPU adapter, or the WASM threads and isolation; w
   expect(r.last).toEqual({ wasm: 'ready', gpu: 'ready', worker: 'ready' });
   expect(r.models).toEqual(['/models/splade-tiny-en-if']);
   expect(r.isolated).toBe(true); // the dev server sends COOP/COEP
-  expect(r.wasmInfo).toEqual({ device: 'wasm', threads: 1, crossOriginIsolated: true });
-  expect(r.gpuInfo.device).toBe('webgpu');
+  // The precision and the files the session was made from (issue 18 §3).
+  const files = { dtype: 'fp32', modelFile: 'document_0_MLMTransformer/onnx/model.onnx', externalDataFiles: [] };
+  expect(r.wasmInfo).toEqual({ device: 'wasm', threads: 1, crossOriginIsolated: true, ...files });
+  expect(r.gpuInfo).toMatchObject({ device: 'webgpu', ...files });
   expect(r.gpuInfo.adapter.architecture).toBe('swiftshader');
   // The worker has its own ORT: threads up to 4, as many as the cores.
-  expect(r.workerInfo).toEqual({ device: 'wasm', threads: Math.min(4, r.cores), crossOriginIsolated: true });
+  expect(r.workerInfo).toEqual({ device: 'wasm', threads: Math.min(4, r.cores), crossOriginIsolated: true, ...files });
   expect(r.bad).toMatch(/^invalid-option:wasmThreads must be a positive integer, got 0/);
 });

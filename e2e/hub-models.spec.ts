@@ -1,10 +1,13 @@
 /**
  * Real SPLADE repository layouts in the browser, by hub id: SparseEncoder.fromPretrained(hubId,
  * { hubUrl }) against the dev server's hub mirror (e2e/support/hub-mirror.ts serves
- * test/fixtures/hub/<owner>/<name>/), on WASM and on WebGPU (SwiftShader). These repos ship
- * config.json + safetensors and no ONNX: the graph is built in the page and run by onnxruntime-web
- * with the weights as external data. Every reference vector (PyTorch) is matched within 1e-4, each
- * text alone and the reference's batch together (padding); special ids are zeroed on both sides.
+ * test/fixtures/hub/<owner>/<name>/), on WASM and on WebGPU (SwiftShader). Repos that ship
+ * config.json + safetensors and no ONNX get their graph built in the page and run by onnxruntime-web
+ * with the weights as external data; repos that ship ONNX (transformers.js, fastembed layouts) are
+ * read from the file the reference names, chosen by its `dtype`, with their `.onnx_data` files. Every
+ * reference vector (PyTorch) is matched within 1e-4 (or the reference's tolerance), each text alone and
+ * the reference's batch together (padding); special ids are zeroed on both sides. An fp16 file on an
+ * adapter without shader-f16 (SwiftShader has none) must be refused with a clear error instead.
  *
  * Data-driven over test/fixtures/hub/references/*.json, like test/hub-models.test.ts: a reference
  * whose architecture has no graph builder yet is listed as skipped, with the reason in its name.
@@ -21,6 +24,11 @@ interface Reference {
   texts: string[];
   vectors: { indices: number[]; values: number[] }[];
   batch: number[];
+  dtype?: string;
+  load?: Record<string, unknown>;
+  onnxFile?: string;
+  externalData?: string[];
+  tolerance?: { absolute?: number; relative?: number };
 }
 
 interface PlainVector {
@@ -34,6 +42,13 @@ const references: Reference[] = readdirSync(REFERENCES_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => JSON.parse(readFileSync(join(REFERENCES_DIR, f), 'utf8')) as Reference);
+
+/** The largest difference a reference allows: absolute, or relative to its largest weight. */
+function toleranceOf(ref: Reference): number {
+  if (ref.tolerance?.relative !== undefined)
+    return ref.tolerance.relative * Math.max(...ref.vectors.flatMap((v) => v.values));
+  return ref.tolerance?.absolute ?? TOLERANCE;
+}
 
 function maxDifference(got: PlainVector, want: PlainVector, zeroed: ReadonlySet<number>): number {
   const dense = new Map<number, number>();
@@ -55,26 +70,37 @@ test('there are references to check', () => {
 
 for (const device of ['wasm', 'webgpu'] as const) {
   for (const ref of references) {
-    const registered = ref.architecture in ARCHITECTURES;
+    // A repo that ships ONNX needs no graph builder.
+    const registered = ref.onnxFile !== undefined || ref.architecture in ARCHITECTURES;
+    const tolerance = toleranceOf(ref);
+    const what = ref.onnxFile ? `${ref.onnxFile}, ${ref.dtype ?? 'fp32'}` : ref.architecture;
     const name = registered
-      ? `${device}: ${ref.model} (${ref.architecture}) by hub id equals PyTorch within ${TOLERANCE}, alone and batched`
+      ? `${device}: ${ref.model} (${what}) by hub id equals PyTorch within ${tolerance.toPrecision(2)}, alone and batched`
       : `${device}: ${ref.model}: skipped, no graph builder for ${ref.architecture} yet`;
     test(name, async ({ page }) => {
       test.skip(!registered, `no graph builder for ${ref.architecture} yet`);
       await openHarness(page);
       const result = await page.evaluate(
-        async ({ model, texts, batch, device }) => {
+        async ({ model, texts, batch, device, load }) => {
           const { SparseEncoder } = window.splade;
+          const adapter = device === 'webgpu' ? await navigator.gpu.requestAdapter() : null;
+          const shaderF16 = adapter?.features.has('shader-f16') ?? false;
           const plain = (v: any): PlainVector => ({
             indices: Array.from(v.indices as Uint32Array),
             values: Array.from(v.values as Float32Array),
           });
           const started = performance.now();
-          const encoder = await SparseEncoder.fromPretrained(model, {
-            hubUrl: `${location.origin}/hub`,
-            device,
-            cache: false,
-          });
+          let encoder;
+          try {
+            encoder = await SparseEncoder.fromPretrained(model, {
+              hubUrl: `${location.origin}/hub`,
+              device,
+              cache: false,
+              ...load,
+            });
+          } catch (e: any) {
+            return { shaderF16, error: { code: String(e.code), message: String(e.message) } };
+          }
           const loadMs = performance.now() - started;
           try {
             const route = encoder.spec.document;
@@ -82,6 +108,9 @@ for (const device of ['wasm', 'webgpu'] as const) {
             for (const text of texts) alone.push(plain(await encoder.encodeDocument(text)));
             const together = (await encoder.encodeDocument(batch.map((k: number) => texts[k]))).map(plain);
             return {
+              shaderF16,
+              error: undefined,
+              info: encoder.backendInfo,
               device: encoder.device,
               built: route.built?.architecture,
               buildMs: route.built?.buildMs,
@@ -95,25 +124,48 @@ for (const device of ['wasm', 'webgpu'] as const) {
             await encoder.dispose();
           }
         },
-        { model: ref.model, texts: ref.texts, batch: ref.batch, device },
+        {
+          model: ref.model,
+          texts: ref.texts,
+          batch: ref.batch,
+          device,
+          load: { ...ref.load, ...(ref.dtype ? { dtype: ref.dtype } : {}) },
+        },
       );
+      const half = ref.dtype === 'fp16' || ref.dtype === 'q4f16';
+      if (device === 'webgpu' && half && !result.shaderF16) {
+        // SwiftShader has no shader-f16: an fp16 file is refused before any session, saying why.
+        expect(result.error?.code).toBe('invalid-option');
+        expect(result.error?.message).toMatch(/lacks the 'shader-f16' feature/);
+        return;
+      }
+      if (result.error) throw new Error(`${result.error.code}: ${result.error.message}`);
       const zeroed = new Set(result.specialIds);
       const alone = result.alone.map((v, k) => maxDifference(v, ref.vectors[k]!, zeroed));
       const together = result.together.map((v: PlainVector, j: number) =>
         maxDifference(v, ref.vectors[ref.batch[j]!]!, zeroed),
       );
       console.log(
-        `${device} ${ref.model}: load ${result.loadMs.toFixed(0)} ms (graph build ${result.buildMs?.toFixed(0)} ms), ` +
+        `${device} ${ref.model}: load ${result.loadMs.toFixed(0)} ms` +
+          (result.buildMs === undefined ? ', ' : ` (graph build ${result.buildMs.toFixed(0)} ms), `) +
           `${result.batches} batch(es), max difference alone ${Math.max(...alone).toExponential(2)}, ` +
           `batched ${Math.max(...together).toExponential(2)}`,
       );
       expect(result.device).toBe(device);
-      expect(result.built).toBe(ref.architecture); // the graph was built in the page, not read from an ONNX file
+      if (ref.onnxFile) {
+        // Read from the repository's ONNX file and its external data, not built.
+        expect(result.built).toBeUndefined();
+        expect(result.info).toMatchObject({
+          dtype: ref.dtype ?? 'fp32',
+          modelFile: ref.onnxFile,
+          externalDataFiles: ref.externalData ?? [],
+        });
+      } else expect(result.built).toBe(ref.architecture); // the graph was built in the page
       // One padded batch on both: WebGPU plans batches by their padded tokens against its buffer limit, not by
       // max_seq_length (8192 for GTE and PIXIE, which would leave one row per batch).
       expect(result.batches).toBe(1);
-      expect(Math.max(...alone)).toBeLessThan(TOLERANCE);
-      expect(Math.max(...together)).toBeLessThan(TOLERANCE);
+      expect(Math.max(...alone)).toBeLessThan(tolerance);
+      expect(Math.max(...together)).toBeLessThan(tolerance);
     });
   }
 }

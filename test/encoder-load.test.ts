@@ -22,7 +22,12 @@ describe('loading', () => {
     expect(events.at(-1)!.status).toBe('ready');
     // Known before any encode: the session was started while loading.
     expect(enc.device).toBe('cpu');
-    expect(enc.backendInfo).toEqual({ device: 'cpu' });
+    expect(enc.backendInfo).toEqual({
+      device: 'cpu',
+      dtype: 'fp32',
+      modelFile: 'document_0_MLMTransformer/onnx/model.onnx',
+      externalDataFiles: [],
+    });
     expect(enc.lastStats.batches).toBe(0);
     expect(await enc.windows('hello world')).toEqual([[101, 7592, 2088, 102]]);
     await enc.dispose();

@@ -137,7 +137,7 @@ describe('a transformer without ONNX', () => {
     const error = await loadError(files);
     expect(error.code).toBe('model-not-found');
     expect(error.message).toBe(
-      'modules.json is missing from test/bare, which has a config.json that names no *ForMaskedLM architecture; a SPLADE model needs the sentence-transformers files or a masked-LM transformers repository',
+      'modules.json is missing from test/bare, which has a config.json that names no *ForMaskedLM architecture and no ONNX model (onnx/model.onnx, model.onnx) with a tokenizer.json; a SPLADE model needs the sentence-transformers files, a masked-LM transformers repository, or an ONNX export of one',
     );
   });
 });

@@ -1,13 +1,17 @@
 /**
  * Real SPLADE repository layouts, loaded by hub id through the real hub code path (a local HTTP
  * server in the hub's URL layout, `hubUrl` pointing at it) on onnxruntime-node: the document graph
- * is built from config.json + safetensors (no ONNX in these repos) and every reference vector
- * (PyTorch, written from the published modeling code) is matched within 1e-4, each text encoded
- * alone and the reference's batch encoded together (with padding). Special-token ids are zeroed
- * on both sides (the encoder zeroes them; the references keep them).
+ * is built from config.json + safetensors (repos without ONNX), or read from the ONNX file the
+ * reference names (transformers.js and fastembed layouts, chosen by `dtype`), and every reference
+ * vector (PyTorch, written from the published modeling code) is matched within 1e-4 (or the
+ * reference's own tolerance: fp16 files are held to 2e-2 of the largest weight), each text encoded
+ * alone and the reference's batch encoded together (with padding). Special-token ids are zeroed on
+ * both sides (the encoder zeroes them; the references keep them).
  *
  * Data-driven over test/fixtures/hub/references/*.json: a reference whose architecture has no graph
- * builder yet is listed as skipped, with the reason in its name.
+ * builder yet is listed as skipped, with the reason in its name. Optional reference fields:
+ * `dtype` (passed as the option), `load` (more fromPretrained options, e.g. spladePooling),
+ * `onnxFile` + `externalData` (the files the load must use), `tolerance` ({absolute} or {relative}).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,6 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SparseEncoder } from '../src/node.ts';
 import { ARCHITECTURES } from '../src/model/graph/architectures.ts';
 import type { EncodedVector } from '../src/encode/merge.ts';
+import type { EncoderOptions } from '../src/encode/types.ts';
+import type { ModelDtype } from '../src/model/dtype.ts';
 
 const HUB_DIR = resolve('test/fixtures/hub');
 const TOLERANCE = 1e-4;
@@ -30,12 +36,24 @@ interface Reference {
   batch: number[];
   input_ids?: number[][];
   ids?: number[][];
+  dtype?: ModelDtype;
+  load?: EncoderOptions;
+  onnxFile?: string;
+  externalData?: string[];
+  tolerance?: { absolute?: number; relative?: number };
 }
 
 const references: Reference[] = readdirSync(join(HUB_DIR, 'references'))
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => JSON.parse(readFileSync(join(HUB_DIR, 'references', f), 'utf8')) as Reference);
+
+/** The largest difference a reference allows: absolute, or relative to its largest weight. */
+function toleranceOf(ref: Reference): number {
+  if (ref.tolerance?.relative !== undefined)
+    return ref.tolerance.relative * Math.max(...ref.vectors.flatMap((v) => v.values));
+  return ref.tolerance?.absolute ?? TOLERANCE;
+}
 
 /** Serves test/fixtures/hub/<owner>/<name>/<path> at /<owner>/<name>/resolve/<revision>/<path>, with ETags. */
 function hubServer(): Server {
@@ -86,23 +104,37 @@ afterAll(async () => {
   await new Promise((done) => server.close(done));
 });
 
-describe('hub repositories without ONNX, by hub id, on onnxruntime-node', () => {
+describe('hub repositories by hub id, on onnxruntime-node', () => {
   it('has references to check', () => {
     expect(references.length).toBeGreaterThan(0);
   });
 
   for (const ref of references) {
-    const registered = ref.architecture in ARCHITECTURES;
+    // A repo that ships ONNX needs no graph builder.
+    const registered = ref.onnxFile !== undefined || ref.architecture in ARCHITECTURES;
+    const tolerance = toleranceOf(ref);
+    const what = ref.onnxFile ? `${ref.onnxFile}, ${ref.dtype ?? 'fp32'}` : ref.architecture;
     const name = registered
-      ? `${ref.model} (${ref.architecture}): texts alone and batched equal PyTorch within ${TOLERANCE}`
+      ? `${ref.model} (${what}): texts alone and batched equal PyTorch within ${tolerance.toPrecision(2)}`
       : `${ref.model}: skipped, no graph builder for ${ref.architecture} yet`;
     it.skipIf(!registered)(name, async () => {
-      const encoder = await SparseEncoder.fromPretrained(ref.model, { hubUrl, cache: false });
+      const options: EncoderOptions = { hubUrl, cache: false, ...ref.load };
+      if (ref.dtype) options.dtype = ref.dtype;
+      const encoder = await SparseEncoder.fromPretrained(ref.model, options);
       try {
         const route = encoder.spec.document;
         expect(route.kind).toBe('mlm');
         if (route.kind !== 'mlm') return;
-        expect(route.built?.architecture).toBe(ref.architecture); // built from safetensors, not an ONNX file
+        if (ref.onnxFile) {
+          // Read from the repository's ONNX file (and its external data), not built.
+          expect(route.built).toBeUndefined();
+          expect(encoder.backendInfo).toMatchObject({
+            device: 'cpu',
+            dtype: ref.dtype ?? 'fp32',
+            modelFile: ref.onnxFile,
+            externalDataFiles: ref.externalData ?? [],
+          });
+        } else expect(route.built?.architecture).toBe(ref.architecture); // built from safetensors
         expect(encoder.device).toBe('cpu');
         const ids = ref.input_ids ?? ref.ids;
         if (ids) for (const [k, text] of ref.texts.entries()) expect(await encoder.windows(text)).toEqual([ids[k]]);
@@ -114,8 +146,8 @@ describe('hub repositories without ONNX, by hub id, on onnxruntime-node', () => 
         }
         const batched = await encoder.encodeDocument(ref.batch.map((k) => ref.texts[k]!));
         const together = batched.map((v, j) => maxDifference(v, ref.vectors[ref.batch[j]!]!, zeroed));
-        expect(Math.max(...alone)).toBeLessThan(TOLERANCE);
-        expect(Math.max(...together)).toBeLessThan(TOLERANCE);
+        expect(Math.max(...alone)).toBeLessThan(tolerance);
+        expect(Math.max(...together)).toBeLessThan(tolerance);
         expect(encoder.lastStats.batches).toBe(1); // the batch really ran as one padded batch
       } finally {
         await encoder.dispose();

@@ -3,7 +3,8 @@
 // Usage: node scripts/hub_fixtures/check_pooled.mjs <model.onnx> <spec.json> <out.json>
 // spec: {inputs: [names], activation: 'relu' | 'log1p_relu', strategy: 'max' | 'sum',
 //        runs: [{rows: [text index], dims: [b, t], input_ids: [...], attention_mask: [...]}],
-//        vectors: [{indices, values}]}   (token_type_ids, when an input, are zeros)
+//        vectors: [{indices, values}], output?: name of the logits output (default 'logits')}
+//        (token_type_ids, when an input, are zeros)
 // Writes {maxAbsDiff, runs: [{rows, maxAbsDiff}]}: the largest |pooled - reference| over every
 // vocabulary entry (an entry absent from the reference counts as 0).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ for (const run of spec.runs) {
     else if (name === 'attention_mask') feeds[name] = int64(run.attention_mask);
     else feeds[name] = int64(new Array(b * t).fill(0));
   }
-  const logits = (await session.run(feeds)).logits;
+  const logits = (await session.run(feeds))[spec.output ?? 'logits'];
   const vocab = logits.dims[2];
   let runMax = 0;
   run.rows.forEach((textIndex, row) => {

@@ -6,7 +6,16 @@
  * the Node entry plugs in onnxruntime-node. Everything else is shared.
  */
 import { SpladeError, throwIfAborted } from '../errors.ts';
-import { loadModelSpec, type MlmRoute, type ModelSpec, type Route, type StaticRoute } from '../model/layout.ts';
+import { parseDtype } from '../model/dtype.ts';
+import {
+  loadModelSpec,
+  type LayoutOptions,
+  type MlmRoute,
+  type ModelSpec,
+  type Route,
+  type StaticRoute,
+} from '../model/layout.ts';
+import { checkSpladePoolingOption } from '../model/onnx-layout.ts';
 import { openModelSource } from '../model/source.ts';
 import { cleanText, type ContentTokens } from '../model/tokenizer.ts';
 import { ENCODER_DEVICES, type BackendInfo, type EncoderDevice, type Runtime } from '../runtime/types.ts';
@@ -73,9 +82,17 @@ export class SparseEncoder implements SparseTextEncoder {
       ...options,
       ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}),
     });
-    const layout: { queryOnly?: boolean; onnxFile?: string } = {};
+    const layout: LayoutOptions = { dtype: parseDtype(options.dtype) };
     if (options.queryOnly) layout.queryOnly = true;
     if (options.onnxFile) layout.onnxFile = options.onnxFile;
+    const spladePooling = checkSpladePoolingOption(options.spladePooling);
+    if (spladePooling) layout.spladePooling = spladePooling;
+    if (!options.queryOnly) {
+      // Which file a dtype takes (and whether an fp16 one can run) depends on the device the session gets.
+      const requested = options.device ?? 'auto';
+      layout.device = requested === 'auto' ? await runtime.autoDevice() : requested;
+      layout.shaderF16 = (await runtime.runsFp16?.(layout.device, options)) ?? true;
+    }
     const spec = await loadModelSpec(files, layout);
     const encoder = new (
       this as unknown as new (spec: ModelSpec, runtime: Runtime, options: EncoderOptions) => C['prototype']

@@ -149,6 +149,10 @@ export class ModelSession {
         'invalid-option',
         `this encoder was loaded with queryOnly: true, so it cannot encode with ${route.onnxFile}`,
       );
-    return this.runtime.createBackend(route.onnx, route.onnxFile, device, this.options, route.externalData);
+    return this.runtime.createBackend(route.onnx, route.onnxFile, device, this.options, route.externalData, {
+      outputName: route.outputName,
+      dtype: route.dtype,
+      externalDataFiles: route.externalDataFiles,
+    });
   }
 }

@@ -3,6 +3,8 @@
  * the one interface both encoders implement (`SparseEncoder` in the calling thread,
  * `WorkerSparseEncoder` in a Web Worker), so callers can take either.
  */
+import type { DtypeOption } from '../model/dtype.ts';
+import type { SpladePoolingOption } from '../model/onnx-layout.ts';
 import type { ContentTokens } from '../model/tokenizer.ts';
 import type { SourceOptions } from '../model/source.ts';
 import type { Explanation, TokenWeight } from '../results/explain.ts';
@@ -26,8 +28,27 @@ export interface EncoderOptions extends SourceOptions, BackendOptions {
   maxActiveDims?: number;
   /** Load only what encoding queries needs (inference-free models never download their ONNX file then). */
   queryOnly?: boolean;
-  /** ONNX file inside the transformer folder (default onnx/model.onnx, then model.onnx). */
+  /**
+   * ONNX file inside the transformer folder (default: the file `dtype` picks, else the graph is built from
+   * safetensors). Wins over `dtype`.
+   */
   onnxFile?: string;
+  /**
+   * Precision, named as transformers.js names it: 'fp32', 'fp16', 'q8', 'q4', 'q4f16', or 'auto' (default).
+   * In a repository that ships ONNX (transformers.js layout: onnx/model.onnx, onnx/model_fp16.onnx,
+   * onnx/model_quantized.onnx, onnx/model_q4.onnx, onnx/model_q4f16.onnx) it picks the file; 'auto' takes
+   * the best one present for the device (WebGPU: fp16 where the adapter has shader-f16, else fp32; WASM and
+   * Node: fp32, then q8). A dtype whose file the repository lacks fails, naming the files it has.
+   * The dtype used is in `encoder.backendInfo`.
+   */
+  dtype?: DtypeOption;
+  /**
+   * SPLADE pooling for repositories that carry no SpladePooling module (bare transformers repos, fastembed
+   * / Qdrant and transformers.js ONNX layouts): default { strategy: 'max', activation: 'relu' }, where
+   * 'relu' = log1p(relu(x)) and 'log1p_relu' = log1p(log1p(relu(x))) as sentence-transformers names them.
+   * (Not `pooling`: that option says where WebGPU pools, 'gpu' or 'cpu'.)
+   */
+  spladePooling?: SpladePoolingOption;
   /**
    * Documents longer than the model's max_seq_length: 'window' (default) encodes every window and
    * max-pools across them; 'truncate' keeps the first window, as sentence-transformers does.

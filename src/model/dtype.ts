@@ -66,3 +66,22 @@ export function externalDataNames(onnxFileName: string, chunks: number): string[
   for (let k = 0; k < chunks; k++) names.push(`${onnxFileName}_data${k === 0 ? '' : `_${k}`}`);
   return names;
 }
+
+/**
+ * The order in which `dtype: 'auto'` takes the files a repository offers, best first, for a device.
+ * WebGPU: fp16 where the adapter has `shader-f16` (half the bytes to read per weight, and onnxruntime-web
+ * runs fp16 kernels natively), else fp32; 4-bit MatMulNBits has WebGPU kernels; q8's dynamic int8 ops
+ * (DynamicQuantizeLinear, MatMulInteger) have none and fall back to the CPU, so q8 comes last.
+ * WASM and native CPU: fp32 first (exact, and the fastest of the float files: fp16 on a CPU only adds
+ * Cast nodes around fp32 kernels), then q8 (int8 kernels), then 4-bit, then the fp16 files.
+ */
+export function autoDtypeOrder(device: 'webgpu' | 'wasm' | 'cpu', shaderF16: boolean): ModelDtype[] {
+  if (device === 'webgpu')
+    return shaderF16 ? ['fp16', 'fp32', 'q4f16', 'q4', 'q8'] : ['fp32', 'q4', 'q8', 'fp16', 'q4f16'];
+  return ['fp32', 'q8', 'q4', 'fp16', 'q4f16'];
+}
+
+/** Whether `dtype` computes in fp16 (a WebGPU adapter needs `shader-f16` to run it on the GPU). */
+export function isHalfDtype(dtype: ModelDtype): boolean {
+  return dtype === 'fp16' || dtype === 'q4f16';
+}

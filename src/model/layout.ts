@@ -7,11 +7,17 @@
  * names a *ForMaskedLM) is read as naver's SPLADE models are used: MLMTransformer + SpladePooling
  * (max, `relu` = log1p(relu(x))); with an idf.json beside it (OpenSearch's bare repos) queries go
  * through that table instead. A transformer folder with no ONNX file but config.json + safetensors
- * gets its graph built (src/model/graph/).
+ * gets its graph built (src/model/graph/). Which ONNX file a folder offers (transformers.js' dtype
+ * variants, fastembed's root model.onnx) and what its graph looks like is onnx-layout.ts' business; a
+ * repository with an ONNX file + tokenizer.json and nothing else (fastembed / Qdrant) is read like a
+ * bare repo, pooled as the `spladePooling` option says (default max + relu).
  */
 import { SpladeError } from '../errors.ts';
 import { parsePoolingConfig, type PoolingConfig } from '../pooling/config.ts';
+import type { EncoderDevice } from '../runtime/types.ts';
+import type { DtypeOption, ModelDtype } from './dtype.ts';
 import { buildFromSafetensors, maskedLmArchitecture, type BuiltModel, type ExternalDataFile } from './graph/load.ts';
+import { findOnnxModel, onnxCandidates, type OnnxModel, type SpladePoolingOption } from './onnx-layout.ts';
 import { readSafetensors } from './safetensors.ts';
 import type { ModelFiles } from './source.ts';
 import { TextTokenizer } from './tokenizer.ts';
@@ -32,8 +38,14 @@ export interface MlmRoute {
   onnxFile: string;
   /** The ONNX bytes; absent when the route was loaded with `queryOnly`. */
   onnx?: Uint8Array;
-  /** A graph built from config.json + safetensors: its weights, which `onnx` references as external data. */
+  /** Weights `onnx` references as external data: a built graph's, or an ONNX file's `.onnx_data` files. */
   externalData?: ExternalDataFile[];
+  /** The repository paths of an ONNX file's external data files (none for a built graph). */
+  externalDataFiles?: string[];
+  /** The precision the session runs at: the chosen file's (transformers.js layout) or the built graph's. */
+  dtype: ModelDtype;
+  /** The graph output holding the logits [batch, tokens, vocab], when the graph was read (not built). */
+  outputName?: string;
   /** Set when the graph was built from safetensors (no ONNX file in the repository). */
   built?: { architecture: string; buildMs: number; weightBytes: number };
   pooling: PoolingConfig;
@@ -55,13 +67,20 @@ export interface ModelSpec {
 }
 
 export const SUPPORTED_MODULES = ['Router', 'MLMTransformer', 'SpladePooling', 'SparseStaticEmbedding'] as const;
-const ONNX_CANDIDATES = ['onnx/model.onnx', 'model.onnx'];
 
 export interface LayoutOptions {
   /** Skip downloading the document model (a page that only encodes queries). */
   queryOnly?: boolean;
   /** ONNX file inside the transformer folder, e.g. `onnx/model_quantized.onnx`. */
   onnxFile?: string;
+  /** Precision (default 'auto': the best file present for `device`). */
+  dtype?: DtypeOption;
+  /** The device the session will run on ('auto' resolved), for dtype 'auto'. */
+  device?: EncoderDevice;
+  /** Whether `device` runs fp16 natively (WebGPU with shader-f16). */
+  shaderF16?: boolean;
+  /** Pooling where the repository has no SpladePooling module (default max + relu). */
+  spladePooling?: SpladePoolingOption;
 }
 
 export async function loadModelSpec(files: ModelFiles, options: LayoutOptions = {}): Promise<ModelSpec> {
@@ -137,17 +156,25 @@ async function assembleSpec(files: ModelFiles, query: Route, document: Route): P
 /** A transformers repository without modules.json (e.g. naver/splade-v3): see the top comment. */
 async function loadBareRepo(files: ModelFiles, options: LayoutOptions): Promise<ModelSpec> {
   const config = await readJson(files, 'config.json', false);
-  if (config === undefined || !maskedLmArchitecture(config)) {
+  // Without a masked-LM config.json, only an ONNX export beside a tokenizer.json (fastembed / Qdrant) will do.
+  const onnxOnly = config === undefined || !maskedLmArchitecture(config);
+  const pooling: PoolingConfig = {
+    strategy: options.spladePooling?.strategy ?? 'max',
+    activation: options.spladePooling?.activation ?? 'relu',
+    vocabSize: 0,
+  };
+  const notFound = (): SpladeError => {
     const what =
       config === undefined ? 'no config.json either' : 'a config.json that names no *ForMaskedLM architecture';
-    throw new SpladeError(
+    return new SpladeError(
       'model-not-found',
-      `modules.json is missing from ${files.description}, which has ${what}; a SPLADE model needs the sentence-transformers files or a masked-LM transformers repository`,
+      `modules.json is missing from ${files.description}, which has ${what} and no ONNX model (${onnxCandidates('fp32').join(', ')}) with a tokenizer.json; a SPLADE model needs the sentence-transformers files, a masked-LM transformers repository, or an ONNX export of one`,
       { file: 'modules.json' },
     );
-  }
-  const pooling: PoolingConfig = { strategy: 'max', activation: 'relu', vocabSize: 0 };
-  const document = await loadMlm(files, '', pooling, options);
+  };
+  const document = await loadMlm(files, '', pooling, options, onnxOnly ? notFound : undefined).catch((error) => {
+    throw onnxOnly && error instanceof SpladeError && error.code === 'model-not-found' ? notFound() : error;
+  });
   // The root's model.safetensors is the transformer's here, so the query table comes from idf.json alone.
   const query = (await files.read('idf.json')) ? await loadStatic(files, '', { idfOnly: true }) : document;
   return assembleSpec(files, query, document);
@@ -217,12 +244,16 @@ async function loadStatic(files: ModelFiles, dir: string, options: { idfOnly?: b
   return { kind: 'static', dir, tokenizer, weights };
 }
 
-/** An MLMTransformer route; `pooling` is the SpladePooling folder, or the config itself (bare repositories). */
+/**
+ * An MLMTransformer route; `pooling` is the SpladePooling folder, or the config itself (bare repositories).
+ * `notFound` replaces the error for a folder with neither an ONNX file nor weights to build from.
+ */
 async function loadMlm(
   files: ModelFiles,
   dir: string,
   pooling: string | PoolingConfig,
   options: LayoutOptions,
+  notFound?: () => SpladeError,
 ): Promise<MlmRoute> {
   // Some official repos keep the transformer at the repository root: try the folder, then the root
   // (the folder holding the tokenizer is the transformer's; each file is read once).
@@ -232,6 +263,17 @@ async function loadMlm(
     typeof pooling === 'string'
       ? parsePoolingConfig(await readJson(files, poolingFile, true), poolingFile)
       : { ...pooling };
+  const asked = options.spladePooling;
+  if (typeof pooling === 'string' && asked) {
+    const differs =
+      (asked.strategy ?? 'max') !== poolingConfig.strategy || (asked.activation ?? 'relu') !== poolingConfig.activation;
+    if (differs)
+      throw new SpladeError(
+        'invalid-option',
+        `spladePooling applies to repositories without a SpladePooling module; ${files.description} has ${poolingFile} (${poolingConfig.strategy}, ${poolingConfig.activation}), which the model was trained with`,
+        { file: poolingFile },
+      );
+  }
   const bert = ((await readJson(files, join(base, 'sentence_bert_config.json'), false)) ?? {}) as {
     max_seq_length?: number;
   };
@@ -250,40 +292,52 @@ async function loadMlm(
     );
   }
   if (!poolingConfig.vocabSize) poolingConfig.vocabSize = hf.vocab_size ?? 0;
-  const candidates = options.onnxFile ? [options.onnxFile] : ONNX_CANDIDATES;
-  let onnxFile = join(base, candidates[0]!);
-  let onnx: Uint8Array | undefined;
-  let built: BuiltModel | undefined;
-  if (!options.queryOnly) {
-    for (const c of candidates) {
-      onnxFile = join(base, c);
-      onnx = await files.read(onnxFile);
-      if (onnx) break;
+  const route: MlmRoute = {
+    kind: 'mlm',
+    dir: base,
+    tokenizer,
+    onnxFile: join(base, options.onnxFile ?? onnxCandidates('fp32')[0]!),
+    dtype: options.dtype === undefined || options.dtype === 'auto' ? 'fp32' : options.dtype,
+    pooling: poolingConfig,
+    maxSeqLength,
+  };
+  if (options.queryOnly) return route;
+
+  const found: OnnxModel | undefined = await findOnnxModel(files, base, options, poolingConfig.vocabSize);
+  if (found) {
+    route.onnxFile = found.onnxFile;
+    route.onnx = found.onnx;
+    route.dtype = found.dtype;
+    route.outputName = found.outputName;
+    if (found.externalData.length) {
+      route.externalData = found.externalData;
+      route.externalDataFiles = found.externalDataFiles;
     }
-    // No ONNX file (and none asked for by name): build the graph from config.json + safetensors.
-    if (!onnx && !options.onnxFile && hfJson !== undefined) built = await buildFromSafetensors(files, base, hfJson);
-    if (built) {
-      onnx = built.onnx;
-      onnxFile = built.weightsFile;
-    }
-    if (!onnx) {
-      const folder = base === '' ? 'the repository root' : base;
-      const buildable = options.onnxFile
-        ? ''
-        : ` and no config.json with model.safetensors (or model.safetensors.index.json) in ${folder} to build the graph from`;
-      throw new SpladeError(
-        'model-not-found',
-        `no ONNX model in ${files.description}: looked for ${candidates.map((c) => join(base, c)).join(', ')}${buildable}`,
-        { file: onnxFile },
-      );
-    }
+    if (!poolingConfig.vocabSize && found.outputVocab) poolingConfig.vocabSize = found.outputVocab;
+    return route;
   }
-  const route: MlmRoute = { kind: 'mlm', dir: base, tokenizer, onnxFile, pooling: poolingConfig, maxSeqLength };
-  if (onnx) route.onnx = onnx;
-  if (built) {
-    route.externalData = built.externalData;
-    route.built = { architecture: built.architecture, buildMs: built.buildMs, weightBytes: built.weightBytes };
+  // No ONNX file (and none asked for by name): build the graph from config.json + safetensors.
+  const built: BuiltModel | undefined =
+    !options.onnxFile && hfJson !== undefined && !notFound
+      ? await buildFromSafetensors(files, base, hfJson)
+      : undefined;
+  if (!built) {
+    if (notFound) throw notFound();
+    const folder = base === '' ? 'the repository root' : base;
+    const looked =
+      options.dtype === undefined || options.dtype === 'auto'
+        ? [...onnxCandidates('fp32'), 'onnx/model_fp16.onnx', '…']
+        : onnxCandidates(options.dtype);
+    throw new SpladeError(
+      'model-not-found',
+      `no ONNX model in ${files.description}: looked for ${looked.map((c) => join(base, c)).join(', ')} and no config.json with model.safetensors (or model.safetensors.index.json) in ${folder} to build the graph from`,
+      { file: route.onnxFile },
+    );
   }
+  route.onnx = built.onnx;
+  route.onnxFile = built.weightsFile;
+  route.externalData = built.externalData;
+  route.built = { architecture: built.architecture, buildMs: built.buildMs, weightBytes: built.weightBytes };
   return route;
 }
 

@@ -10,11 +10,19 @@ export const nodeRuntime: Runtime = {
   async autoDevice() {
     return 'cpu';
   },
-  async createBackend(model, modelFile, device, _options, externalData) {
+  async createBackend(model, modelFile, device, _options, externalData, details) {
     if (device !== 'cpu' && device !== 'wasm') {
       throw new SpladeError('invalid-option', `device '${device}' is not available in Node; accepted: 'auto', 'cpu'`);
     }
-    return createOrtBackend({ ort: ort as never, model, modelFile, externalData, device: 'cpu', pooling: 'cpu' });
+    return createOrtBackend({
+      ort: ort as never,
+      model,
+      modelFile,
+      externalData,
+      details,
+      device: 'cpu',
+      pooling: 'cpu',
+    });
   },
   async readLocalFile(path: string) {
     try {

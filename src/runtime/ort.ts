@@ -6,7 +6,14 @@
 import type * as Ort from 'onnxruntime-common';
 import { SpladeError } from '../errors.ts';
 import { poolCpu } from '../pooling/cpu.ts';
-import type { BackendInfo, EncoderDevice, ExecutionBackend, ExternalDataFile, GpuPoolerLike } from './types.ts';
+import type {
+  BackendInfo,
+  EncoderDevice,
+  ExecutionBackend,
+  ExternalDataFile,
+  GpuPoolerLike,
+  ModelDetails,
+} from './types.ts';
 
 type OrtModule = typeof Ort;
 
@@ -14,8 +21,10 @@ export interface OrtBackendOptions {
   ort: OrtModule;
   model: Uint8Array;
   modelFile: string;
-  /** Weights the model references as external data (a graph built from safetensors). */
+  /** Weights the model references as external data (a built graph's, or an ONNX file's `.onnx_data`). */
   externalData?: readonly ExternalDataFile[] | undefined;
+  /** The logits output, dtype and files, as the loader found them. */
+  details?: ModelDetails | undefined;
   device: EncoderDevice;
   /** Where the logits are pooled: 'gpu' (WGSL, WebGPU only) or 'cpu' (logits read back). */
   pooling: 'gpu' | 'cpu';
@@ -49,7 +58,16 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
       { file: options.modelFile, cause },
     );
   }
-  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
+  const asked = options.details?.outputName;
+  if (asked !== undefined && !session.outputNames.includes(asked)) {
+    await session.release();
+    throw new SpladeError(
+      'model-file-invalid',
+      `${options.modelFile} has no output "${asked}"; its outputs: ${session.outputNames.join(', ')}`,
+      { file: options.modelFile },
+    );
+  }
+  const outputName = asked ?? (session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!);
   const needsTypeIds = session.inputNames.includes('token_type_ids');
   const needsMask = session.inputNames.includes('attention_mask');
   for (const name of session.inputNames) {
@@ -67,7 +85,9 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
   let lost = false;
   let lostPromise: Promise<never> | undefined;
   let maxBindingBytes = Infinity;
-  const info: BackendInfo = { device };
+  const info: BackendInfo = { device, modelFile: options.modelFile };
+  if (options.details?.dtype) info.dtype = options.details.dtype;
+  info.externalDataFiles = [...(options.details?.externalDataFiles ?? [])];
   if (device === 'wasm') {
     info.threads = (ort.env.wasm.numThreads as number | undefined) ?? 1;
     info.crossOriginIsolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
@@ -144,18 +164,17 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
             { file: options.modelFile },
           );
         const shape = { ...batch, vocab: V };
-        if (gpu) {
+        // The WGSL pooler reads float32; an fp16 export whose logits stay fp16 is pooled here instead.
+        if (gpu && logits.type === 'float32') {
           const vectors = await loseGuard(
             gpu.pooler.pool(logits.gpuBuffer as GPUBuffer, shape, pooling, runOptions.zeroIds, runOptions.threshold),
           );
           return { vectors, readbackBytes: gpu.pooler.lastStats.readbackBytes };
         }
-        const data =
-          logits.location === 'cpu'
-            ? (logits.data as Float32Array)
-            : ((await loseGuard(logits.getData())) as Float32Array);
+        const raw = logits.location === 'cpu' ? logits.data : await loseGuard(logits.getData());
+        const data = logits.type === 'float16' ? widenHalf(raw as Uint16Array) : (raw as Float32Array);
         const vectors = poolCpu({ ...shape, logits: data }, pooling, runOptions);
-        return { vectors, readbackBytes: device === 'webgpu' ? data.byteLength : 0 };
+        return { vectors, readbackBytes: device === 'webgpu' ? (raw as ArrayBufferView).byteLength : 0 };
       } catch (cause) {
         if (cause instanceof SpladeError) throw cause;
         if (lost)
@@ -174,4 +193,26 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
       await session.release();
     },
   };
+}
+
+/**
+ * float16 logits as float32. onnxruntime hands them over as a Uint16Array of the bits (a Float16Array
+ * where the engine has one: its values are read as numbers then).
+ */
+export function widenHalf(half: Uint16Array | ArrayLike<number>): Float32Array {
+  const out = new Float32Array(half.length);
+  if (!(half instanceof Uint16Array)) {
+    for (let k = 0; k < half.length; k++) out[k] = half[k]!;
+    return out;
+  }
+  for (let k = 0; k < half.length; k++) {
+    const h = half[k]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    if (exponent === 0) out[k] = sign * fraction * 2 ** -24;
+    else if (exponent === 31) out[k] = fraction ? NaN : sign * Infinity;
+    else out[k] = sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+  }
+  return out;
 }

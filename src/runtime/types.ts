@@ -2,6 +2,7 @@
  * What a runtime (onnxruntime-web in browsers, onnxruntime-node in Node) provides to the encoder:
  * execution backends that run the masked-LM on a batch of windows and return pooled vectors.
  */
+import type { ModelDtype } from '../model/dtype.ts';
 import type { PoolingConfig } from '../pooling/config.ts';
 import type { PoolBatchShape, PooledVector } from '../pooling/cpu.ts';
 
@@ -61,6 +62,20 @@ export interface BackendInfo {
   /** WASM: the threads onnxruntime runs (more than 1 only when the page is cross-origin isolated). */
   threads?: number;
   crossOriginIsolated?: boolean;
+  /** The precision the session runs at (the ONNX file chosen, or the graph built). */
+  dtype?: ModelDtype;
+  /** The model file the session was made from (for a graph built from safetensors: its weights file or index). */
+  modelFile?: string;
+  /** The external data files of that ONNX file, by their paths in the repository (none for a built graph). */
+  externalDataFiles?: string[];
+}
+
+/** What the loader learnt about a model that its session needs, or reports. */
+export interface ModelDetails {
+  /** The graph output holding the logits [batch, tokens, vocab]; default 'logits', else the first output. */
+  outputName?: string | undefined;
+  dtype?: ModelDtype | undefined;
+  externalDataFiles?: readonly string[] | undefined;
 }
 
 /** Backend choices a caller makes (part of the encoder's options). */
@@ -89,13 +104,22 @@ export interface Runtime {
   readonly name: string;
   /** What `device: 'auto'` means here. */
   autoDevice(): Promise<EncoderDevice>;
-  /** `externalData`: the weights of a graph built from safetensors, which `model` references by path. */
+  /**
+   * Whether `device` runs fp16 graphs natively (WebGPU: the adapter has `shader-f16`); absent means
+   * yes (CPUs run them, through casts onnxruntime inserts). Used to choose and check the dtype.
+   */
+  runsFp16?(device: EncoderDevice, options: BackendOptions): Promise<boolean>;
+  /**
+   * `externalData`: the weights `model` references by path (a built graph's, or an ONNX file's
+   * `.onnx_data` files); `details`: its logits output, dtype and files, for the session and its info.
+   */
   createBackend(
     model: Uint8Array,
     modelFile: string,
     device: EncoderDevice,
     options: BackendOptions,
     externalData?: readonly ExternalDataFile[],
+    details?: ModelDetails,
   ): Promise<ExecutionBackend>;
   /** Device to fall back to when the GPU device is lost. */
   readonly fallbackDevice?: EncoderDevice;

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import { SpladeError } from '../errors.ts';
 import { GpuPooler } from '../pooling/gpu.ts';
-import type { BackendOptions, EncoderDevice, ExternalDataFile, Runtime } from './types.ts';
+import type { BackendOptions, EncoderDevice, ExternalDataFile, ModelDetails, Runtime } from './types.ts';
 import { createOrtBackend } from './ort.ts';
 import { describeProbe, looksLikeHtml, notJavaScript, probeUrl } from './probe.ts';
 
@@ -116,12 +116,25 @@ export const webRuntime: Runtime = {
   async autoDevice() {
     return (await hardwareGpuAvailable()) ? 'webgpu' : 'wasm';
   },
+  async runsFp16(device: EncoderDevice, options: BackendOptions) {
+    if (device !== 'webgpu') return true;
+    // onnxruntime-web asks its device for 'shader-f16' when the adapter has it; without it, WGSL has
+    // no f16 type and an fp16 graph cannot run on the GPU.
+    try {
+      const adapter =
+        options.gpuAdapter ?? (await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter());
+      return adapter?.features.has('shader-f16') === true;
+    } catch {
+      return false;
+    }
+  },
   async createBackend(
     model: Uint8Array,
     modelFile: string,
     device: EncoderDevice,
     options: BackendOptions,
     externalData?: readonly ExternalDataFile[],
+    details?: ModelDetails,
   ) {
     if (device === 'cpu') device = 'wasm'; // in the browser the CPU is reached through WASM
     configureWasm(options.wasmThreads);
@@ -140,6 +153,7 @@ export const webRuntime: Runtime = {
         model,
         modelFile,
         externalData,
+        details,
         device,
         pooling: options.pooling ?? 'gpu',
         createGpuPooler: (gpuDevice) => new GpuPooler(gpuDevice),
