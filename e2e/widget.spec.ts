@@ -33,6 +33,8 @@ const PAGES = [
 const CSP =
   "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; require-trusted-types-for 'script'";
 const SCRIPT = '<script type="module" src="/_splade/splade-search.js"></script>';
+/** A fixture hub repository (test/fixtures/hub/): DistilBERT from BF16 safetensors, static query table. */
+const HUB_MODEL = 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-distill';
 
 const work = mkdtempSync(join(tmpdir(), 'splade-widget-e2e-'));
 const root = join(work, 'site');
@@ -88,6 +90,9 @@ test.beforeAll(async () => {
   );
   if (widget.status !== 0) throw new Error(`the widget did not build: ${widget.stderr}`);
   cpSync('public/models/splade-tiny-en-if', join(root, 'models', 'splade-tiny-en-if'), { recursive: true });
+  // A hub model (safetensors, no ONNX: the page builds its graph) on a hub the site hosts itself, in
+  // the hub's URL layout: <hub>/<owner>/<name>/resolve/<revision>/<path>. hub-url="/hub" points there.
+  cpSync(join('test/fixtures/hub', HUB_MODEL), join(root, 'hub', HUB_MODEL, 'resolve', 'main'), { recursive: true });
   // A long page searched by its own sections (source="page"), and a page with two widgets.
   const rebase = readFileSync(join(GIT_DOC, 'git-rebase.html'), 'utf8');
   writeFileSync(
@@ -95,6 +100,14 @@ test.beforeAll(async () => {
     sitePage(
       rebase,
       '<splade-search source="page" model="/models/splade-tiny-en-if/"></splade-search>',
+      '<script type="module" src="/widget/splade-search.js"></script>',
+    ),
+  );
+  writeFileSync(
+    join(docs, 'hub-model.html'),
+    sitePage(
+      rebase,
+      `<splade-search source="page" model="${HUB_MODEL}" hub-url="/hub"></splade-search>`,
       '<script type="module" src="/widget/splade-search.js"></script>',
     ),
   );
@@ -522,6 +535,37 @@ test("the page source: the page's own sections, encoded in a Worker, cached in I
       ).source.stats,
   );
   expect(again).toEqual({ sections: stats!.sections, encoded: 0, reused: stats!.sections });
+  expect(watch.errors).toEqual([]);
+  expect(await watch.violations()).toEqual([]);
+});
+
+test('the page source with a hub id: model="owner/name" and hub-url load the safetensors repo, build its graph in the page and search', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  const watch = await visit(page, '/docs/hub-model.html');
+  await page.keyboard.press('Control+k');
+  // Many words: the fixture's weights are random, so any one word may have no weight in any section.
+  await page.keyboard.type('interactive rebase edit reword squash fixup drop commits branch upstream onto');
+  await expect(status(page)).toHaveText(/\d+ results?/, { timeout: 240_000 });
+  expect(await options(page).count()).toBeGreaterThan(0);
+  // The repository came from the hub URL named, file by file as the hub lays it out: no ONNX file
+  // (asked for, absent), the DistilBERT weights read instead.
+  const hub = server.requests.filter((p) => p.startsWith('/hub/'));
+  const at = `/hub/${HUB_MODEL}/resolve/main/`;
+  expect(hub).toContain(`${at}modules.json`);
+  expect(hub).toContain(`${at}document_0_MLMTransformer/onnx/model.onnx`);
+  expect(hub).toContain(`${at}document_0_MLMTransformer/model.safetensors`);
+  expect(hub).toContain(`${at}query_0_SparseStaticEmbedding/model.safetensors`);
+  expect(server.requests.filter((p) => p.startsWith('/models/'))).toEqual([]);
+  const stats = await page.evaluate(
+    () =>
+      (document.querySelector('splade-search') as unknown as { source: { stats?: { sections: number } } }).source.stats,
+  );
+  expect(stats!.sections).toBeGreaterThan(20);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-splade-target]')).toBeInViewport();
   expect(watch.errors).toEqual([]);
   expect(await watch.violations()).toEqual([]);
 });

@@ -1,7 +1,7 @@
 /**
  * What the element's attributes say: the strings it shows (`strings` JSON, `placeholder`, `label`,
  * over the `strings` property and the defaults), the source it searches (`source` with `index`,
- * `name`, `model`, `root`, `engine`) and how many hits it asks for (`limit`).
+ * `name`, `model`, `hub-url`, `root`, `engine`) and how many hits it asks for (`limit`).
  */
 import { SpladeError } from '../errors.ts';
 import { errorText } from './format.ts';
@@ -11,7 +11,7 @@ import { DEFAULT_STRINGS, type SearchSource, type WidgetStrings } from './types.
 const DEFAULT_LIMIT = 10;
 
 /** The attributes that name the source: changing one makes a new source on the next search. */
-export const SOURCE_ATTRIBUTES: readonly string[] = ['index', 'source', 'model', 'name', 'engine', 'root'];
+export const SOURCE_ATTRIBUTES: readonly string[] = ['index', 'source', 'model', 'hub-url', 'name', 'engine', 'root'];
 /** The other attributes the element watches: changing one rebuilds its parts (what was typed is kept). */
 export const PART_ATTRIBUTES: readonly string[] = [
   'mode',
@@ -64,24 +64,29 @@ export function sourceOf(el: Element, scriptUrl: string): SearchSource {
   const kind = el.getAttribute('source') ?? 'static';
   const engine = el.getAttribute('engine') ?? new URL('splade-engine.js', scriptUrl).href;
   const model = el.getAttribute('model');
+  // `model` may be a hub id ("owner/name"): `hub-url` names the hub it comes from (a mirror, or a copy
+  // on the site itself), resolved against the page; default https://huggingface.co.
+  const hub = el.getAttribute('hub-url');
+  const hubUrl = hub ? { hubUrl: new URL(hub, document.baseURI).href.replace(/\/+$/, '') } : {};
   const need = (what: string) =>
     new SpladeError('invalid-option', `<splade-search source="${kind}"> needs a ${what} attribute`);
   if (kind === 'static') return staticSource(el.getAttribute('index') ?? new URL('./', scriptUrl).href);
   if (kind === 'page') {
-    if (!model) return failing(need('model (a model folder URL or hub id)'));
+    if (!model)
+      return failing(need('model (a model folder URL or hub id; hub-url="…" for a hub other than huggingface.co)'));
     const selector = el.getAttribute('root');
     const root = selector ? document.querySelector(selector) : null;
     if (selector && !root)
       return failing(
         new SpladeError('invalid-option', `<splade-search root="${selector}"> matches no element of this page`),
       );
-    return pageSource(engine, { model, ...(root ? { root } : {}) });
+    return pageSource(engine, { model, ...hubUrl, ...(root ? { root } : {}) });
   }
   if (kind === 'idb') {
     const name = el.getAttribute('name');
     if (!name) return failing(need('name (the SparseIndex name)'));
     if (!model) return failing(need('model (the model the index was encoded with)'));
-    return indexSource(engine, { name, model });
+    return indexSource(engine, { name, model, ...hubUrl });
   }
   return failing(
     new SpladeError(

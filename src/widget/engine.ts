@@ -21,12 +21,14 @@ const ENCODE_BATCH = 16;
 let vectorStore: ReturnType<typeof createStore> | undefined;
 
 const encoders = new Map<string, Promise<WorkerSparseEncoder>>();
-function encoderFor(model: string): Promise<WorkerSparseEncoder> {
-  let e = encoders.get(model);
+/** One encoder per model (and hub): two widgets of a page searching with one model share it. */
+function encoderFor(model: string, hubUrl: string | undefined): Promise<WorkerSparseEncoder> {
+  const key = `${hubUrl ?? ''}\u0000${model}`;
+  let e = encoders.get(key);
   if (!e) {
-    e = WorkerSparseEncoder.fromPretrained(model);
-    e.catch(() => encoders.delete(model));
-    encoders.set(model, e);
+    e = WorkerSparseEncoder.fromPretrained(model, hubUrl ? { hubUrl } : {});
+    e.catch(() => encoders.delete(key));
+    encoders.set(key, e);
   }
   return e;
 }
@@ -47,8 +49,8 @@ async function textHash(text: string): Promise<string> {
   return `fnv-${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}-${bytes.length}`;
 }
 
-async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<SearchSource> {
-  const encoder = await encoderFor(model);
+async function pageSource({ model, hubUrl, root, ignore }: PageSourceOptions): Promise<SearchSource> {
+  const encoder = await encoderFor(model, hubUrl);
   // Passage limits are in the model's tokens, counted by its own tokenizer (in the worker).
   const countTokens = (texts: string[]) => Promise.all(texts.map(async (t) => (await encoder.tokens(t)).ids.length));
   const sections = await pageSections(document, { root, ignore, countTokens });
@@ -108,8 +110,8 @@ async function pageSource({ model, root, ignore }: PageSourceOptions): Promise<S
   };
 }
 
-async function indexSource({ name, model }: IndexSourceOptions): Promise<SearchSource> {
-  const [encoder, index] = await Promise.all([encoderFor(model), SparseIndex.open(name)]);
+async function indexSource({ name, model, hubUrl }: IndexSourceOptions): Promise<SearchSource> {
+  const [encoder, index] = await Promise.all([encoderFor(model, hubUrl), SparseIndex.open(name)]);
   return {
     key: `idb:${name}`,
     async search(query, { limit, signal }) {

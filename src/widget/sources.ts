@@ -23,7 +23,10 @@ interface SiteRuntime {
 const SECTIONS_PER_PAGE = 3;
 
 export interface PageSourceOptions {
+  /** A model folder URL or a hub id. */
   model: string;
+  /** Base URL of the hub a hub id is loaded from (default https://huggingface.co). */
+  hubUrl?: string;
   /** The part of the page whose sections are searched (default: main, [role=main], article, body). */
   root?: Element;
   /** Elements left out besides nav, header, footer, aside and [data-splade-ignore]. */
@@ -33,6 +36,7 @@ export interface PageSourceOptions {
 export interface IndexSourceOptions {
   name: string;
   model: string;
+  hubUrl?: string;
 }
 
 /** What splade-engine.js exports. */
