@@ -22,13 +22,14 @@ function refused(...argv: string[]): string {
 describe('build', () => {
   it('takes the site folder and every flag, as separate or inline values, in any order', () => {
     expect(parseCommandLine(['build', 'site', '--out', 'o'])).toEqual({ command: 'build', site: 'site', out: 'o' });
-    const flags = ['--cache', 'c', '--base-url', '/docs/', '--batch-size', '8'];
+    const flags = ['--cache', 'c', '--base-url', '/docs/', '--batch-size', '8', '--hub-url', 'http://127.0.0.1:9/'];
     const argv = ['build', '--model=m', 'site', '--out', 'o', ...flags];
     expect(parseCommandLine(argv)).toEqual({
       command: 'build',
       site: 'site',
       out: 'o',
       model: 'm',
+      hubUrl: 'http://127.0.0.1:9',
       cache: 'c',
       baseUrl: '/docs/',
       batchSize: 8,
@@ -48,8 +49,18 @@ describe('build', () => {
     expect(parseCommandLine(['build', 's', '--out', 'o', '--batch-size', '064'])).toMatchObject({ batchSize: 64 });
   });
 
+  it('takes an http(s) hub URL, and refuses anything else', () => {
+    const hub = (url: string) => parseCommandLine(['build', 's', '--out', 'o', '--hub-url', url]);
+    expect(hub('https://hf-mirror.com')).toMatchObject({ hubUrl: 'https://hf-mirror.com' });
+    for (const bad of ['hf-mirror.com', 'file:///hub', 'ftp://x/']) {
+      expect(refused('build', 's', '--out', 'o', `--hub-url=${bad}`)).toBe(
+        `--hub-url takes an http or https URL (e.g. https://huggingface.co), got '${bad}'`,
+      );
+    }
+  });
+
   it('refuses unknown flags, listing the known ones', () => {
-    const known = 'accepted: --out, --model, --cache, --base-url, --batch-size, --help';
+    const known = 'accepted: --out, --model, --hub-url, --cache, --base-url, --batch-size, --help';
     expect(refused('build', 's', '--out', 'o', '--modle', 'm')).toBe(`unknown option --modle; ${known}`);
     expect(refused('build', 's', '--out', 'o', '-m', 'x')).toBe(`unknown option -m; ${known}`);
     expect(refused('build', 's', '--out', 'o', '--format', 'qdrant')).toMatch(/^unknown option --format; /);
@@ -108,7 +119,16 @@ describe('commands and help', () => {
   });
 
   it('names every flag in the usage', () => {
-    for (const flag of ['--out', '--model', '--cache', '--base-url', '--batch-size', '--format', '--field']) {
+    for (const flag of [
+      '--out',
+      '--model',
+      '--hub-url',
+      '--cache',
+      '--base-url',
+      '--batch-size',
+      '--format',
+      '--field',
+    ]) {
       expect(USAGE).toContain(flag);
     }
   });

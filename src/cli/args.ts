@@ -13,6 +13,8 @@ export interface BuildCommand {
   site: string;
   out: string;
   model?: string;
+  /** Base URL of the hub a hub-id --model comes from (a mirror; tests' local hub). */
+  hubUrl?: string;
   cache?: string;
   baseUrl?: string;
   batchSize?: number;
@@ -40,7 +42,9 @@ export const USAGE = `usage:
   splade-web build <site-dir> --out <dir> [options]
     --out <dir>               the folder to write the index into (swapped in only once complete)
     --model <path|URL|hub id> a SparseEncoder in the sentence-transformers layout
-                              (default: the bundled splade-tiny-en-if)
+                              (default: the bundled splade-tiny-en-if); repos with only
+                              config.json + safetensors (no ONNX) load too: the graph is built
+    --hub-url <url>           the hub a hub id is downloaded from (default: https://huggingface.co)
     --cache <dir>             vectors kept between builds (default: <out>/../.splade-web-cache)
     --base-url <prefix>       URL prefix of the site's pages (default: /)
     --batch-size <n>          sections encoded per step, a whole number >= 1 (default: 64)
@@ -61,6 +65,7 @@ interface Flag {
 const BUILD_FLAGS = {
   out: { type: 'string', value: '<dir>' },
   model: { type: 'string', value: '<path|URL|hub id>' },
+  'hub-url': { type: 'string', value: '<url>' },
   cache: { type: 'string', value: '<dir>' },
   'base-url': { type: 'string', value: '<prefix>' },
   'batch-size': { type: 'string', value: '<n>' },
@@ -122,6 +127,19 @@ export function wholeNumber(flag: string, text: string, min: number, max = Numbe
   return n;
 }
 
+/** An http(s) URL without its trailing slashes ("https://hf-mirror.com"), or a sentence of what was wrong. */
+export function httpUrl(flag: string, text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw usageError(`${flag} takes an http or https URL (e.g. https://huggingface.co), got '${text}'`);
+  return text.replace(/\/+$/, '');
+}
+
 /** The command of a `splade-web` command line (argv without node and the script), or a SpladeError. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [command, ...rest] = argv;
@@ -136,6 +154,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (values.out === undefined) throw usageError('needs --out <dir>, the folder to write the index into');
     const options: BuildCommand = { command: 'build', site: positionals[0]!, out: values.out };
     if (values.model !== undefined) options.model = values.model;
+    if (values['hub-url'] !== undefined) options.hubUrl = httpUrl('--hub-url', values['hub-url']);
     if (values.cache !== undefined) options.cache = values.cache;
     if (values['base-url'] !== undefined) options.baseUrl = values['base-url'];
     if (values['batch-size'] !== undefined) options.batchSize = wholeNumber('--batch-size', values['batch-size'], 1);

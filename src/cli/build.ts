@@ -29,6 +29,8 @@ export interface BuildOptions {
   site: string;
   out: string;
   model?: string;
+  /** Base URL of the hub a hub-id `model` is downloaded from (default https://huggingface.co). */
+  hubUrl?: string;
   /** Where vectors are cached between builds (default: <out>/../.splade-web-cache). */
   cache?: string;
   /** URL prefix of the site's pages (default "/"). */
@@ -65,7 +67,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const log = options.log ?? (() => {});
   const pages = await sitePages(options);
   const modelSource = options.model ?? DEFAULT_MODEL;
-  const encoder = await loadEncoder(modelSource);
+  const hub = options.hubUrl ? { hubUrl: options.hubUrl } : {};
+  const encoder = await loadEncoder(modelSource, hub);
   try {
     // 1. Pages -> sections, cut into passages by the model's own tokenizer.
     const sections = await sectionsOf(pages, encoder, options.site);
@@ -73,7 +76,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     log(`${sections.pages} pages, ${docs.length} sections${skipped.length ? `, ${skipped.length} files skipped` : ''}`);
     // 2. The query side first: a model the browser side cannot serve is refused before encoding
     // (minutes on a large site), not after.
-    const query = await querySide(encoder, modelSource);
+    const query = await querySide(encoder, modelSource, hub);
     // 3. Sections -> vectors, from the cache where the text and the model are the same.
     const cacheDir = resolve(options.cache ?? join(dirname(pages.out), '.splade-web-cache'));
     const texts = docs.map((d) => d.text);
@@ -172,10 +175,10 @@ async function sectionsOf(pages: SitePages, encoder: SparseEncoder, named: strin
   return sections;
 }
 
-async function loadEncoder(source: string): Promise<SparseEncoder> {
+async function loadEncoder(source: string, hub: { hubUrl?: string }): Promise<SparseEncoder> {
   try {
     // A folder on disk, however it is written ("models/x" too): the loader wants it absolute.
-    return await SparseEncoder.fromPretrained(existsSync(source) ? resolve(source) : source);
+    return await SparseEncoder.fromPretrained(existsSync(source) ? resolve(source) : source, hub);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const code = error instanceof SpladeError ? error.code : 'model-not-found';

@@ -50,7 +50,11 @@ export interface QuerySideBytes {
  * for an inference-free model, the model folder, encoder module and ORT files for a symmetric one.
  * Refuses a model whose documents are not encoded by a transformer.
  */
-export async function querySide(encoder: SparseEncoder, source: string): Promise<QuerySide> {
+export async function querySide(
+  encoder: SparseEncoder,
+  source: string,
+  hub: { hubUrl?: string } = {},
+): Promise<QuerySide> {
   const { query: route, document } = encoder.spec;
   if (document.kind !== 'mlm') {
     throw new SpladeError(
@@ -62,8 +66,8 @@ export async function querySide(encoder: SparseEncoder, source: string): Promise
       { file: 'modules.json' },
     );
   }
-  if (route.kind === 'mlm') return modelQuerySide(source);
-  const files = openModelSource(source, { readLocalFile: nodeRuntime.readLocalFile! });
+  if (route.kind === 'mlm') return modelQuerySide(source, hub);
+  const files = openModelSource(source, { ...hub, readLocalFile: nodeRuntime.readLocalFile! });
   const dirs = route.dir ? [route.dir, ''] : [''];
   let tokenizerJson: TokenizerJson | undefined;
   let config: Record<string, unknown> = {};
@@ -102,9 +106,10 @@ function recordingFiles(files: ModelFiles, read: Map<string, Uint8Array>): Model
  * `model.<hash>/` (hash of every path and byte, so the folder caches forever); the encoder module
  * `splade-encoder.<hash>.js`; and onnxruntime-web's Emscripten module and WebAssembly, content-hashed.
  */
-async function modelQuerySide(source: string): Promise<QuerySide> {
+async function modelQuerySide(source: string, hub: { hubUrl?: string }): Promise<QuerySide> {
   const written = new Map<string, Uint8Array>();
   const modelFiles = openModelSource(existsSync(source) ? resolve(source) : source, {
+    ...hub,
     readLocalFile: nodeRuntime.readLocalFile!,
   });
   const read = new Map<string, Uint8Array>();
