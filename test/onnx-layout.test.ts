@@ -29,15 +29,22 @@ const TJS = 'sparse-encoder-testing/splade-bert-tiny-transformersjs';
 const QDRANT = 'Qdrant/opensearch-neural-sparse-encoding-doc-v3-gte';
 const POOLED = 'sparse-encoder-testing/splade-pooled-onnx';
 
-/** A fixture repo as ModelFiles; `missing` paths read as absent; every path asked for is logged. */
-function repo(id: string, missing: string[] = []): ModelFiles & { asked: string[] } {
+/**
+ * A fixture repo as ModelFiles; `missing` paths read as absent, `aliases` read another file of the repo
+ * under a new name; every path asked for is logged.
+ */
+function repo(
+  id: string,
+  missing: string[] = [],
+  aliases: Record<string, string> = {},
+): ModelFiles & { asked: string[] } {
   const asked: string[] = [];
   return {
     description: id,
     asked,
     async read(path) {
       asked.push(path);
-      const file = join(HUB_DIR, id, path);
+      const file = join(HUB_DIR, id, aliases[path] ?? path);
       if (missing.includes(path) || !existsSync(file) || !statSync(file).isFile()) return undefined;
       return new Uint8Array(readFileSync(file));
     },
@@ -91,8 +98,8 @@ describe('dtype names (transformers.js)', () => {
     expect(autoDtypeOrder('webgpu', false)[0]).toBe('fp32');
     expect(autoDtypeOrder('webgpu', false).indexOf('q8')).toBeLessThan(autoDtypeOrder('webgpu', false).indexOf('fp16'));
     expect(autoDtypeOrder('webgpu', true).at(-1)).toBe('q8');
-    expect(autoDtypeOrder('wasm', true).slice(0, 2)).toEqual(['fp32', 'q8']);
-    expect(autoDtypeOrder('cpu', true)).toEqual(autoDtypeOrder('wasm', true));
+    expect(autoDtypeOrder('wasm', true).slice(0, 2)).toEqual(['q8', 'fp32']);
+    expect(autoDtypeOrder('cpu', true).slice(0, 2)).toEqual(['fp32', 'q8']);
   });
 });
 
@@ -146,7 +153,7 @@ describe('logitsOutput', () => {
 describe('findOnnxModel (transformers.js layout)', () => {
   const choose = (choice: OnnxChoice, files = repo(TJS)) => findOnnxModel(files, '', choice, 30522);
 
-  it("'auto' on WASM takes onnx/model.onnx with its external data", async () => {
+  it("'auto' on WASM takes onnx/model.onnx (no q8 file here) with its external data", async () => {
     const model = await choose({ device: 'wasm' });
     expect(model).toMatchObject({
       onnxFile: 'onnx/model.onnx',
@@ -156,6 +163,16 @@ describe('findOnnxModel (transformers.js layout)', () => {
       outputVocab: 30522,
     });
     expect(model!.externalData.map((f) => [f.path, f.data.byteLength])).toEqual([['model.onnx_data', 2136936]]);
+  });
+
+  it("'auto' takes a q8 file first on WASM, fp32 first on Node's CPU", async () => {
+    // Any self-contained graph stands in for the q8 file: only its name and outputs are read here.
+    const withQ8 = () => repo(TJS, [], { 'onnx/model_quantized.onnx': 'onnx/model_fp16.onnx' });
+    expect(await choose({ device: 'wasm' }, withQ8())).toMatchObject({
+      onnxFile: 'onnx/model_quantized.onnx',
+      dtype: 'q8',
+    });
+    expect(await choose({ device: 'cpu' }, withQ8())).toMatchObject({ onnxFile: 'onnx/model.onnx', dtype: 'fp32' });
   });
 
   it("'auto' on WebGPU takes fp16 with shader-f16 and fp32 without it", async () => {
@@ -198,10 +215,10 @@ describe('findOnnxModel (transformers.js layout)', () => {
     const files = repo('naver/splade-v3');
     expect(await findOnnxModel(files, '', { device: 'wasm' }, 30522)).toBeUndefined();
     expect(files.asked).toEqual([
-      'onnx/model.onnx',
-      'model.onnx',
       'onnx/model_quantized.onnx',
       'model_quantized.onnx',
+      'onnx/model.onnx',
+      'model.onnx',
       'onnx/model_q4.onnx',
       'model_q4.onnx',
       'onnx/model_fp16.onnx',

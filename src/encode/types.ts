@@ -37,8 +37,8 @@ export interface EncoderOptions extends SourceOptions, BackendOptions {
    * Precision, named as transformers.js names it: 'fp32', 'fp16', 'q8', 'q4', 'q4f16', or 'auto' (default).
    * In a repository that ships ONNX (transformers.js layout: onnx/model.onnx, onnx/model_fp16.onnx,
    * onnx/model_quantized.onnx, onnx/model_q4.onnx, onnx/model_q4f16.onnx) it picks the file; 'auto' takes
-   * the best one present for the device (WebGPU: fp16 where the adapter has shader-f16, else fp32; WASM and
-   * Node: fp32, then q8). A dtype whose file the repository lacks fails, naming the files it has.
+   * the best one present for the device (WebGPU: fp16 where the adapter has shader-f16, else fp32; WASM: q8,
+   * then fp32; Node: fp32, then q8). A dtype whose file the repository lacks fails, naming the files it has.
    * The dtype used is in `encoder.backendInfo`.
    */
   dtype?: DtypeOption;
