@@ -33,9 +33,17 @@ export function timedRuntime(runtime: Runtime): { runtime: Runtime; sessionMs: (
 export interface LoadFigures {
   /** fromPretrained, start to resolved: downloads, graph build and session. */
   loadMs: number;
-  /** From the request of the weights file(s) to their last byte (inside the graph build). */
+  /**
+   * The route's build time: opening and reading the weights (from the server or a cache), converting
+   * them and writing the graph. 0 when no graph was built (an ONNX file, or a cached build).
+   */
+  buildMs: number;
+  /** From the request of the weights file(s) to the loader's `done` for them. */
   weightsDownloadMs: number;
-  /** Building the graph: the route's build time less the weights download. */
+  /**
+   * buildMs less weightsDownloadMs: the build alone, when the weights are downloaded whole before
+   * the build starts (with ranged reads the two overlap and this says little).
+   */
   graphBuildMs: number;
   /** onnxruntime session creation with the built graph and its external data. */
   sessionMs: number;
@@ -101,8 +109,9 @@ export async function loadMeasured(
     encoder,
     figures: {
       loadMs,
+      buildMs: route.built?.buildMs ?? 0,
       weightsDownloadMs,
-      graphBuildMs: route.built ? route.built.buildMs - weightsDownloadMs : 0,
+      graphBuildMs: route.built ? Math.max(0, route.built.buildMs - weightsDownloadMs) : 0,
       sessionMs: sessionMs(),
       networkBytes,
       cacheBytes,

@@ -16,12 +16,12 @@
 //    (JS heap) and /proc (the renderer's and the GPU process's peak RSS), the WASM memory size read
 //    from the WebAssembly.Memory objects the page created.
 import { execSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
+import { createServer, searchForWorkspaceRoot } from 'vite';
 import { benchDocuments, koreanBenchDocuments } from './corpus.mjs';
 import { hubHandler, startHubServer } from './hub-server.mjs';
 
@@ -129,7 +129,8 @@ async function startVite() {
   const port = Number(process.env.BENCH_PORT ?? 5173);
   vite = await createServer({
     logLevel: 'warn',
-    server: { port, hmr: false },
+    // node_modules may be a link (a snapshot of the tree run beside a busy checkout): allow its target.
+    server: { port, hmr: false, fs: { allow: [searchForWorkspaceRoot(process.cwd()), realpathSync('node_modules')] } },
     plugins: [
       {
         name: 'bench-models-hub',
@@ -331,7 +332,8 @@ const versions = () => {
     'onnxruntime-web': version('onnxruntime-web'),
     'playwright-core': version('playwright-core'),
     'splade-web': JSON.parse(readFileSync('package.json', 'utf8')).version,
-    commit: execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(),
+    // BENCH_COMMIT: the commit a snapshot of the tree (no .git) was taken from.
+    commit: process.env.BENCH_COMMIT ?? execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(),
     torch,
   };
 };
@@ -469,7 +471,7 @@ function printTable(r) {
         e.label,
         runtime + (p.load.threads ? ` (${p.load.threads} thr)` : ''),
         mb(p.load.servedBytes),
-        s(p.load.graphBuildMs),
+        s(p.load.buildMs),
         s(p.load.sessionMs),
         mb(loadPeak) + gpu,
         mb(encodePeak),
