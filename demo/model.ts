@@ -15,6 +15,7 @@ import { WorkerSparseEncoder, type BackendInfo, type EncoderDevice, type LoadPro
 import { announce, byId, formatBytes, h } from './dom.ts';
 import { app, describeError, emit, type ModelInfo } from './app.ts';
 import { estimateDownload, type DownloadEstimate } from './download-size.ts';
+import { classifySource } from '../src/model/source.ts';
 import { pauseIndexing } from './indexing.ts';
 
 export interface ModelChoice {
@@ -84,13 +85,19 @@ function downloadedModels(): Record<string, number> {
   }
 }
 
-function rememberDownload(key: string, bytes: number): void {
-  localStorage.setItem(DOWNLOADED, JSON.stringify({ ...downloadedModels(), [key]: bytes }));
+/** What a download is remembered by: the model and the hub it came from (the cache keeps files by URL). */
+function downloadKey(choice: ModelChoice): string {
+  const hub = hubUrl();
+  return hub && classifySource(choice.source) === 'hub' ? `${choice.key} from ${hub}` : choice.key;
+}
+
+function rememberDownload(choice: ModelChoice, bytes: number): void {
+  localStorage.setItem(DOWNLOADED, JSON.stringify({ ...downloadedModels(), [downloadKey(choice)]: bytes }));
 }
 
 /** A model that loads without asking: bundled (served with the page), or downloaded once already. */
 function needsNoConfirmation(choice: ModelChoice): boolean {
-  return isBundled(choice) || choice.key in downloadedModels();
+  return isBundled(choice) || downloadKey(choice) in downloadedModels();
 }
 
 let loading: AbortController | undefined;
@@ -386,7 +393,7 @@ export function initModelPanel(onLoaded: (previous: ModelInfo | undefined) => Pr
       };
       if (!isBundled(choice))
         rememberDownload(
-          choice.key,
+          choice,
           [...files.values()].reduce((n, p) => n + (p.done ? p.loaded : 0), 0),
         );
       localStorage.setItem(LAST_MODEL, JSON.stringify(choice));
