@@ -136,16 +136,20 @@ export function initialChoice(): ModelChoice {
   return BUNDLED[0]!;
 }
 
-/** Shows the model's backend as the encoder reports it: WebGPU with the adapter's name, or WASM with its threads. */
+/**
+ * Shows the model's backend as the encoder reports it: WebGPU with the adapter's name, or WASM with
+ * its threads; then the precision the session runs at.
+ */
 function backendText(info: BackendInfo | undefined): string {
   if (!info) return 'backend not known yet';
+  const dtype = info.dtype ? `, ${info.dtype}` : '';
   if (info.device === 'webgpu') {
     const a = info.adapter;
     const name = [a?.vendor, a?.architecture, a?.description].filter(Boolean).join(' ') || 'unnamed adapter';
-    return `WebGPU (${name})`;
+    return `WebGPU (${name})${dtype}`;
   }
   const threads = info.threads ?? 1;
-  return `WASM, ${threads} thread${threads === 1 ? '' : 's'}, ${info.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated (one thread only)'}`;
+  return `WASM, ${threads} thread${threads === 1 ? '' : 's'}, ${info.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated (one thread only)'}${dtype}`;
 }
 
 interface FileProgress {
