@@ -32,6 +32,8 @@ export class LocalHub {
   /** `<owner>/<name>/<path>` -> content served instead of the file's. */
   readonly overlay = new Map<string, Uint8Array>();
   readonly requests: HubRequest[] = [];
+  /** Called as each request is answered (after it is logged): a test changes the hub mid-load here. */
+  onRequest: ((request: HubRequest) => void) | undefined;
   private server: Server | undefined;
   private readonly root: string;
   url = '';
@@ -40,20 +42,24 @@ export class LocalHub {
     this.root = resolve(root);
   }
 
-  async start(): Promise<this> {
+  /** Listens on `port` (default: any free one; a test that goes offline and back passes the old one). */
+  async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => {
       const match = /^\/([^/]+)\/([^/]+)\/resolve\/[^/]+\/(.+)$/.exec((req.url ?? '').split('?')[0]!);
       const parts = match ? [match[1]!, match[2]!, match[3]!].map(decodeURIComponent) : [];
       const file = parts.join('/');
-      const log = (status: number, bytes: number) =>
-        this.requests.push({
+      const log = (status: number, bytes: number) => {
+        const request: HubRequest = {
           method: req.method ?? 'GET',
           file,
           range: req.headers.range ?? null,
           ifNoneMatch: (req.headers['if-none-match'] as string | undefined) ?? null,
           status,
           bytes,
-        });
+        };
+        this.requests.push(request);
+        this.onRequest?.(request);
+      };
       const entry = this.entry(parts);
       if (!entry) {
         log(404, 0);
@@ -98,7 +104,7 @@ export class LocalHub {
       log(status, sent.length);
       res.end(sent);
     });
-    await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
+    await new Promise<void>((done) => this.server!.listen(port, '127.0.0.1', done));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }

@@ -6,11 +6,11 @@
  * Tests load hub ids through the real hub code path with `hubUrl` pointing here, so nothing
  * reaches the network. (Real hub: https://huggingface.co/<owner>/<name>/resolve/<revision>/<path>.)
  *
- * Like the hub, it sends an ETag (a hash of the content) and Last-Modified, and answers a matching
- * If-None-Match with 304, so revalidation can be tested. A test "changes a file on the hub" by
- * writing it under <overlay>/<owner>/<name>/<path> (default .test-output/hub-overlay, ignored by
- * git): a file there is served instead of the model's, for that owner only, so tests that use their
- * own owner name do not disturb each other. The revision is ignored (every revision serves the same
+ * Like the hub, it sends an ETag (a hash of the content) and Last-Modified, answers a matching
+ * If-None-Match with 304, so revalidation can be tested, and a single byte range with 206. A test
+ * "changes a file on the hub" by writing it under <overlay>/<owner>/<name>/<path> (default
+ * .test-output/hub-overlay, ignored by git): a file there is served instead of the model's, for that
+ * owner only, so tests that use their own owner name do not disturb each other. The revision is ignored (every revision serves the same
  * files), which lets a test see that a commit revision is not asked for again.
  */
 import { createHash } from 'node:crypto';
@@ -69,6 +69,18 @@ export function hubMirror(
           return;
         }
         res.setHeader('content-type', 'application/octet-stream');
+        res.setHeader('accept-ranges', 'bytes');
+        // One byte range, as the hub's CDN answers it (safetensors weights are read tensor by tensor).
+        const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+        if (range && Number(range[1]) < body.length) {
+          const begin = Number(range[1]);
+          const end = Math.min(range[2] ? Number(range[2]) + 1 : body.length, body.length);
+          res.statusCode = 206;
+          res.setHeader('content-range', `bytes ${begin}-${end - 1}/${body.length}`);
+          res.setHeader('content-length', String(end - begin));
+          res.end(body.subarray(begin, end));
+          return;
+        }
         res.setHeader('content-length', String(body.length));
         res.end(body);
       });

@@ -78,10 +78,11 @@ export class SparseEncoder implements SparseTextEncoder {
       );
     }
     validateOptions(options);
-    const files = openModelSource(source, {
-      ...options,
-      ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}),
-    });
+    const files = openModelSource(
+      source,
+      { ...options, ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}) },
+      { openLocalFile: runtime.openLocalFile },
+    );
     const layout: LayoutOptions = { dtype: parseDtype(options.dtype) };
     if (options.queryOnly) layout.queryOnly = true;
     if (options.onnxFile) layout.onnxFile = options.onnxFile;

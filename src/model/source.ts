@@ -6,6 +6,7 @@
  */
 import { SpladeError, throwIfAborted } from '../errors.ts';
 import type { EncoderDevice } from '../runtime/types.ts';
+import { memoryFile, openHttpRanged, type RangedFile } from './ranged.ts';
 
 /**
  * Progress while loading, keyed on `status` (the same shape transformers.js uses). Every event names
@@ -55,6 +56,16 @@ export interface ModelFiles {
   readonly description: string;
   /** Reads a file by its path inside the model repository; `undefined` when it does not exist. */
   read(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * Opens a file for reads by byte range (safetensors weights, tensor by tensor); `undefined` when
+   * it does not exist. Sources without it are read whole.
+   */
+  open?(path: string): Promise<RangedFile | undefined>;
+}
+
+/** What the entry's runtime adds to a source: range reads of local files. */
+export interface SourceAccess {
+  openLocalFile?: ((path: string) => Promise<RangedFile | undefined>) | undefined;
 }
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
@@ -95,13 +106,24 @@ export function hubFileUrl(id: string, path: string, options: Pick<SourceOptions
   return `${base}/${id}/resolve/${revision}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-export function openModelSource(source: string, options: SourceOptions = {}): ModelFiles {
+export function openModelSource(source: string, options: SourceOptions = {}, access: SourceAccess = {}): ModelFiles {
   const kind = classifySource(source);
   if (kind === 'path' && options.readLocalFile) {
     const root = source.replace(/[\\/]+$/, '');
     const readLocal = options.readLocalFile;
+    const openLocal = access.openLocalFile;
+    const open = async (path: string): Promise<RangedFile | undefined> => {
+      throwIfAborted(options.signal);
+      options.onProgress?.({ status: 'initiate', model: source, file: path });
+      const file = await openLocal!(`${root}/${path}`);
+      if (!file) return undefined;
+      const done = () =>
+        options.onProgress?.({ status: 'done', model: source, file: path, bytes: file.size, fromCache: false });
+      return { ...file, path, close: () => file.close().finally(done) };
+    };
     return {
       description: source,
+      ...(openLocal ? { open } : {}),
       async read(path) {
         throwIfAborted(options.signal);
         options.onProgress?.({ status: 'initiate', model: source, file: path });
@@ -151,6 +173,57 @@ class HttpModelFiles implements ModelFiles {
     private readonly policy: 'cache-first' | 'revalidate',
     private readonly options: SourceOptions,
   ) {}
+
+  /**
+   * Opens a file for Range requests (src/model/ranged.ts). What is read this way is not put in the
+   * Cache API (the graph built from it is kept instead); a copy kept there by an earlier load is
+   * still used where the cache policy or the network says so.
+   */
+  async open(path: string): Promise<RangedFile | undefined> {
+    const { signal, onProgress } = this.options;
+    throwIfAborted(signal);
+    const url = this.urlOf(path);
+    const cache = await this.openCache();
+    onProgress?.({ status: 'initiate', model: this.description, file: path });
+    const kept = async (hit: Response): Promise<RangedFile | undefined> => {
+      const bytes = await this.fromCached(path, hit);
+      return bytes && memoryFile(path, bytes, hit.headers.get('etag') ?? undefined);
+    };
+    const cached = this.policy === 'cache-first' ? await cache?.match(url) : undefined;
+    if (cached) return kept(cached);
+    let answer: RangedFile | Response | undefined;
+    try {
+      answer = await openHttpRanged(path, url, {
+        fetch: this.options.fetch ?? fetch,
+        signal,
+        model: this.description,
+        onProgress,
+        readWhole: (response, file, at, progress) =>
+          readWithProgress(response, this.description, file, at, progress ? this.options : signal ? { signal } : {}),
+      });
+    } catch (cause) {
+      if (cause instanceof SpladeError) throw cause;
+      throwIfAborted(signal);
+      const fallback = await cache?.match(url);
+      if (fallback) return kept(fallback);
+      throw new SpladeError(
+        'network',
+        `could not download ${path} from ${url} and no cached copy exists (${(cause as Error).message})`,
+        { file: path, cause },
+      );
+    }
+    if (answer === undefined) {
+      await cache?.put(url, new Response(null, { status: 404 })).catch(() => {}); // absent, offline too
+      return undefined;
+    }
+    if (answer instanceof Response) {
+      await answer.body?.cancel().catch(() => {});
+      throw new SpladeError('network', `downloading ${path} from ${url} failed with HTTP ${answer.status}`, {
+        file: path,
+      });
+    }
+    return answer;
+  }
 
   async read(path: string): Promise<Uint8Array | undefined> {
     const { signal, onProgress } = this.options;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from './types.ts';
 import { SpladeError } from '../errors.ts';
+import { openLocalFile } from './node-files.ts';
 import { createOrtBackend } from './ort.ts';
 
 export const nodeRuntime: Runtime = {
@@ -24,6 +25,7 @@ export const nodeRuntime: Runtime = {
       pooling: 'cpu',
     });
   },
+  openLocalFile,
   async readLocalFile(path: string) {
     try {
       const buffer = await readFile(path);

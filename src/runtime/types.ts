@@ -3,6 +3,7 @@
  * execution backends that run the masked-LM on a batch of windows and return pooled vectors.
  */
 import type { ModelDtype } from '../model/dtype.ts';
+import type { RangedFile } from '../model/ranged.ts';
 import type { PoolingConfig } from '../pooling/config.ts';
 import type { PoolBatchShape, PooledVector } from '../pooling/cpu.ts';
 
@@ -125,4 +126,6 @@ export interface Runtime {
   readonly fallbackDevice?: EncoderDevice;
   /** Reads a local file by path (Node); browsers resolve paths against the page URL instead. */
   readonly readLocalFile?: (path: string) => Promise<Uint8Array | undefined>;
+  /** Opens a local file for reads by byte range (Node), so safetensors weights are never read whole. */
+  readonly openLocalFile?: (path: string) => Promise<RangedFile | undefined>;
 }

@@ -41,7 +41,12 @@ export async function buildFromSafetensors(
   architectureOf(config); // an unsupported architecture fails before the weights are downloaded
   const weights = await SafetensorsWeights.open(files, dir);
   if (!weights) return undefined;
-  const graph = await buildModelGraph(config, weights, options);
+  let graph: Awaited<ReturnType<typeof buildModelGraph>>;
+  try {
+    graph = await buildModelGraph(config, weights, options);
+  } finally {
+    await weights.close(); // file handles closed, downloads reported done
+  }
   return {
     onnx: graph.model,
     externalData: graph.externalData,

@@ -4,16 +4,22 @@
  *
  * - Headers are read when the source opens (names, dtypes, shapes, byte ranges), so the builder
  *   checks every tensor it asks for before any data is converted; data is converted to float32
- *   one tensor at a time in `read()` (F32 little-endian stays a view of the file's bytes when
+ *   one tensor at a time in `read()` (F32 little-endian stays a view of the bytes read when
  *   aligned: no second copy; F16 and BF16 are converted exactly, F64 rounded).
+ * - Where the source reads by range (HTTP Range requests, a local file handle: ModelFiles.open),
+ *   only the 8-byte header length and the header are read at open, then each tensor's bytes when
+ *   it is asked for (tensor-reader.ts groups neighbours into a few requests), so no copy of the
+ *   whole file is ever held beside the converted weights. Other sources are read whole.
  * - Legacy names: a missing `x.weight` / `x.bias` is looked up as `x.gamma` / `x.beta` (old
  *   TensorFlow-converted LayerNorms). Buffers such as `position_ids` (I64) are listed but never read.
  * - A truncated file (a tensor's byte range past the end) fails at open, naming the file, the tensor
  *   and the byte range; a shard named by the index but missing names the shard.
  */
 import { SpladeError } from '../../errors.ts';
+import { memoryFile, type RangedFile } from '../ranged.ts';
 import type { ModelFiles } from '../source.ts';
 import type { WeightSource } from './core.ts';
+import { TensorReader } from './tensor-reader.ts';
 
 /** Bytes per element of each safetensors dtype (only F32, F16, BF16 and F64 can be read as weights). */
 const DTYPE_BYTES: Readonly<Record<string, number>> = {
@@ -43,17 +49,31 @@ export interface TensorEntry {
 
 /** Parses a safetensors header and checks every tensor's byte range against the file's length. */
 export function parseSafetensorsHeader(bytes: Uint8Array, file: string): Map<string, TensorEntry> {
-  const fail = (what: string): never => {
-    throw new SpladeError('model-file-invalid', `${file} is not a valid safetensors file: ${what}`, { file });
-  };
-  if (bytes.byteLength < 8) fail(`it has ${bytes.byteLength} bytes, fewer than the 8-byte header length`);
-  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.byteLength) {
-    fail(`the header claims bytes 8..${8 + headerLength} but the file has ${bytes.byteLength} bytes (truncated?)`);
+  const headerLength = safetensorsHeaderLength(bytes.subarray(0, 8), bytes.byteLength, file);
+  return parseHeaderJson(bytes.subarray(8, 8 + headerLength), bytes.byteLength, file);
+}
+
+function invalid(file: string, what: string): never {
+  throw new SpladeError('model-file-invalid', `${file} is not a valid safetensors file: ${what}`, { file });
+}
+
+/** The header's length from a file's first 8 bytes, checked against the file's `size`. */
+export function safetensorsHeaderLength(first: Uint8Array, size: number, file: string): number {
+  if (size < 8 || first.byteLength < 8) invalid(file, `it has ${size} bytes, fewer than the 8-byte header length`);
+  const headerLength = Number(new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
+    invalid(file, `the header claims bytes 8..${8 + headerLength} but the file has ${size} bytes (truncated?)`);
   }
+  return headerLength;
+}
+
+/** The tensors a header (the JSON after the length) lists, their byte ranges checked against `size`. */
+export function parseHeaderJson(json: Uint8Array, size: number, file: string): Map<string, TensorEntry> {
+  const fail = (what: string): never => invalid(file, what);
+  const headerLength = json.byteLength;
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (cause) {
     return fail(`the header is not UTF-8 JSON (${(cause as Error).message})`);
   }
@@ -77,10 +97,10 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string): Map<str
       fail(`tensor "${name}" [${dims.join(', ')}] ${dtype} needs ${needed} bytes but data_offsets span ${to - from}`);
     const begin = dataStart + from;
     const end = dataStart + to;
-    if (end > bytes.byteLength) {
+    if (end > size) {
       throw new SpladeError(
         'model-file-invalid',
-        `${file} is truncated: tensor "${name}" needs bytes ${begin}..${end} but the file has ${bytes.byteLength} bytes`,
+        `${file} is truncated: tensor "${name}" needs bytes ${begin}..${end} but the file has ${size} bytes`,
         { file },
       );
     }
@@ -139,13 +159,22 @@ export function toFloat32(raw: Uint8Array, dtype: string): Float32Array {
   throw new Error(`toFloat32: dtype ${dtype} is not a float type`);
 }
 
+/** A weights file as read: its reads by range (`reader`: a TensorReader over HTTP or a file handle). */
+interface OpenedFile {
+  file: RangedFile;
+  reader: TensorReader | RangedFile;
+  /** Copy tensors out of what `reader` returns (a view would keep a whole file in memory alive). */
+  copyOut: boolean;
+}
+
 export class SafetensorsWeights implements WeightSource {
   private constructor(
     readonly description: string,
     /** The file the weights were found by: `model.safetensors` or the shard index. */
     readonly sourceFile: string,
     private readonly entries: Map<string, TensorEntry>,
-    private readonly bytes: Map<string, Uint8Array>,
+    /** Each file's bytes, by range. */
+    private readonly files: Map<string, OpenedFile>,
   ) {}
 
   /**
@@ -158,9 +187,13 @@ export class SafetensorsWeights implements WeightSource {
     sourceFile?: string,
   ): SafetensorsWeights {
     const entries = new Map<string, TensorEntry>();
-    for (const [file, bytes] of files)
+    const opened = new Map<string, OpenedFile>();
+    for (const [file, bytes] of files) {
       for (const [name, e] of parseSafetensorsHeader(bytes, file)) entries.set(name, e);
-    return new SafetensorsWeights(description, sourceFile ?? [...files.keys()][0] ?? '', entries, new Map(files));
+      const whole = memoryFile(file, bytes);
+      opened.set(file, { file: whole, reader: whole, copyOut: false }); // the caller holds the bytes anyway
+    }
+    return new SafetensorsWeights(description, sourceFile ?? [...files.keys()][0] ?? '', entries, opened);
   }
 
   /**
@@ -168,30 +201,54 @@ export class SafetensorsWeights implements WeightSource {
    * its shards, else `model.safetensors`; undefined when the folder has neither.
    */
   static async open(files: ModelFiles, dir: string): Promise<SafetensorsWeights | undefined> {
-    const indexFile = join(dir, 'model.safetensors.index.json');
-    const index = await files.read(indexFile);
-    const read = new Map<string, Uint8Array>();
-    let sourceFile = indexFile;
-    if (index) {
-      for (const shard of shardsOf(index, indexFile)) {
-        const path = join(dir, shard);
+    const { sourceFile, paths, sharded } = await weightFilesOf(files, dir);
+    const description = `${files.description}${dir ? `/${dir}` : ''}`;
+    if (!files.open) {
+      const read = new Map<string, Uint8Array>();
+      for (const path of paths) {
         const bytes = await files.read(path);
-        if (!bytes) {
-          throw new SpladeError(
-            'model-not-found',
-            `${indexFile} names the shard ${shard}, but ${path} is missing from ${files.description}`,
-            { file: path },
-          );
-        }
+        if (!bytes) return sharded ? missingShard(files, sourceFile, path) : undefined;
         read.set(path, bytes);
       }
-    } else {
-      sourceFile = join(dir, 'model.safetensors');
-      const bytes = await files.read(sourceFile);
-      if (!bytes) return undefined;
-      read.set(sourceFile, bytes);
+      return SafetensorsWeights.fromFiles(description, read, sourceFile);
     }
-    return SafetensorsWeights.fromFiles(`${files.description}${dir ? `/${dir}` : ''}`, read, sourceFile);
+    // By range: each file's length and header now, its tensors when the builder asks for them.
+    const entries = new Map<string, TensorEntry>();
+    const opened = new Map<string, OpenedFile>();
+    try {
+      for (const path of paths) {
+        const file = await files.open(path);
+        if (!file) return sharded ? missingShard(files, sourceFile, path) : undefined;
+        // A whole file in memory (a host without Range support): tensors are copied out of it, since
+        // a view would keep all of it alive beside the converted weights.
+        opened.set(path, { file, reader: file, copyOut: file.inMemory === true });
+        const headerLength = safetensorsHeaderLength(await file.read(0, Math.min(8, file.size)), file.size, path);
+        const found = parseHeaderJson(await file.read(8, 8 + headerLength), file.size, path);
+        for (const [name, e] of found) entries.set(name, e);
+        const floats = [...found.values()].filter((e) => FLOAT_DTYPES.includes(e.dtype));
+        if (!file.inMemory) opened.set(path, { file, reader: new TensorReader(file, floats), copyOut: false });
+      }
+    } catch (error) {
+      await Promise.all([...opened.values()].map(({ file }) => file.close().catch(() => {})));
+      throw error;
+    }
+    return new SafetensorsWeights(description, sourceFile, entries, opened);
+  }
+
+  /** Each weights file with its version (ETag, content hash); undefined when a file has none. */
+  async versions(): Promise<{ path: string; version: string }[] | undefined> {
+    const versions: { path: string; version: string }[] = [];
+    for (const [path, { file }] of this.files) {
+      const version = await file.version();
+      if (version === undefined) return undefined;
+      versions.push({ path, version });
+    }
+    return versions;
+  }
+
+  /** Ends the reads (file handles closed, downloads reported done). */
+  async close(): Promise<void> {
+    await Promise.all([...this.files.values()].map(({ file }) => file.close()));
   }
 
   /** The stored name `name` resolves to (legacy gamma/beta), or undefined. */
@@ -238,8 +295,34 @@ export class SafetensorsWeights implements WeightSource {
         { file: entry.file },
       );
     }
-    return toFloat32(this.bytes.get(entry.file)!.subarray(entry.begin, entry.end), entry.dtype);
+    const { reader, copyOut } = this.files.get(entry.file)!;
+    const data = toFloat32(await reader.read(entry.begin, entry.end), entry.dtype);
+    return copyOut && data.buffer.byteLength > data.byteLength ? data.slice() : data;
   }
+}
+
+/**
+ * The weights files of folder `dir`: the shards `model.safetensors.index.json` names (`sharded`),
+ * else `model.safetensors` (which may not exist: opening it tells).
+ */
+export async function weightFilesOf(
+  files: ModelFiles,
+  dir: string,
+): Promise<{ sourceFile: string; paths: string[]; sharded: boolean }> {
+  const indexFile = join(dir, 'model.safetensors.index.json');
+  const index = await files.read(indexFile);
+  if (!index)
+    return { sourceFile: join(dir, 'model.safetensors'), paths: [join(dir, 'model.safetensors')], sharded: false };
+  return { sourceFile: indexFile, paths: shardsOf(index, indexFile).map((shard) => join(dir, shard)), sharded: true };
+}
+
+function missingShard(files: ModelFiles, indexFile: string, path: string): never {
+  const dir = indexFile.slice(0, indexFile.lastIndexOf('/') + 1);
+  throw new SpladeError(
+    'model-not-found',
+    `${indexFile} names the shard ${path.slice(dir.length)}, but ${path} is missing from ${files.description}`,
+    { file: path },
+  );
 }
 
 /** The distinct shard files of a `model.safetensors.index.json`, in first-use order. */
