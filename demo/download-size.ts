@@ -159,7 +159,14 @@ async function hubListing(id: string, options: EstimateOptions, request: Request
   const files: ListedFile[] = [];
   while (url) {
     const response = await request(url, { headers: { accept: 'application/json' } });
-    if (!response.ok) return undefined; // no such repo (404, or 401 unauthenticated), or no API: HEAD decides
+    // huggingface.co answers 401 to a request without a token for a repository that does not exist,
+    // is private, or is gated (its files need an accepted licence and a token): the page has none.
+    if (response.status === 401 || response.status === 403)
+      throw new SpladeError(
+        'model-not-found',
+        `the hub refused to list ${id} (HTTP ${response.status}): no such public repository, or a private or gated one, which needs a signed-in token this page does not have`,
+      );
+    if (!response.ok) return undefined; // no such repo, or a hub without the listing API: HEAD requests decide
     let entries: unknown;
     try {
       entries = await response.json();

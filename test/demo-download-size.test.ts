@@ -137,10 +137,15 @@ describe('estimateDownload against the fixture repositories', () => {
     });
   }
 
-  it('an unknown repository is model-not-found; an unreachable hub is a network error', async () => {
+  it('an unknown repository is model-not-found, a refused listing says why; an unreachable hub is a network error', async () => {
     const missing = await estimateDownload('nobody/no-such-model', { hubUrl: hub.url }).catch((e) => e);
     expect(missing.code).toBe('model-not-found');
     expect(missing.message).toMatch(/^nobody\/no-such-model has neither modules\.json nor config\.json/);
+    // A hub answering 401 (huggingface.co, for a missing, private or gated repository without a token).
+    const refusing: typeof fetch = async () => new Response('Unauthorized', { status: 401 });
+    const gated = await estimateDownload('naver/splade-v3', { fetch: refusing }).catch((e) => e);
+    expect(gated.code).toBe('model-not-found');
+    expect(gated.message).toMatch(/^the hub refused to list naver\/splade-v3 \(HTTP 401\): .* gated/);
     const down = await estimateDownload('naver/splade-v3', { hubUrl: 'http://127.0.0.1:9' }).catch((e) => e);
     expect(down.code).toBe('network');
     expect(down.message).toMatch(/^could not reach http:\/\/127\.0\.0\.1:9/);
