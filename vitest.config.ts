@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
+    // The Node entry keeps downloads and built graphs in ~/.cache/splade-web by default; tests keep theirs here.
+    env: { SPLADE_WEB_CACHE: '.test-output/splade-web-cache' },
   },
 });

@@ -69,8 +69,10 @@ function modelKeyOf(encoder: SparseEncoder): string {
     }),
   );
   if (d.kind === 'mlm' && d.onnx) h.update(d.onnx);
-  // A graph built from safetensors keeps its weights outside the ONNX bytes.
-  if (d.kind === 'mlm') for (const file of d.externalData ?? []) h.update(file.data);
+  // A graph built from safetensors keeps its weights outside the ONNX bytes: named by the versions of
+  // the files they came from where known (the build cache may hold them on disk only), else hashed.
+  if (d.kind === 'mlm' && d.built?.sources) h.update(JSON.stringify(d.built.sources));
+  else if (d.kind === 'mlm') for (const file of d.externalData ?? []) h.update(file.data);
   if (d.kind === 'static') h.update(new Uint8Array(d.weights.buffer, d.weights.byteOffset, d.weights.byteLength));
   return h.digest('hex').slice(0, 24);
 }

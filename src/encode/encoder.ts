@@ -81,7 +81,11 @@ export class SparseEncoder implements SparseTextEncoder {
     const files = openModelSource(
       source,
       { ...options, ...(runtime.readLocalFile ? { readLocalFile: runtime.readLocalFile } : {}) },
-      { openLocalFile: runtime.openLocalFile },
+      {
+        openLocalFile: runtime.openLocalFile,
+        builds: runtime.buildStore?.(options),
+        files: runtime.fileCache?.(options),
+      },
     );
     const layout: LayoutOptions = { dtype: parseDtype(options.dtype) };
     if (options.queryOnly) layout.queryOnly = true;

@@ -153,6 +153,7 @@ export class ModelSession {
       outputName: route.outputName,
       dtype: route.dtype,
       externalDataFiles: route.externalDataFiles,
+      modelPath: route.built?.modelPath,
     });
   }
 }

@@ -16,9 +16,11 @@ import { SpladeError } from '../errors.ts';
 import { parsePoolingConfig, type PoolingConfig } from '../pooling/config.ts';
 import type { EncoderDevice } from '../runtime/types.ts';
 import type { DtypeOption, ModelDtype } from './dtype.ts';
-import { buildFromSafetensors, maskedLmArchitecture, type BuiltModel, type ExternalDataFile } from './graph/load.ts';
+import { loadBuiltModel, type LoadedModel } from './graph/cached.ts';
+import { maskedLmArchitecture, type ExternalDataFile } from './graph/load.ts';
 import { findOnnxModel, onnxCandidates, type OnnxModel, type SpladePoolingOption } from './onnx-layout.ts';
 import { readSafetensors } from './safetensors.ts';
+import type { SourceVersion } from './build-cache.ts';
 import type { ModelFiles } from './source.ts';
 import { TextTokenizer } from './tokenizer.ts';
 
@@ -47,7 +49,17 @@ export interface MlmRoute {
   /** The graph output holding the logits [batch, tokens, vocab], when the graph was read (not built). */
   outputName?: string;
   /** Set when the graph was built from safetensors (no ONNX file in the repository). */
-  built?: { architecture: string; buildMs: number; weightBytes: number };
+  built?: {
+    architecture: string;
+    buildMs: number;
+    weightBytes: number;
+    /** Loaded from the build cache: nothing was downloaded or converted. */
+    fromCache: boolean;
+    /** Node: the kept model file onnxruntime loads by path (the weights are then not in `externalData`). */
+    modelPath?: string;
+    /** The weights files and their versions (ETag, content hash): the build's key. */
+    sources?: SourceVersion[];
+  };
   pooling: PoolingConfig;
   maxSeqLength: number;
 }
@@ -317,10 +329,8 @@ async function loadMlm(
     return route;
   }
   // No ONNX file (and none asked for by name): build the graph from config.json + safetensors.
-  const built: BuiltModel | undefined =
-    !options.onnxFile && hfJson !== undefined && !notFound
-      ? await buildFromSafetensors(files, base, hfJson)
-      : undefined;
+  const built: LoadedModel | undefined =
+    !options.onnxFile && hfJson !== undefined && !notFound ? await loadBuiltModel(files, base, hfJson) : undefined;
   if (!built) {
     if (notFound) throw notFound();
     const folder = base === '' ? 'the repository root' : base;
@@ -337,7 +347,10 @@ async function loadMlm(
   route.onnx = built.onnx;
   route.onnxFile = built.weightsFile;
   route.externalData = built.externalData;
-  route.built = { architecture: built.architecture, buildMs: built.buildMs, weightBytes: built.weightBytes };
+  const { architecture, buildMs, weightBytes, fromCache, modelPath, sources } = built;
+  route.built = { architecture, buildMs, weightBytes, fromCache };
+  if (modelPath) route.built.modelPath = modelPath;
+  if (sources) route.built.sources = sources;
   return route;
 }
 

@@ -6,7 +6,8 @@
  */
 import { SpladeError, throwIfAborted } from '../errors.ts';
 import type { EncoderDevice } from '../runtime/types.ts';
-import { memoryFile, openHttpRanged, type RangedFile } from './ranged.ts';
+import { OPFS_BUILDS_DIR, type BuildCacheAccess, type BuildStore } from './build-cache.ts';
+import { httpStillCurrent, memoryFile, openHttpRanged, type RangedFile } from './ranged.ts';
 
 /**
  * Progress while loading, keyed on `status` (the same shape transformers.js uses). Every event names
@@ -44,6 +45,11 @@ export interface SourceOptions {
   cache?: boolean;
   /** Name of the Cache API cache. */
   cacheName?: string;
+  /**
+   * Node: the folder graphs built from safetensors are kept in (default $SPLADE_WEB_CACHE, else
+   * $XDG_CACHE_HOME/splade-web or ~/.cache/splade-web). `cache: false` keeps nothing.
+   */
+  cacheDir?: string;
   onProgress?: (event: LoadProgress) => void;
   signal?: AbortSignal;
   /** Reads a local file (the Node entry provides one); in browsers local paths resolve against the page URL. */
@@ -51,7 +57,7 @@ export interface SourceOptions {
   fetch?: typeof fetch;
 }
 
-export interface ModelFiles {
+export interface ModelFiles extends BuildCacheAccess {
   /** What was asked for, for error messages. */
   readonly description: string;
   /** Reads a file by its path inside the model repository; `undefined` when it does not exist. */
@@ -63,9 +69,12 @@ export interface ModelFiles {
   open?(path: string): Promise<RangedFile | undefined>;
 }
 
-/** What the entry's runtime adds to a source: range reads of local files. */
+/** What the entry's runtime adds to a source: range reads of local files, and where built graphs are kept. */
 export interface SourceAccess {
   openLocalFile?: ((path: string) => Promise<RangedFile | undefined>) | undefined;
+  builds?: BuildStore | undefined;
+  /** Where downloaded files are kept where there is no Cache API (Node: a folder). */
+  files?: ResponseCaches | undefined;
 }
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
@@ -108,6 +117,7 @@ export function hubFileUrl(id: string, path: string, options: Pick<SourceOptions
 
 export function openModelSource(source: string, options: SourceOptions = {}, access: SourceAccess = {}): ModelFiles {
   const kind = classifySource(source);
+  const builds = options.cache === false ? undefined : access.builds;
   if (kind === 'path' && options.readLocalFile) {
     const root = source.replace(/[\\/]+$/, '');
     const readLocal = options.readLocalFile;
@@ -123,7 +133,22 @@ export function openModelSource(source: string, options: SourceOptions = {}, acc
     };
     return {
       description: source,
-      ...(openLocal ? { open } : {}),
+      builds,
+      locate: (path) => `${root}/${path}`,
+      ...(openLocal
+        ? {
+            open,
+            async isCurrent(path: string, version: string) {
+              const file = await openLocal(`${root}/${path}`);
+              if (!file) return false;
+              try {
+                return (await file.version()) === version;
+              } finally {
+                await file.close();
+              }
+            },
+          }
+        : {}),
       async read(path) {
         throwIfAborted(options.signal);
         options.onProgress?.({ status: 'initiate', model: source, file: path });
@@ -150,7 +175,7 @@ export function openModelSource(source: string, options: SourceOptions = {}, acc
   // tag (the default `main`) can move, and so can a plain URL (often a dev server): those are
   // revalidated when online, and the cache is the offline fallback.
   const immutable = options.immutable === true || (kind === 'hub' && isCommitRevision(options.revision ?? 'main'));
-  return new HttpModelFiles(source, urlOf, immutable ? 'cache-first' : 'revalidate', options);
+  return new HttpModelFiles(source, urlOf, immutable ? 'cache-first' : 'revalidate', options, builds, access.files);
 }
 
 function pageUrl(source: string): string {
@@ -172,7 +197,13 @@ class HttpModelFiles implements ModelFiles {
     private readonly urlOf: (path: string) => string,
     private readonly policy: 'cache-first' | 'revalidate',
     private readonly options: SourceOptions,
+    readonly builds?: BuildStore,
+    private readonly fileCache?: ResponseCaches,
   ) {}
+
+  locate(path: string): string {
+    return this.urlOf(path);
+  }
 
   /**
    * Opens a file for Range requests (src/model/ranged.ts). What is read this way is not put in the
@@ -223,6 +254,12 @@ class HttpModelFiles implements ModelFiles {
       });
     }
     return answer;
+  }
+
+  /** Whether `path` still has ETag `version`: always at a commit; else asked with a conditional request. */
+  async isCurrent(path: string, version: string): Promise<boolean | undefined> {
+    if (this.policy === 'cache-first') return true;
+    return httpStillCurrent(this.urlOf(path), version, this.options.fetch ?? fetch, this.options.signal);
   }
 
   async read(path: string): Promise<Uint8Array | undefined> {
@@ -321,7 +358,7 @@ class HttpModelFiles implements ModelFiles {
   }
 
   private async openCache(): Promise<ResponseCache | undefined> {
-    const storage = cacheStorage();
+    const storage = cacheStorage() ?? this.fileCache;
     if (this.options.cache === false || !storage) return undefined;
     try {
       return await storage.open(this.options.cacheName ?? DEFAULT_CACHE_NAME);
@@ -401,18 +438,27 @@ async function readBody(response: Response, onChunk: (loaded: number) => void): 
   return bytes;
 }
 
-/** Removes every cached model file (e.g. from a settings page). */
+/** Removes every cached model file (e.g. from a settings page), and the graphs built from them. */
 export async function clearModelCache(cacheName = DEFAULT_CACHE_NAME): Promise<boolean> {
-  return (await cacheStorage()?.delete(cacheName)) ?? false;
+  const removed = (await cacheStorage()?.delete(cacheName)) ?? false;
+  const storage = (
+    globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<FileSystemDirectoryHandle> } } }
+  ).navigator?.storage;
+  const builds = await storage
+    ?.getDirectory?.()
+    .then((root) => root.removeEntry(OPFS_BUILDS_DIR, { recursive: true }))
+    .then(() => true)
+    .catch(() => false); // none kept there
+  return removed || builds === true;
 }
 
 /** The Cache API calls made here, typed here because this module also runs (and type-checks) in Node, which has none. */
-interface ResponseCache {
+export interface ResponseCache {
   match(url: string): Promise<Response | undefined>;
   put(url: string, response: Response): Promise<void>;
   delete(url: string): Promise<boolean>;
 }
-interface ResponseCaches {
+export interface ResponseCaches {
   open(name: string): Promise<ResponseCache>;
   delete(name: string): Promise<boolean>;
 }

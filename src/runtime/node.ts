@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from './types.ts';
 import { SpladeError } from '../errors.ts';
+import { defaultCacheDir, fsBuildStore } from './node-build-cache.ts';
+import { fsFileCaches } from './node-file-cache.ts';
 import { openLocalFile } from './node-files.ts';
 import { createOrtBackend } from './ort.ts';
 
@@ -26,6 +28,12 @@ export const nodeRuntime: Runtime = {
     });
   },
   openLocalFile,
+  buildStore(options) {
+    return options.cache === false ? undefined : fsBuildStore(options.cacheDir ?? defaultCacheDir());
+  },
+  fileCache(options) {
+    return options.cache === false ? undefined : fsFileCaches(options.cacheDir ?? defaultCacheDir());
+  },
   async readLocalFile(path: string) {
     try {
       const buffer = await readFile(path);

@@ -46,7 +46,10 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
   if (gpuPooling) sessionOptions.preferredOutputLocation = 'gpu-buffer';
   let session: Ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(options.model, sessionOptions);
+    const modelPath = options.details?.modelPath; // onnxruntime-node reads a kept build's weights itself
+    session = await (modelPath
+      ? ort.InferenceSession.create(modelPath, sessionOptions)
+      : ort.InferenceSession.create(options.model, sessionOptions));
   } catch (cause) {
     const message = (cause as Error)?.message ?? String(cause);
     if (device === 'webgpu' && /webgpu|adapter|device/i.test(message) && !/protobuf|parse|model/i.test(message)) {

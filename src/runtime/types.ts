@@ -2,8 +2,10 @@
  * What a runtime (onnxruntime-web in browsers, onnxruntime-node in Node) provides to the encoder:
  * execution backends that run the masked-LM on a batch of windows and return pooled vectors.
  */
+import type { BuildStore } from '../model/build-cache.ts';
 import type { ModelDtype } from '../model/dtype.ts';
 import type { RangedFile } from '../model/ranged.ts';
+import type { ResponseCaches } from '../model/source.ts';
 import type { PoolingConfig } from '../pooling/config.ts';
 import type { PoolBatchShape, PooledVector } from '../pooling/cpu.ts';
 
@@ -77,6 +79,11 @@ export interface ModelDetails {
   outputName?: string | undefined;
   dtype?: ModelDtype | undefined;
   externalDataFiles?: readonly string[] | undefined;
+  /**
+   * The model as a file on disk (Node's cache of built graphs), its external data files beside it:
+   * onnxruntime-node loads it by path and reads the weights itself, so they need not be in memory.
+   */
+  modelPath?: string | undefined;
 }
 
 /** Backend choices a caller makes (part of the encoder's options). */
@@ -128,4 +135,8 @@ export interface Runtime {
   readonly readLocalFile?: (path: string) => Promise<Uint8Array | undefined>;
   /** Opens a local file for reads by byte range (Node), so safetensors weights are never read whole. */
   readonly openLocalFile?: (path: string) => Promise<RangedFile | undefined>;
+  /** Where graphs built from safetensors are kept (src/model/build-cache.ts); undefined for nowhere. */
+  buildStore?(options: { cache?: boolean; cacheName?: string; cacheDir?: string }): BuildStore | undefined;
+  /** Where downloaded files are kept where there is no Cache API (Node: the cache folder). */
+  fileCache?(options: { cache?: boolean; cacheDir?: string }): ResponseCaches | undefined;
 }

@@ -6,7 +6,9 @@ import * as ort from 'onnxruntime-web';
 import { SpladeError } from '../errors.ts';
 import { GpuPooler } from '../pooling/gpu.ts';
 import type { BackendOptions, EncoderDevice, ExternalDataFile, ModelDetails, Runtime } from './types.ts';
+import { DEFAULT_CACHE_NAME } from '../model/source.ts';
 import { createOrtBackend } from './ort.ts';
+import { webBuildStore } from './web-build-cache.ts';
 import { describeProbe, looksLikeHtml, notJavaScript, probeUrl } from './probe.ts';
 
 export { ort };
@@ -127,6 +129,9 @@ export const webRuntime: Runtime = {
     } catch {
       return false;
     }
+  },
+  buildStore(options: { cache?: boolean; cacheName?: string }) {
+    return options.cache === false ? undefined : webBuildStore(options.cacheName ?? DEFAULT_CACHE_NAME);
   },
   async createBackend(
     model: Uint8Array,

@@ -1,9 +1,10 @@
 /**
  * The model graph of a transformer folder that ships `config.json` and safetensors weights but no
  * ONNX file: the architecture is checked first (an unknown one fails before any weight is
- * downloaded), then the weights are opened and the graph built. Nothing is cached here: the
- * result lives on the route only, so a failure at any step leaves nothing half-built behind.
+ * downloaded), then the weights are opened and the graph built. Nothing is cached here (cached.ts
+ * keeps a build once it is complete), so a failure at any step leaves nothing half-built behind.
  */
+import type { SourceVersion } from '../build-cache.ts';
 import type { ModelFiles } from '../source.ts';
 import { architectureOf, buildModelGraph } from './architectures.ts';
 import { ModelConfig } from './config.ts';
@@ -21,6 +22,8 @@ export interface BuiltModel {
   /** The weights file (or shard index) inside the repository, for messages. */
   weightsFile: string;
   architecture: string;
+  /** The weights files and their versions (ETag, content hash) where the source gives them: the cache key. */
+  sources?: SourceVersion[];
   /** Milliseconds to open the weights and build the graph (downloads included). */
   buildMs: number;
   weightBytes: number;
@@ -42,12 +45,15 @@ export async function buildFromSafetensors(
   const weights = await SafetensorsWeights.open(files, dir);
   if (!weights) return undefined;
   let graph: Awaited<ReturnType<typeof buildModelGraph>>;
+  let sources: SourceVersion[] | undefined;
   try {
     graph = await buildModelGraph(config, weights, options);
+    sources = await weights.versions();
   } finally {
     await weights.close(); // file handles closed, downloads reported done
   }
   return {
+    ...(sources ? { sources } : {}),
     onnx: graph.model,
     externalData: graph.externalData,
     weightsFile: weights.sourceFile,
