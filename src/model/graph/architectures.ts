@@ -14,6 +14,7 @@
  * one line to ARCHITECTURES below. Architecture files import only types from this module.
  */
 import { SpladeError } from '../../errors.ts';
+import type { ModelDtype } from '../dtype.ts';
 import { GraphBuilder, type BuiltGraph, type WeightSource } from './builder.ts';
 import { ModelConfig } from './config.ts';
 import { buildBertForMaskedLM, buildDistilBertForMaskedLM, buildRobertaForMaskedLM } from './architectures/bert.ts';
@@ -57,19 +58,25 @@ export function architectureOf(config: ModelConfig): { name: string; build: Arch
 
 export interface ModelGraph extends BuiltGraph {
   architecture: string;
+  /** What the graph was built at (see dtypes.ts). */
+  dtype: ModelDtype;
   /** Whether the graph takes `token_type_ids`. */
   tokenTypes: boolean;
 }
 
-/** Builds the ONNX graph of config.json's architecture and reads its weights. */
+/** Builds the ONNX graph of config.json's architecture at `dtype` (default fp32) and reads its weights. */
 export async function buildModelGraph(
   config: ModelConfig,
   weights: WeightSource,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; dtype?: ModelDtype } = {},
 ): Promise<ModelGraph> {
   const { name, build } = architectureOf(config);
-  const graph = new GraphBuilder(weights);
+  const dtype = options.dtype ?? 'fp32';
+  const graph = new GraphBuilder(weights, { dtype });
   build({ config, weights, graph });
-  const built = await graph.build({ ...options, metadata: { architecture: name } });
-  return { ...built, architecture: name, tokenTypes: graph.inputNames().includes('token_type_ids') };
+  const built = await graph.build({
+    ...(options.signal ? { signal: options.signal } : {}),
+    metadata: { architecture: name, dtype },
+  });
+  return { ...built, architecture: name, dtype, tokenTypes: graph.inputNames().includes('token_type_ids') };
 }

@@ -29,11 +29,12 @@
  *   live in layers.ts.
  */
 import type { AttributeValue, TensorProtoData } from './proto.ts';
-import { ELEMENT_CODES, GraphCore, type ElementType, type Value } from './core.ts';
+import { bytesOf, ELEMENT_CODES, GraphCore, type ElementType, type Value } from './core.ts';
+import { BLOCK_SIZE, float32ToFloat16, quantizeBlocks, toFloat16Array } from './quantize.ts';
 
 export type { AttributeValue, Dim } from './proto.ts';
 export { OPSET } from './core.ts';
-export type { BuiltGraph, ElementType, Value, WeightOptions, WeightSource } from './core.ts';
+export type { BuiltGraph, ElementType, GraphOptions, Value, WeightOptions, WeightSource } from './core.ts';
 
 export class GraphBuilder extends GraphCore {
   // ---- elementwise ----
@@ -68,10 +69,11 @@ export class GraphBuilder extends GraphCore {
   not = (x: Value): Value => this.op('Not', [x]);
   /** cond ? a : b, broadcasting. */
   where = (cond: Value, a: Value, b: Value): Value => ({ ...this.op('Where', [cond, a, b]), type: a.type });
-  cast = (x: Value, type: ElementType): Value => ({
-    ...this.op('Cast', [x], { to: { i: ELEMENT_CODES[type] } }),
-    type,
-  });
+  /** Cast to `type` ('float32': the graph's float type, see GraphCore.exact). */
+  cast = (x: Value, type: ElementType): Value => {
+    const to = this.floatType(type);
+    return { ...this.op('Cast', [x], { to: { i: ELEMENT_CODES[to] } }), type: to };
+  };
 
   // ---- linear algebra, normalization ----
   /** a @ b; `transposeA` / `transposeB` swap the last two axes first (the value's rank must be known). */
@@ -85,6 +87,36 @@ export class GraphBuilder extends GraphCore {
     return this.op('MatMul', [options.transposeA ? swap(a) : a, options.transposeB ? swap(b) : b]);
   }
 
+  /**
+   * x @ W^T for a Hugging Face Linear weight `name` [out, in] (`rows` picks part of a packed one) as
+   * MatMulNBits (com.microsoft) with the weight quantized to `quantBits` in blocks of BLOCK_SIZE
+   * along `in`; scales in the graph's float type, as MatMulNBits wants them of A's type.
+   */
+  matMulNBits(x: Value, name: string, shape: readonly [number, number], rows?: readonly [number, number]): Value {
+    const bits = this.quantBits;
+    if (bits === undefined) throw new Error(`matMulNBits: a ${this.dtype} graph quantizes no weights`);
+    const { stored } = this.checkWeight(name, shape, rows ? { rows } : {});
+    const n = rows ? rows[1] - rows[0] : shape[0];
+    const k = shape[1];
+    const blocks = Math.ceil(k / BLOCK_SIZE);
+    const base = `${stored}${rows ? `[${rows.join(':')}]` : ''}.q${bits}`;
+    const scaleType = this.float;
+    const tensors = [
+      this.initializer(`${base}.B`, 'uint8', [n, blocks, (BLOCK_SIZE * bits) / 8]),
+      this.initializer(`${base}.scales`, scaleType, [n * blocks]),
+      this.initializer(`${base}.zero_points`, 'uint8', [n * (bits === 8 ? blocks : Math.ceil(blocks / 2))]),
+    ];
+    this.readLater(stored, rows ? { rows } : {}, tensors, (data) => {
+      const q = quantizeBlocks(data, n, k, bits, { float16Scales: scaleType === 'float16' });
+      const scales = scaleType === 'float16' ? toFloat16Array(q.scales) : q.scales;
+      return [q.packed, bytesOf(scales), q.zeroPoints];
+    });
+    const values = tensors.map((t, i): Value => ({ name: t.name, type: i === 1 ? scaleType : 'uint8' }));
+    const attributes = { K: { i: k }, N: { i: n }, bits: { i: bits }, block_size: { i: BLOCK_SIZE } };
+    const options = { domain: 'com.microsoft', ...(x.rank === undefined ? {} : { rank: x.rank }) };
+    return this.node('MatMulNBits', [x, ...values], attributes, options)[0]!;
+  }
+
   /** LayerNormalization over the last axis (opset 17); `bias` omitted for bias-free norms. */
   layerNorm(x: Value, scale: Value, bias: Value | undefined, epsilon: number): Value {
     return this.op('LayerNormalization', bias ? [x, scale, bias] : [x, scale], {
@@ -93,7 +125,16 @@ export class GraphBuilder extends GraphCore {
     });
   }
 
-  softmax = (x: Value, axis = -1): Value => this.op('Softmax', [x], { axis: { i: axis } });
+  /**
+   * Softmax over `axis`. A float16 input is computed in float32 and cast back: onnxruntime-web's
+   * WebGPU softmax sums a row in the input's type, and float16 sums of hundreds of probabilities
+   * lose digits.
+   */
+  softmax = (x: Value, axis = -1): Value => {
+    if (x.type !== 'float16') return this.op('Softmax', [x], { axis: { i: axis } });
+    const wide = this.exact(() => this.cast(x, 'float32'));
+    return this.cast(this.op('Softmax', [wide], { axis: { i: axis } }), 'float16');
+  };
 
   reduceMean(x: Value, axes: readonly number[], keepdims = true): Value {
     const out = this.op('ReduceMean', [x], { axes: { ints: axes }, keepdims: { i: keepdims ? 1 : 0 } });
@@ -195,9 +236,15 @@ export class GraphBuilder extends GraphCore {
 
   /** A tensor of `shape` (1-D int64 Value) filled with `value`. */
   constantOfShape(shape: Value, value: number, type: 'float32' | 'int64' = 'float32'): Value {
-    const t: TensorProtoData = { name: 'value', dataType: ELEMENT_CODES[type], dims: [1] };
-    const data = type === 'int64' ? BigInt64Array.of(BigInt(value)) : Float32Array.of(value);
+    const to = this.floatType(type);
+    const t: TensorProtoData = { name: 'value', dataType: ELEMENT_CODES[to], dims: [1] };
+    const data =
+      to === 'int64'
+        ? BigInt64Array.of(BigInt(value))
+        : to === 'float16'
+          ? Uint16Array.of(float32ToFloat16(value))
+          : Float32Array.of(value);
     t.raw = new Uint8Array(data.buffer);
-    return this.node('ConstantOfShape', [shape], { value: { t } }, { type })[0]!;
+    return this.node('ConstantOfShape', [shape], { value: { t } }, { type: to })[0]!;
   }
 }

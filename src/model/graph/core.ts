@@ -4,6 +4,9 @@
  * builder.ts adds the op helpers on top.
  */
 import { SpladeError } from '../../errors.ts';
+import type { ModelDtype } from '../dtype.ts';
+import { toFloat16Array, type QuantBits } from './quantize.ts';
+import { shapeWeight } from './weights.ts';
 import {
   DataType,
   encodeModel,
@@ -14,7 +17,7 @@ import {
   type TensorProtoData,
 } from './proto.ts';
 
-export type ElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'bool';
+export type ElementType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
 
 /** A tensor in the graph: its name, element type, and rank where the builder knows it. */
 export interface Value {
@@ -62,6 +65,7 @@ export const ELEMENT_CODES: Record<ElementType, DataTypeCode> = {
   float16: DataType.FLOAT16,
   int64: DataType.INT64,
   int32: DataType.INT32,
+  uint8: DataType.UINT8,
   bool: DataType.BOOL,
 };
 export const OPSET = 17;
@@ -70,11 +74,22 @@ const IR_VERSION = 8;
 const INLINE_LIMIT = 64 * 1024;
 
 interface PendingWeight {
-  tensor: TensorProtoData;
+  /** The initializers this weight becomes (one, or B / scales / zero points of a quantized one). */
+  tensors: TensorProtoData[];
   source: string;
   storedShape: readonly number[];
   options: WeightOptions;
+  /** The initializers' bytes from the weight as read, `rows` and `transpose` applied. */
+  encode: (data: Float32Array) => Uint8Array[];
 }
+
+/** What the graph is built at (src/model/dtype.ts names them; dtypes.ts says what each means here). */
+export interface GraphOptions {
+  /** Default 'fp32'. */
+  dtype?: ModelDtype;
+}
+
+export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export class GraphCore {
   private readonly nodes: NodeProtoData[] = [];
@@ -86,11 +101,48 @@ export class GraphCore {
   private readonly weightValues = new Map<string, Value>();
   private readonly constants = new Map<string, Value>();
   private readonly names = new Set<string>();
+  private readonly domains = new Set<string>();
   private counter = 0;
+  /** Depth of `exact()` calls: inside, 'float32' means float32 whatever the dtype. */
+  private exactDepth = 0;
   /** Prefix of generated names (set with `scope`), so a graph viewer shows where a node came from. */
   private prefix = '';
 
-  constructor(readonly weights?: WeightSource) {}
+  readonly dtype: ModelDtype;
+  /** The element type of activations and float weights: float16 at fp16 and q4f16, else float32. */
+  readonly float: 'float32' | 'float16';
+  /** Linear layers' weight bits (MatMulNBits) at q4, q4f16 and q8; undefined: plain MatMul. */
+  readonly quantBits: QuantBits | undefined;
+
+  constructor(
+    readonly weights?: WeightSource,
+    options: GraphOptions = {},
+  ) {
+    this.dtype = options.dtype ?? 'fp32';
+    this.float = this.dtype === 'fp16' || this.dtype === 'q4f16' ? 'float16' : 'float32';
+    this.quantBits = this.dtype === 'q8' ? 8 : this.dtype === 'q4' || this.dtype === 'q4f16' ? 4 : undefined;
+  }
+
+  /**
+   * The element type a request for `type` gets: 'float32' stands for the graph's float type (so the
+   * architectures, written in float32, build an fp16 graph unchanged), except inside `exact()`.
+   */
+  protected floatType(type: ElementType): ElementType {
+    return type === 'float32' && this.exactDepth === 0 ? this.float : type;
+  }
+
+  /**
+   * Runs `body` with 'float32' meaning float32 (constants, casts, weights), for the parts an fp16
+   * graph computes in float32 (softmax, RMS norm, the logits output).
+   */
+  exact<T>(body: () => T): T {
+    this.exactDepth++;
+    try {
+      return body();
+    } finally {
+      this.exactDepth--;
+    }
+  }
 
   /** Runs `body` with node names prefixed by `name` (e.g. 'layer.3'). */
   scope<T>(name: string, body: () => T): T {
@@ -143,9 +195,12 @@ export class GraphCore {
     while (count > 0 && inputs[count - 1] === undefined) count--;
     const inputNames = inputs.slice(0, count).map((v) => v?.name ?? '');
     const node: NodeProtoData = { opType, name, inputs: inputNames, outputs, attributes };
-    if (options.domain !== undefined) node.domain = options.domain;
+    if (options.domain !== undefined) {
+      node.domain = options.domain;
+      this.domains.add(options.domain);
+    }
     this.nodes.push(node);
-    const type = options.type ?? inputs[0]?.type ?? 'float32';
+    const type = options.type !== undefined ? this.floatType(options.type) : (inputs[0]?.type ?? this.float);
     return outputs.map((o) => (options.rank === undefined ? { name: o, type } : { name: o, type, rank: options.rank }));
   }
 
@@ -157,8 +212,53 @@ export class GraphCore {
 
   // ---- weights and constants ----
 
-  /** A weight by Hugging Face name, checked against `shape` now and read in `build()`. */
+  /**
+   * A weight by Hugging Face name, checked against `shape` now and read in `build()`; stored in the
+   * graph's float type (float16 at fp16 / q4f16, unless inside `exact()`).
+   */
   weight(name: string, shape: readonly number[], options: WeightOptions = {}): Value {
+    const { stored, dims } = this.checkWeight(name, shape, options);
+    const type = this.floatType('float32');
+    const key = `${stored}|${options.transpose === true}|${options.rows?.join(':') ?? ''}|${type}`;
+    const known = this.weightValues.get(key);
+    if (known) return known;
+    const suffix = (options.rows ? `[${options.rows.join(':')}]` : '') + (options.transpose ? '.T' : '');
+    const tensor = this.initializer(`${stored}${suffix}${type === 'float16' ? '.f16' : ''}`, type, dims);
+    this.readLater(stored, options, [tensor], (data) => [
+      type === 'float16' ? bytesOf(toFloat16Array(data)) : bytesOf(data),
+    ]);
+    const value: Value = { name: tensor.name, type, rank: dims.length };
+    this.weightValues.set(key, value);
+    return value;
+  }
+
+  /**
+   * Has `build()` read weight `stored` (`rows` / `transpose` applied) and `encode` it into the bytes
+   * of `tensors`, one array each.
+   */
+  protected readLater(
+    stored: string,
+    options: WeightOptions,
+    tensors: TensorProtoData[],
+    encode: (data: Float32Array) => Uint8Array[],
+  ): void {
+    this.pending.push({ tensors, source: stored, storedShape: this.weights!.shape(stored)!, options, encode });
+  }
+
+  /** A weight initializer `name` (its data filled in by `build()`). */
+  protected initializer(name: string, type: ElementType, dims: readonly number[]): TensorProtoData {
+    this.names.add(name);
+    const tensor: TensorProtoData = { name, dataType: ELEMENT_CODES[type], dims };
+    this.initializers.push(tensor);
+    return tensor;
+  }
+
+  /** Checks `name` (or what it is tied to) against `shape`; the stored name and the kept dims. */
+  protected checkWeight(
+    name: string,
+    shape: readonly number[],
+    options: WeightOptions,
+  ): { stored: string; dims: readonly number[] } {
     const source = this.weights;
     if (!source) throw new Error('GraphBuilder.weight: this builder was made without a WeightSource');
     let stored = name;
@@ -189,20 +289,8 @@ export class GraphCore {
         { file },
       );
     }
-    const key = `${stored}|${options.transpose === true}|${options.rows?.join(':') ?? ''}`;
-    const known = this.weightValues.get(key);
-    if (known) return known;
-    const suffix = (options.rows ? `[${options.rows.join(':')}]` : '') + (options.transpose ? '.T' : '');
-    const initializer = `${stored}${suffix}`;
-    this.names.add(initializer);
     const kept = rows ? [rows[1] - rows[0], ...shape.slice(1)] : shape;
-    const dims = options.transpose ? [...kept].reverse() : kept;
-    const tensor: TensorProtoData = { name: initializer, dataType: DataType.FLOAT, dims };
-    this.pending.push({ tensor, source: stored, storedShape: found, options });
-    this.initializers.push(tensor);
-    const value: Value = { name: initializer, type: 'float32', rank: dims.length };
-    this.weightValues.set(key, value);
-    return value;
+    return { stored, dims: options.transpose ? [...kept].reverse() : kept };
   }
 
   /** Whether the weights hold `name` (optional tensors such as biases). */
@@ -210,22 +298,27 @@ export class GraphCore {
     return this.weights?.shape(name) !== undefined;
   }
 
-  /** A constant tensor (computed tables, e.g. rotary frequencies); large ones go to external data. */
+  /**
+   * A constant tensor (computed tables, e.g. rotary frequencies); large ones go to external data.
+   * Float32 data becomes the graph's float type (float16 values saturate at ±65504).
+   */
   constant(
     data: Float32Array | BigInt64Array | Int32Array | Uint8Array,
     shape: readonly number[],
     type?: ElementType,
   ): Value {
-    const elementType: ElementType =
+    const elementType: ElementType = this.floatType(
       type ??
-      (data instanceof Float32Array
-        ? 'float32'
-        : data instanceof BigInt64Array
-          ? 'int64'
-          : data instanceof Int32Array
-            ? 'int32'
-            : 'bool');
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        (data instanceof Float32Array
+          ? 'float32'
+          : data instanceof BigInt64Array
+            ? 'int64'
+            : data instanceof Int32Array
+              ? 'int32'
+              : 'bool'),
+    );
+    const bytes =
+      elementType === 'float16' && data instanceof Float32Array ? bytesOf(toFloat16Array(data)) : bytesOf(data);
     const key = bytes.byteLength <= 64 ? `${elementType}|${shape.join(',')}|${Array.from(bytes).join(',')}` : undefined;
     const known = key === undefined ? undefined : this.constants.get(key);
     if (known) return known;
@@ -258,7 +351,7 @@ export class GraphCore {
     );
   }
 
-  /** A 1-D float32 constant. */
+  /** A 1-D float constant (the graph's float type). */
   floats(values: readonly number[]): Value {
     return this.constant(Float32Array.from(values), [values.length]);
   }
@@ -272,18 +365,22 @@ export class GraphCore {
   /** Reads the weights (tensor by tensor) and writes the model. Call once. */
   async build(options: { signal?: AbortSignal; metadata?: Record<string, string> } = {}): Promise<BuiltGraph> {
     let weightBytes = 0;
-    for (const [k, p] of this.pending.entries()) {
+    let files = 0;
+    for (const p of this.pending) {
       options.signal?.throwIfAborted();
-      const data = shapeWeight(await this.weights!.read(p.source), p.storedShape, p.options);
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      const path = `w${k}.bin`;
-      this.external.push({ path, data: bytes });
-      weightBytes += bytes.byteLength;
-      p.tensor.external = { location: path, offset: 0, length: bytes.byteLength };
+      const encoded = p.encode(shapeWeight(await this.weights!.read(p.source), p.storedShape, p.options));
+      for (const [k, bytes] of encoded.entries()) {
+        const path = `w${files++}.bin`;
+        this.external.push({ path, data: bytes });
+        weightBytes += bytes.byteLength;
+        p.tensors[k]!.external = { location: path, offset: 0, length: bytes.byteLength };
+      }
     }
+    // MatMulNBits is onnxruntime's contrib op (com.microsoft, version 1).
+    const contrib = [...this.domains].filter((d) => d !== '').map((domain) => ({ domain, version: 1 }));
     const model = encodeModel({
       irVersion: IR_VERSION,
-      opsets: [{ domain: '', version: OPSET }],
+      opsets: [{ domain: '', version: OPSET }, ...contrib],
       producerName: 'splade-web',
       graph: {
         name: 'splade-web',
@@ -296,21 +393,4 @@ export class GraphCore {
     });
     return { model, externalData: this.external, nodeCount: this.nodes.length, weightBytes };
   }
-}
-
-/** Applies `rows` then `transpose` to a weight read from the file. */
-function shapeWeight(data: Float32Array, stored: readonly number[], options: WeightOptions): Float32Array {
-  const cols = stored.slice(1).reduce((a, b) => a * b, 1);
-  let rows = stored[0] ?? 1;
-  let out = data;
-  if (options.rows) {
-    out = out.subarray(options.rows[0] * cols, options.rows[1] * cols);
-    rows = options.rows[1] - options.rows[0];
-  }
-  if (options.transpose) {
-    const t = new Float32Array(out.length);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = out[r * cols + c]!;
-    out = t;
-  }
-  return out;
 }

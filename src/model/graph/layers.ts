@@ -72,11 +72,14 @@ export function linear(
   options: { bias?: boolean; rows?: readonly [number, number] } = {},
 ): Value {
   const rows = options.rows;
-  const weight = g.weight(`${prefix}.weight`, [outFeatures, inFeatures], {
-    transpose: true,
-    ...(rows ? { rows } : {}),
-  });
-  const y = g.matmul(x, weight);
+  // Quantized dtypes: the weight [out, in] is MatMulNBits' N x K as stored, so it is not transposed.
+  const y =
+    g.quantBits !== undefined
+      ? g.matMulNBits(x, `${prefix}.weight`, [outFeatures, inFeatures], rows)
+      : g.matmul(
+          x,
+          g.weight(`${prefix}.weight`, [outFeatures, inFeatures], { transpose: true, ...(rows ? { rows } : {}) }),
+        );
   if (options.bias === false) return y;
   return g.add(y, g.weight(`${prefix}.bias`, [outFeatures], rows ? { rows } : {}));
 }
@@ -95,11 +98,18 @@ export function layerNorm(
   return g.layerNorm(x, scale, bias, epsilon);
 }
 
-/** RMSNorm: x / sqrt(mean(x²) + eps) · weight, over the last axis. */
+/**
+ * RMSNorm: x / sqrt(mean(x²) + eps) · weight, over the last axis; in float32 in an fp16 graph (x² of
+ * a hidden state over 256 is past float16's range).
+ */
 export function rmsNorm(g: GraphBuilder, x: Value, prefix: string, size: number, epsilon: number): Value {
-  const meanSquare = g.reduceMean(g.mul(x, x), [-1]);
-  const normed = g.div(x, g.sqrt(g.add(meanSquare, g.scalar(epsilon))));
-  return g.mul(normed, g.weight(`${prefix}.weight`, [size]));
+  const y = g.exact(() => {
+    const wide = x.type === 'float32' ? x : g.cast(x, 'float32');
+    const meanSquare = g.reduceMean(g.mul(wide, wide), [-1]);
+    const normed = g.div(wide, g.sqrt(g.add(meanSquare, g.scalar(epsilon))));
+    return g.mul(normed, g.weight(`${prefix}.weight`, [size]));
+  });
+  return x.type === 'float32' ? y : g.cast(y, 'float32'); // back to the graph's float type
 }
 
 /** The graph inputs of the encoder contract (see architectures.ts); `token_type_ids` only when asked. */
@@ -113,9 +123,10 @@ export function modelInputs(
   return { inputIds, attentionMask, tokenTypeIds: g.input('token_type_ids', 'int64', ['batch', 'tokens']) };
 }
 
-/** Declares `x` ([batch, tokens, vocab] float32) the `logits` output. */
+/** Declares `x` ([batch, tokens, vocab]) the `logits` output, float32 whatever the graph's float type. */
 export function logitsOutput(g: GraphBuilder, x: Value, vocab: number): void {
-  g.output(x, 'logits', ['batch', 'tokens', vocab]);
+  const logits = x.type === 'float32' ? x : g.exact(() => g.cast(x, 'float32'));
+  g.output(logits, 'logits', ['batch', 'tokens', vocab]);
 }
 
 /**

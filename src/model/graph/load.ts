@@ -4,10 +4,13 @@
  * downloaded), then the weights are opened and the graph built. Nothing is cached here (cached.ts
  * keeps a build once it is complete), so a failure at any step leaves nothing half-built behind.
  */
+import type { EncoderDevice } from '../../runtime/types.ts';
+import type { DtypeOption, ModelDtype } from '../dtype.ts';
 import type { SourceVersion } from '../build-cache.ts';
 import type { ModelFiles } from '../source.ts';
 import { architectureOf, buildModelGraph } from './architectures.ts';
 import { ModelConfig } from './config.ts';
+import { builtGraphDtype } from './dtypes.ts';
 import { SafetensorsWeights } from './weights.ts';
 
 /** An external data file of a built graph, as onnxruntime's `externalData` session option takes it. */
@@ -22,6 +25,8 @@ export interface BuiltModel {
   /** The weights file (or shard index) inside the repository, for messages. */
   weightsFile: string;
   architecture: string;
+  /** What the graph was built at: weights converted from the file's dtype to it (see dtypes.ts). */
+  dtype: ModelDtype;
   /** The weights files and their versions (ETag, content hash) where the source gives them: the cache key. */
   sources?: SourceVersion[];
   /** Milliseconds to open the weights and build the graph (downloads included). */
@@ -29,17 +34,29 @@ export interface BuiltModel {
   weightBytes: number;
 }
 
+export interface BuildOptions {
+  signal?: AbortSignal;
+  /** Default 'auto'; see dtypes.ts for what each means and what 'auto' picks. */
+  dtype?: DtypeOption;
+  /** The device the session will run on, when known: 'auto' is chosen for it, and what it cannot run refused. */
+  device?: EncoderDevice;
+  /** Whether that device (WebGPU) has shader-f16. */
+  shaderF16?: boolean;
+}
+
 /**
  * Builds the graph of folder `dir` (`''` = the repository root) from its config.json (`configJson`,
- * already parsed) and safetensors weights, or returns undefined when the folder has no weights.
+ * already parsed) and safetensors weights at the dtype `options` resolve to, or returns undefined
+ * when the folder has no weights. A dtype the device cannot run fails before anything is downloaded.
  */
 export async function buildFromSafetensors(
   files: ModelFiles,
   dir: string,
   configJson: unknown,
-  options: { signal?: AbortSignal } = {},
+  options: BuildOptions = {},
 ): Promise<BuiltModel | undefined> {
   const started = performance.now();
+  const dtype = builtGraphDtype(options.dtype, options.device, options.shaderF16);
   const config = ModelConfig.from(configJson, join(dir, 'config.json'));
   architectureOf(config); // an unsupported architecture fails before the weights are downloaded
   const weights = await SafetensorsWeights.open(files, dir);
@@ -47,7 +64,7 @@ export async function buildFromSafetensors(
   let graph: Awaited<ReturnType<typeof buildModelGraph>>;
   let sources: SourceVersion[] | undefined;
   try {
-    graph = await buildModelGraph(config, weights, options);
+    graph = await buildModelGraph(config, weights, { ...(options.signal ? { signal: options.signal } : {}), dtype });
     sources = await weights.versions();
   } finally {
     await weights.close(); // file handles closed, downloads reported done
@@ -58,6 +75,7 @@ export async function buildFromSafetensors(
     externalData: graph.externalData,
     weightsFile: weights.sourceFile,
     architecture: graph.architecture,
+    dtype: graph.dtype,
     buildMs: performance.now() - started,
     weightBytes: graph.weightBytes,
   };

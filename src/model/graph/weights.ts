@@ -18,7 +18,7 @@
 import { SpladeError } from '../../errors.ts';
 import { memoryFile, type RangedFile } from '../ranged.ts';
 import type { ModelFiles } from '../source.ts';
-import type { WeightSource } from './core.ts';
+import type { WeightOptions, WeightSource } from './core.ts';
 import { TensorReader } from './tensor-reader.ts';
 
 /** Bytes per element of each safetensors dtype (only F32, F16, BF16 and F64 can be read as weights). */
@@ -350,4 +350,21 @@ function shardsOf(bytes: Uint8Array, file: string): string[] {
 
 function join(dir: string, file: string): string {
   return dir === '' ? file : `${dir.replace(/\/+$/, '')}/${file}`;
+}
+
+/** Applies `rows` then `transpose` to a weight read from the file. */
+export function shapeWeight(data: Float32Array, stored: readonly number[], options: WeightOptions): Float32Array {
+  const cols = stored.slice(1).reduce((a, b) => a * b, 1);
+  let rows = stored[0] ?? 1;
+  let out = data;
+  if (options.rows) {
+    out = out.subarray(options.rows[0] * cols, options.rows[1] * cols);
+    rows = options.rows[1] - options.rows[0];
+  }
+  if (options.transpose) {
+    const t = new Float32Array(out.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = out[r * cols + c]!;
+    out = t;
+  }
+  return out;
 }

@@ -1,0 +1,74 @@
+/**
+ * What each dtype (src/model/dtype.ts) means for a graph built from safetensors, where each runs,
+ * and what 'auto' picks. The weights are converted from the file's dtype (F32, F16, BF16) when the
+ * graph is built; nothing else is downloaded, so the dtype changes memory, speed and accuracy, not
+ * the download.
+ *
+ *   fp32   every weight and activation float32: the reference.
+ *   fp16   weights (embeddings included) and activations float16. LayerNormalization keeps float16
+ *          in and out (onnxruntime's CPU and WebGPU kernels compute its mean and variance in
+ *          float32); softmax and RMS norm run in float32 between casts (a float16 softmax sums a row
+ *          of hundreds of probabilities in float16 on WebGPU; x² of an RMS norm overflows float16);
+ *          the logits output is float32 (a cast after the decoder), as the pooling reads it.
+ *   q8     every Linear layer (attention q/k/v/output, MLP, the head's dense) is MatMulNBits
+ *          (com.microsoft) with 8-bit weights in blocks of 32 along the input, one scale and zero
+ *          point a block (quantize.ts); embeddings, norms, biases and the decoder stay float32.
+ *   q4     the same with 4-bit blocks.
+ *   q4f16  q4 on a float16 graph (scales float16; embeddings, norms and activations as at fp16).
+ *
+ * The decoder (the vocabulary projection, e.g. 30522 x 768) is never quantized: it is tied to the
+ * word embeddings, so the graph keeps one table for both, and a 4-bit copy for the decoder would add
+ * bytes beside the embedding table rather than replace it (onnxruntime-web's WebGPU
+ * GatherBlockQuantized, which could read the embeddings from the same 4-bit table, returns wrong
+ * values with zero points in 1.30). Its output is the logits themselves, so it is also where
+ * quantization error would reach the vectors unfiltered.
+ *
+ * Where each runs (onnxruntime 1.30, checked op by op):
+ *   - onnxruntime-node and onnxruntime-web's WASM: all five. Their CPU kernels compute float16 ops
+ *     in float32 (onnxruntime inserts the casts) and MatMulNBits dequantizes into float32 GEMMs at
+ *     the default accuracy level (level 4, int8 compute, measured slower here), so on a CPU no
+ *     dtype is faster than fp32: they only shrink the session's weights.
+ *   - onnxruntime-web's WebGPU: fp32 and q4. fp16 and q4f16 need the adapter's `shader-f16`
+ *     feature: without it a float16 session starts and returns zeros (checked on SwiftShader), so
+ *     they are refused here. q8 is refused: the WebGPU MatMulNBits takes 4-bit weights only (session
+ *     creation fails), and the dynamic int8 ops (DynamicQuantizeLinear + MatMulInteger) that
+ *     transformers.js' q8 files use have no WebGPU kernels (they run on the CPU, copying every
+ *     activation across).
+ *
+ * 'auto': fp16 on WebGPU with shader-f16 (half the GPU memory and bandwidth; its matmuls accumulate
+ * in float16, so expect more error than fp16 shows on a CPU); fp32 everywhere else: on a CPU the
+ * other dtypes are no faster, and q4 costs too much accuracy to be picked for anyone (bench/dtypes.ts).
+ */
+import { SpladeError } from '../../errors.ts';
+import type { EncoderDevice } from '../../runtime/types.ts';
+import type { DtypeOption, ModelDtype } from '../dtype.ts';
+
+/** The dtypes a built graph can run at on `device` (`shaderF16`: the WebGPU adapter has shader-f16). */
+export function builtGraphDtypes(device: EncoderDevice, shaderF16: boolean): ModelDtype[] {
+  if (device !== 'webgpu') return ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+  return shaderF16 ? ['fp32', 'fp16', 'q4', 'q4f16'] : ['fp32', 'q4'];
+}
+
+/**
+ * The dtype to build the graph at: `requested` as given when `device` runs it, 'auto' resolved as
+ * above; `device` undefined (not known yet): 'auto' is fp32 and nothing is refused. A dtype the
+ * device cannot run is a SpladeError 'gpu-unavailable' (only WebGPU refuses any) naming the dtype,
+ * the device and what runs there.
+ */
+export function builtGraphDtype(
+  requested: DtypeOption | undefined,
+  device: EncoderDevice | undefined,
+  shaderF16 = false,
+): ModelDtype {
+  if (requested === undefined || requested === 'auto') return device === 'webgpu' && shaderF16 ? 'fp16' : 'fp32';
+  if (device === undefined || builtGraphDtypes(device, shaderF16).includes(requested)) return requested;
+  const runs = builtGraphDtypes(device, shaderF16).map((d) => `'${d}'`);
+  const why =
+    requested === 'q8'
+      ? "onnxruntime-web's WebGPU MatMulNBits takes 4-bit weights only, and the int8 ops of other q8 models run on the CPU"
+      : "float16 on WebGPU needs the GPU adapter's shader-f16 feature, which this adapter does not have";
+  throw new SpladeError(
+    'gpu-unavailable',
+    `dtype '${requested}' cannot run on device 'webgpu' here: ${why}; on this device use ${runs.join(', ')} or 'auto', or device 'wasm' for '${requested}'`,
+  );
+}
