@@ -441,9 +441,10 @@ async function readBody(response: Response, onChunk: (loaded: number) => void): 
 /** Removes every cached model file (e.g. from a settings page), and the graphs built from them. */
 export async function clearModelCache(cacheName = DEFAULT_CACHE_NAME): Promise<boolean> {
   const removed = (await cacheStorage()?.delete(cacheName)) ?? false;
-  const storage = (
-    globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<FileSystemDirectoryHandle> } } }
-  ).navigator?.storage;
+  // OPFS's calls used here, typed here since this module also type-checks for Node, which has none.
+  type Folder = { removeEntry(name: string, options: { recursive: boolean }): Promise<void> };
+  const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<Folder> } } }).navigator
+    ?.storage;
   const builds = await storage
     ?.getDirectory?.()
     .then((root) => root.removeEntry(OPFS_BUILDS_DIR, { recursive: true }))
