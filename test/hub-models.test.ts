@@ -91,6 +91,55 @@ function maxDifference(got: EncodedVector, want: Reference['vectors'][number], z
   return worst;
 }
 
+/** A sparse vector as a Map, `zeroed` ids left out. */
+function entries(v: { indices: ArrayLike<number>; values: ArrayLike<number> }, zeroed: ReadonlySet<number>) {
+  const map = new Map<number, number>();
+  for (let k = 0; k < v.indices.length; k++) if (!zeroed.has(v.indices[k]!)) map.set(v.indices[k]!, v.values[k]!);
+  return map;
+}
+
+/**
+ * How far `got` is from the reference `want`: the largest difference over the largest reference
+ * weight, the cosine, and the share of the reference's 10 heaviest entries among `got`'s 10.
+ */
+function agreement(got: EncodedVector, want: Reference['vectors'][number], zeroed: ReadonlySet<number>) {
+  const a = entries(got, zeroed);
+  const b = entries(want, zeroed);
+  let worst = 0;
+  let dot = 0;
+  for (const id of new Set([...a.keys(), ...b.keys()])) {
+    const [x, y] = [a.get(id) ?? 0, b.get(id) ?? 0];
+    worst = Math.max(worst, Math.abs(x - y));
+    dot += x * y;
+  }
+  const norm = (m: Map<number, number>) => Math.sqrt([...m.values()].reduce((s, x) => s + x * x, 0));
+  const top = (m: Map<number, number>) =>
+    [...m]
+      .sort((p, q) => q[1] - p[1] || p[0] - q[0])
+      .slice(0, 10)
+      .map(([id]) => id);
+  const wanted = new Set(top(b));
+  return {
+    relative: worst / Math.max(...b.values()),
+    cosine: dot / (norm(a) * norm(b)),
+    top10: top(a).filter((id) => wanted.has(id)).length / Math.min(10, wanted.size),
+  };
+}
+
+/**
+ * Bounds per dtype of a built graph against the fp32 PyTorch references, from the fixtures measured
+ * with margin (random weights at tiny widths are harsher on quantization than trained models:
+ * measured worst relative error / cosine / top-10 overlap: fp16 1.2e-2 / 1.0000 / 0.9, q8 0.11 /
+ * 0.997 / 0.9, q4 and q4f16 0.87 / 0.83 / 0.4). That q4 and q8 compute exactly what their
+ * quantized weights say is tested in graph-dtypes.test.ts.
+ */
+const DTYPE_BOUNDS: Record<'fp16' | 'q8' | 'q4' | 'q4f16', { relative: number; cosine: number; top10: number }> = {
+  fp16: { relative: 3e-2, cosine: 0.9995, top10: 0.8 },
+  q8: { relative: 0.2, cosine: 0.99, top10: 0.8 },
+  q4: { relative: 1.2, cosine: 0.75, top10: 0.3 },
+  q4f16: { relative: 1.2, cosine: 0.75, top10: 0.3 },
+};
+
 let server: Server;
 let hubUrl: string;
 
@@ -153,5 +202,46 @@ describe('hub repositories by hub id, on onnxruntime-node', () => {
         await encoder.dispose();
       }
     });
+  }
+});
+
+describe('built graphs at each dtype, by hub id, on onnxruntime-node', () => {
+  const built = references.filter((ref) => ref.onnxFile === undefined && ref.dtype === undefined);
+  for (const ref of built) {
+    const registered = ref.architecture in ARCHITECTURES;
+    for (const [dtype, bound] of Object.entries(DTYPE_BOUNDS) as [
+      keyof typeof DTYPE_BOUNDS,
+      typeof DTYPE_BOUNDS.q8,
+    ][]) {
+      const name = `${ref.model} at ${dtype}: within ${bound.relative} of the largest weight, cosine >= ${bound.cosine}, top-10 overlap >= ${bound.top10}; batched = alone`;
+      it.skipIf(!registered)(name, async () => {
+        const encoder = await SparseEncoder.fromPretrained(ref.model, { hubUrl, cache: false, dtype });
+        try {
+          const route = encoder.spec.document;
+          if (route.kind !== 'mlm') throw new Error('expected a model route');
+          expect(route.built?.architecture).toBe(ref.architecture);
+          expect(encoder.backendInfo?.dtype).toBe(dtype);
+          const zeroed = new Set(Array.from(route.tokenizer.specialIds));
+          const alone: EncodedVector[] = [];
+          for (const [k, text] of ref.texts.entries()) {
+            const got = await encoder.encodeDocument(text);
+            alone.push(got);
+            const { relative, cosine, top10 } = agreement(got, ref.vectors[k]!, zeroed);
+            expect(relative, `text ${k}`).toBeLessThan(bound.relative);
+            expect(cosine, `text ${k}`).toBeGreaterThan(bound.cosine);
+            expect(top10, `text ${k}`).toBeGreaterThanOrEqual(bound.top10);
+          }
+          // Padding changes nothing at any dtype (the float16 mask stays finite; quantized rows are independent).
+          const batched = await encoder.encodeDocument(ref.batch.map((k) => ref.texts[k]!));
+          batched.forEach((v, j) => {
+            const own = alone[ref.batch[j]!]!;
+            const ownPlain = { indices: Array.from(own.indices), values: Array.from(own.values) };
+            expect(maxDifference(v, ownPlain, zeroed)).toBeLessThan(dtype.endsWith('16') ? 1e-2 : 1e-4);
+          });
+        } finally {
+          await encoder.dispose();
+        }
+      });
+    }
   }
 });

@@ -330,7 +330,9 @@ async function loadMlm(
   }
   // No ONNX file (and none asked for by name): build the graph from config.json + safetensors.
   const built: LoadedModel | undefined =
-    !options.onnxFile && hfJson !== undefined && !notFound ? await loadBuiltModel(files, base, hfJson) : undefined;
+    !options.onnxFile && hfJson !== undefined && !notFound
+      ? await loadBuiltModel(files, base, hfJson, options)
+      : undefined;
   if (!built) {
     if (notFound) throw notFound();
     const folder = base === '' ? 'the repository root' : base;
@@ -347,6 +349,7 @@ async function loadMlm(
   route.onnx = built.onnx;
   route.onnxFile = built.weightsFile;
   route.externalData = built.externalData;
+  route.dtype = built.dtype;
   const { architecture, buildMs, weightBytes, fromCache, modelPath, sources } = built;
   route.built = { architecture, buildMs, weightBytes, fromCache };
   if (modelPath) route.built.modelPath = modelPath;

@@ -6,11 +6,11 @@
  * still loads, from memory.
  */
 import { findBuild, keepBuild, type SourceVersion, type StoredBuild } from '../build-cache.ts';
-import type { ModelDtype } from '../dtype.ts';
 import type { ModelFiles } from '../source.ts';
 import { architectureOf } from './architectures.ts';
 import { ModelConfig } from './config.ts';
-import { buildFromSafetensors, type BuiltModel } from './load.ts';
+import { builtGraphDtype } from './dtypes.ts';
+import { buildFromSafetensors, type BuildOptions, type BuiltModel } from './load.ts';
 import { weightFilesOf } from './weights.ts';
 
 export interface LoadedModel extends BuiltModel {
@@ -22,21 +22,25 @@ export interface LoadedModel extends BuiltModel {
   sources?: SourceVersion[];
 }
 
-/** See the top comment; `dtype` (default 'fp32') is part of the key. Undefined when the folder has no weights. */
+/**
+ * See the top comment; the dtype `options` resolve to (dtypes.ts: 'auto' by device) is part of the key.
+ * Undefined when the folder has no weights.
+ */
 export async function loadBuiltModel(
   files: ModelFiles,
   dir: string,
   configJson: unknown,
-  options: { signal?: AbortSignal; dtype?: ModelDtype } = {},
+  options: BuildOptions = {},
 ): Promise<LoadedModel | undefined> {
   const started = performance.now();
-  const dtype = options.dtype ?? 'fp32';
+  const dtype = builtGraphDtype(options.dtype, options.device, options.shaderF16);
   const config = ModelConfig.from(configJson, join(dir, 'config.json'));
   architectureOf(config); // an unsupported architecture fails before anything is fetched or looked up
   const found = files.builds ? await weightFilesOf(files, dir) : undefined;
   const lookup = found && (await findBuild(files, found.sourceFile, found.paths, dtype));
   if (lookup?.hit) return fromStored(lookup.hit, performance.now() - started);
-  const built = (await buildFromSafetensors(files, dir, configJson, options)) as
+  const signal = options.signal ? { signal: options.signal } : {};
+  const built = (await buildFromSafetensors(files, dir, configJson, { ...signal, dtype })) as
     (BuiltModel & { sources?: SourceVersion[] }) | undefined;
   if (!built) return undefined;
   const loaded: LoadedModel = { ...built, fromCache: false };
