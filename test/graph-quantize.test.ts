@@ -204,12 +204,13 @@ describe('dtype of a built graph by device', () => {
       } catch (e) {
         error = e;
       }
-      expect(isSpladeError(error) && error.code).toBe('gpu-unavailable');
+      expect(isSpladeError(error) && error.code).toBe('invalid-option');
       const message = (error as Error).message;
       expect(message).toContain(`dtype '${dtype}'`);
       expect(message).toContain("device 'webgpu'");
       expect(message).toContain(shaderF16 ? "'fp16'" : "'fp32', 'q4'");
-      expect(message).toContain(dtype === 'q8' ? '4-bit' : 'shader-f16');
+      expect(message).toContain(dtype === 'q8' ? '4-bit' : "lacks the 'shader-f16' feature");
+      expect(message).toContain("device 'wasm'");
     }
   });
 });

@@ -52,8 +52,8 @@ export function builtGraphDtypes(device: EncoderDevice, shaderF16: boolean): Mod
 /**
  * The dtype to build the graph at: `requested` as given when `device` runs it, 'auto' resolved as
  * above; `device` undefined (not known yet): 'auto' is fp32 and nothing is refused. A dtype the
- * device cannot run is a SpladeError 'gpu-unavailable' (only WebGPU refuses any) naming the dtype,
- * the device and what runs there.
+ * device cannot run is a SpladeError 'invalid-option' (only WebGPU refuses any) naming the dtype,
+ * the device and what runs there, as an fp16 ONNX file on such an adapter is refused (onnx-layout.ts).
  */
 export function builtGraphDtype(
   requested: DtypeOption | undefined,
@@ -65,10 +65,10 @@ export function builtGraphDtype(
   const runs = builtGraphDtypes(device, shaderF16).map((d) => `'${d}'`);
   const why =
     requested === 'q8'
-      ? "onnxruntime-web's WebGPU MatMulNBits takes 4-bit weights only, and the int8 ops of other q8 models run on the CPU"
-      : "float16 on WebGPU needs the GPU adapter's shader-f16 feature, which this adapter does not have";
+      ? "for a graph built from safetensors it is 8-bit MatMulNBits, and onnxruntime-web's WebGPU kernel takes 4-bit weights only"
+      : "it computes in fp16, which this WebGPU adapter cannot (it lacks the 'shader-f16' feature)";
   throw new SpladeError(
-    'gpu-unavailable',
-    `dtype '${requested}' cannot run on device 'webgpu' here: ${why}; on this device use ${runs.join(', ')} or 'auto', or device 'wasm' for '${requested}'`,
+    'invalid-option',
+    `dtype '${requested}' cannot run on device 'webgpu': ${why}; use dtype ${runs.join(', ')} or 'auto', or device 'wasm'`,
   );
 }
