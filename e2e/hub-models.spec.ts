@@ -169,3 +169,154 @@ for (const device of ['wasm', 'webgpu'] as const) {
     });
   }
 }
+
+/**
+ * Built graphs at the other dtypes (graph/dtypes.ts), against the fp32 PyTorch references with the
+ * bounds test/hub-models.test.ts measured and explains (largest difference over the largest weight,
+ * cosine, top-10 overlap; batched equal to alone). WASM runs all four; WebGPU runs q4, and refuses
+ * fp16 / q4f16 without shader-f16 (SwiftShader has none) and q8 (4-bit MatMulNBits only) with a clear
+ * error before anything is downloaded.
+ */
+const DTYPE_BOUNDS = {
+  fp16: { relative: 3e-2, cosine: 0.9995, top10: 0.8 },
+  q8: { relative: 0.2, cosine: 0.99, top10: 0.8 },
+  q4: { relative: 1.2, cosine: 0.75, top10: 0.3 },
+  q4f16: { relative: 1.2, cosine: 0.75, top10: 0.3 },
+} as const;
+type BoundedDtype = keyof typeof DTYPE_BOUNDS;
+
+function agreement(got: PlainVector, want: PlainVector, zeroed: ReadonlySet<number>) {
+  const entries = (v: PlainVector) =>
+    new Map(v.indices.map((id, k) => [id, v.values[k]!] as const).filter(([id]) => !zeroed.has(id)));
+  const [a, b] = [entries(got), entries(want)];
+  let worst = 0;
+  let dot = 0;
+  for (const id of new Set([...a.keys(), ...b.keys()])) {
+    const [x, y] = [a.get(id) ?? 0, b.get(id) ?? 0];
+    worst = Math.max(worst, Math.abs(x - y));
+    dot += x * y;
+  }
+  const norm = (m: Map<number, number>) => Math.sqrt([...m.values()].reduce((s, x) => s + x * x, 0));
+  const top = (m: Map<number, number>) =>
+    [...m]
+      .sort((p, q) => q[1] - p[1] || p[0] - q[0])
+      .slice(0, 10)
+      .map(([id]) => id);
+  const wanted = new Set(top(b));
+  return {
+    relative: worst / Math.max(...b.values()),
+    cosine: dot / (norm(a) * norm(b)),
+    top10: top(a).filter((id) => wanted.has(id)).length / Math.min(10, wanted.size),
+  };
+}
+
+const builtReferences = references.filter((r) => r.onnxFile === undefined && r.dtype === undefined);
+for (const device of ['wasm', 'webgpu'] as const) {
+  const dtypes: BoundedDtype[] = device === 'wasm' ? ['fp16', 'q8', 'q4', 'q4f16'] : ['q4'];
+  for (const ref of builtReferences) {
+    const registered = ref.architecture in ARCHITECTURES;
+    test(`${device}: ${ref.model} built at ${dtypes.join(', ')} is within each dtype's bounds of PyTorch`, async ({
+      page,
+    }) => {
+      test.skip(!registered, `no graph builder for ${ref.architecture} yet`);
+      await openHarness(page);
+      const runs = await page.evaluate(
+        async ({ model, texts, batch, device, dtypes }) => {
+          const { SparseEncoder } = window.splade;
+          const plain = (v: any): PlainVector => ({
+            indices: Array.from(v.indices as Uint32Array),
+            values: Array.from(v.values as Float32Array),
+          });
+          const out: {
+            dtype: BoundedDtype;
+            info: unknown;
+            specialIds: number[];
+            alone: PlainVector[];
+            together: PlainVector[];
+          }[] = [];
+          for (const dtype of dtypes) {
+            const encoder = await SparseEncoder.fromPretrained(model, {
+              hubUrl: `${location.origin}/hub`,
+              device,
+              dtype,
+              cache: false,
+            });
+            try {
+              const alone: PlainVector[] = [];
+              for (const text of texts) alone.push(plain(await encoder.encodeDocument(text)));
+              const together = (await encoder.encodeDocument(batch.map((k: number) => texts[k]))).map(plain);
+              const route = encoder.spec.document;
+              out.push({
+                dtype,
+                info: encoder.backendInfo,
+                specialIds: Array.from(route.tokenizer.specialIds as ArrayLike<number>),
+                alone,
+                together,
+              });
+            } finally {
+              await encoder.dispose();
+            }
+          }
+          return out;
+        },
+        { model: ref.model, texts: ref.texts, batch: ref.batch, device, dtypes },
+      );
+      for (const run of runs) {
+        const bound = DTYPE_BOUNDS[run.dtype];
+        expect(run.info).toMatchObject({ device, dtype: run.dtype });
+        const zeroed = new Set(run.specialIds);
+        const measured = run.alone.map((v, k) => agreement(v, ref.vectors[k]!, zeroed));
+        console.log(
+          `${device} ${ref.model} ${run.dtype}: worst relative ${Math.max(...measured.map((m) => m.relative)).toExponential(2)}, ` +
+            `cosine ${Math.min(...measured.map((m) => m.cosine)).toFixed(4)}, top-10 ${Math.min(...measured.map((m) => m.top10))}`,
+        );
+        for (const m of measured) {
+          expect(m.relative).toBeLessThan(bound.relative);
+          expect(m.cosine).toBeGreaterThan(bound.cosine);
+          expect(m.top10).toBeGreaterThanOrEqual(bound.top10);
+        }
+        run.together.forEach((v, j) =>
+          expect(maxDifference(v, run.alone[ref.batch[j]!]!, zeroed)).toBeLessThan(
+            run.dtype.endsWith('16') ? 1e-2 : 1e-4,
+          ),
+        );
+      }
+    });
+  }
+}
+
+test('webgpu: a built graph at fp16, q4f16 (no shader-f16 here) or q8 is refused naming dtype, device and what runs', async ({
+  page,
+}) => {
+  const ref = builtReferences.find((r) => r.architecture in ARCHITECTURES)!;
+  await openHarness(page);
+  const outcome = await page.evaluate(async (model) => {
+    const { SparseEncoder } = window.splade;
+    const adapter = await navigator.gpu.requestAdapter();
+    const shaderF16 = adapter?.features.has('shader-f16') ?? false;
+    const errors: Record<string, { code: string; message: string } | undefined> = {};
+    for (const dtype of ['fp16', 'q4f16', 'q8']) {
+      try {
+        const encoder = await SparseEncoder.fromPretrained(model, {
+          hubUrl: `${location.origin}/hub`,
+          device: 'webgpu',
+          dtype,
+          cache: false,
+        });
+        await encoder.dispose();
+        errors[dtype] = undefined;
+      } catch (e: any) {
+        errors[dtype] = { code: String(e.code), message: String(e.message) };
+      }
+    }
+    return { shaderF16, errors };
+  }, ref.model);
+  test.skip(outcome.shaderF16, 'this adapter has shader-f16: fp16 runs here');
+  for (const dtype of ['fp16', 'q4f16', 'q8']) {
+    const error = outcome.errors[dtype];
+    expect(error?.code, dtype).toBe('invalid-option');
+    expect(error?.message).toContain(`dtype '${dtype}' cannot run on device 'webgpu'`);
+    expect(error?.message).toContain("use dtype 'fp32', 'q4' or 'auto', or device 'wasm'");
+    expect(error?.message).toMatch(dtype === 'q8' ? /4-bit weights only/ : /lacks the 'shader-f16' feature/);
+  }
+});
