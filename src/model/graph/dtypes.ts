@@ -24,10 +24,13 @@
  * quantization error would reach the vectors unfiltered.
  *
  * Where each runs (onnxruntime 1.30, checked op by op):
- *   - onnxruntime-node and onnxruntime-web's WASM: all five. Their CPU kernels compute float16 ops
- *     in float32 (onnxruntime inserts the casts) and MatMulNBits dequantizes into float32 GEMMs at
- *     the default accuracy level (level 4, int8 compute, measured slower here), so on a CPU no
- *     dtype is faster than fp32: they only shrink the session's weights.
+ *   - onnxruntime-node and onnxruntime-web's WASM: all five. Their CPU kernels run float16 ops as
+ *     float32 between casts onnxruntime inserts, and MatMulNBits dequantizes into float32 GEMMs at its
+ *     default accuracy level, so no dtype is much faster than fp32 on a CPU: they shrink the
+ *     session's weights. (Level 4, int8 compute, was 1.36x fp32 on onnxruntime-node, with more error,
+ *     and changed nothing on WASM. Dynamic int8, DynamicQuantizeLinear + MatMulInteger u8 x u8, was
+ *     1.3x on node and 1.8x on WASM, at twice MatMulNBits' error, and its per-tensor activation
+ *     scale makes a document's vector depend on the batch it is in: 7% of the largest weight.)
  *   - onnxruntime-web's WebGPU: fp32 and q4. fp16 and q4f16 need the adapter's `shader-f16`
  *     feature: without it a float16 session starts and returns zeros (checked on SwiftShader), so
  *     they are refused here. q8 is refused: the WebGPU MatMulNBits takes 4-bit weights only (session
@@ -35,9 +38,18 @@
  *     transformers.js' q8 files use have no WebGPU kernels (they run on the CPU, copying every
  *     activation across).
  *
- * 'auto': fp16 on WebGPU with shader-f16 (half the GPU memory and bandwidth; its matmuls accumulate
- * in float16, so expect more error than fp16 shows on a CPU); fp32 everywhere else: on a CPU the
- * other dtypes are no faster, and q4 costs too much accuracy to be picked for anyone (bench/dtypes.ts).
+ * Measured (bench/dtypes.ts: BERT-base at its real size with random weights, 200 git-doc passages
+ * against fp32; one thread): session weights fp32 418 MiB, fp16 209, q8 186, q4 144, q4f16 93;
+ * documents/s on onnxruntime-node 1.94 / 2.00 / 1.82 / 2.03 / 1.79 and on WASM 0.39 / 0.41 / 0.47 /
+ * 0.42 / 0.40; largest error over the largest weight 0 / 0.0066 / 0.078 / 0.71 / 0.71, top-10 terms
+ * shared 1 / 0.998 / 0.981 / 0.59 / 0.60, top-10 documents of a retrieval shared 1 / 1 / 0.994 / 0.46
+ * / 0.46. Random weights amplify quantization error more than trained ones do, but q4 on a BERT-base
+ * encoder is a large loss either way.
+ *
+ * 'auto': fp16 on WebGPU with shader-f16 (half the GPU memory and bandwidth; WebGPU's matmuls
+ * accumulate in float16, which a CPU cannot show: emulated, 2-4x fp16's CPU error per layer, about
+ * q8's); fp32 everywhere else: on a CPU the other dtypes are no faster, and q4 costs too much
+ * accuracy to be picked for anyone.
  */
 import { SpladeError } from '../../errors.ts';
 import type { EncoderDevice } from '../../runtime/types.ts';
