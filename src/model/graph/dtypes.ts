@@ -38,13 +38,13 @@
  *     transformers.js' q8 files use have no WebGPU kernels (they run on the CPU, copying every
  *     activation across).
  *
- * Measured (bench/dtypes.ts: BERT-base at its real size with random weights, 200 git-doc passages
- * against fp32; one thread): session weights fp32 418 MiB, fp16 209, q8 186, q4 144, q4f16 93;
- * documents/s on onnxruntime-node 1.94 / 2.00 / 1.82 / 2.03 / 1.79 and on WASM 0.39 / 0.41 / 0.47 /
- * 0.42 / 0.40; largest error over the largest weight 0 / 0.0066 / 0.078 / 0.71 / 0.71, top-10 terms
- * shared 1 / 0.998 / 0.981 / 0.59 / 0.60, top-10 documents of a retrieval shared 1 / 1 / 0.994 / 0.46
- * / 0.46. Random weights amplify quantization error more than trained ones do, but q4 on a BERT-base
- * encoder is a large loss either way.
+ * Measured (bench/dtypes.ts, bench/results/dtypes.json: BERT-base at its real size with random
+ * weights, 200 git-doc passages against fp32; one thread), fp32 / fp16 / q8 / q4 / q4f16: session
+ * weights 418 / 209 / 186 / 144 / 93 MiB; documents/s on onnxruntime-node 1.91 / 1.95 / 1.82 / 2.07 /
+ * 1.82, on WASM 0.53 / 0.53 / 0.53 / 0.55 / 0.55; largest error over the largest weight 0 / 0.0066 /
+ * 0.078 / 0.71 / 0.72, top-10 terms shared 1 / 0.998 / 0.981 / 0.59 / 0.60, top-10 documents of a
+ * retrieval shared 1 / 1 / 0.994 / 0.46 / 0.45. Random weights amplify quantization error more than
+ * trained ones do, but q4 on a BERT-base encoder is a large loss either way.
  *
  * 'auto': fp16 on WebGPU with shader-f16 (half the GPU memory and bandwidth; WebGPU's matmuls
  * accumulate in float16, which a CPU cannot show: emulated, 2-4x fp16's CPU error per layer, about
