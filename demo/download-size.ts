@@ -139,7 +139,7 @@ export async function estimateDownload(source: string, options: EstimateOptions 
   const urlOf =
     kind === 'hub'
       ? (path: string) => hubFileUrl(source, path, options)
-      : (path: string) => new URL(path, new URL(source.replace(/\/?$/, '/'), globalThis.location?.href)).href;
+      : (path: string) => new URL(path, new URL(source.replace(/\/?$/, '/'), pageHref())).href;
   const probed = await probeFiles(urlOf, request);
   if (!probed.some((f) => f.path === 'modules.json' || f.path === 'config.json'))
     throw new SpladeError(
@@ -236,4 +236,9 @@ async function probeFiles(urlOf: (path: string) => string, request: Request): Pr
     found.push(...(await Promise.all(shards.map(head))).filter((f): f is ListedFile => !!f));
   }
   return found;
+}
+
+/** The page's address for relative sources; absent in Node (the tests), where sources are absolute. */
+function pageHref(): string | undefined {
+  return (globalThis as { location?: { href: string } }).location?.href;
 }
