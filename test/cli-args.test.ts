@@ -59,8 +59,19 @@ describe('build', () => {
     }
   });
 
+  it('takes a dtype by its transformers.js name, and refuses anything else listing them', () => {
+    expect(parseCommandLine(['build', 's', '--out', 'o', '--dtype', 'q4'])).toMatchObject({ dtype: 'q4' });
+    expect(parseCommandLine(['build', 's', '--out', 'o', '--dtype=auto'])).toMatchObject({ dtype: 'auto' });
+    expect(refused('build', 's', '--out', 'o', '--dtype', 'int8')).toBe(
+      '--dtype "int8" is not supported; accepted: auto, fp32, fp16, q8, q4, q4f16',
+    );
+    expect(refused('build', 's', '--out', 'o', '--dtype')).toBe(
+      '--dtype takes <auto|fp32|fp16|q8|q4|q4f16>, got nothing',
+    );
+  });
+
   it('refuses unknown flags, listing the known ones', () => {
-    const known = 'accepted: --out, --model, --hub-url, --cache, --base-url, --batch-size, --help';
+    const known = 'accepted: --out, --model, --hub-url, --dtype, --cache, --base-url, --batch-size, --help';
     expect(refused('build', 's', '--out', 'o', '--modle', 'm')).toBe(`unknown option --modle; ${known}`);
     expect(refused('build', 's', '--out', 'o', '-m', 'x')).toBe(`unknown option -m; ${known}`);
     expect(refused('build', 's', '--out', 'o', '--format', 'qdrant')).toMatch(/^unknown option --format; /);

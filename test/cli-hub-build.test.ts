@@ -147,6 +147,25 @@ describe('build --model <hub id> --hub-url, inference-free (doc-v3-gte: GTE grap
     expect(code).toBe(0);
     expect(lines.join('')).toMatch(/^splade-web build: 2 pages, 5 sections -> /);
   }, 300_000);
+
+  it('--dtype builds the graph at that precision; vectors cached at fp32 are not reused for it', async () => {
+    const dir = join(work, 'gte-site');
+    const cache = join(work, 'gte-cache'); // holds the fp32 vectors of the first build
+    const again = await build({ site: dir, out: join(work, 'gte-q8'), model: GTE, hubUrl: hub.url, cache });
+    expect(again.reused).toBe(again.sections); // the same dtype: every vector from the cache
+    const q8 = await build({ site: dir, out: join(work, 'gte-q8'), model: GTE, hubUrl: hub.url, cache, dtype: 'q8' });
+    expect(q8.reused).toBe(0);
+    expect(q8.encoded).toBe(q8.sections);
+    const encoder = await SparseEncoder.fromPretrained(GTE, { hubUrl: hub.url, dtype: 'q8' });
+    try {
+      expect(encoder.backendInfo?.dtype).toBe('q8');
+      const { docs, worst } = await storedVsEncoder(join(work, 'gte-q8'), encoder);
+      expect(docs).toBe(q8.sections);
+      expect(worst).toBeLessThan(1e-2); // the q8 build's vectors are the q8 encoder's
+    } finally {
+      await encoder.dispose();
+    }
+  }, 300_000);
 });
 
 describe('build --model <hub id>, symmetric (PIXIE: ModernBERT from safetensors on both sides)', () => {

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SpladeError } from '../errors.ts';
+import { DTYPE_OPTIONS, parseDtype, type DtypeOption } from '../model/dtype.ts';
 import { EXPORT_FORMATS, type ExportFormat } from './export.ts';
 
 export interface BuildCommand {
@@ -18,6 +19,8 @@ export interface BuildCommand {
   cache?: string;
   baseUrl?: string;
   batchSize?: number;
+  /** Precision of the document model (see src/model/dtype.ts); default 'auto'. */
+  dtype?: DtypeOption;
 }
 
 export interface ExportCommand {
@@ -45,6 +48,8 @@ export const USAGE = `usage:
                               (default: the bundled splade-tiny-en-if); repos with only
                               config.json + safetensors (no ONNX) load too: the graph is built
     --hub-url <url>           the hub a hub id is downloaded from (default: https://huggingface.co)
+    --dtype <dtype>           precision of the document model: ${DTYPE_OPTIONS.join(', ')}
+                              (default: auto = fp32 for a built graph on the CPU)
     --cache <dir>             vectors kept between builds (default: <out>/../.splade-web-cache)
     --base-url <prefix>       URL prefix of the site's pages (default: /)
     --batch-size <n>          sections encoded per step, a whole number >= 1 (default: 64)
@@ -66,6 +71,7 @@ const BUILD_FLAGS = {
   out: { type: 'string', value: '<dir>' },
   model: { type: 'string', value: '<path|URL|hub id>' },
   'hub-url': { type: 'string', value: '<url>' },
+  dtype: { type: 'string', value: `<${DTYPE_OPTIONS.join('|')}>` },
   cache: { type: 'string', value: '<dir>' },
   'base-url': { type: 'string', value: '<prefix>' },
   'batch-size': { type: 'string', value: '<n>' },
@@ -155,6 +161,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     const options: BuildCommand = { command: 'build', site: positionals[0]!, out: values.out };
     if (values.model !== undefined) options.model = values.model;
     if (values['hub-url'] !== undefined) options.hubUrl = httpUrl('--hub-url', values['hub-url']);
+    if (values.dtype !== undefined) options.dtype = parseDtype(values.dtype, '--dtype');
     if (values.cache !== undefined) options.cache = values.cache;
     if (values['base-url'] !== undefined) options.baseUrl = values['base-url'];
     if (values['batch-size'] !== undefined) options.batchSize = wholeNumber('--batch-size', values['batch-size'], 1);

@@ -19,6 +19,7 @@ import { encodeSections } from './encode.ts';
 import { packIndex } from './pack.ts';
 import { querySide, querySideBytes, type QuerySideBytes } from './query-side.ts';
 import { buildingPrefix, writeSite } from './write.ts';
+import type { DtypeOption } from '../model/dtype.ts';
 
 export type { QuerySideBytes } from './query-side.ts';
 
@@ -31,6 +32,8 @@ export interface BuildOptions {
   model?: string;
   /** Base URL of the hub a hub-id `model` is downloaded from (default https://huggingface.co). */
   hubUrl?: string;
+  /** Precision of the document model (src/model/dtype.ts); default 'auto'. Part of the vector cache key. */
+  dtype?: DtypeOption;
   /** Where vectors are cached between builds (default: <out>/../.splade-web-cache). */
   cache?: string;
   /** URL prefix of the site's pages (default "/"). */
@@ -68,7 +71,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const pages = await sitePages(options);
   const modelSource = options.model ?? DEFAULT_MODEL;
   const hub = options.hubUrl ? { hubUrl: options.hubUrl } : {};
-  const encoder = await loadEncoder(modelSource, hub);
+  const encoder = await loadEncoder(modelSource, { ...hub, ...(options.dtype ? { dtype: options.dtype } : {}) });
   try {
     // 1. Pages -> sections, cut into passages by the model's own tokenizer.
     const sections = await sectionsOf(pages, encoder, options.site);
@@ -175,10 +178,10 @@ async function sectionsOf(pages: SitePages, encoder: SparseEncoder, named: strin
   return sections;
 }
 
-async function loadEncoder(source: string, hub: { hubUrl?: string }): Promise<SparseEncoder> {
+async function loadEncoder(source: string, options: { hubUrl?: string; dtype?: DtypeOption }): Promise<SparseEncoder> {
   try {
     // A folder on disk, however it is written ("models/x" too): the loader wants it absolute.
-    return await SparseEncoder.fromPretrained(existsSync(source) ? resolve(source) : source, hub);
+    return await SparseEncoder.fromPretrained(existsSync(source) ? resolve(source) : source, options);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const code = error instanceof SpladeError ? error.code : 'model-not-found';

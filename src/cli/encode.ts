@@ -66,6 +66,7 @@ function modelKeyOf(encoder: SparseEncoder): string {
       prompts: encoder.spec.prompts,
       pooling: mlm ? d.pooling : null,
       max: mlm ? d.maxSeqLength : null,
+      dtype: mlm ? d.dtype : null,
     }),
   );
   if (d.kind === 'mlm' && d.onnx) h.update(d.onnx);
