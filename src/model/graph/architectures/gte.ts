@@ -25,9 +25,10 @@
  */
 import { SpladeError } from '../../../errors.ts';
 import type { ArchitectureBuilder } from '../architectures.ts';
-import type { GraphBuilder, Value } from '../builder.ts';
+import type { Value } from '../builder.ts';
 import type { ModelConfig } from '../config.ts';
 import { activation, layerNorm, linear, logitsOutput, modelInputs, paddingBias, rmsNorm } from '../layers.ts';
+import { applyRotary, rotaryTables } from '../rotary.ts';
 
 /** configuration.py's defaults for the keys that change the computation. */
 const DEFAULTS = {
@@ -81,37 +82,6 @@ export function gteInverseFrequencies(config: ModelConfig, headSize: number): Fl
   );
 }
 
-/**
- * The rotary cos and sin tables [positions, headSize / 2] for `inverseFrequencies`: angle =
- * position · inv_freq rounded to float32 (torch's float32 einsum), then cos / sin. Built here, not
- * with Sin/Cos nodes, because WebGPU's sin and cos of angles past a few radians are not accurate
- * enough (measured on the doc-v3-gte fixture: 7.8e-4 off the reference with Sin/Cos nodes on WebGPU,
- * 3.8e-6 on WASM).
- */
-export function gteRotaryTables(
-  inverseFrequencies: Float32Array,
-  positions: number,
-): { cos: Float32Array; sin: Float32Array } {
-  const half = inverseFrequencies.length;
-  const cos = new Float32Array(positions * half);
-  const sin = new Float32Array(positions * half);
-  for (let p = 0; p < positions; p++) {
-    for (let i = 0; i < half; i++) {
-      const angle = Math.fround(p * inverseFrequencies[i]!);
-      cos[p * half + i] = Math.cos(angle);
-      sin[p * half + i] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
-}
-
-/** x · cos + rotate_half(x) · sin on the last axis, rotate_half(x) = [-x₂, x₁] for halves x₁ | x₂. */
-function applyRotary(g: GraphBuilder, x: Value, cos: Value, sin: Value, headSize: number): Value {
-  const [first, second] = g.split(x, [headSize / 2, headSize / 2], -1) as [Value, Value];
-  const rotated = g.concat([g.neg(second), first], -1);
-  return g.add(g.mul(x, cos), g.mul(rotated, sin));
-}
-
 export const buildNewForMaskedLM: ArchitectureBuilder = ({ config, graph: g }) => {
   const hidden = config.int('hidden_size');
   const layers = config.int('num_hidden_layers');
@@ -159,7 +129,7 @@ export const buildNewForMaskedLM: ArchitectureBuilder = ({ config, graph: g }) =
   if (inverseFrequencies) {
     const factor = config.object('rope_scaling')?.number('factor') ?? 1;
     const rows = Math.ceil(maxPositions * factor);
-    const tables = gteRotaryTables(inverseFrequencies, rows);
+    const tables = rotaryTables(inverseFrequencies, rows);
     const firstRows = (table: Float32Array): Value => {
       const part = g.slice(g.constant(table, [rows, headSize / 2]), g.ints([0]), g.unsqueeze(tokens, [0]), [0]);
       return g.concat([part, part], -1);

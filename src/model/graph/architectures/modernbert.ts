@@ -36,9 +36,10 @@
  */
 import { SpladeError } from '../../../errors.ts';
 import type { ArchitectureBuilder } from '../architectures.ts';
-import type { GraphBuilder, Value } from '../builder.ts';
+import type { Value } from '../builder.ts';
 import type { ModelConfig } from '../config.ts';
 import { activation, layerNorm, linear, logitsOutput, modelInputs, paddingBias } from '../layers.ts';
+import { applyRotary, rotaryTables } from '../rotary.ts';
 
 /** configuration_modernbert.py's defaults for the keys that change the computation. */
 const DEFAULTS = {
@@ -145,38 +146,14 @@ export function modernBertAttentionPlan(config: ModelConfig): ModernBertAttentio
 }
 
 /**
- * cos and sin tables [positions, headSize / 2] as ModernBertRotaryEmbedding computes them in float32:
- * inv_freq = 1 / theta^(2i / d), angle = position · inv_freq, each step rounded to float32. Built
- * here rather than with Sin/Cos nodes: WebGPU's sin/cos of angles in the thousands of radians are
- * not accurate enough.
+ * ModernBertRotaryEmbedding's inverse frequencies in float32: inv_freq = 1 / theta^(2i / d), each
+ * step rounded to float32.
  */
-export function modernBertRotaryTables(
-  theta: number,
-  headSize: number,
-  positions: number,
-): { cos: Float32Array; sin: Float32Array } {
-  const half = headSize / 2;
-  const inverse = Float32Array.from(
-    { length: half },
+export function modernBertInverseFrequencies(theta: number, headSize: number): Float32Array {
+  return Float32Array.from(
+    { length: headSize / 2 },
     (_, i) => 1 / Math.fround(theta ** Math.fround((2 * i) / headSize)),
   );
-  const cos = new Float32Array(positions * half);
-  const sin = new Float32Array(positions * half);
-  for (let p = 0; p < positions; p++) {
-    for (let i = 0; i < half; i++) {
-      const angle = Math.fround(p * inverse[i]!);
-      cos[p * half + i] = Math.cos(angle);
-      sin[p * half + i] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
-}
-
-/** x · cos + rotate_half(x) · sin on the last axis, rotate_half(x) = [-x₂, x₁] for halves x₁ | x₂. */
-function applyRotary(g: GraphBuilder, x: Value, cos: Value, sin: Value, headSize: number): Value {
-  const [first, second] = g.split(x, [headSize / 2, headSize / 2], -1) as [Value, Value];
-  const rotated = g.concat([g.neg(second), first], -1);
-  return g.add(g.mul(x, cos), g.mul(rotated, sin));
 }
 
 export const buildModernBertForMaskedLM: ArchitectureBuilder = ({ config, graph: g }) => {
@@ -216,7 +193,7 @@ export const buildModernBertForMaskedLM: ArchitectureBuilder = ({ config, graph:
   const rotaryFor = (theta: number): { cos: Value; sin: Value } => {
     let known = rotary.get(theta);
     if (!known) {
-      const tables = modernBertRotaryTables(theta, headSize, maxPositions);
+      const tables = rotaryTables(modernBertInverseFrequencies(theta, headSize), maxPositions);
       const rows = (table: Float32Array): Value => {
         const first = g.slice(
           g.constant(table, [maxPositions, headSize / 2]),
