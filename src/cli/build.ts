@@ -6,7 +6,8 @@
  *
  * build() reads top-down, one stage per step, each in its own module:
  *   pages of the site (here) -> collectSections (collect.ts) -> querySide (query-side.ts)
- *   -> encodeSections (encode.ts, with the vector cache) -> packIndex (pack.ts) -> writeSite (write.ts)
+ *   -> encodeSections (encode.ts, with the vector cache) -> packIndex (pack.ts) -> wordListFiles (words.ts)
+ *   -> writeSite (write.ts)
  */
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { collectSections, type CollectedSections } from './collect.ts';
 import { encodeSections } from './encode.ts';
 import { packIndex } from './pack.ts';
 import { querySide, querySideBytes, type QuerySideBytes } from './query-side.ts';
+import { wordListBytes, wordListFiles } from './words.ts';
 import { buildingPrefix, writeSite } from './write.ts';
 import type { DtypeOption } from '../model/dtype.ts';
 
@@ -62,6 +64,8 @@ export interface BuildSummary {
   indexBytes: number;
   /** What the browser loads to encode queries, apart from the index. */
   querySide: QuerySideBytes;
+  /** The site's word list (inference-free sites): words, files and their bytes (raw and gzipped). */
+  words?: { words: number; files: number; bytes: number; gzip: number };
   out: string;
 }
 
@@ -94,10 +98,13 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       model: modelSource,
       chunkBytes: options.chunkBytes,
     });
-    // 5. The output folder, complete, then swapped in; the cache keeps this build's vectors only.
+    // 5. The words the sections hold, as the query tokenizer splits them (inference-free sites).
+    const words = query.wordpiece ? wordListFiles(texts, query.wordpiece) : undefined;
+    // 6. The output folder, complete, then swapped in; the cache keeps this build's vectors only.
     const written = await writeSite(pages.out, {
       packs,
       querySide: query,
+      words,
       model: modelLabel(modelSource),
       pages: sections.pages,
       sections: docs.length,
@@ -114,6 +121,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       seconds: (performance.now() - started) / 1000,
       ...written,
       querySide: querySideBytes(query),
+      ...(words ? { words: wordListBytes(words) } : {}),
       out: pages.out,
     };
   } finally {

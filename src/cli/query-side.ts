@@ -17,7 +17,7 @@ import { openModelSource, type ModelFiles } from '../model/source.ts';
 import type { SparseEncoder } from '../node.ts';
 import { nodeRuntime } from '../runtime/node.ts';
 import type { SiteEntry } from '../site/site.ts';
-import { writeWordPiece, type TokenizerJson } from '../site/wordpiece-format.ts';
+import { writeWordPiece, type TokenizerJson, type WordPieceConfig } from '../site/wordpiece-format.ts';
 import { sha256 } from './content-hash.ts';
 import { encoderBundle, ortRuntimeFiles } from './runtime-bundle.ts';
 
@@ -29,6 +29,8 @@ export interface QuerySide {
   query: SiteEntry['query'];
   /** Its files, by name relative to the index folder. */
   files: Map<string, Uint8Array>;
+  /** The static query tokenizer's config (inference-free models): the site's words are split by it. */
+  wordpiece?: WordPieceConfig;
 }
 
 /**
@@ -84,7 +86,8 @@ export async function querySide(
     { tokenizer: tokenizerJson, tokenizerConfig: config, weights: route.weights, model: source },
     { shards: TOKENIZER_SHARDS, hash: sha256 },
   );
-  return { query: { kind: 'static', tokenizer: tok.config }, files: tok.files };
+  const wordpiece = JSON.parse(new TextDecoder().decode(tok.files.get(tok.config))) as WordPieceConfig;
+  return { query: { kind: 'static', tokenizer: tok.config }, files: tok.files, wordpiece };
 }
 
 /** Files a loader reads of a model folder, recorded as it reads them (those it found). */

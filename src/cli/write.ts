@@ -17,6 +17,8 @@ export interface SiteOutput {
   /** The index's pack files and their directory. */
   packs: PackPlan;
   querySide: QuerySide;
+  /** The site's word list (inference-free sites; words-format.ts): its config's name and its files. */
+  words?: { config: string; files: Map<string, Uint8Array> } | undefined;
   /** What the entry says of the site. */
   model: string;
   pages: number;
@@ -48,6 +50,10 @@ export async function writeSite(out: string, output: SiteOutput): Promise<Writte
     pages: output.pages,
     sections: output.sections,
   };
+  if (output.words) {
+    entry.words = output.words.config;
+    for (const [name, data] of output.words.files) written.set(name, data);
+  }
   written.set(ENTRY_FILE, jsonBytes(entry));
   let indexBytes = 0;
   for (const data of written.values()) indexBytes += data.length;

@@ -21,8 +21,13 @@ import type { Hit } from '../results/hits.ts';
 import type { SparseVector } from '../vector.ts';
 import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from './site.ts';
 import type { QueryEncoderOptions } from './model-encoder.ts';
+import { encodeTypedQuery, type QueryWords } from './query-words.ts';
 import { ShardedWordPiece } from './wordpiece.ts';
 import { readWordPieceConfig, type WordPieceShard } from './wordpiece-format.ts';
+import { SiteWords } from './words.ts';
+import { readWordsConfig, readWordsShard } from './words-format.ts';
+
+export type { QueryWords, UnmatchedWord } from './query-words.ts';
 
 export interface SiteHit extends Hit {
   /** The section's URL, with its anchor. */
@@ -41,6 +46,19 @@ export interface SiteSearchOptions {
   /** Exact field values (data-splade-filter / -meta), or a predicate over fields and id. */
   filter?: SearchOptions['filter'];
   signal?: AbortSignal;
+  /**
+   * Search as you type: when the query does not end in whitespace, its last word is a prefix,
+   * expanded to the words pages hold that start with it (those held by most sections, sharing one
+   * word's weight) instead of being split into sub-word pieces. Default: true in searchPages, false
+   * in search. Sites built with a symmetric model have no word list: there it changes nothing.
+   */
+  prefix?: boolean;
+  /**
+   * Check each whole word against the words pages hold: a word no page holds is reported (with the
+   * nearest words pages hold, see searchPagesWithWords) and its pieces are left out of the query, so
+   * the sub-word pieces of a made-up word rank nothing. Default: true in searchPages, false in search.
+   */
+  matchWords?: boolean;
 }
 
 export interface RuntimeOptions {
@@ -58,11 +76,18 @@ export interface RuntimeOptions {
 
 interface QueryEncoder {
   encodeQuery(text: string): Promise<SparseVector>;
+  /** Inference-free sites with a word list: the vector of a typed query and what its words matched. */
+  encodeTyped?(text: string, options: { prefix: boolean; matchWords: boolean }): Promise<TypedVector>;
   token(id: number): string;
   /** A model encoder's device ('webgpu' | 'wasm') once it encoded a query. */
   readonly device?: string | undefined;
   /** Frees a model encoder's onnxruntime session (and GPU memory). */
   dispose?(): Promise<void>;
+}
+
+interface TypedVector {
+  vector: SparseVector;
+  words: QueryWords;
 }
 
 interface Opened {
@@ -108,9 +133,13 @@ async function openSite(): Promise<Opened> {
   if (settings.onFetch) http.onFetch = settings.onFetch;
   const entry = await fetchCurrentJson<SiteEntry>(new URL(ENTRY_FILE, base).href, http);
   if (entry?.format !== SITE_FORMAT || entry.version !== SITE_VERSION) {
+    const found =
+      entry?.format === SITE_FORMAT
+        ? `a splade-web site index of version ${JSON.stringify(entry.version ?? null)}`
+        : 'not a splade-web site index';
     throw new SpladeError(
       'index-schema',
-      `${base}${ENTRY_FILE} is not a splade-web site index of version ${SITE_VERSION}; rebuild it with this version (npx splade-web build)`,
+      `${base}${ENTRY_FILE} is ${found}; this splade.js reads version ${SITE_VERSION} only: rebuild the site with this version (npx splade-web build)`,
       { file: ENTRY_FILE },
     );
   }
@@ -131,7 +160,7 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
     );
     // Names of the query's tokens, for explanations (every contribution is a query term).
     const names = new Map<number, string>();
-    return {
+    const encoder: QueryEncoder = {
       async encodeQuery(text) {
         const tokens = await wordpiece.tokens(text);
         for (const t of tokens) names.set(t.id, t.token);
@@ -139,6 +168,27 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
       },
       token: (id) => names.get(id) ?? `#${id}`,
     };
+    if (!entry.words) return encoder;
+    const wordsUrl = new URL(entry.words, base).href;
+    // The word list's config is read on the first typed query, with its first shards.
+    let words: Promise<SiteWords> | undefined;
+    const siteWords = () =>
+      (words ??= fetchImmutableJson<unknown>(wordsUrl, http).then((value) => {
+        const c = readWordsConfig(value, wordsUrl);
+        return new SiteWords(c, async (k) => {
+          const url = new URL(c.files[k]!, base).href;
+          return readWordsShard(await fetchImmutableJson<unknown>(url, http), url);
+        });
+      })).catch((error: unknown) => {
+        words = undefined; // offline, say: asked again by the next query
+        throw error;
+      });
+    encoder.encodeTyped = async (text, options) => {
+      const typed = await encodeTypedQuery(text, wordpiece, await siteWords(), options);
+      for (const p of typed.pieces) names.set(p.id, p.token);
+      return { vector: typed.vector, words: typed.words };
+    };
+    return encoder;
   }
   const q = entry.query;
   // Only sites built with a symmetric model load the encoder (and onnxruntime-web with it).
@@ -155,7 +205,7 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
 
 /** The top sections for `query`, best first. */
 export async function search(query: string, options: SiteSearchOptions = {}): Promise<SiteHit[]> {
-  const { index, vector } = await prepare(query);
+  const { index, vector } = await prepare(query, options, false);
   const engine: SearchOptions = { limit: options.limit ?? 10, explain: true };
   if (options.filter !== undefined) engine.filter = options.filter;
   if (options.signal) engine.signal = options.signal;
@@ -197,6 +247,21 @@ const PAGE_CANDIDATES = 50;
  * (its snippet); the rest come from the index's metadata.
  */
 export async function searchPages(query: string, options: PageSearchOptions = {}): Promise<PageResult[]> {
+  return (await searchPagesWithWords(query, options)).pages;
+}
+
+export interface PageSearch {
+  pages: PageResult[];
+  /**
+   * What the query's words matched: words no page holds (left out of the query) with the nearest
+   * words pages hold, and what a partial last word was completed to. Empty on sites without a word
+   * list (symmetric models) and with prefix and matchWords both false.
+   */
+  words: QueryWords;
+}
+
+/** searchPages, with what the query's words matched (a search box says "No match for …" from it). */
+export async function searchPagesWithWords(query: string, options: PageSearchOptions = {}): Promise<PageSearch> {
   const limit = options.limit ?? 5;
   const per = options.sectionsPerPage ?? 3;
   for (const [name, n] of [
@@ -209,7 +274,7 @@ export async function searchPages(query: string, options: PageSearchOptions = {}
         `searchPages() option ${name} must be a whole number from 1, got ${String(n)}`,
       );
   }
-  const { index, vector } = await prepare(query);
+  const { index, vector, words } = await prepare(query, options, true);
   let pages: { sections: Hit[]; score: number }[] = [];
   const engine: SearchOptions = {
     limit: Math.max(PAGE_CANDIDATES, limit * per * 2),
@@ -237,8 +302,10 @@ export async function searchPages(query: string, options: PageSearchOptions = {}
   };
   if (options.filter !== undefined) engine.filter = options.filter;
   if (options.signal) engine.signal = options.signal;
-  const best = await index.search(vector, engine);
-  return pages.map((p, k) => {
+  // A query all of whose words matched nothing has no vector: no page, and no index read.
+  const best = vector.indices.length === 0 ? [] : await index.search(vector, engine);
+  if (best.length === 0) pages = [];
+  const results = pages.map((p, k) => {
     const first = siteHit(best[k]!, options.explain === true);
     const sections = [first, ...p.sections.slice(1).map((h) => siteHit(h, false))];
     return {
@@ -248,16 +315,33 @@ export async function searchPages(query: string, options: PageSearchOptions = {}
       sections,
     };
   });
+  return { pages: results, words };
 }
 
-async function prepare(query: string): Promise<{ index: SparseIndex; vector: SparseVector }> {
+/** The query's vector; `typing` is the default of the prefix and matchWords options. */
+async function prepare(
+  query: string,
+  options: SiteSearchOptions,
+  typing: boolean,
+): Promise<{ index: SparseIndex; vector: SparseVector; words: QueryWords }> {
   if (typeof query !== 'string')
     throw new SpladeError(
       'invalid-input',
       `search() takes the query as a string, got ${query === null ? 'null' : typeof query}`,
     );
+  for (const name of ['prefix', 'matchWords'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new SpladeError('invalid-option', `search option ${name} must be true or false, got ${String(value)}`);
+  }
+  const prefix = options.prefix ?? typing;
+  const matchWords = options.matchWords ?? typing;
   const { index, encoder } = await open();
-  return { index, vector: await encoder.encodeQuery(query) };
+  if (encoder.encodeTyped && (prefix || matchWords)) {
+    const typed = await encoder.encodeTyped(query, { prefix, matchWords });
+    return { index, ...typed };
+  }
+  return { index, vector: await encoder.encodeQuery(query), words: { unmatched: [] } };
 }
 
 function pageUrl(h: Hit): string {

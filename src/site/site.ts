@@ -6,7 +6,8 @@
 import type { WordPieceConfig } from './wordpiece-format.ts';
 
 export const SITE_FORMAT = 'splade-web-site';
-export const SITE_VERSION = 1;
+/** 2: the entry may name the site's word list (`words`). */
+export const SITE_VERSION = 2;
 export const ENTRY_FILE = 'splade-entry.json';
 
 export interface SiteEntry {
@@ -17,6 +18,11 @@ export interface SiteEntry {
   /** The pack directory (pack.ts PackDirectory), content-hashed. */
   directory: string;
   query: StaticQuery | ModelQuery;
+  /**
+   * The site's word list (words-format.ts WordsConfig), content-hashed: the words pages hold, for
+   * completing a partial last word and telling a word no page holds. Written for inference-free sites.
+   */
+  words?: string;
   pages: number;
   sections: number;
 }

@@ -72,7 +72,7 @@ function normalize(config: WordPieceConfig, input: string): string {
   return text;
 }
 
-type Added = WordPieceConfig['added'][number];
+export type Added = WordPieceConfig['added'][number];
 
 /** A token of a query: its id, static weight and vocabulary entry. */
 export interface Piece {
@@ -108,6 +108,38 @@ function splitAdded(text: string, tokens: readonly Added[]): (string | Added)[] 
       out[k + 1] = (out[k + 1] as string).trimStart();
   });
   return out;
+}
+
+/**
+ * The words of `text` as the tokenizer sees them before WordPiece splits them: added tokens matched,
+ * the rest normalized (BertNormalizer) and pre-tokenized (BertPreTokenizer: whitespace, and each
+ * punctuation character a word of its own). The build lists a site's words with this same function,
+ * so a query word and a page word compare equal exactly when the tokenizer treats them alike.
+ */
+export function splitWords(config: WordPieceConfig, text: string): (string | Added)[] {
+  const clean = text.isWellFormed() ? text : text.toWellFormed();
+  const words: (string | Added)[] = [];
+  for (const section of splitAdded(clean, config.added)) {
+    if (typeof section !== 'string') {
+      words.push(section);
+      continue;
+    }
+    if (section.length === 0) continue;
+    const normalized = normalize(config, section);
+    if (normalized.length === 0) continue;
+    for (const sub of splitAdded(normalized, config.addedNormalized)) {
+      if (typeof sub !== 'string') words.push(sub);
+      else if (sub.length) words.push(...(sub.trim().match(WORDS) ?? []));
+    }
+  }
+  return words;
+}
+
+const PUNCTUATION_WORD = new RegExp(`^[${PUNCTUATION}]$`, 'u');
+
+/** Whether a word of splitWords is one punctuation character (BertPreTokenizer makes each its own word). */
+export function isPunctuation(word: string): boolean {
+  return PUNCTUATION_WORD.test(word);
 }
 
 /**
@@ -153,30 +185,19 @@ export class ShardedWordPiece {
 
   /** Ids with their static weights. */
   async tokens(text: string): Promise<Piece[]> {
-    const c = this.config;
-    const clean = text.isWellFormed() ? text : text.toWellFormed();
-    const words: (string | Added)[] = [];
-    for (const section of splitAdded(clean, c.added)) {
-      if (typeof section !== 'string') {
-        words.push(section);
-        continue;
-      }
-      if (section.length === 0) continue;
-      const normalized = normalize(c, section);
-      if (normalized.length === 0) continue;
-      for (const sub of splitAdded(normalized, c.addedNormalized)) {
-        if (typeof sub !== 'string') words.push(sub);
-        else if (sub.length) words.push(...(sub.trim().match(WORDS) ?? []));
-      }
-    }
-    // Words are independent: tokenize them concurrently, so their shards load in parallel.
-    const per = await Promise.all(
-      words.map((w) => (typeof w === 'string' ? this.word(w) : [{ id: w.id, weight: w.weight, token: w.content }])),
-    );
-    return per.flat();
+    return (await this.tokensOfWords(splitWords(this.config, text))).flat();
   }
 
-  private async word(word: string): Promise<Piece[]> {
+  /** The pieces of each word (as splitWords gives them); an added token is its own piece. */
+  tokensOfWords(words: readonly (string | Added)[]): Promise<Piece[][]> {
+    // Words are independent: tokenize them concurrently, so their shards load in parallel.
+    return Promise.all(
+      words.map((w) => (typeof w === 'string' ? this.word(w) : [{ id: w.id, weight: w.weight, token: w.content }])),
+    );
+  }
+
+  /** The pieces of one word (normalized and pre-tokenized, as splitWords gives it). */
+  async word(word: string): Promise<Piece[]> {
     const c = this.config;
     const chars = [...word];
     const unk = () => [{ id: c.unkId, weight: this.addedWeights.get(c.unkId) ?? 0, token: c.unkToken }];

@@ -29,4 +29,4 @@ declare global {
 // For pages with a bundler: the idb and page sources built here (the bundler emits the encoder
 // worker and onnxruntime-web's files), set on `element.source`.
 export { indexSource as createIndexSource, pageSource as createPageSource } from './engine.ts';
-export type { SearchSource, WidgetHit, WidgetStrings } from './types.ts';
+export type { SearchSource, SourceAnswer, UnmatchedWord, WidgetHit, WidgetStrings } from './types.ts';

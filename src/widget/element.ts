@@ -19,13 +19,20 @@ import { failureText, fill } from './format.ts';
 import { LatestSearch } from './latest-search.ts';
 import { listboxKey } from './listbox.ts';
 import { followHit } from './navigate.ts';
+import { noMatchLines, replaceWord } from './no-match.ts';
 import { OptionList } from './option-list.ts';
 import { RecentSearches } from './recent.ts';
 import type { Row } from './results.ts';
 import { matches, parseShortcuts, type Shortcut } from './shortcuts.ts';
 import { constructed, CSS } from './styles.ts';
-import { DEFAULT_STRINGS, type SearchSource, type SpladeSearchEventMap, type WidgetStrings } from './types.ts';
-import { buildParts } from './view.ts';
+import {
+  DEFAULT_STRINGS,
+  type SearchSource,
+  type SourceAnswer,
+  type SpladeSearchEventMap,
+  type WidgetStrings,
+} from './types.ts';
+import { buildParts, noMatchContent } from './view.ts';
 
 /** Where this script was loaded from: the default index folder, and where splade-engine.js is. */
 const SCRIPT_URL = import.meta.url;
@@ -62,6 +69,7 @@ export class SpladeSearchElement extends HTMLElement {
   #dialog: HTMLDialogElement | undefined;
   #input!: HTMLInputElement;
   #status!: HTMLElement;
+  #noMatch!: HTMLElement;
   #listbox!: HTMLElement;
   /** The listbox's rows, options and active option. */
   #list!: OptionList;
@@ -189,6 +197,10 @@ export class SpladeSearchElement extends HTMLElement {
         inputBlur: (next) => (!next || !this.#shadow.contains(next)) && this.#list.collapse(),
         listClick: (e) => this.#choose(this.#list.optionAt(e)),
         listHover: (e) => this.#list.hover(e),
+        suggest: (word, suggestion) => {
+          this.search(replaceWord(this.#input.value, word, suggestion));
+          this.#input.focus();
+        },
         remember: (on) => this.#setRemember(on),
         clearRecent: () => this.#clearRecent(),
         open: () => this.show(),
@@ -200,6 +212,7 @@ export class SpladeSearchElement extends HTMLElement {
     ({
       input: this.#input,
       status: this.#status,
+      noMatch: this.#noMatch,
       listbox: this.#listbox,
       remember: this.#remember,
       clear: this.#clear,
@@ -256,15 +269,18 @@ export class SpladeSearchElement extends HTMLElement {
     if (!query.trim()) {
       this.#searches.cancel();
       this.#setStatus('');
+      this.#noMatch.replaceChildren();
       this.#showRecent();
       return;
     }
-    void this.#run(query.trim());
+    // Trailing whitespace stays: it says the last word is complete (no prefix completion).
+    void this.#run(query.trimStart());
   }
 
-  async #run(query: string): Promise<void> {
+  async #run(typed: string): Promise<void> {
+    const query = typed.trim();
     const outcome = await this.#searches.run(
-      (signal) => this.source.search(query, { limit: limitOf(this), signal }),
+      (signal) => this.source.search(typed, { limit: limitOf(this), signal, prefix: true }),
       () => {
         this.#listbox.setAttribute('aria-busy', 'true');
         this.#setStatus(this.#loaded ? this.#strings.searching : this.#strings.loading);
@@ -274,8 +290,11 @@ export class SpladeSearchElement extends HTMLElement {
     this.#listbox.removeAttribute('aria-busy');
     try {
       if (!outcome.ok) throw outcome.error; // hits that cannot be shown fail the search the same way
-      const hits = outcome.value;
+      const answer: SourceAnswer = Array.isArray(outcome.value) ? { hits: outcome.value } : outcome.value;
+      const { hits } = answer;
+      const unmatched = answer.unmatched ?? [];
       this.#loaded = true;
+      this.#noMatch.replaceChildren(...noMatchContent(noMatchLines(unmatched, this.#strings)));
       this.#list.show(
         hits.map((hit) => ({ kind: 'hit', hit }) as const),
         this.#strings,
@@ -288,9 +307,10 @@ export class SpladeSearchElement extends HTMLElement {
             ? s.one
             : fill(s.count, { count: hits.length }),
       );
-      this.#emit('splade-search:results', { query, hits });
+      this.#emit('splade-search:results', { query, hits, unmatched });
     } catch (error) {
       this.#list.show([], this.#strings);
+      this.#noMatch.replaceChildren();
       this.#setStatus(failureText(error, this.#strings, navigator.onLine === false), true);
       this.#emit('splade-search:error', { query, error });
     }

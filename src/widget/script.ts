@@ -11,4 +11,11 @@ define();
 
 export { define };
 export { SpladeSearchElement } from './element.ts';
-export type { SearchSource, SpladeSearchEventMap, WidgetHit, WidgetStrings } from './types.ts';
+export type {
+  SearchSource,
+  SourceAnswer,
+  SpladeSearchEventMap,
+  UnmatchedWord,
+  WidgetHit,
+  WidgetStrings,
+} from './types.ts';

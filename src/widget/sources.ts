@@ -12,6 +12,14 @@ type RuntimeHit = WidgetHit & { fields: Record<string, unknown> };
 interface SiteRuntime {
   open(): Promise<unknown>;
   search(query: string, options: { limit: number; explain: boolean; signal: AbortSignal }): Promise<RuntimeHit[]>;
+  /** Runtimes built since sites hold their words (older ones lack it): pages, and the words that matched nothing. */
+  searchPagesWithWords?(
+    query: string,
+    options: { limit: number; sectionsPerPage: number; explain: boolean; signal: AbortSignal; prefix: boolean },
+  ): Promise<{
+    pages: { title: string; sections: RuntimeHit[] }[];
+    words: { unmatched: { word: string; suggestions: string[] }[] };
+  }>;
   /** Runtimes built since pages are grouped (older ones lack it). */
   searchPages?(
     query: string,
@@ -86,8 +94,19 @@ export function staticSource(index: string): SearchSource {
     async warm() {
       await (await get()).open();
     },
-    async search(query, { limit, signal }) {
+    async search(query, { limit, signal, prefix = false }) {
       const runtime = await get();
+      if (runtime.searchPagesWithWords) {
+        // Pages, ranked by their best sections: `limit` results make about limit/2 pages.
+        const { pages, words } = await runtime.searchPagesWithWords(query, {
+          limit: Math.max(1, Math.round(limit / 2)),
+          sectionsPerPage: SECTIONS_PER_PAGE,
+          explain: true,
+          signal,
+          prefix,
+        });
+        return { hits: pageRows(pages), unmatched: words.unmatched };
+      }
       if (!runtime.searchPages) {
         const hits = await runtime.search(query, { limit, explain: true, signal });
         return hits.map((hit) => ({
@@ -102,14 +121,18 @@ export function staticSource(index: string): SearchSource {
         explain: true,
         signal,
       });
-      // A page's sections as rows: passages of one long section share its URL, and a reader needs it once.
-      return pages.flatMap((p) =>
-        p.sections
-          .filter((hit, k, all) => all.findIndex((h) => h.url === hit.url) === k)
-          .map((hit) => ({ ...hit, page: p.title })),
-      );
+      return pageRows(pages);
     },
   };
+}
+
+/** A page's sections as rows: passages of one long section share its URL, and a reader needs it once. */
+function pageRows(pages: readonly { title: string; sections: RuntimeHit[] }[]): WidgetHit[] {
+  return pages.flatMap((p) =>
+    p.sections
+      .filter((hit, k, all) => all.findIndex((h) => h.url === hit.url) === k)
+      .map((hit) => ({ ...hit, page: p.title })),
+  );
 }
 
 function engine(url: string): Promise<WidgetEngine> {

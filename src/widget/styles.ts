@@ -25,6 +25,10 @@ button{font:inherit;color:inherit;background:transparent;border:1px solid var(--
 .status{padding:.4em .9em;color:var(--splade-muted);font-size:.9em}
 .status:empty{display:none}
 .status.error{color:#b3261e}
+.no-match{padding:0 .9em .4em;font-size:.9em}
+.no-match:empty{display:none}
+.no-match p{margin:.2em 0}
+.no-match button{color:var(--splade-accent);font-weight:600;padding:0 .35em;margin:0 .1em}
 [role=listbox]{overflow-y:auto;padding:0 .4em .4em;flex:1}
 [role=listbox]:empty{display:none}
 .group-label{font-size:.8em;font-weight:600;color:var(--splade-muted);padding:.7em .5em .25em;text-transform:none}

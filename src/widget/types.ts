@@ -35,10 +35,28 @@ export interface WidgetHit {
 export interface SourceSearchOptions {
   limit: number;
   signal: AbortSignal;
+  /**
+   * The query is being typed: unless it ends in whitespace, its last word may be partial (the
+   * static index completes it from the words its pages hold). The element always sets it.
+   */
+  prefix?: boolean;
+}
+
+/** A query word no page holds, and the words pages hold that are close to it (nearest first). */
+export interface UnmatchedWord {
+  word: string;
+  suggestions: readonly string[];
+}
+
+/** What a source may answer instead of bare hits: the hits, and the query's words that matched nothing. */
+export interface SourceAnswer {
+  hits: WidgetHit[];
+  /** Shown as "No match for “word”. Did you mean …?" above the results. */
+  unmatched?: readonly UnmatchedWord[];
 }
 
 export interface SearchSource {
-  search(query: string, options: SourceSearchOptions): Promise<WidgetHit[]>;
+  search(query: string, options: SourceSearchOptions): Promise<WidgetHit[] | SourceAnswer>;
   /** Starts loading what the first search needs (called when the widget opens). */
   warm?(): Promise<void>;
   /** A key that tells sources apart (recent searches are kept per source). */
@@ -70,6 +88,10 @@ export interface WidgetStrings {
   expansion: string;
   passage: string;
   hint: string;
+  /** A query word no page holds: `{word}`. */
+  noMatch: string;
+  /** The nearest word pages hold, offered as a button where `{suggestion}` is. */
+  didYouMean: string;
 }
 
 export const DEFAULT_STRINGS: WidgetStrings = {
@@ -94,6 +116,8 @@ export const DEFAULT_STRINGS: WidgetStrings = {
   expansion: 'related',
   passage: 'part {count}',
   hint: '↑ ↓ to choose, Enter to open, Esc to close',
+  noMatch: 'No match for “{word}”.',
+  didYouMean: 'Did you mean {suggestion}?',
 };
 
 /** The element's events (all bubble and cross the shadow boundary). */
@@ -102,7 +126,12 @@ export interface SpladeSearchEventMap {
   'splade-search:open': CustomEvent<Record<string, never>>;
   'splade-search:close': CustomEvent<Record<string, never>>;
   /** Hits for the latest query arrived (older ones are dropped, never dispatched). */
-  'splade-search:results': CustomEvent<{ query: string; hits: readonly WidgetHit[] }>;
+  'splade-search:results': CustomEvent<{
+    query: string;
+    hits: readonly WidgetHit[];
+    /** Query words no page holds (empty when every word matched, or the source does not say). */
+    unmatched: readonly UnmatchedWord[];
+  }>;
   /** A hit was chosen; cancel it (preventDefault) to navigate yourself. */
   'splade-search:select': CustomEvent<{ query: string; hit: WidgetHit }>;
   'splade-search:error': CustomEvent<{ query: string; error: unknown }>;

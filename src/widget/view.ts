@@ -5,6 +5,7 @@
  * when used is the element's (element.ts): it passes its handlers in.
  */
 import { h, markedText } from './dom.ts';
+import type { NoMatchLine } from './no-match.ts';
 import { hitText, type RowGroup } from './results.ts';
 import { shortcutLabel, type Shortcut } from './shortcuts.ts';
 import type { WidgetHit, WidgetStrings } from './types.ts';
@@ -12,6 +13,8 @@ import type { WidgetHit, WidgetStrings } from './types.ts';
 export interface Parts {
   input: HTMLInputElement;
   status: HTMLElement;
+  /** The "No match for …" line (empty unless a query word matched nothing). */
+  noMatch: HTMLElement;
   listbox: HTMLElement;
   /** The "Remember searches" switch and the "Clear recent searches" button. */
   remember: HTMLInputElement;
@@ -41,6 +44,8 @@ export interface PartHandlers {
   inputBlur(next: Node | null): void;
   listClick(e: MouseEvent): void;
   listHover(e: PointerEvent): void;
+  /** A "Did you mean" suggestion was chosen: rerun with `suggestion` in place of `word`. */
+  suggest(word: string, suggestion: string): void;
   remember(on: boolean): void;
   clearRecent(): void;
   open(): void;
@@ -75,6 +80,18 @@ export function buildParts(layout: PartsLayout, on: PartHandlers): Parts {
     class: 'status',
     attrs: { role: 'status', part: 'status', 'aria-live': 'polite', id: id('status') },
   });
+  const noMatch = h('div', {
+    class: 'no-match',
+    attrs: { part: 'no-match', 'aria-live': 'polite', id: id('no-match') },
+  });
+  // Focus stays in the input: a pointer press on a suggestion must not move it (the click reruns).
+  noMatch.addEventListener('mousedown', (e) => e.preventDefault());
+  noMatch.addEventListener('click', (e) => {
+    const button = (e.target as Element | null)?.closest?.('button[data-word]');
+    const word = button?.getAttribute('data-word');
+    const suggestion = button?.getAttribute('data-suggestion');
+    if (word != null && suggestion != null) on.suggest(word, suggestion);
+  });
   const listbox = h('div', {
     attrs: { role: 'listbox', id: id('listbox'), part: 'listbox', 'aria-label': s.results },
     on: { click: on.listClick, pointermove: on.listHover },
@@ -98,8 +115,8 @@ export function buildParts(layout: PartsLayout, on: PartHandlers): Parts {
     clear,
   );
   const bar = h('div', { class: 'bar', attrs: { part: 'bar' } }, input);
-  const panel = h('div', { class: 'panel', attrs: { part: 'panel' } }, bar, status, listbox, footer);
-  const parts = { input, status, listbox, remember, clear };
+  const panel = h('div', { class: 'panel', attrs: { part: 'panel' } }, bar, status, noMatch, listbox, footer);
+  const parts = { input, status, noMatch, listbox, remember, clear };
   if (layout.inline) {
     input.addEventListener('focusout', (e) => on.inputBlur(e.relatedTarget as Node | null));
     return { ...parts, trigger: undefined, dialog: undefined, nodes: [panel] };
@@ -138,6 +155,33 @@ export function buildParts(layout: PartsLayout, on: PartHandlers): Parts {
   // A click on the backdrop (outside the panel) closes.
   dialog.addEventListener('click', (e) => e.target === dialog && on.close());
   return { ...parts, trigger, dialog, nodes: [trigger, dialog] };
+}
+
+/**
+ * The "No match" line's content: a paragraph per word no page holds, its suggestion a button (text
+ * only: the words come from the index and are shown, never parsed).
+ */
+export function noMatchContent(lines: readonly NoMatchLine[]): HTMLElement[] {
+  return lines.map((line) =>
+    h(
+      'p',
+      { attrs: { part: 'no-match-line' } },
+      line.text,
+      line.suggestion ? ` ${line.suggestion.before}` : null,
+      line.suggestion
+        ? h('button', {
+            attrs: {
+              type: 'button',
+              part: 'suggestion',
+              'data-word': line.word,
+              'data-suggestion': line.suggestion.word,
+            },
+            text: line.suggestion.word,
+          })
+        : null,
+      line.suggestion?.after || null,
+    ),
+  );
 }
 
 /**
