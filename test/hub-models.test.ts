@@ -198,6 +198,13 @@ describe('hub repositories by hub id, on onnxruntime-node', () => {
         expect(Math.max(...alone)).toBeLessThan(tolerance);
         expect(Math.max(...together)).toBeLessThan(tolerance);
         expect(encoder.lastStats.batches).toBe(1); // the batch really ran as one padded batch
+        // A built graph pools inside itself on the CPU (graph/tail.ts): [windows, vocab] maxima reach
+        // JavaScript, not [windows, tokens, vocab] logits. An ONNX file keeps its logits.
+        const { windows, readbackBytes, logitsBytes } = encoder.lastStats;
+        if (route.built) {
+          expect(route.built.tail).toBe('max');
+          expect(readbackBytes).toBe(windows * route.pooling.vocabSize * 4);
+        } else expect(readbackBytes).toBe(logitsBytes);
       } finally {
         await encoder.dispose();
       }

@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checksum, findBuild, type BuildStore } from '../src/model/build-cache.ts';
+import { BUILD_FORMAT, checksum, findBuild, parseManifest, type BuildStore } from '../src/model/build-cache.ts';
 import { SparseEncoder } from '../src/node.ts';
 import { LocalHub } from './hub-server.ts';
 
@@ -157,6 +157,28 @@ describe('built graphs cached in Node', () => {
     });
   }
 
+  it('a build kept by an earlier format (its graph ended in logits) is never served, and is removed', async () => {
+    const first = await load();
+    const { slot } = entry();
+    // The entry as format 1 kept it: in the slot of location and dtype, its manifest without a tail.
+    const legacy = join(
+      cacheDir,
+      'built',
+      checksum(`${hub.url}/${REPO}/resolve/main/model.safetensors.index.json\u0000fp32`),
+    );
+    const manifest = JSON.parse(readFileSync(join(slot, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    delete manifest['tail'];
+    cpSync(slot, legacy, { recursive: true });
+    writeFileSync(join(legacy, 'manifest.json'), JSON.stringify({ ...manifest, format: 1 }));
+    rmSync(slot, { recursive: true });
+    const second = await load();
+    expect(second.fromCache).toBe(false);
+    expect(second.weightBytes).toBeGreaterThan(0);
+    expect(second.vectors).toEqual(first.vectors);
+    expect(existsSync(legacy)).toBe(false);
+    expect(entry().slot).toBe(slot);
+  });
+
   it('a local folder is keyed by its files’ content: an edit rebuilds', async () => {
     const folder = join(work, 'local-splade-v3');
     cpSync(`test/fixtures/hub/${REPO}`, folder, { recursive: true });
@@ -179,7 +201,7 @@ describe('built graphs cached in Node', () => {
 });
 
 describe('build cache keys', () => {
-  it('the slot is the weights file’s location and the dtype; a source that changed is a miss', async () => {
+  it('the slot is the weights file’s location, the dtype and the graph tail; a source that changed is a miss', async () => {
     const seen: string[] = [];
     const store: BuildStore = {
       kind: 'memory',
@@ -195,9 +217,39 @@ describe('build cache keys', () => {
       locate: (p: string) => `https://hub.test/o/m/resolve/main/${p}`,
       isCurrent: async () => true,
     };
+    const where = 'https://hub.test/o/m/resolve/main/model.safetensors';
     await findBuild(files, 'model.safetensors', ['model.safetensors'], 'fp32');
     await findBuild(files, 'model.safetensors', ['model.safetensors'], 'fp16');
-    expect(seen[0]).toBe(checksum('https://hub.test/o/m/resolve/main/model.safetensors\u0000fp32'));
-    expect(seen[1]).not.toBe(seen[0]);
+    await findBuild(files, 'model.safetensors', ['model.safetensors'], 'fp32', 'max');
+    // On a miss the slot of format 1 (location and dtype) is read too: its manifest, unreadable now,
+    // is removed by the store, so a graph an earlier version built is never served nor kept.
+    expect(seen).toEqual([
+      checksum(`${where}\u0000fp32\u0000logits`),
+      checksum(`${where}\u0000fp32`),
+      checksum(`${where}\u0000fp16\u0000logits`),
+      checksum(`${where}\u0000fp16`),
+      checksum(`${where}\u0000fp32\u0000max`),
+      checksum(`${where}\u0000fp32`),
+    ]);
+  });
+
+  it('a manifest of format 1 (graphs that ended in logits whatever the device) is unreadable', () => {
+    const manifest = {
+      format: BUILD_FORMAT,
+      buildId: 'abc',
+      dtype: 'fp32',
+      tail: 'max',
+      sources: [{ path: 'model.safetensors', version: '"e1"' }],
+      architecture: 'BertForMaskedLM',
+      weightsFile: 'model.safetensors',
+      weightBytes: 4,
+      onnx: { bytes: 10, checksum: '0123456789abcdef' },
+      data: [{ path: 'w0.bin', bytes: 4 }],
+    };
+    expect(parseManifest(JSON.stringify(manifest))).toEqual(manifest);
+    const { tail: _, ...withoutTail } = manifest;
+    expect(parseManifest(JSON.stringify({ ...withoutTail, format: 1 }))).toBeUndefined();
+    expect(parseManifest(JSON.stringify({ ...manifest, format: 1 }))).toBeUndefined();
+    expect(parseManifest(JSON.stringify({ ...manifest, tail: 'hidden' }))).toBeUndefined();
   });
 });

@@ -79,7 +79,10 @@ export interface EncodeStats {
   device: EncoderDevice | 'static';
   batches: number;
   windows: number;
-  /** Bytes copied from GPU to CPU. */
+  /**
+   * Bytes of model output that reached JavaScript: read back from the GPU, or copied out of
+   * onnxruntime on the CPU (the logits, or only pooled [rows, vocab] rows from a built graph).
+   */
   readbackBytes: number;
   /** Bytes of the [rows, tokens, vocab] logits the model produced. */
   logitsBytes: number;

@@ -1,7 +1,7 @@
 /**
  * The cache of graphs built from safetensors (src/model/graph/): a second load of the same weights
  * at the same dtype downloads and converts nothing. An entry is keyed by where the weights live
- * (the weights file's URL or path, and the dtype: its "slot") and holds a manifest naming each
+ * (the weights file's URL or path), the dtype and the graph's tail (graph/tail.ts): its "slot"; it holds a manifest naming each
  * source file's version (ETag over HTTP, SHA-256 for a local file), so an entry whose source changed
  * is rebuilt, and a source that cannot be asked (offline) keeps the entry in use.
  *
@@ -12,8 +12,15 @@
  * entry that fails is removed and rebuilt.
  */
 import type { ExternalDataFile } from '../runtime/types.ts';
+import { GRAPH_TAILS, type GraphTail } from './graph/tail.ts';
 
-export const BUILD_FORMAT = 1;
+/**
+ * The manifest's format, and so what a build holds: 2 added the graph's tail (graph/tail.ts) to the
+ * slot and the manifest. An entry of another format is unreadable: removed and rebuilt, never served,
+ * so a graph an earlier version built (which ended in logits) never reaches a session expecting
+ * pooled outputs.
+ */
+export const BUILD_FORMAT = 2;
 /** The OPFS folder a page keeps built graphs in (one subfolder per slot). */
 export const OPFS_BUILDS_DIR = 'splade-web-builds';
 
@@ -28,6 +35,8 @@ export interface BuildManifest {
   /** Names the files of this build (a new build never overwrites the files a manifest names). */
   buildId: string;
   dtype: string;
+  /** What the graph ends in: the logits, or SPLADE pooling over them. */
+  tail: GraphTail;
   /** The weights files the graph was built from, with their versions then. */
   sources: SourceVersion[];
   architecture: string;
@@ -109,6 +118,7 @@ export function parseManifest(text: string): BuildManifest | undefined {
     m.format === BUILD_FORMAT &&
     name(m.buildId) &&
     typeof m.dtype === 'string' &&
+    GRAPH_TAILS.includes(m.tail) &&
     Array.isArray(m.sources) &&
     m.sources.every((s) => typeof s?.path === 'string' && typeof s.version === 'string') &&
     typeof m.architecture === 'string' &&
@@ -129,21 +139,29 @@ export interface CacheLookup {
 }
 
 /**
- * The cached build of the weights in `paths` (found by `weightsFile`) at `dtype`, when one is kept
- * and every source file is still the version it was built from (or cannot be asked: offline).
- * Undefined when `files` has no build cache.
+ * The cached build of the weights in `paths` (found by `weightsFile`) at `dtype` ending in `tail`,
+ * when one is kept and every source file is still the version it was built from (or cannot be asked:
+ * offline). Undefined when `files` has no build cache.
  */
 export async function findBuild(
   files: BuildCacheAccess,
   weightsFile: string,
   paths: readonly string[],
   dtype: string,
+  tail: GraphTail = 'logits',
 ): Promise<CacheLookup | undefined> {
   const store = files.builds;
   if (!store || !files.locate || !files.isCurrent) return undefined;
-  const slot = checksum(`${files.locate(weightsFile)}\u0000${dtype}`);
+  const where = files.locate(weightsFile);
+  const slot = checksum(`${where}\u0000${dtype}\u0000${tail}`);
   const manifest = await store.manifest(slot);
-  if (!manifest || manifest.dtype !== dtype) return { store, slot };
+  if (!manifest) {
+    // Format 1 kept a build per location and dtype: reading that slot's manifest (unreadable now)
+    // removes it, so an old build does not stay on disk for ever. Only on a miss: once per build.
+    await store.manifest(checksum(`${where}\u0000${dtype}`));
+    return { store, slot };
+  }
+  if (manifest.dtype !== dtype || manifest.tail !== tail) return { store, slot };
   const same = manifest.sources.length === paths.length && manifest.sources.every((s, k) => s.path === paths[k]);
   if (!same) return { store, slot };
   for (const source of manifest.sources) {
@@ -161,6 +179,7 @@ export async function keepBuild(
     externalData: readonly ExternalDataFile[];
     sources: SourceVersion[];
     dtype: string;
+    tail: GraphTail;
     architecture: string;
     weightsFile: string;
     weightBytes: number;
@@ -170,6 +189,7 @@ export async function keepBuild(
     format: BUILD_FORMAT,
     buildId: newBuildId(),
     dtype: built.dtype,
+    tail: built.tail,
     sources: built.sources,
     architecture: built.architecture,
     weightsFile: built.weightsFile,

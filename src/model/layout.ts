@@ -17,6 +17,7 @@ import { parsePoolingConfig, type PoolingConfig } from '../pooling/config.ts';
 import type { EncoderDevice } from '../runtime/types.ts';
 import type { DtypeOption, ModelDtype } from './dtype.ts';
 import { loadBuiltModel, type LoadedModel } from './graph/cached.ts';
+import { graphTailFor, type GraphTail } from './graph/tail.ts';
 import { maskedLmArchitecture, type ExternalDataFile } from './graph/load.ts';
 import { findOnnxModel, onnxCandidates, type OnnxModel, type SpladePoolingOption } from './onnx-layout.ts';
 import { readSafetensors } from './safetensors.ts';
@@ -51,6 +52,8 @@ export interface MlmRoute {
   /** Set when the graph was built from safetensors (no ONNX file in the repository). */
   built?: {
     architecture: string;
+    /** What the graph ends in: the logits, or SPLADE pooling over them (CPU backends; graph/tail.ts). */
+    tail: GraphTail;
     buildMs: number;
     weightBytes: number;
     /** Loaded from the build cache: nothing was downloaded or converted. */
@@ -328,10 +331,12 @@ async function loadMlm(
     if (!poolingConfig.vocabSize && found.outputVocab) poolingConfig.vocabSize = found.outputVocab;
     return route;
   }
-  // No ONNX file (and none asked for by name): build the graph from config.json + safetensors.
+  // No ONNX file (and none asked for by name): build the graph from config.json + safetensors,
+  // pooling inside it on the CPU backends (graph/tail.ts), ending in logits for WebGPU's WGSL pooler.
+  const tail = graphTailFor(options.device, poolingConfig);
   const built: LoadedModel | undefined =
     !options.onnxFile && hfJson !== undefined && !notFound
-      ? await loadBuiltModel(files, base, hfJson, options)
+      ? await loadBuiltModel(files, base, hfJson, { ...options, tail })
       : undefined;
   if (!built) {
     if (notFound) throw notFound();
@@ -351,7 +356,7 @@ async function loadMlm(
   route.externalData = built.externalData;
   route.dtype = built.dtype;
   const { architecture, buildMs, weightBytes, fromCache, modelPath, sources } = built;
-  route.built = { architecture, buildMs, weightBytes, fromCache };
+  route.built = { architecture, tail: built.tail, buildMs, weightBytes, fromCache };
   if (modelPath) route.built.modelPath = modelPath;
   if (sources) route.built.sources = sources;
   return route;

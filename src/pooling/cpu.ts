@@ -49,11 +49,7 @@ export function poolCpu(batch: PoolBatch, config: PoolingConfig, options: PoolOp
   if (logits.length < batch.rows * T * V)
     throw new RangeError(`logits has ${logits.length} values, expected ${batch.rows * T * V}`);
   if (options.positions && config.strategy === 'max') checkPositionPacking(T, batch.segments);
-  const zero = new Uint8Array(V);
-  for (let k = 0; k < options.zeroIds.length; k++) {
-    const id = options.zeroIds[k]!;
-    if (id < V) zero[id] = 1;
-  }
+  const zero = zeroMask(options.zeroIds, V);
   const threshold = options.threshold ?? 0;
   const acc = new Float32Array(V);
   const arg = options.positions ? new Uint32Array(V) : undefined;
@@ -103,7 +99,23 @@ export function poolCpu(batch: PoolBatch, config: PoolingConfig, options: PoolOp
   return out;
 }
 
-function compact(
+/** 1 at each of `zeroIds` below `vocab`: the entries a pooled vector never keeps. */
+export function zeroMask(zeroIds: ArrayLike<number>, vocab: number): Uint8Array {
+  const zero = new Uint8Array(vocab);
+  for (let k = 0; k < zeroIds.length; k++) {
+    const id = zeroIds[k]!;
+    if (id < vocab) zero[id] = 1;
+  }
+  return zero;
+}
+
+/**
+ * One segment's pooled vector from its accumulator (max: the largest raw logit per entry, activated
+ * here; sum: the sums of activated logits) and, for max, packed positions per entry: entries not
+ * positive, zeroed or not above `threshold` are dropped. Shared with src/pooling/pooled.ts, so both
+ * CPU paths round and drop alike.
+ */
+export function compact(
   acc: Float32Array,
   zero: Uint8Array,
   threshold: number,

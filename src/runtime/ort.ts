@@ -5,13 +5,19 @@
  */
 import type * as Ort from 'onnxruntime-common';
 import { SpladeError } from '../errors.ts';
+import { MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT, sumOutput } from '../model/graph/tail.ts';
+import { ACTIVATIONS, type Activation, type PoolingConfig } from '../pooling/config.ts';
 import { poolCpu } from '../pooling/cpu.ts';
+import { mergePooledRows } from '../pooling/pooled.ts';
 import type {
   BackendInfo,
+  BackendRunOptions,
+  BackendRunResult,
   EncoderDevice,
   ExecutionBackend,
   ExternalDataFile,
   GpuPoolerLike,
+  ModelBatch,
   ModelDetails,
 } from './types.ts';
 
@@ -70,7 +76,15 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
       { file: options.modelFile },
     );
   }
-  const outputName = asked ?? (session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!);
+  // A graph this project built for a CPU backend pools inside itself (src/model/graph/tail.ts) and
+  // has no logits; any other graph (ONNX files, graphs built for WebGPU) ends in logits.
+  const pooledTail = {
+    max: session.outputNames.includes(MAX_LOGIT_OUTPUT) && session.outputNames.includes(MAX_TOKEN_OUTPUT),
+    sum: (activation: Activation) => session.outputNames.includes(sumOutput(activation)),
+  };
+  const hasPooled = pooledTail.max || ACTIVATIONS.some(pooledTail.sum);
+  const outputName =
+    asked ?? (session.outputNames.includes('logits') ? 'logits' : hasPooled ? undefined : session.outputNames[0]!);
   const needsTypeIds = session.inputNames.includes('token_type_ids');
   const needsMask = session.inputNames.includes('attention_mask');
   for (const name of session.inputNames) {
@@ -123,6 +137,39 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
   // A lost device can leave GPU promises pending forever; the lost promise ends the wait.
   const loseGuard = <T>(p: Promise<T>): Promise<T> => (lostPromise ? Promise.race([p, lostPromise]) : p);
 
+  /** The pooled rows of a graph that pooled each window itself, merged per document (src/pooling/pooled.ts). */
+  async function readPooled(
+    outputs: Ort.InferenceSession.OnnxValueMapType,
+    names: readonly string[],
+    batch: ModelBatch,
+    pooling: PoolingConfig,
+    runOptions: BackendRunOptions,
+  ): Promise<BackendRunResult> {
+    const tensors = names.map((name) => outputs[name] as Ort.Tensor);
+    try {
+      const data: ArrayBufferView[] = [];
+      for (const t of tensors) {
+        const [rows, vocab] = t.dims as number[];
+        if (rows !== batch.rows || vocab !== batch.vocab)
+          throw new SpladeError(
+            'model-file-invalid',
+            `${options.modelFile} returned ${t.type} [${t.dims.join(', ')}] for pooled output, expected [${batch.rows}, ${batch.vocab}]`,
+            { file: options.modelFile },
+          );
+        // Graphs built for a CPU device keep their outputs on the CPU; a GPU session hands over buffers.
+        data.push((t.location === 'cpu' ? t.data : await loseGuard(t.getData())) as ArrayBufferView);
+      }
+      const rows = { values: data[0] as Float32Array, tokens: data[1] as Int32Array | undefined };
+      const vectors = mergePooledRows(batch, rows, pooling, runOptions);
+      return { vectors, readbackBytes: data.reduce((n, d) => n + d.byteLength, 0) };
+    } catch (cause) {
+      if (cause instanceof SpladeError) throw cause;
+      throw new SpladeError('runtime', `pooling failed: ${(cause as Error).message}`, { cause });
+    } finally {
+      for (const t of tensors) t.dispose();
+    }
+  }
+
   return {
     device,
     info,
@@ -140,9 +187,30 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
       if (needsMask) feeds['attention_mask'] = new ort.Tensor('int64', batch.attentionMask, dims);
       if (needsTypeIds)
         feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), dims);
+      // The pooled outputs when the graph has those of this pooling and the logits would be read back
+      // (the CPU backends; on WebGPU the WGSL pooler takes the logits where they are).
+      const pooledNames =
+        outputName === undefined || !gpu
+          ? pooling.strategy === 'max'
+            ? pooledTail.max
+              ? runOptions.positions
+                ? [MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT]
+                : [MAX_LOGIT_OUTPUT]
+              : undefined
+            : pooledTail.sum(pooling.activation)
+              ? [sumOutput(pooling.activation)]
+              : undefined
+          : undefined;
+      if (!pooledNames && outputName === undefined)
+        throw new SpladeError(
+          'invalid-option',
+          `${options.modelFile} was built to pool inside the graph as ${session.outputNames.join(', ')}, which cannot give ${pooling.strategy} pooling with ${pooling.activation}; build it for this pooling`,
+          { file: options.modelFile },
+        );
+      const fetches = pooledNames ?? [outputName!];
       let outputs: Ort.InferenceSession.OnnxValueMapType;
       try {
-        outputs = await loseGuard(session.run(feeds, [outputName]));
+        outputs = await loseGuard(session.run(feeds, fetches));
       } catch (cause) {
         if (cause instanceof SpladeError) throw cause;
         if (lost)
@@ -157,7 +225,8 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
           { cause },
         );
       }
-      const logits = outputs[outputName] as Ort.Tensor;
+      if (pooledNames) return readPooled(outputs, pooledNames, batch, pooling, runOptions);
+      const logits = outputs[outputName!] as Ort.Tensor;
       try {
         const [, T, V] = logits.dims as number[];
         if (T !== batch.tokens || V === undefined)
@@ -177,7 +246,8 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
         const raw = logits.location === 'cpu' ? logits.data : await loseGuard(logits.getData());
         const data = logits.type === 'float16' ? widenHalf(raw as Uint16Array) : (raw as Float32Array);
         const vectors = poolCpu({ ...shape, logits: data }, pooling, runOptions);
-        return { vectors, readbackBytes: device === 'webgpu' ? (raw as ArrayBufferView).byteLength : 0 };
+        // Read back from the GPU, or copied out of onnxruntime's memory (WASM heap, native) into JS.
+        return { vectors, readbackBytes: (raw as ArrayBufferView).byteLength };
       } catch (cause) {
         if (cause instanceof SpladeError) throw cause;
         if (lost)

@@ -25,7 +25,11 @@ export interface BackendRunOptions {
 
 export interface BackendRunResult {
   vectors: PooledVector[];
-  /** Bytes copied from the GPU to the CPU for this batch (0 on CPU backends). */
+  /**
+   * Bytes of model output that reached JavaScript for this batch: read back from the GPU, or copied
+   * out of onnxruntime (the WASM heap, native memory) on the CPU backends: the [rows, tokens, vocab]
+   * logits, or [rows, vocab] rows for a graph that pools inside itself (src/model/graph/tail.ts).
+   */
   readbackBytes: number;
 }
 

@@ -1,12 +1,14 @@
 /**
  * The architectures the graph builder knows, by config.json's `architectures[0]`.
  *
- * An ArchitectureBuilder adds to the GraphBuilder every node from the graph inputs to the `logits`
- * output, with the same contract as the ONNX exports the encoder already runs:
+ * An ArchitectureBuilder adds to the GraphBuilder every node from the graph inputs to the outputs,
+ * with the same contract as the ONNX exports the encoder already runs:
  *   inputs  `input_ids` int64 [batch, tokens], `attention_mask` int64 [batch, tokens], and
  *           `token_type_ids` int64 [batch, tokens] only when the model has token types;
- *   output  `logits` float32 [batch, tokens, vocab].
- * Use `modelInputs` / `logitsOutput` (layers.ts) for them. It reads config keys through
+ *   output  `logits` float32 [batch, tokens, vocab], or SPLADE pooling over them when the graph is
+ *           built with another tail (tail.ts: the CPU backends pool inside the graph).
+ * Use `modelInputs` / `vocabularyHead` (layers.ts) for them: the head's decoder goes through
+ * `vocabularyHead`, which declares the outputs of the builder's tail. It reads config keys through
  * `ModelConfig` (a missing key names itself) and weights through `graph.weight(hfName, shape)`
  * (checked at once, read in `graph.build()`); it runs synchronously and reads no weight data.
  *
@@ -17,6 +19,7 @@ import { SpladeError } from '../../errors.ts';
 import type { ModelDtype } from '../dtype.ts';
 import { GraphBuilder, type BuiltGraph, type WeightSource } from './builder.ts';
 import { ModelConfig } from './config.ts';
+import type { GraphTail } from './tail.ts';
 import { buildBertForMaskedLM, buildDistilBertForMaskedLM, buildRobertaForMaskedLM } from './architectures/bert.ts';
 import { buildModernBertForMaskedLM } from './architectures/modernbert.ts';
 import { buildNewForMaskedLM } from './architectures/gte.ts';
@@ -60,23 +63,29 @@ export interface ModelGraph extends BuiltGraph {
   architecture: string;
   /** What the graph was built at (see dtypes.ts). */
   dtype: ModelDtype;
+  /** What the graph ends in (tail.ts). */
+  tail: GraphTail;
   /** Whether the graph takes `token_type_ids`. */
   tokenTypes: boolean;
 }
 
-/** Builds the ONNX graph of config.json's architecture at `dtype` (default fp32) and reads its weights. */
+/**
+ * Builds the ONNX graph of config.json's architecture at `dtype` (default fp32), ending in `tail`
+ * (default 'logits'; tail.ts), and reads its weights.
+ */
 export async function buildModelGraph(
   config: ModelConfig,
   weights: WeightSource,
-  options: { signal?: AbortSignal; dtype?: ModelDtype } = {},
+  options: { signal?: AbortSignal; dtype?: ModelDtype; tail?: GraphTail } = {},
 ): Promise<ModelGraph> {
   const { name, build } = architectureOf(config);
   const dtype = options.dtype ?? 'fp32';
-  const graph = new GraphBuilder(weights, { dtype });
+  const tail = options.tail ?? 'logits';
+  const graph = new GraphBuilder(weights, { dtype, tail });
   build({ config, weights, graph });
   const built = await graph.build({
     ...(options.signal ? { signal: options.signal } : {}),
-    metadata: { architecture: name, dtype },
+    metadata: { architecture: name, dtype, tail },
   });
-  return { ...built, architecture: name, dtype, tokenTypes: graph.inputNames().includes('token_type_ids') };
+  return { ...built, architecture: name, dtype, tail, tokenTypes: graph.inputNames().includes('token_type_ids') };
 }

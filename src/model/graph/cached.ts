@@ -23,8 +23,8 @@ export interface LoadedModel extends BuiltModel {
 }
 
 /**
- * See the top comment; the dtype `options` resolve to (dtypes.ts: 'auto' by device) is part of the key.
- * Undefined when the folder has no weights.
+ * See the top comment; the dtype `options` resolve to (dtypes.ts: 'auto' by device) and the graph's
+ * tail (tail.ts) are part of the key. Undefined when the folder has no weights.
  */
 export async function loadBuiltModel(
   files: ModelFiles,
@@ -37,15 +37,16 @@ export async function loadBuiltModel(
   const config = ModelConfig.from(configJson, join(dir, 'config.json'));
   architectureOf(config); // an unsupported architecture fails before anything is fetched or looked up
   const found = files.builds ? await weightFilesOf(files, dir) : undefined;
-  const lookup = found && (await findBuild(files, found.sourceFile, found.paths, dtype));
+  const tail = options.tail ?? 'logits';
+  const lookup = found && (await findBuild(files, found.sourceFile, found.paths, dtype, tail));
   if (lookup?.hit) return fromStored(lookup.hit, performance.now() - started);
   const signal = options.signal ? { signal: options.signal } : {};
-  const built = (await buildFromSafetensors(files, dir, configJson, { ...signal, dtype })) as
+  const built = (await buildFromSafetensors(files, dir, configJson, { ...signal, dtype, tail })) as
     (BuiltModel & { sources?: SourceVersion[] }) | undefined;
   if (!built) return undefined;
   const loaded: LoadedModel = { ...built, fromCache: false };
   if (!lookup || !built.sources) return loaded;
-  const stored = await keepBuild(lookup, { ...built, sources: built.sources, dtype });
+  const stored = await keepBuild(lookup, { ...built, sources: built.sources, dtype, tail });
   // Node: the session loads the kept files by path, so the weights need not stay in memory here.
   if (stored?.modelPath) return { ...loaded, modelPath: stored.modelPath, externalData: [] };
   return loaded;
@@ -59,6 +60,7 @@ function fromStored(stored: StoredBuild, ms: number): LoadedModel {
     weightsFile: manifest.weightsFile,
     architecture: manifest.architecture,
     dtype: manifest.dtype,
+    tail: manifest.tail,
     buildMs: ms,
     weightBytes: manifest.weightBytes,
     fromCache: true,

@@ -6,6 +6,7 @@
 import { SpladeError } from '../../errors.ts';
 import type { ModelDtype } from '../dtype.ts';
 import { toFloat16Array, type QuantBits } from './quantize.ts';
+import type { GraphTail } from './tail.ts';
 import { shapeWeight } from './weights.ts';
 import {
   DataType,
@@ -87,6 +88,8 @@ interface PendingWeight {
 export interface GraphOptions {
   /** Default 'fp32'. */
   dtype?: ModelDtype;
+  /** What the graph ends in (tail.ts): the logits, or SPLADE pooling over them. Default 'logits'. */
+  tail?: GraphTail;
 }
 
 export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -113,6 +116,8 @@ export class GraphCore {
   readonly float: 'float32' | 'float16';
   /** Linear layers' weight bits (MatMulNBits) at q4, q4f16 and q8; undefined: plain MatMul. */
   readonly quantBits: QuantBits | undefined;
+  /** What the graph ends in (layers.ts `vocabularyHead` reads it, so architectures build any tail unchanged). */
+  readonly tail: GraphTail;
 
   constructor(
     readonly weights?: WeightSource,
@@ -121,6 +126,7 @@ export class GraphCore {
     this.dtype = options.dtype ?? 'fp32';
     this.float = this.dtype === 'fp16' || this.dtype === 'q4f16' ? 'float16' : 'float32';
     this.quantBits = this.dtype === 'q8' ? 8 : this.dtype === 'q4' || this.dtype === 'q4f16' ? 4 : undefined;
+    this.tail = options.tail ?? 'logits';
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import { SpladeError } from '../../errors.ts';
 import type { GraphBuilder, Value } from './builder.ts';
+import { MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT, sumOutput } from './tail.ts';
 
 /** GELU as torch's exact form: 0.5 x (1 + erf(x / sqrt 2)). */
 export function gelu(g: GraphBuilder, x: Value): Value {
@@ -127,6 +128,88 @@ export function modelInputs(
 export function logitsOutput(g: GraphBuilder, x: Value, vocab: number): void {
   const logits = x.type === 'float32' ? x : g.exact(() => g.cast(x, 'float32'));
   g.output(logits, 'logits', ['batch', 'tokens', vocab]);
+}
+
+/** The masked-LM decoder: its weight as the architecture stores it, and its bias when it has one. */
+export interface VocabularyDecoder {
+  /**
+   * 'hidden-vocab': [hidden, vocab], applied by MatMul to [batch, tokens, hidden] (the BERT family's
+   * transposed table); 'vocab-hidden': [vocab, hidden] as stored, applied by a Gemm with transB to
+   * the tokens flattened to [batch · tokens, hidden], so a decoder tied to the embeddings reads the
+   * embedding Gather's own initializer (no transposed copy).
+   */
+  layout: 'hidden-vocab' | 'vocab-hidden';
+  weight: Value;
+  bias?: Value | undefined;
+}
+
+/**
+ * The vocabulary projection of a masked-LM head and the graph's outputs, which every architecture
+ * ends with: `h` [batch, tokens, hidden] times the decoder (plus bias) gives the logits, and the
+ * graph's tail (tail.ts, chosen when the graph is built) decides what is declared from them: the
+ * logits themselves, or SPLADE pooling over the tokens under `attentionMask` (`poolingTail`).
+ */
+export function vocabularyHead(
+  g: GraphBuilder,
+  h: Value,
+  decoder: VocabularyDecoder,
+  sizes: { hidden: number; vocab: number },
+  inputs: { inputIds: Value; attentionMask: Value },
+): void {
+  let logits: Value;
+  if (decoder.layout === 'hidden-vocab') {
+    const scores = g.matmul(h, decoder.weight);
+    logits = decoder.bias ? g.add(scores, decoder.bias) : scores;
+  } else {
+    const flat = g.reshape(h, [-1, sizes.hidden]);
+    const scores = g.node('Gemm', [flat, decoder.weight, decoder.bias], { transB: { i: 1 } })[0]!;
+    logits = { ...g.reshape(scores, g.concat([g.shape(inputs.inputIds), g.ints([sizes.vocab])], 0)), rank: 3 };
+  }
+  poolingTail(g, logits, inputs.attentionMask, sizes.vocab);
+}
+
+/**
+ * Declares the outputs of the graph's tail (tail.ts) from `logits` [batch, tokens, vocab], in float32
+ * whatever the graph's float type (an fp16 or q4f16 graph casts its logits first, as `logitsOutput`).
+ *
+ * - 'max': a padding token's logits get the float32 minimum added (a real token's get -0, which
+ *   leaves every value as it was); ArgMax over the tokens gives the first token reaching each
+ *   entry's maximum (ONNX ArgMax's default, select_last_index 0: poolCpu's tie rule, the first
+ *   strictly greater value), and GatherElements reads the maximum itself at that token. ArgMax then
+ *   GatherElements costs one pass over the logits where ReduceMax plus ArgMax cost two; Relu and a
+ *   multiplication by the mask are left out: Relu alone cost more than the whole tail on WASM
+ *   (measured on [2, 512, 30522]: the tail 0-25 ms over the graph without it, Relu 130 ms more), and
+ *   an entry whose maximum is not positive is dropped in JavaScript as it is by poolCpu.
+ * - 'sum-*': log(max(x + 1, 1)) is log1p(relu(x)) (Max once instead of Relu then Add), once more
+ *   log(y + 1) for log1p_relu; the sum over real tokens is a MatMul of the mask row [batch, 1, tokens]
+ *   by the activated logits (the mask and the reduction in one op). log(1 + x) in float32 differs
+ *   from log1p(x) by at most one rounding of 1 + x (6e-8), per token.
+ */
+export function poolingTail(g: GraphBuilder, logits: Value, attentionMask: Value, vocab: number): void {
+  const tail = g.tail;
+  if (tail === 'logits') {
+    logitsOutput(g, logits, vocab);
+    return;
+  }
+  g.exact(() => {
+    const x = logits.type === 'float32' ? logits : g.cast(logits, 'float32');
+    if (tail === 'max') {
+      const keep = g.cast(g.unsqueeze(attentionMask, [2]), 'float32'); // [batch, tokens, 1]
+      const masked = g.add(x, g.mul(g.sub(g.scalar(1), keep), g.scalar(-3.4028234663852886e38)));
+      const axis = { axis: { i: 1 } };
+      const token = g.node('ArgMax', [masked], { ...axis, keepdims: { i: 1 } }, { type: 'int64', rank: 3 })[0]!;
+      const max = g.node('GatherElements', [masked, token], axis, { rank: 3 })[0]!;
+      g.output(g.squeeze(max, [1]), MAX_LOGIT_OUTPUT, ['batch', vocab]);
+      g.output(g.cast(g.squeeze(token, [1]), 'int32'), MAX_TOKEN_OUTPUT, ['batch', vocab]);
+      return;
+    }
+    const one = g.scalar(1);
+    let activated = g.log(g.max(g.add(x, one), one)); // log1p(relu(x))
+    if (tail === 'sum-log1p_relu') activated = g.log(g.add(activated, one));
+    const keepRow = g.cast(g.unsqueeze(attentionMask, [1]), 'float32'); // [batch, 1, tokens]
+    const sum = g.squeeze(g.matmul(keepRow, activated), [1]);
+    g.output(sum, sumOutput(tail === 'sum-relu' ? 'relu' : 'log1p_relu'), ['batch', vocab]);
+  });
 }
 
 /**

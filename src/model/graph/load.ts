@@ -11,6 +11,7 @@ import type { ModelFiles } from '../source.ts';
 import { architectureOf, buildModelGraph } from './architectures.ts';
 import { ModelConfig } from './config.ts';
 import { builtGraphDtype } from './dtypes.ts';
+import type { GraphTail } from './tail.ts';
 import { SafetensorsWeights } from './weights.ts';
 
 /** An external data file of a built graph, as onnxruntime's `externalData` session option takes it. */
@@ -27,6 +28,8 @@ export interface BuiltModel {
   architecture: string;
   /** What the graph was built at: weights converted from the file's dtype to it (see dtypes.ts). */
   dtype: ModelDtype;
+  /** What the graph ends in: the logits, or SPLADE pooling over them (tail.ts). */
+  tail: GraphTail;
   /** The weights files and their versions (ETag, content hash) where the source gives them: the cache key. */
   sources?: SourceVersion[];
   /** Milliseconds to open the weights and build the graph (downloads included). */
@@ -42,6 +45,8 @@ export interface BuildOptions {
   device?: EncoderDevice;
   /** Whether that device (WebGPU) has shader-f16. */
   shaderF16?: boolean;
+  /** What the graph ends in (tail.ts; default 'logits'): layout.ts picks it by device and pooling. */
+  tail?: GraphTail;
 }
 
 /**
@@ -64,7 +69,8 @@ export async function buildFromSafetensors(
   let graph: Awaited<ReturnType<typeof buildModelGraph>>;
   let sources: SourceVersion[] | undefined;
   try {
-    graph = await buildModelGraph(config, weights, { ...(options.signal ? { signal: options.signal } : {}), dtype });
+    const signal = options.signal ? { signal: options.signal } : {};
+    graph = await buildModelGraph(config, weights, { ...signal, dtype, tail: options.tail ?? 'logits' });
     sources = await weights.versions();
   } finally {
     await weights.close(); // file handles closed, downloads reported done
@@ -76,6 +82,7 @@ export async function buildFromSafetensors(
     weightsFile: weights.sourceFile,
     architecture: graph.architecture,
     dtype: graph.dtype,
+    tail: graph.tail,
     buildMs: performance.now() - started,
     weightBytes: graph.weightBytes,
   };

@@ -22,7 +22,7 @@ import { SpladeError } from '../../../errors.ts';
 import type { ArchitectureBuilder } from '../architectures.ts';
 import type { GraphBuilder, Value } from '../builder.ts';
 import type { ModelConfig } from '../config.ts';
-import { activation, gelu, layerNorm, linear, logitsOutput, modelInputs, paddingBias } from '../layers.ts';
+import { activation, gelu, layerNorm, linear, modelInputs, paddingBias, vocabularyHead } from '../layers.ts';
 
 interface Sizes {
   vocab: number;
@@ -209,7 +209,7 @@ function buildBertLike(g: GraphBuilder, config: ModelConfig, family: 'bert' | 'r
     h = layerNorm(g, h, `${head}.layer_norm`, s.hidden, eps);
     decoderBias = g.weight(`${head}.bias`, [s.vocab], { tiedTo: `${head}.decoder.bias` });
   }
-  logitsOutput(g, g.add(g.matmul(h, decoder), decoderBias), s.vocab);
+  vocabularyHead(g, h, { layout: 'hidden-vocab', weight: decoder, bias: decoderBias }, s, { inputIds, attentionMask });
 }
 
 export const buildBertForMaskedLM: ArchitectureBuilder = ({ config, graph }) => buildBertLike(graph, config, 'bert');
@@ -255,5 +255,6 @@ export const buildDistilBertForMaskedLM: ArchitectureBuilder = ({ config, graph:
 
   let h = act(linear(g, x, 'vocab_transform', s.hidden, s.hidden));
   h = layerNorm(g, h, 'vocab_layer_norm', s.hidden, eps);
-  logitsOutput(g, g.add(g.matmul(h, decoder), g.weight('vocab_projector.bias', [s.vocab])), s.vocab);
+  const decoderBias = g.weight('vocab_projector.bias', [s.vocab]);
+  vocabularyHead(g, h, { layout: 'hidden-vocab', weight: decoder, bias: decoderBias }, s, { inputIds, attentionMask });
 };

@@ -27,7 +27,7 @@ import { SpladeError } from '../../../errors.ts';
 import type { ArchitectureBuilder } from '../architectures.ts';
 import type { Value } from '../builder.ts';
 import type { ModelConfig } from '../config.ts';
-import { activation, layerNorm, linear, logitsOutput, modelInputs, paddingBias, rmsNorm } from '../layers.ts';
+import { activation, layerNorm, linear, modelInputs, paddingBias, rmsNorm, vocabularyHead } from '../layers.ts';
 import { applyRotary, rotaryTables } from '../rotary.ts';
 
 /** configuration.py's defaults for the keys that change the computation. */
@@ -185,13 +185,17 @@ export const buildNewForMaskedLM: ArchitectureBuilder = ({ config, graph: g }) =
     });
   }
 
-  // MLM head. The decoder is a Gemm with transB over [batch · tokens, hidden], so a decoder tied to
-  // the word embeddings reads the same initializer as the embedding Gather (no transposed copy).
+  // MLM head. The decoder [vocab, hidden] as stored (a Gemm with transB), so a decoder tied to the
+  // word embeddings reads the same initializer as the embedding Gather (no transposed copy).
   let h = linear(g, x, 'lm_head.dense', hidden, hidden);
   h = layerNorm(g, activation(g, h, act), 'lm_head.norm', hidden, eps);
   const decoder = g.weight('lm_head.decoder.weight', [vocab, hidden], { tiedTo: wordEmbeddings });
-  const flat = g.reshape(h, [-1, hidden]);
-  const scores = g.node('Gemm', [flat, decoder, g.weight('lm_head.decoder.bias', [vocab])], { transB: { i: 1 } })[0]!;
-  const logits = g.reshape(scores, g.concat([g.shape(inputIds), g.ints([vocab])], 0));
-  logitsOutput(g, { ...logits, rank: 3 }, vocab);
+  const decoderBias = g.weight('lm_head.decoder.bias', [vocab]);
+  vocabularyHead(
+    g,
+    h,
+    { layout: 'vocab-hidden', weight: decoder, bias: decoderBias },
+    { hidden, vocab },
+    { inputIds, attentionMask },
+  );
 };

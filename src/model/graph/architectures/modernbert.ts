@@ -38,7 +38,7 @@ import { SpladeError } from '../../../errors.ts';
 import type { ArchitectureBuilder } from '../architectures.ts';
 import type { Value } from '../builder.ts';
 import type { ModelConfig } from '../config.ts';
-import { activation, layerNorm, linear, logitsOutput, modelInputs, paddingBias } from '../layers.ts';
+import { activation, layerNorm, linear, modelInputs, paddingBias, vocabularyHead } from '../layers.ts';
 import { applyRotary, rotaryTables } from '../rotary.ts';
 
 /** configuration_modernbert.py's defaults for the keys that change the computation. */
@@ -246,8 +246,8 @@ export const buildModernBertForMaskedLM: ArchitectureBuilder = ({ config, graph:
   }
   x = norm(x, 'model.final_norm');
 
-  // MLM head. The decoder is a Gemm with transB over [batch · tokens, hidden], so a decoder tied to
-  // the token embeddings reads the same initializer as the embedding Gather (no transposed copy).
+  // MLM head. The decoder [vocab, hidden] as stored (a Gemm with transB), so a decoder tied to the
+  // token embeddings reads the same initializer as the embedding Gather (no transposed copy).
   const classifierBias = config.bool('classifier_bias', DEFAULTS.classifier_bias);
   let h = linear(g, x, 'head.dense', hidden, hidden, { bias: classifierBias });
   h = norm(activation(g, h, headAct, 'classifier_activation'), 'head.norm');
@@ -256,8 +256,11 @@ export const buildModernBertForMaskedLM: ArchitectureBuilder = ({ config, graph:
   const decoderBias = config.bool('decoder_bias', DEFAULTS.decoder_bias)
     ? g.weight('decoder.bias', [vocab])
     : undefined;
-  const flat = g.reshape(h, [-1, hidden]);
-  const scores = g.node('Gemm', [flat, decoder, decoderBias], { transB: { i: 1 } })[0]!;
-  const logits = g.reshape(scores, g.concat([g.shape(inputIds), g.ints([vocab])], 0));
-  logitsOutput(g, { ...logits, rank: 3 }, vocab);
+  vocabularyHead(
+    g,
+    h,
+    { layout: 'vocab-hidden', weight: decoder, bias: decoderBias },
+    { hidden, vocab },
+    { inputIds, attentionMask },
+  );
 };

@@ -1,0 +1,58 @@
+/**
+ * What a graph built from safetensors ends in (its "tail"), chosen per device and pooling when the
+ * graph is built, and the output names each tail declares. layers.ts `vocabularyHead` writes the
+ * nodes; src/runtime/ort.ts reads the outputs by these names; the build cache keys a build by its
+ * tail (src/model/build-cache.ts), since one set of weights gives a different graph per tail.
+ *
+ * - 'logits': `logits` [batch, tokens, vocab] float32, as ONNX exports have it. WebGPU pools them in
+ *   WGSL without a readback, so it keeps this tail.
+ * - 'max': SPLADE max pooling inside the graph, for the CPU backends (onnxruntime-web WASM,
+ *   onnxruntime-node), so only [batch, vocab] reaches JavaScript instead of [batch, tokens, vocab]:
+ *   `MAX_LOGIT_OUTPUT` [batch, vocab] float32, the largest raw logit over each row's real tokens, and
+ *   `MAX_TOKEN_OUTPUT` [batch, vocab] int32, the first token that reaches it. Both activations are
+ *   monotone, so the activation is applied to the [batch, vocab] maxima in JavaScript (as poolCpu
+ *   does: max of the raw logits, then activate once per entry) and the values are bit for bit the
+ *   logits path's. Windows of one document are merged in JavaScript (src/pooling/pooled.ts).
+ * - 'sum-relu', 'sum-log1p_relu': sum pooling inside the graph: `sumOutput(activation)` [batch,
+ *   vocab] float32, the sum over real tokens of the activated logits. A sum of logarithms cannot be
+ *   taken after the sum, so the activation runs in the graph, on every logit.
+ *
+ * Why one tail per graph rather than one graph declaring them all: onnxruntime runs every node of a
+ * graph whatever outputs a run fetches (measured with onnxruntime-node 1.30.0 and onnxruntime-web
+ * 1.30.0 WASM, one thread: a graph with an output `a` = one 384x384 MatMul and an output `b` = a
+ * chain of 30 such MatMuls took 38 ms (node) / 140 ms (WASM) to fetch `a` alone, the same as fetching
+ * both, against 1.8 ms / 4.9 ms for the graph without the chain; even nodes that reach no output
+ * run). A graph with logits and pooled outputs would make WebGPU pay for pooling nodes it does not
+ * use, and the sum outputs cost a logarithm per logit (on WASM more than the rest of the tail).
+ *
+ * Output names carry a `splade_web_` prefix so that an ONNX file from elsewhere never matches them
+ * by accident: only a graph this project built takes the pooled path.
+ */
+import type { Activation, PoolingConfig } from '../../pooling/config.ts';
+import type { EncoderDevice } from '../../runtime/types.ts';
+
+export type GraphTail = 'logits' | 'max' | 'sum-relu' | 'sum-log1p_relu';
+export const GRAPH_TAILS: readonly GraphTail[] = ['logits', 'max', 'sum-relu', 'sum-log1p_relu'];
+
+/** [batch, vocab] float32: per row, the largest logit over its real tokens (before the activation). */
+export const MAX_LOGIT_OUTPUT = 'splade_web_max_logit';
+/** [batch, vocab] int32: per row, the first token (index in the row) whose logit is that maximum. */
+export const MAX_TOKEN_OUTPUT = 'splade_web_max_token';
+
+/** [batch, vocab] float32: per row, the sum over its real tokens of the activated logits. */
+export function sumOutput(activation: Activation): string {
+  return `splade_web_sum_${activation}`;
+}
+
+/** The tail that pools with `pooling` on `device`, or 'logits' where the logits must stay (WebGPU, device unknown). */
+export function graphTailFor(device: EncoderDevice | undefined, pooling: PoolingConfig): GraphTail {
+  if (device !== 'wasm' && device !== 'cpu') return 'logits';
+  return pooling.strategy === 'max' ? 'max' : `sum-${pooling.activation}`;
+}
+
+/** The outputs a graph with `tail` declares, with their element types (for the session check). */
+export function tailOutputs(tail: GraphTail): string[] {
+  if (tail === 'logits') return ['logits'];
+  if (tail === 'max') return [MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT];
+  return [sumOutput(tail === 'sum-relu' ? 'relu' : 'log1p_relu')];
+}
