@@ -3,12 +3,17 @@
  * that arrives after a newer keystroke is dropped (counted in `searchStats.dropped`), so the list
  * never shows the hits of an older query. Hits come with their explanation from the index (the
  * stored vectors and spans; no model call), which the snippet highlights and the explainer use.
+ * The last word, until a space follows it, is completed from the words the index holds, and a word
+ * it does not hold is left out and named ("No match for …", with the nearest words): query-words.ts.
  */
-import type { EncodedVector, Hit } from '../src/browser.ts';
+import type { EncodedVector, Hit, SparseIndex, WorkerSparseEncoder } from '../src/browser.ts';
+import { noMatchLines, replaceWord } from '../src/widget/no-match.ts';
+import { DEFAULT_STRINGS } from '../src/widget/types.ts';
 import { announce, byId, h, markedText } from './dom.ts';
 import { app, describeError, on } from './app.ts';
 import { showExplanation, clearExplanation } from './explainer.ts';
 import { queuedFiles } from './indexing.ts';
+import { encodeDemoQuery, indexWords, type DemoQuery, type IndexWords } from './query-words.ts';
 
 export const RESULTS = 10;
 export const searchStats = { started: 0, shown: 0, dropped: 0, lastMs: 0, lastQueryMs: 0 };
@@ -21,6 +26,38 @@ export interface SearchResult {
   vector: EncodedVector;
   queryMs: number;
   hits: Hit[];
+  /** Words the index does not hold, and what a partial last word was completed to. */
+  words: Omit<DemoQuery, 'vector'>;
+}
+
+/** The index's words, kept until the index, its generation or the encoder changes. */
+let vocabulary: { index: SparseIndex; generation: number; encoder: WorkerSparseEncoder; words: IndexWords } | undefined;
+
+async function wordsOf(index: SparseIndex, encoder: WorkerSparseEncoder): Promise<IndexWords> {
+  const v = vocabulary;
+  if (v && v.index === index && v.generation === index.generation && v.encoder === encoder) return v.words;
+  const generation = index.generation;
+  const words = indexWords(await index.terms(), (id) => encoder.token(id));
+  vocabulary = { index, generation, encoder, words };
+  return words;
+}
+
+/** The "No match for …" line: text nodes, and a button per suggestion that reruns the query with it. */
+function showNoMatch(unmatched: DemoQuery['unmatched']): void {
+  const box = byId('no-match');
+  box.replaceChildren(
+    ...noMatchLines(unmatched, DEFAULT_STRINGS).map((line) => {
+      const s = line.suggestion;
+      const button = s ? h('button', { attrs: { type: 'button', class: 'suggestion' }, text: s.word }) : null;
+      button?.addEventListener('click', () => {
+        const input = byId<HTMLInputElement>('query');
+        input.value = replaceWord(input.value, line.word, s!.word);
+        input.focus();
+        void run(input.value);
+      });
+      return h('p', {}, line.text, s ? ` ${s.before}` : null, button, s?.after || null);
+    }),
+  );
 }
 
 export function initSearch(): void {
@@ -95,6 +132,7 @@ export async function run(query: string): Promise<void> {
   const results = byId('results');
   if (!query.trim()) {
     results.replaceChildren();
+    byId('no-match').replaceChildren();
     clearExplanation();
     showUnavailable();
     return;
@@ -108,13 +146,21 @@ export async function run(query: string): Promise<void> {
   searchStats.started++;
   const started = performance.now();
   try {
-    const vector = await encoder.encodeQuery(query, { signal: ctrl.signal });
+    const typed = await encodeDemoQuery(query, encoder, await wordsOf(index, encoder), {
+      prefix: true,
+      signal: ctrl.signal,
+    });
+    const { vector, ...words } = typed;
     const queryMs = performance.now() - started;
     if (mine !== seq) {
       searchStats.dropped++;
       return;
     }
-    const hits = await index.search(vector, { limit: RESULTS, explain: true, rescore: true, signal: ctrl.signal });
+    // Every word left out: nothing to search with (the line below says why).
+    const hits =
+      vector.indices.length === 0
+        ? []
+        : await index.search(vector, { limit: RESULTS, explain: true, rescore: true, signal: ctrl.signal });
     if (mine !== seq) {
       searchStats.dropped++;
       return;
@@ -130,7 +176,8 @@ export async function run(query: string): Promise<void> {
         : `${hits.length === RESULTS ? `Top ${hits.length}` : hits.length} of ${total.toLocaleString('en')} passages in ${ms.toFixed(0)} ms (query ${queryMs.toFixed(0)} ms${app.model?.inferenceFree ? ', static weights, no model call' : ', model call'}).`;
     info.textContent += queueNote();
     info.dataset['count'] = String(hits.length);
-    const result: SearchResult = { query, vector, queryMs, hits };
+    const result: SearchResult = { query, vector, queryMs, hits, words };
+    showNoMatch(words.unmatched);
     results.replaceChildren(...hits.map((hit, k) => hitItem(result, k)));
     announce(info.textContent);
     if (hits.length) showExplanation(result, 0);

@@ -63,6 +63,23 @@ describe('SparseIndex lifecycle', () => {
     await index.dispose();
   });
 
+  it('terms() lists every term with postings and the documents holding it, across segments', async () => {
+    const index = await SparseIndex.openStore(openMemoryStore(), { name: 'terms', commitSize: 1 });
+    expect(await index.terms()).toEqual(new Map());
+    await index.add(DOCS);
+    await index.add([{ id: 'c', text: 'gamma', vector: vec([[7, 1]]) }]);
+    expect(index.stats.segments).toBeGreaterThan(1);
+    expect(await index.terms()).toEqual(
+      new Map([
+        [1, 1],
+        [2, 2],
+        [7, 1],
+      ]),
+    );
+    await index.dispose();
+    expect(await refusal(() => index.terms())).toBe('disposed:index "terms" was disposed');
+  });
+
   it('export() and import() round-trip the documents and their exact vectors', async () => {
     const source = await SparseIndex.openStore(openMemoryStore(), { name: 'from' });
     await source.add(DOCS);

@@ -220,6 +220,22 @@ export class SparseIndex {
     };
   }
 
+  /**
+   * The index's vocabulary: every term id with postings in the committed generation, with the number
+   * of documents holding it (a removed document still counts until its segment is rewritten). Reads
+   * the dictionaries only (a paged one whole), no posting: for completing and checking query words.
+   */
+  async terms(): Promise<Map<number, number>> {
+    this.checkOpen();
+    if (this.reader.stale) await this.reader.reload();
+    const documents = new Map<number, number>();
+    for (const s of this.reader.segments) {
+      const d = await this.reader.dictionaryOf(s);
+      d.terms.forEach((term, k) => documents.set(term, (documents.get(term) ?? 0) + d.count[k]!));
+    }
+    return documents;
+  }
+
   /** Adds new documents: all of them or, on any error, none. An id already in the index (or twice in `docs`) fails the call. */
   add(docs: readonly IndexDocument[], options: { signal?: AbortSignal } = {}): Promise<void> {
     return this.write(docs, 'add', options.signal);
