@@ -64,9 +64,11 @@ export function checkTiling(t: FusedHeadTiling, limits: FusedHeadLimits): void {
   for (const [name, value] of Object.entries(t))
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a positive integer, got ${value}`);
   if (t.tileK % 2 !== 0) problems.push(`tileK must be even, got ${t.tileK}`);
-  // Every invocation stages the same number of h and W values per step.
-  if ((4 * t.wgTokens * t.tileK) % threads !== 0 || (4 * t.wgVocab * t.tileK) % (2 * threads) !== 0)
-    problems.push(`tileK x 4 x wgTokens and tileK x 2 x wgVocab must be multiples of wgVocab x wgTokens (${threads})`);
+  // Every invocation stages the same number of vec4s of h and of W (f16: pairs of vec4s) per step.
+  if ((t.wgTokens * t.tileK) % threads !== 0 || (t.wgVocab * t.tileK) % (2 * threads) !== 0)
+    problems.push(
+      `tileK must be a multiple of wgVocab and of 2 x wgTokens (every invocation stages the same share of a step), got tileK ${t.tileK} with ${t.wgVocab} x ${t.wgTokens} invocations`,
+    );
   // The combine step gives one invocation to each of the tile's entries.
   if (4 * t.wgVocab > threads)
     problems.push(`wgTokens must be at least 4 (the combine step needs 4 x wgVocab invocations)`);

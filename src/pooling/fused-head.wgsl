@@ -104,42 +104,58 @@ fn head(
       // previous tile's sums in a `var` declared without an initializer inside this loop.
       var acc = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
       for (var k0 = 0u; k0 < params.hidden; k0 = k0 + TILE_K) {
-        // Stage h[t0 .. t0 + TILE_TOKENS, k0 .. k0 + TILE_K]: neighbouring invocations read
-        // neighbouring k. Padding tokens and k beyond hidden read as 0 (the fold skips padding).
-        for (var i = 0u; i < TILE_TOKENS * TILE_K / THREADS; i = i + 1u) {
+        // Stage h[t0 .. t0 + TILE_TOKENS, k0 .. k0 + TILE_K]: each step takes 4 tokens at one k (one
+        // vec4 of the tile); neighbouring invocations read neighbouring k. Padding tokens and k beyond
+        // hidden read as 0 (the fold skips padding).
+        for (var i = 0u; i < TILE_TOKENS * TILE_K / (4u * THREADS); i = i + 1u) {
           let e = lane + i * THREADS;
-          let tok = e / TILE_K;
+          let quad = e / TILE_K; // tokens 4 quad .. 4 quad + 3 of the tile
           let kk = e % TILE_K;
-          var x = 0.0;
-          if (t0 + tok < len && k0 + kk < params.hidden) {
-            x = hiddenStates[(rowStart + t0 + tok) * params.hidden + k0 + kk];
+          var x = vec4<f32>(0.0);
+          if (k0 + kk < params.hidden) {
+            for (var q = 0u; q < 4u; q = q + 1u) {
+              let t = t0 + 4u * quad + q;
+              if (t < len) { x[q] = hiddenStates[(rowStart + t) * params.hidden + k0 + kk]; }
+            }
           }
-          hTile[kk * WG_TOKENS + tok / 4u][tok % 4u] = x;
+          hTile[kk * WG_TOKENS + quad] = x;
         }
-        // Stage W[tileVocab .. + TILE_VOCAB, k0 .. k0 + TILE_K]; entries past the chunk read as 0.
+        // Stage W[tileVocab .. + TILE_VOCAB, k0 .. k0 + TILE_K] the same way, 4 entries at one k (a
+        // word: one k of f32, two of f16); entries past the chunk read as 0.
         if (WEIGHT_HALF) {
-          for (var i = 0u; i < TILE_VOCAB * TILE_K / (2u * THREADS); i = i + 1u) {
+          for (var i = 0u; i < TILE_VOCAB * TILE_K / (8u * THREADS); i = i + 1u) {
             let e = lane + i * THREADS;
-            let vv = e / (TILE_K / 2u);
+            let quad = e / (TILE_K / 2u);
             let kk = (e % (TILE_K / 2u)) * 2u;
             let word = (k0 + kk) / 2u; // TILE_K is even: a word never straddles chunks
-            var pair = vec2<f32>(0.0);
-            if (tileVocab + vv < params.vocabCount && word < params.rowWords) {
-              pair = unpack2x16float(weight[(tileVocab + vv) * params.rowWords + word]);
+            var lo = vec4<f32>(0.0);
+            var hi = vec4<f32>(0.0);
+            if (word < params.rowWords) {
+              for (var q = 0u; q < 4u; q = q + 1u) {
+                let v = tileVocab + 4u * quad + q;
+                if (v < params.vocabCount) {
+                  let pair = unpack2x16float(weight[v * params.rowWords + word]);
+                  lo[q] = pair.x;
+                  hi[q] = pair.y;
+                }
+              }
             }
-            wTile[kk * WG_VOCAB + vv / 4u][vv % 4u] = pair.x;
-            wTile[(kk + 1u) * WG_VOCAB + vv / 4u][vv % 4u] = pair.y;
+            wTile[kk * WG_VOCAB + quad] = lo;
+            wTile[(kk + 1u) * WG_VOCAB + quad] = hi;
           }
         } else {
-          for (var i = 0u; i < TILE_VOCAB * TILE_K / THREADS; i = i + 1u) {
+          for (var i = 0u; i < TILE_VOCAB * TILE_K / (4u * THREADS); i = i + 1u) {
             let e = lane + i * THREADS;
-            let vv = e / TILE_K;
+            let quad = e / TILE_K;
             let kk = e % TILE_K;
-            var x = 0.0;
-            if (tileVocab + vv < params.vocabCount && k0 + kk < params.hidden) {
-              x = bitcast<f32>(weight[(tileVocab + vv) * params.rowWords + k0 + kk]);
+            var x = vec4<f32>(0.0);
+            if (k0 + kk < params.hidden) {
+              for (var q = 0u; q < 4u; q = q + 1u) {
+                let v = tileVocab + 4u * quad + q;
+                if (v < params.vocabCount) { x[q] = bitcast<f32>(weight[v * params.rowWords + k0 + kk]); }
+              }
             }
-            wTile[kk * WG_VOCAB + vv / 4u][vv % 4u] = x;
+            wTile[kk * WG_VOCAB + quad] = x;
           }
         }
         workgroupBarrier();
