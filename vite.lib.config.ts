@@ -5,6 +5,7 @@
  *   dist/node.js                    the `./node` entry (src/node.ts)
  *   dist/encode/worker/worker.js    the encoder worker
  *   dist/cli/main.js                the `splade-web` command (src/cli/bin.mjs runs it)
+ *   dist/cli/encode-worker.js       a build's encode worker thread (src/cli/encode-pool.ts starts it)
  *   dist/widget/define.js           the `./widget` entry: <splade-search> for a page's own bundler
  *   dist/cdn/                       the widget as script-tag files (npm run build:widget, after this)
  *   dist/query-runtime/splade.js    the static-site query runtime (npm run build:runtime, after this)
@@ -38,6 +39,7 @@ const isExternal = (id: string) =>
 /** Where a `new URL('<relative source>', import.meta.url)` points, relative to dist/. */
 const relativeUrlTargets: Record<string, string> = {
   'src/encode/worker/worker.ts': 'encode/worker/worker.js',
+  'src/cli/encode-worker.ts': 'cli/encode-worker.js',
   // The build command's default model ships beside dist/ (package.json "files").
   'public/models/splade-tiny-en-if': '../public/models/splade-tiny-en-if',
 };
@@ -108,6 +110,7 @@ export default defineConfig({
         node: 'src/node.ts',
         'encode/worker/worker': 'src/encode/worker/worker.ts',
         'cli/main': 'src/cli/main.ts',
+        'cli/encode-worker': 'src/cli/encode-worker.ts',
         'widget/define': 'src/widget/define.ts',
       },
       formats: ['es'],

@@ -71,7 +71,7 @@ describe('build', () => {
   });
 
   it('refuses unknown flags, listing the known ones', () => {
-    const known = 'accepted: --out, --model, --hub-url, --dtype, --cache, --base-url, --batch-size, --help';
+    const known = 'accepted: --out, --model, --hub-url, --dtype, --cache, --base-url, --batch-size, --jobs, --help';
     expect(refused('build', 's', '--out', 'o', '--modle', 'm')).toBe(`unknown option --modle; ${known}`);
     expect(refused('build', 's', '--out', 'o', '-m', 'x')).toBe(`unknown option -m; ${known}`);
     expect(refused('build', 's', '--out', 'o', '--format', 'qdrant')).toMatch(/^unknown option --format; /);

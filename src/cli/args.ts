@@ -19,6 +19,8 @@ export interface BuildCommand {
   cache?: string;
   baseUrl?: string;
   batchSize?: number;
+  /** Encoders at work at once: worker threads with one model each (default: the cores); 1 = this thread only. */
+  jobs?: number;
   /** Precision of the document model (see src/model/dtype.ts); default 'auto'. */
   dtype?: DtypeOption;
 }
@@ -53,6 +55,9 @@ export const USAGE = `usage:
     --cache <dir>             vectors kept between builds (default: <out>/../.splade-web-cache)
     --base-url <prefix>       URL prefix of the site's pages (default: /)
     --batch-size <n>          sections encoded per step, a whole number >= 1 (default: 64)
+    --jobs <n>                encoders at once, each a worker thread with its own copy of the
+                              model, a whole number >= 1 (default: the number of cores);
+                              1 encodes in the main thread
   splade-web export <dir> --format <format> --out <file> [--field <name>]
     --format <format>         one of ${EXPORT_FORMATS.join(', ')}
     --out <file>              the bulk file to write (side files are written beside it)
@@ -75,6 +80,7 @@ const BUILD_FLAGS = {
   cache: { type: 'string', value: '<dir>' },
   'base-url': { type: 'string', value: '<prefix>' },
   'batch-size': { type: 'string', value: '<n>' },
+  jobs: { type: 'string', value: '<n>' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, Flag>;
 
@@ -165,6 +171,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (values.cache !== undefined) options.cache = values.cache;
     if (values['base-url'] !== undefined) options.baseUrl = values['base-url'];
     if (values['batch-size'] !== undefined) options.batchSize = wholeNumber('--batch-size', values['batch-size'], 1);
+    if (values.jobs !== undefined) options.jobs = wholeNumber('--jobs', values.jobs, 1);
     return options;
   }
   if (command === 'export') {

@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpladeError } from '../errors.ts';
@@ -41,6 +42,8 @@ export interface BuildOptions {
   /** URL prefix of the site's pages (default "/"). */
   baseUrl?: string;
   batchSize?: number;
+  /** Encoders at once, each a worker thread with its own model (default: the cores); 1 = this thread. */
+  jobs?: number;
   /** Smallest posting chunk file (default 4 KiB; tests use small ones to see what a query fetches). */
   chunkBytes?: number;
   /** Progress and messages; `progress` draws a bar when given (a TTY). */
@@ -75,7 +78,8 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
   const pages = await sitePages(options);
   const modelSource = options.model ?? DEFAULT_MODEL;
   const hub = options.hubUrl ? { hubUrl: options.hubUrl } : {};
-  const encoder = await loadEncoder(modelSource, { ...hub, ...(options.dtype ? { dtype: options.dtype } : {}) });
+  const dtype = options.dtype ? { dtype: options.dtype } : {};
+  const encoder = await loadEncoder(modelSource, { ...hub, ...dtype });
   try {
     // 1. Pages -> sections, cut into passages by the model's own tokenizer.
     const sections = await sectionsOf(pages, encoder, options.site);
@@ -92,6 +96,9 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       log,
       progress: options.progress,
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      jobs: options.jobs ?? availableParallelism(),
+      // Workers load what loadEncoder loaded, with the same options.
+      model: { source: existsSync(modelSource) ? resolve(modelSource) : modelSource, ...hub, ...dtype },
     });
     // 4. The index, built by the engine in memory, then packed.
     const packs = await packIndex(docs, (text) => encoded.cache.get(text), {

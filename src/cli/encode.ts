@@ -1,10 +1,17 @@
 /**
  * The build's encoding stage: every section's vector, from the vector cache where an earlier build
- * with the same model encoded the same text, else by the model (onnxruntime-node), in batches with
- * progress. Each distinct text is encoded once, however many sections repeat it.
+ * with the same model encoded the same text, else by the model (onnxruntime-node), in units of
+ * `batchSize` texts with progress. Each distinct text is encoded once, however many sections repeat
+ * it. With `jobs` > 1 the units are encoded on worker threads (encode-pool.ts), one encoder each;
+ * a unit is the same encoder call wherever it runs (encode-units.ts), so the vectors are the
+ * single-thread path's, bit for bit.
  */
-import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { SpladeError, throwIfAborted } from '../errors.ts';
 import type { SparseEncoder } from '../node.ts';
+import { encodeOnWorkers, type WorkerModel } from './encode-pool.ts';
+import { ENCODE_CALL, unitsOf } from './encode-units.ts';
+import { modelKeyOf } from './model-key.ts';
 import { VectorCache } from './vector-cache.ts';
 
 export interface EncodeOptions {
@@ -12,6 +19,18 @@ export interface EncodeOptions {
   cacheDir: string;
   /** Texts per encoder call, between progress reports (default 64). */
   batchSize?: number;
+  /**
+   * Encoders at work at once (default 1: `encoder`, in this thread). More are worker threads that
+   * load `model` themselves, each with onnxruntime on `threads` intra-op threads; `encoder`'s session
+   * is released first (its model then lives once per worker; its spec stays readable). No more
+   * workers start than there are units of `batchSize` texts to encode, and one unit is encoded here.
+   */
+  jobs?: number;
+  /** How a worker loads the model `encoder` was loaded from (needed when `jobs` > 1). */
+  model?: WorkerModel;
+  /** onnxruntime intra-op threads per worker (default: the cores divided among the workers, at least 1). */
+  threads?: number;
+  signal?: AbortSignal;
   log: (line: string) => void;
   progress?: ((done: number, total: number) => void) | undefined;
 }
@@ -24,6 +43,8 @@ export interface EncodedSections {
   /** Sections whose vector a previous build left in the cache (repeated texts within the site are not). */
   reused: number;
   seconds: number;
+  /** Worker threads that encoded (0: this thread did). */
+  workers: number;
 }
 
 /** Vectors of `texts` (the sections' texts, repeats included) by `encoder`. */
@@ -32,48 +53,56 @@ export async function encodeSections(
   texts: readonly string[],
   options: EncodeOptions,
 ): Promise<EncodedSections> {
-  const cache = await VectorCache.open(options.cacheDir, modelKeyOf(encoder));
+  const modelKey = modelKeyOf(encoder);
+  const cache = await VectorCache.open(options.cacheDir, modelKey);
   const missing = [...new Set(texts.filter((t) => !cache.has(t)))];
   const reused = texts.filter((t) => cache.has(t)).length;
   const started = performance.now();
-  const batch = Math.max(1, options.batchSize ?? 64);
-  for (let k = 0; k < missing.length; k += batch) {
-    const part = missing.slice(k, k + batch);
-    const vectors = await encoder.encodeDocument(part, { spans: true, batchSize: 16 });
-    part.forEach((t, j) => cache.set(t, vectors[j]!));
-    options.progress?.(Math.min(k + batch, missing.length), missing.length);
+  const units = unitsOf(missing, Math.max(1, options.batchSize ?? 64));
+  const workers = Math.min(options.jobs ?? 1, units.length);
+  if (workers > 1) {
+    if (!options.model)
+      throw new SpladeError('invalid-option', 'encoding on worker threads (jobs > 1) needs the model source to load');
+    // The workers hold the model from here on; this thread's session would only sit on its memory.
+    await encoder.dispose();
+    let done = 0;
+    await encodeOnWorkers(
+      missing,
+      units,
+      {
+        model: options.model,
+        workers,
+        threads: options.threads ?? Math.max(1, Math.floor(availableParallelism() / workers)),
+        modelKey,
+        signal: options.signal,
+      },
+      (unit, vectors) => {
+        for (let k = unit.start; k < unit.end; k++) cache.set(missing[k]!, vectors[k - unit.start]!);
+        done += unit.end - unit.start;
+        options.progress?.(done, missing.length);
+      },
+    );
+  } else {
+    for (const unit of units) {
+      throwIfAborted(options.signal);
+      const part = missing.slice(unit.start, unit.end);
+      const vectors = await encoder.encodeDocument(part, {
+        ...ENCODE_CALL,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      part.forEach((t, j) => cache.set(t, vectors[j]!));
+      options.progress?.(unit.end, missing.length);
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   if (missing.length) {
     const rate = (missing.length / Math.max(seconds, 1e-9)).toFixed(1);
     const repeats = texts.length - reused - missing.length;
     const repeating = repeats ? `, ${repeats} repeating another section's text` : '';
+    const threads = workers > 1 ? ` on ${workers} threads` : '';
     options.log(
-      `encoded ${missing.length} sections in ${seconds.toFixed(1)} s (${rate}/s); ${reused} from the cache${repeating}`,
+      `encoded ${missing.length} sections${threads} in ${seconds.toFixed(1)} s (${rate}/s); ${reused} from the cache${repeating}`,
     );
   } else options.log(`all ${texts.length} sections from the cache (nothing changed)`);
-  return { cache, encoded: missing.length, reused, seconds };
-}
-
-/** What the vectors depend on: the document model's bytes and settings, not where it was read from. */
-function modelKeyOf(encoder: SparseEncoder): string {
-  const d = encoder.spec.document;
-  const h = createHash('sha256');
-  const mlm = d.kind === 'mlm';
-  h.update(
-    JSON.stringify({
-      kind: d.kind,
-      prompts: encoder.spec.prompts,
-      pooling: mlm ? d.pooling : null,
-      max: mlm ? d.maxSeqLength : null,
-      dtype: mlm ? d.dtype : null,
-    }),
-  );
-  if (d.kind === 'mlm' && d.onnx) h.update(d.onnx);
-  // A graph built from safetensors keeps its weights outside the ONNX bytes: named by the versions of
-  // the files they came from where known (the build cache may hold them on disk only), else hashed.
-  if (d.kind === 'mlm' && d.built?.sources) h.update(JSON.stringify(d.built.sources));
-  else if (d.kind === 'mlm') for (const file of d.externalData ?? []) h.update(file.data);
-  if (d.kind === 'static') h.update(new Uint8Array(d.weights.buffer, d.weights.byteOffset, d.weights.byteLength));
-  return h.digest('hex').slice(0, 24);
+  return { cache, encoded: missing.length, reused, seconds, workers: workers > 1 ? workers : 0 };
 }
