@@ -280,3 +280,434 @@ test('max and sum, both activations, padding, several windows per document, zero
   }
   expect(r[1].reference.nnz[0]).toBeLessThan(r[0].reference.nnz[0]); // the threshold removed entries
 });
+
+test('a 2048-token window and a second window of the same document: max pooling with positions equals the float64 reference', async ({
+  page,
+}) => {
+  test.setTimeout(900_000);
+  await open(page);
+  const r = await page.evaluate(async (zeroIds) => {
+    const { FusedSpladeHead } = (window as any).pooling;
+    const f = (window as any).fused;
+    const device: GPUDevice = await (await navigator.gpu.requestAdapter())!.requestDevice();
+    const c = f.makeCase({
+      vocab: 30522,
+      hidden: 64,
+      tokens: 2048,
+      lengths: [2048, 700],
+      segments: [{ start: 0, end: 2 }],
+      active: 0.02,
+      seed: 23,
+    });
+    const head = await FusedSpladeHead.create(device, {
+      weight: c.weight,
+      bias: c.bias,
+      vocab: c.vocab,
+      hidden: c.hidden,
+    });
+    const buffer = f.upload(device, c.h);
+    const config = { strategy: 'max', activation: 'log1p_relu', vocabSize: c.vocab };
+    const started = performance.now();
+    const got = await head.pool(buffer, c, config, zeroIds);
+    const gpuMs = performance.now() - started;
+    const ref = f.reference(c, 'max', 'log1p_relu');
+    const cmp = f.compare(c, got, ref, { zeroIds, threshold: 0, positions: true, tol: 1e-5 });
+    const positions = got[0].positions as Uint32Array;
+    let lateTokens = 0;
+    let secondWindow = 0;
+    for (let k = 0; k < positions.length; k += 2) {
+      if (positions[k] === 0 && positions[k + 1]! >= 1024) lateTokens++;
+      if (positions[k] === 1) secondWindow++;
+    }
+    head.dispose();
+    device.destroy();
+    return { cmp, gpuMs, lateTokens, secondWindow, stats: head.lastStats };
+  }, ZERO_IDS);
+  console.log(
+    `2048 + 700 tokens x 30522 entries x 64: ${r.gpuMs.toFixed(0)} ms on this adapter; non-zeros ${r.cmp.nnz}, largest error relative / absolute ${r.cmp.maxRel.toExponential(2)} / ${r.cmp.maxAbs.toExponential(2)}, near ties ${r.cmp.nearTies} of ${r.cmp.positionsChecked}; maxima in tokens >= 1024: ${r.lateTokens}, in the second window: ${r.secondWindow}`,
+  );
+  expect(r.cmp.problems).toEqual([]);
+  expect(r.cmp.maxAbs).toBeLessThan(1e-5);
+  expect(r.cmp.maxRel).toBeLessThan(1e-4);
+  expect(r.cmp.positionsChecked).toBe(r.cmp.nnz[0]);
+  // The maxima spread over the whole window and into the second one.
+  expect(r.lateTokens).toBeGreaterThan(50);
+  expect(r.secondWindow).toBeGreaterThan(20);
+  expect(r.stats.dispatches).toBe(1);
+});
+
+test('vocab 50000, hidden 128, the weight split over several buffers; float16 weights against float32; weightFormat auto falls back to float32 without shader-f16', async ({
+  page,
+}) => {
+  test.setTimeout(900_000);
+  await open(page);
+  const r = await page.evaluate(async (zeroIds) => {
+    const { FusedSpladeHead, poolCpu } = (window as any).pooling;
+    const f = (window as any).fused;
+    const adapter = (await navigator.gpu.requestAdapter())!;
+    const adapterF16 = adapter.features.has('shader-f16');
+    const device: GPUDevice = await adapter.requestDevice(adapterF16 ? { requiredFeatures: ['shader-f16'] } : {});
+    const c = f.makeCase({
+      vocab: 50000, // not a multiple of the 32-entry tile: the last tile of the last chunk is partial
+      hidden: 128,
+      tokens: 48,
+      lengths: [48, 30, 48, 9],
+      segments: [
+        { start: 0, end: 2 },
+        { start: 2, end: 4 },
+      ],
+      active: 0.015,
+      seed: 37,
+    });
+    const weights = { weight: c.weight, bias: c.bias, vocab: c.vocab, hidden: c.hidden };
+    const buffer = f.upload(device, c.h);
+    const logits = f.logits(c);
+    const out: any = { adapterF16 };
+    // auto: float16 only where the device has shader-f16.
+    const auto = await FusedSpladeHead.create(device, weights);
+    out.auto = { format: auto.weightFormat, bytes: auto.weightBytes };
+    auto.dispose();
+    const runs: Record<string, any> = {};
+    for (const format of ['float32', 'float16'] as const) {
+      // 6 MB per weight buffer: 25.6 MB of float32 W in 5 buffers, 12.8 MB of float16 in 3.
+      const head = await FusedSpladeHead.create(device, weights, { weightFormat: format, maxWeightChunkBytes: 6e6 });
+      const half = format === 'float16' ? f.roundHalf(c.weight) : undefined;
+      for (const [strategy, activation] of [
+        ['max', 'relu'],
+        ['sum', 'log1p_relu'],
+      ] as const) {
+        const config = { strategy, activation, vocabSize: c.vocab };
+        const positions = strategy === 'max';
+        const got = await head.pool(buffer, c, config, zeroIds);
+        const ref = f.reference(c, strategy, activation);
+        const o = { zeroIds, threshold: 0, positions, tol: format === 'float16' ? 2e-2 : 1e-5 };
+        runs[`${format} ${strategy}/${activation}`] = {
+          format: head.weightFormat,
+          chunks: head.weightChunks,
+          bytes: head.weightBytes,
+          stats: { ...head.lastStats },
+          reference: f.compare(c, got, ref, o),
+          // float16: against the reference computed with the float16-rounded W, the arithmetic alone.
+          ...(half
+            ? { rounded: f.compare(c, got, f.reference(c, strategy, activation, half), { ...o, tol: 1e-5 }) }
+            : { cpu: f.compare(c, got, ref, o, poolCpu({ ...c, logits }, config, { zeroIds, positions })) }),
+        };
+      }
+      head.dispose();
+    }
+    out.runs = runs;
+    // An odd hidden size: float16 rows are padded to whole words, float32 rows end mid-tile.
+    const odd = f.makeCase({
+      vocab: 4000,
+      hidden: 67,
+      tokens: 40,
+      lengths: [40, 13],
+      segments: [{ start: 0, end: 2 }],
+      active: 0.1,
+      seed: 41,
+    });
+    const oddBuffer = f.upload(device, odd.h);
+    const oddRef = f.reference(odd, 'max', 'relu');
+    out.odd = {};
+    for (const format of ['float32', 'float16'] as const) {
+      const head = await FusedSpladeHead.create(
+        device,
+        { weight: odd.weight, bias: odd.bias, vocab: odd.vocab, hidden: odd.hidden },
+        { weightFormat: format },
+      );
+      const got = await head.pool(oddBuffer, odd, { strategy: 'max', activation: 'relu', vocabSize: odd.vocab }, []);
+      const ref = format === 'float16' ? f.reference(odd, 'max', 'relu', f.roundHalf(odd.weight)) : oddRef;
+      out.odd[format] = {
+        bytes: head.weightBytes,
+        cmp: f.compare(odd, got, ref, { zeroIds: [], threshold: 0, positions: true, tol: 1e-5 }),
+      };
+      head.dispose();
+    }
+    device.destroy();
+    return out;
+  }, ZERO_IDS);
+
+  for (const [what, run] of Object.entries(r.runs) as [string, any][]) {
+    const vs = run.cpu ?? run.rounded;
+    console.log(
+      `${what}: ${run.chunks} weight buffers, ${run.bytes} bytes; non-zeros ${run.reference.nnz.join('/')}; largest error relative / absolute vs float64 ${run.reference.maxRel.toExponential(2)} / ${run.reference.maxAbs.toExponential(2)}, near-cut ids ${run.reference.nearCut}, near ties ${run.reference.nearTies} of ${run.reference.positionsChecked}; vs ${run.cpu ? 'the CPU pooler' : 'float64 with float16-rounded W'} ${vs.maxRel.toExponential(2)} / ${vs.maxAbs.toExponential(2)}`,
+    );
+    expect(run.stats.dispatches).toBe(run.chunks);
+    expect(run.reference.problems, what).toEqual([]);
+    expect(vs.problems, what).toEqual([]);
+    expect(vs.maxAbs, what).toBeLessThan(what.includes('max') ? 1e-5 : 5e-5);
+    expect(vs.maxRel, what).toBeLessThan(1e-4);
+    if (run.format === 'float16') {
+      // float16 weights (11-bit significand): logits within ~1e-3 of float32's at this scale.
+      expect(run.reference.maxAbs, what).toBeLessThan(5e-3);
+    } else {
+      expect(run.reference.maxAbs, what).toBeLessThan(what.includes('max') ? 1e-5 : 5e-5);
+    }
+  }
+  expect(r.runs['float32 max/relu'].chunks).toBe(5);
+  expect(r.runs['float16 max/relu'].chunks).toBe(3);
+  expect(r.runs['float32 max/relu'].format).toBe('float32');
+  expect(r.runs['float16 max/relu'].format).toBe('float16');
+  expect(r.runs['float16 max/relu'].bytes).toBe(50000 * 128 * 2 + 50000 * 4);
+  expect(r.runs['float32 max/relu'].bytes).toBe(50000 * 128 * 4 + 50000 * 4);
+  expect(r.auto.format).toBe(r.adapterF16 ? 'float16' : 'float32');
+  console.log(`adapter shader-f16: ${r.adapterF16}; weightFormat auto -> ${r.auto.format}`);
+  for (const format of ['float32', 'float16']) {
+    expect(r.odd[format].cmp.problems, format).toEqual([]);
+    expect(r.odd[format].cmp.maxAbs, format).toBeLessThan(1e-5);
+  }
+  expect(r.odd.float16.bytes).toBe(4000 * 34 * 4 + 4000 * 4); // 67 halves padded to 34 words
+});
+
+test('overflow: documents with more non-zeros than the initial 512 are compacted again (the head runs once), the capacity carries over and shrinks back', async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  await open(page);
+  const r = await page.evaluate(async (zeroIds) => {
+    const { FusedSpladeHead, INITIAL_CAPACITY } = (window as any).pooling;
+    const f = (window as any).fused;
+    const device: GPUDevice = await (await navigator.gpu.requestAdapter())!.requestDevice();
+    // A tenth of the vocabulary active: ~2000 non-zeros in the long document, fewer in the short one.
+    const c = f.makeCase({
+      vocab: 30522,
+      hidden: 64,
+      tokens: 32,
+      lengths: [32, 32, 20, 3],
+      segments: [
+        { start: 0, end: 3 },
+        { start: 3, end: 4 },
+      ],
+      active: 0.1,
+      seed: 53,
+    });
+    const head = await FusedSpladeHead.create(device, {
+      weight: c.weight,
+      bias: c.bias,
+      vocab: c.vocab,
+      hidden: c.hidden,
+    });
+    const buffer = f.upload(device, c.h);
+    const config = { strategy: 'max', activation: 'relu', vocabSize: c.vocab };
+    const ref = f.reference(c, 'max', 'relu');
+    const o = { zeroIds, threshold: 0, positions: true, tol: 1e-5 };
+    const runs: any[] = [];
+    const poolAt = async (threshold: number) => {
+      const capacityBefore = head.capacity;
+      const got = await head.pool(buffer, c, config, zeroIds, threshold);
+      return {
+        threshold,
+        capacityBefore,
+        capacityAfter: head.capacity,
+        stats: { ...head.lastStats },
+        cmp: f.compare(c, got, ref, { ...o, threshold }),
+      };
+    };
+    runs.push(await poolAt(0)); // overflows: compacted again with room for all
+    runs.push(await poolAt(0)); // starts with the capacity that was needed
+    // A threshold that leaves ~150 entries in the long document: the capacity halves back, call by call.
+    const sorted = Array.from(ref[0].value as Float64Array).sort((a, b) => b - a);
+    const high = sorted[150]!;
+    for (let k = 0; k < 4; k++) runs.push(await poolAt(high));
+    head.dispose();
+    device.destroy();
+    return { INITIAL_CAPACITY, runs };
+  }, ZERO_IDS);
+  expect(r.INITIAL_CAPACITY).toBe(512);
+  const [first, second, ...shrinking] = r.runs;
+  for (const run of r.runs) {
+    expect(run.cmp.problems, `threshold ${run.threshold}`).toEqual([]);
+    expect(run.cmp.maxAbs).toBeLessThan(1e-5);
+  }
+  const [long, short] = first.cmp.nnz;
+  console.log(
+    `overflow: non-zeros ${long}/${short}; launches ${first.stats.launches}, capacity ${first.capacityBefore} -> ${first.capacityAfter}; then ${shrinking.map((s: any) => s.capacityAfter).join(' -> ')}`,
+  );
+  expect(long).toBeGreaterThan(1024);
+  expect(short).toBeGreaterThan(512);
+  // The head ran once; the compaction twice, the second with room for the largest document.
+  expect(first.stats).toEqual({
+    dispatches: 1,
+    launches: 2,
+    readbackBytes: outputBytes(2, 512) + outputBytes(2, long),
+  });
+  const grown = 2 ** Math.ceil(Math.log2(long));
+  expect(first.capacityBefore).toBe(512);
+  expect(first.capacityAfter).toBe(grown);
+  expect(second.stats).toEqual({ dispatches: 1, launches: 1, readbackBytes: outputBytes(2, grown) });
+  expect(shrinking.map((s: any) => s.capacityAfter)).toEqual(
+    [grown / 2, grown / 4, grown / 8, grown / 16].map((x) => Math.max(512, x)),
+  );
+  for (const s of shrinking) {
+    expect(s.stats.launches).toBe(1);
+    expect(s.cmp.nnz[0]).toBeLessThanOrEqual(150);
+  }
+});
+
+test('a lost device fails pool with gpu-device-lost (before and during a batch); dispose frees the head; bad input is refused naming what is accepted', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await open(page);
+  const r = await page.evaluate(async () => {
+    const { FusedSpladeHead } = (window as any).pooling;
+    const f = (window as any).fused;
+    // An adapter gives one device: each device here comes from a fresh adapter.
+    const newDevice = async () => (await navigator.gpu.requestAdapter())!.requestDevice();
+    const outcome = async (p: Promise<unknown>) => {
+      try {
+        await p;
+        return 'resolved';
+      } catch (e: any) {
+        return `${e.name}:${e.code}:${e.message}`;
+      }
+    };
+    const c = f.makeCase({
+      vocab: 30522,
+      hidden: 64,
+      tokens: 256,
+      lengths: [256, 256],
+      segments: [{ start: 0, end: 2 }],
+      active: 0.01,
+      seed: 61,
+    });
+    const weights = { weight: c.weight, bias: c.bias, vocab: c.vocab, hidden: c.hidden };
+    const config = { strategy: 'max', activation: 'relu', vocabSize: c.vocab };
+    const out: Record<string, string> = {};
+
+    let device = await newDevice();
+    let head = await FusedSpladeHead.create(device, weights);
+    let buffer = f.upload(device, c.h);
+    device.destroy();
+    await device.lost;
+    out.before = await outcome(head.pool(buffer, c, config, []));
+
+    device = await newDevice();
+    head = await FusedSpladeHead.create(device, weights);
+    buffer = f.upload(device, c.h);
+    const during = head.pool(buffer, c, config, []);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    device.destroy();
+    out.during = await outcome(during);
+
+    device = await newDevice();
+    head = await FusedSpladeHead.create(device, weights);
+    buffer = f.upload(device, c.h);
+    head.dispose();
+    out.disposed = await outcome(head.pool(buffer, c, config, []));
+    const small = { rows: 1, tokens: 256, lengths: [256], segments: [{ start: 0, end: 1 }] };
+    out.weightLength = await outcome(FusedSpladeHead.create(device, { ...weights, hidden: 63 }));
+    out.format = await outcome(FusedSpladeHead.create(device, weights, { weightFormat: 'int8' }));
+    out.tiling = await outcome(FusedSpladeHead.create(device, weights, { tiling: { tileK: 31 } }));
+    head = await FusedSpladeHead.create(device, weights);
+    out.length = await outcome(head.pool(buffer, { ...small, lengths: [257] }, config, []));
+    out.segments = await outcome(
+      head.pool(
+        buffer,
+        {
+          ...small,
+          rows: 2,
+          lengths: [3, 3],
+          segments: [
+            { start: 1, end: 2 },
+            { start: 0, end: 1 },
+          ],
+        },
+        config,
+        [],
+      ),
+    );
+    out.buffer = await outcome(head.pool(buffer, { ...small, rows: 3, lengths: [1, 1, 1] }, config, []));
+    head.dispose();
+    device.destroy();
+    return out;
+  });
+  expect(r.before).toMatch(
+    /^SpladeError:gpu-device-lost:the GPU device was lost before the batch started \(destroyed: /,
+  );
+  expect(r.during).toMatch(/^SpladeError:gpu-device-lost:the GPU device was lost during the batch \(destroyed: /);
+  expect(r.disposed).toBe('SpladeError:runtime:this fused head was disposed');
+  expect(r.weightLength).toBe(
+    'SpladeError:invalid-input:the decoder weight has 1953408 values, expected vocab x hidden = 30522 x 63 = 1922886',
+  );
+  expect(r.format).toBe(
+    'SpladeError:invalid-option:weightFormat "int8" is not supported; accepted: auto, float32, float16',
+  );
+  expect(r.tiling).toContain('SpladeError:invalid-option:fused head tiling');
+  expect(r.tiling).toContain('tileK must be even, got 31');
+  expect(r.length).toBe('SpladeError:invalid-input:fused head batch: row 0 has length 257, accepted: 0 to 256');
+  expect(r.segments).toBe(
+    'SpladeError:invalid-input:fused head batch: segment 1 is rows 0 to 1; accepted: non-empty runs of rows, in order, not overlapping, from row 2 to at most 2',
+  );
+  expect(r.buffer).toBe(
+    'SpladeError:runtime:the hidden-state buffer has 131072 bytes, expected at least rows x tokens x hidden x 4 = 196608',
+  );
+});
+
+test("onnxruntime-web's own output buffer, on its own device: the head pools a WebGPU session's hidden-state output in place", async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await open(page);
+  const r = await page.evaluate(async (zeroIds) => {
+    const { FusedSpladeHead } = (window as any).pooling;
+    const f = (window as any).fused;
+    const ort = (window as any).ort;
+    const protoUrl = '/src/model/graph/proto.ts';
+    const { DataType, encodeModel } = await import(/* @vite-ignore */ protoUrl);
+    const c = f.makeCase({
+      vocab: 30522,
+      hidden: 64,
+      tokens: 64,
+      lengths: [64, 50],
+      segments: [
+        { start: 0, end: 1 },
+        { start: 1, end: 2 },
+      ],
+      active: 0.02,
+      seed: 71,
+    });
+    // A stand-in for a graph that ends at the transformed hidden state: states = x * 1.
+    const one = new Float32Array([1]);
+    const model = encodeModel({
+      irVersion: 8,
+      opsets: [{ domain: '', version: 17 }],
+      producerName: 'splade-web e2e',
+      graph: {
+        name: 'hidden-states',
+        nodes: [{ opType: 'Mul', inputs: ['x', 'one'], outputs: ['states'] }],
+        inputs: [{ name: 'x', dataType: DataType.FLOAT, shape: ['rows', 'tokens', 64] }],
+        outputs: [{ name: 'states', dataType: DataType.FLOAT, shape: ['rows', 'tokens', 64] }],
+        initializers: [{ name: 'one', dataType: DataType.FLOAT, dims: [], raw: new Uint8Array(one.buffer) }],
+      },
+    });
+    const session = await ort.InferenceSession.create(model, {
+      executionProviders: ['webgpu'],
+      preferredOutputLocation: 'gpu-buffer',
+    });
+    const device = (await ort.env.webgpu.device) as GPUDevice;
+    const head = await FusedSpladeHead.create(device, {
+      weight: c.weight,
+      bias: c.bias,
+      vocab: c.vocab,
+      hidden: c.hidden,
+    });
+    const { states } = await session.run({ x: new ort.Tensor('float32', c.h, [c.rows, c.tokens, c.hidden]) });
+    const got = await head.pool(
+      states.gpuBuffer,
+      c,
+      { strategy: 'max', activation: 'relu', vocabSize: c.vocab },
+      zeroIds,
+    );
+    const cmp = f.compare(c, got, f.reference(c, 'max', 'relu'), { zeroIds, threshold: 0, positions: true, tol: 1e-5 });
+    const location = states.location;
+    states.dispose();
+    head.dispose();
+    await session.release();
+    return { cmp, location };
+  }, ZERO_IDS);
+  expect(r.location).toBe('gpu-buffer');
+  expect(r.cmp.problems).toEqual([]);
+  expect(r.cmp.maxAbs).toBeLessThan(1e-5);
+  expect(r.cmp.nnz.every((n: number) => n > 100)).toBe(true);
+});
