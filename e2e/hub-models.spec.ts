@@ -113,12 +113,15 @@ for (const device of ['wasm', 'webgpu'] as const) {
               info: encoder.backendInfo,
               device: encoder.device,
               built: route.built?.architecture,
+              tail: route.built?.tail,
+              vocab: route.pooling.vocabSize,
               buildMs: route.built?.buildMs,
               loadMs,
               batches: encoder.lastStats.batches,
               specialIds: Array.from(route.tokenizer.specialIds as ArrayLike<number>),
               alone,
               together,
+              stats: encoder.lastStats, // of the batched call
             };
           } finally {
             await encoder.dispose();
@@ -160,7 +163,13 @@ for (const device of ['wasm', 'webgpu'] as const) {
           modelFile: ref.onnxFile,
           externalDataFiles: ref.externalData ?? [],
         });
-      } else expect(result.built).toBe(ref.architecture); // the graph was built in the page
+      } else {
+        expect(result.built).toBe(ref.architecture); // the graph was built in the page
+        // On WASM the built graph pools inside itself (src/model/graph/tail.ts): only [windows, vocab]
+        // maxima left onnxruntime, not [windows, tokens, vocab] logits; WebGPU keeps the logits on the GPU.
+        expect(result.tail).toBe(device === 'wasm' ? 'max' : 'logits');
+        if (device === 'wasm') expect(result.stats.readbackBytes).toBe(result.stats.windows * result.vocab * 4);
+      }
       // One padded batch on both: WebGPU plans batches by their padded tokens against its buffer limit, not by
       // max_seq_length (8192 for GTE and PIXIE, which would leave one row per batch).
       expect(result.batches).toBe(1);

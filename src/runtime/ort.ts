@@ -83,6 +83,12 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     sum: (activation: Activation) => session.outputNames.includes(sumOutput(activation)),
   };
   const hasPooled = pooledTail.max || ACTIVATIONS.some(pooledTail.sum);
+  /** The pooled outputs to fetch for `pooling`, when the graph has them. */
+  const pooledFetches = (pooling: PoolingConfig, positions: boolean): string[] | undefined => {
+    if (pooling.strategy === 'max')
+      return pooledTail.max ? (positions ? [MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT] : [MAX_LOGIT_OUTPUT]) : undefined;
+    return pooledTail.sum(pooling.activation) ? [sumOutput(pooling.activation)] : undefined;
+  };
   const outputName =
     asked ?? (session.outputNames.includes('logits') ? 'logits' : hasPooled ? undefined : session.outputNames[0]!);
   const needsTypeIds = session.inputNames.includes('token_type_ids');
@@ -189,18 +195,7 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
         feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), dims);
       // The pooled outputs when the graph has those of this pooling and the logits would be read back
       // (the CPU backends; on WebGPU the WGSL pooler takes the logits where they are).
-      const pooledNames =
-        outputName === undefined || !gpu
-          ? pooling.strategy === 'max'
-            ? pooledTail.max
-              ? runOptions.positions
-                ? [MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT]
-                : [MAX_LOGIT_OUTPUT]
-              : undefined
-            : pooledTail.sum(pooling.activation)
-              ? [sumOutput(pooling.activation)]
-              : undefined
-          : undefined;
+      const pooledNames = outputName !== undefined && gpu ? undefined : pooledFetches(pooling, runOptions.positions);
       if (!pooledNames && outputName === undefined)
         throw new SpladeError(
           'invalid-option',
