@@ -14,8 +14,8 @@
 // than this machine's noise between rounds; the head alone shows it, over more rounds.
 //
 //   npx tsx bench/pooled.ts [--model ./.cache/bench-models/naver/splade-v3] [--docs 8] [--batch 4]
-//                           [--rounds 3] [--head-rounds 9] [--tokens 512] [--paths wasm,node]
-//                           [--threads 1]
+//                           [--rounds 3] [--head-rounds 5] [--tokens 512] [--paths wasm,node]
+//                           [--threads 1] [--models head,full] [--strategy max|sum]
 //                           [--dtype fp32] [--out bench/results/pooled.json]
 //   npm run bench:pooled
 //
@@ -23,7 +23,7 @@
 // random weights: `/usr/bin/python3 bench/make_models.py bert` writes it under .cache/ (never
 // committed). Any local folder in the sentence-transformers or bare transformers layout works.
 // The machine is shared and noisy: every round runs each path in turn and the best round is kept.
-// Documents are encoded with positions (what indexing with explanation spans asks for).
+// Max pooling is run with positions (what indexing with explanation spans asks for).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -40,13 +40,17 @@ import { createOrtBackend } from '../src/runtime/ort.ts';
 import type { BackendRunOptions, ExecutionBackend, ModelBatch } from '../src/runtime/types.ts';
 import { benchDocuments } from './corpus.mjs';
 
+type Model = 'full' | 'head';
+
 const { values: args } = parseArgs({
   options: {
     model: { type: 'string', default: './.cache/bench-models/naver/splade-v3' },
     docs: { type: 'string', default: '8' },
     batch: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
-    'head-rounds': { type: 'string', default: '9' },
+    'head-rounds': { type: 'string', default: '5' },
+    models: { type: 'string', default: 'head,full' },
+    strategy: { type: 'string' },
     tokens: { type: 'string', default: '512' },
     paths: { type: 'string', default: 'wasm,node' },
     threads: { type: 'string', default: '1' },
@@ -58,6 +62,7 @@ const docCount = Number(args.docs);
 const batchSize = Number(args.batch);
 const rounds = Number(args.rounds);
 const headRounds = Number(args['head-rounds']);
+const models = args.models.split(',') as Model[];
 const windowTokens = Number(args.tokens);
 const threads = Number(args.threads);
 const paths = args.paths.split(',') as ('wasm' | 'node')[];
@@ -89,8 +94,10 @@ const hidden = config.hidden_size ?? config.dim;
 const layers = config.num_hidden_layers ?? config.n_layers;
 // The head alone: the same config with no encoder layer (DistilBERT names the count n_layers).
 const headConfig = { ...config, ...('n_layers' in config ? { n_layers: 0 } : { num_hidden_layers: 0 }) };
-type Model = 'full' | 'head';
+
 const vocab = route.pooling.vocabSize;
+// --strategy: pool otherwise than the model's SpladePooling says (sum: the activation runs on every logit in the graph).
+if (args.strategy === 'max' || args.strategy === 'sum') route.pooling = { ...route.pooling, strategy: args.strategy };
 
 // Windows of exactly `windowTokens` tokens: long passages cut to the window, the last id (the
 // suffix special token) kept.
@@ -116,7 +123,11 @@ const batches: ModelBatch[] = planBatches(
   vocab,
   segments: planned.segments,
 }));
-const runOptions: BackendRunOptions = { zeroIds: route.tokenizer.specialIds, threshold: 0, positions: true };
+const runOptions: BackendRunOptions = {
+  zeroIds: route.tokenizer.specialIds,
+  threshold: 0,
+  positions: route.pooling.strategy === 'max',
+};
 
 const pooledTail = graphTailFor('wasm', route.pooling);
 const tails: GraphTail[] = ['logits', pooledTail];
@@ -130,7 +141,7 @@ console.log(
 
 // 1. Each model built with each tail.
 const builds = new Map<string, BuiltModel>();
-for (const model of ['full', 'head'] as const) {
+for (const model of models) {
   for (const tail of tails) {
     const started = performance.now();
     const json = model === 'full' ? config : headConfig;
@@ -163,13 +174,21 @@ async function encodeAll(backend: ExecutionBackend): Promise<{ vectors: PooledVe
   return { vectors, readbackBytes };
 }
 
-/** Whether two runs gave the same vectors: indices, values and positions, bit for bit. */
+/**
+ * Whether two runs gave the same vectors: max pooling bit for bit (indices, values, positions); sum
+ * pooling the same indices and values within 1e-6 of the largest (float32 sums in another order).
+ */
 function same(a: PooledVector[], b: PooledVector[]): boolean {
-  const eq = (x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined) =>
-    x === y || (!!x && !!y && x.length === y.length && Array.from(x).every((v, k) => Object.is(v, y[k])));
+  const exact = route.pooling.strategy === 'max';
+  const eq = (x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined, tolerance = 0) =>
+    x === y || (!!x && !!y && x.length === y.length && Array.from(x).every((v, k) => Math.abs(v - y[k]!) <= tolerance));
   return (
     a.length === b.length &&
-    a.every((v, k) => eq(v.indices, b[k]!.indices) && eq(v.values, b[k]!.values) && eq(v.positions, b[k]!.positions))
+    a.every((v, k) => {
+      const w = b[k]!;
+      const tolerance = exact ? 0 : 1e-6 * Math.max(0, ...Array.from(w.values));
+      return eq(v.indices, w.indices) && eq(v.values, w.values, tolerance) && eq(v.positions, w.positions);
+    })
   );
 }
 
@@ -177,7 +196,7 @@ function same(a: PooledVector[], b: PooledVector[]): boolean {
 // rounds (the order alternates, so neither path always runs first); the best round is kept.
 const results: Record<string, unknown>[] = [];
 for (const path of paths) {
-  for (const model of ['head', 'full'] as const) {
+  for (const model of models) {
     const backends = new Map<GraphTail, ExecutionBackend>();
     const rows = new Map<GraphTail, Record<string, unknown>>();
     const vectors = new Map<GraphTail, PooledVector[]>();
@@ -276,7 +295,7 @@ writeFileSync(
       threads,
       rounds,
       headRounds,
-      positions: true,
+      positions: runOptions.positions,
       results,
       ratios,
     },
