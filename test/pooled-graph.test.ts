@@ -10,6 +10,8 @@
 //   (in Node: the same .wasm a page runs).
 // - The hub fixtures' graphs (every architecture), fp32, fp16 and q4: a padded batch whose documents
 //   have one or several windows, both poolings, positions, zeroIds and a threshold.
+// - Through SparseEncoder by hub id: sum pooling (the spladePooling option of a bare repository)
+//   builds the sum tail, and a padded batch with a document of several windows equals the logits path.
 // (That built graphs loaded by hub id pool in the graph and equal PyTorch: hub-models.test.ts.)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +29,10 @@ import { SafetensorsWeights } from '../src/model/graph/weights.ts';
 import type { ModelFiles } from '../src/model/source.ts';
 import type { PoolingConfig } from '../src/pooling/config.ts';
 import type { PooledVector } from '../src/pooling/cpu.ts';
+import { SparseEncoder } from '../src/node.ts';
 import { createOrtBackend } from '../src/runtime/ort.ts';
 import type { BackendRunOptions, ExecutionBackend, ModelBatch } from '../src/runtime/types.ts';
+import { LocalHub } from './hub-server.ts';
 import { mulberry32 } from './support.ts';
 
 ortWeb.env.wasm.numThreads = 1;
@@ -277,6 +281,59 @@ describe.each(FIXTURES)('$id: pooled in the graph equals the logits path (onnxru
         }
       } finally {
         await logits.dispose();
+      }
+    });
+  }
+});
+
+describe('through SparseEncoder by hub id (onnxruntime-node)', () => {
+  // naver/splade-v3 is a bare repository: the spladePooling option picks the pooling, so sum pooling
+  // gets a graph with the sum tail. A text of several windows, and a batch with padding.
+  const TEXTS = [
+    'sparse retrieval runs in the browser',
+    Array.from({ length: 90 }, (_, k) => `passage ${k} explains how learned sparse vectors are pooled`).join('. '),
+  ];
+  for (const activation of ['relu', 'log1p_relu'] as const) {
+    it(`sum pooling with ${activation}: the graph pools, and equals the logits path`, async () => {
+      const hub = await new LocalHub().start();
+      const encoder = await SparseEncoder.fromPretrained('naver/splade-v3', {
+        hubUrl: hub.url,
+        cache: false,
+        spladePooling: { strategy: 'sum', activation },
+      });
+      try {
+        const route = encoder.spec.document;
+        if (route.kind !== 'mlm') throw new Error('expected a model route');
+        expect(route.built?.tail).toBe(`sum-${activation}`);
+        const got = await encoder.encodeDocument(TEXTS);
+        const { windows, readbackBytes } = encoder.lastStats;
+        const docs = await Promise.all(TEXTS.map((t) => encoder.windows(t)));
+        expect(docs[1]!.length).toBeGreaterThan(1);
+        expect(windows).toBe(docs[0]!.length + docs[1]!.length);
+        expect(readbackBytes).toBe(windows * route.pooling.vocabSize * 4);
+
+        // The same windows through the logits graph of the same weights and poolCpu.
+        const files = folderFiles('naver/splade-v3');
+        const json = JSON.parse(new TextDecoder().decode((await files.read('config.json'))!));
+        const weights = (await SafetensorsWeights.open(files, ''))!;
+        const logits = await backendOf(RUNTIMES[0], await buildModelGraph(ModelConfig.from(json), weights));
+        try {
+          const batch = batchOf(docs, route.pooling.vocabSize, route.tokenizer.padId);
+          const opts = { zeroIds: route.tokenizer.specialIds, threshold: 0, positions: false };
+          const want = (await logits.run(batch, route.pooling, opts)).vectors;
+          const byDoc = batch.docs.map((d, k) => [d, want[k]!] as const).sort((a, b) => a[0] - b[0]);
+          expectSameVectors(
+            got,
+            byDoc.map(([, v]) => v),
+            'sum',
+            activation,
+          );
+        } finally {
+          await logits.dispose();
+        }
+      } finally {
+        await encoder.dispose();
+        await hub.stop();
       }
     });
   }
