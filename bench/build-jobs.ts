@@ -2,9 +2,11 @@
 // pages of git-doc, each configuration in its own process (a fresh vector cache, so every section is
 // encoded), rounds interleaved so a load change on the shared machine hits all of them alike; the
 // best round of each counts. Configurations: --jobs 1 (the main thread; onnxruntime-node's default
-// intra-op threads), --jobs 1 on one core (taskset -c 0: the single-core rate the issue's target is
-// against), and each --jobs n asked for. Also each run's peak RSS (main thread + workers: one
-// process) and the load average before and after it. Writes bench/results/build-jobs.json.
+// intra-op threads), --jobs 1 on one core (taskset -c 0 and one intra-op thread: what a one-core
+// machine runs, the single-core rate the issue's target is against), and each --jobs n asked for.
+// Also each run's peak RSS (main thread + workers: one process), the load average before and after
+// it, and each thread's CPU time over the encode stage with the idle-machine rate it models.
+// Writes bench/results/build-jobs.json.
 //
 //   npx tsx bench/build-jobs.ts [--site /usr/share/doc/git-doc] [--pages 40] [--model <folder|hub id>]
 //                               [--jobs 2] [--rounds 3] [--batch-size 64] [--no-single-core]
@@ -12,20 +14,14 @@
 //
 // (npm run bench:build). The machine is shared: the load average says how much of it this had.
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { build } from '../src/cli/build.ts';
+import { SparseEncoder } from '../src/node.ts';
+import { nodeRuntimeWith } from '../src/runtime/node.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,16 +63,20 @@ interface Run {
 
 if (args.child !== undefined) {
   // The child: one build of the prepared site with a fresh cache; its figures as one JSON line.
-  const { site, jobs, work } = JSON.parse(args.child) as { site: string; jobs: number; work: string };
-  // CPU seconds of each thread (workers included) over the encode stage: from the build's log line
-  // that counts the sections (the stage follows) to the one that reports the encoding. Sampled, since
-  // a worker's thread is gone once it ends.
-  let base: Map<string, number> | undefined;
-  const last = new Map<string, number>();
-  const sample = () => {
-    for (const [tid, cpu] of threadCpu()) last.set(tid, cpu);
+  const { site, jobs, work, oneThread } = JSON.parse(args.child) as {
+    site: string;
+    jobs: number;
+    work: string;
+    oneThread?: boolean;
   };
-  const sampler = setInterval(() => base && sample(), 100);
+  // What a one-core machine runs: onnxruntime's default intra-op pool is sized by the machine's
+  // cores, not by taskset's affinity, and its spinning second thread would share the one core.
+  if (oneThread) {
+    const runtime = nodeRuntimeWith({ intraOpNumThreads: 1 });
+    Object.defineProperty(SparseEncoder, 'runtime', { get: () => runtime });
+  }
+  const sampler = startCpuSampler();
+  let encodeEnd = 0;
   const cpuBefore = process.cpuUsage();
   const summary = await build({
     site,
@@ -86,15 +86,12 @@ if (args.child !== undefined) {
     batchSize: Number(args['batch-size']),
     ...(args.model ? { model: args.model } : {}),
     log: (line) => {
-      if (/^\d+ pages, \d+ sections/.test(line)) ((base = threadCpu()), sample());
-      else if (/^(encoded|all) /.test(line)) (sample(), clearInterval(sampler));
+      if (/^(encoded|all) /.test(line)) encodeEnd = Date.now();
     },
   });
-  clearInterval(sampler);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const cpu = process.cpuUsage(cpuBefore);
-  const stageThreads = [...last].map(([tid, v]) => v - (base?.get(tid) ?? 0)).filter((v) => v > 0.05);
-  stageThreads.sort((a, b) => b - a);
+  const stageThreads = await sampler.threadCpuBetween(encodeEnd - summary.encodeSeconds * 1000, encodeEnd);
   process.stdout.write(
     `${JSON.stringify({
       sections: summary.sections,
@@ -109,19 +106,54 @@ if (args.child !== undefined) {
   process.exit(0);
 }
 
-/** CPU seconds (user + system) of each thread of this process, by thread id (Linux /proc; 100 ticks/s). */
-function threadCpu(): Map<string, number> {
-  const cpu = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpu.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return cpu;
+/**
+ * Every thread's CPU seconds (Linux /proc, 100 ticks a second), sampled every 50 ms by a thread of
+ * its own: the main thread is blocked inside onnxruntime for a batch at a time, and an encode
+ * worker's thread is gone once it ends, so neither could be read afterwards. `threadCpuBetween`
+ * gives each busy thread's CPU seconds between two Date.now() times, largest first.
+ */
+function startCpuSampler(): { threadCpuBetween(from: number, to: number): Promise<number[]> } {
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    const { readdirSync, readFileSync } = require('node:fs');
+    const samples = [];
+    const sample = () => {
+      const cpu = {};
+      for (const tid of readdirSync('/proc/self/task')) {
+        try {
+          const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          cpu[tid] = (Number(f[11]) + Number(f[12])) / 100;
+        } catch {}
+      }
+      samples.push({ t: Date.now(), cpu });
+    };
+    sample();
+    const timer = setInterval(sample, 50);
+    parentPort.on('message', ({ from, to }) => {
+      sample();
+      clearInterval(timer);
+      // Each thread: its last reading at or before 'from' (0 if it started later) to its last up to 'to'.
+      const before = {}, after = {};
+      for (const s of samples) {
+        for (const [tid, v] of Object.entries(s.cpu)) {
+          if (s.t <= from) before[tid] = v;
+          if (s.t <= to + 50) after[tid] = v;
+        }
+      }
+      const used = Object.entries(after).map(([tid, v]) => v - (before[tid] ?? 0)).filter((v) => v > 0.05);
+      parentPort.postMessage(used.sort((a, b) => b - a));
+      parentPort.close();
+    });
+  `;
+  const worker = new Worker(code, { eval: true });
+  return {
+    threadCpuBetween: (from, to) =>
+      new Promise((resolve) => {
+        worker.once('message', resolve);
+        worker.postMessage({ from, to });
+      }),
+  };
 }
 
 const work = mkdtempSync(join(tmpdir(), 'splade-build-jobs-'));
@@ -152,7 +184,7 @@ for (let round = 1; round <= Number(args.rounds); round++) {
       tsx,
       resolve('bench/build-jobs.ts'),
       '--child',
-      JSON.stringify({ site, jobs: config.jobs, work: dir }),
+      JSON.stringify({ site, jobs: config.jobs, work: dir, oneThread: config.pin !== undefined }),
     ];
     argv.push('--batch-size', args['batch-size']);
     if (args.model) argv.push('--model', args.model);
