@@ -59,8 +59,8 @@ function tokenizer(): ShardedWordPiece {
 }
 
 /** A word list written into files and read back through them, with the shards each call loaded. */
-function wordList(list: readonly SiteWord[], shardBytes = 64): { words: SiteWords; loads: number[] } {
-  const { config: name, files } = writeWords(list, { shardBytes, topPerCharacter: 4, hash: sha256 });
+function wordList(list: readonly SiteWord[], shardBytes = 64, prefixShards = 2): { words: SiteWords; loads: number[] } {
+  const { config: name, files } = writeWords(list, { shardBytes, prefixShards, topPerPrefix: 4, hash: sha256 });
   const config = readWordsConfig(parse(files.get(name)), name);
   const loads: number[] = [];
   const words = new SiteWords(config, async (k) => {
@@ -184,7 +184,12 @@ describe('the word list files', () => {
   ];
 
   it('writes sorted, range-sharded, content-hashed files that read back with their counts', async () => {
-    const { config: name, files } = writeWords(list, { shardBytes: 20, topPerCharacter: 2, hash: sha256 });
+    const { config: name, files } = writeWords(list, {
+      shardBytes: 20,
+      prefixShards: 2,
+      topPerPrefix: 2,
+      hash: sha256,
+    });
     expect(name).toMatch(/^words\/config\.[0-9a-f]{12}\.json$/);
     for (const [file, bytes] of files) expect(file.slice(-17, -5)).toBe(sha256(bytes).slice(0, 12));
     const config = readWordsConfig(parse(files.get(name)), name);
@@ -192,10 +197,23 @@ describe('the word list files', () => {
     expect(config.version).toBe(WORDS_VERSION);
     expect(config.words).toBe(list.length);
     expect(config.files.length).toBeGreaterThan(2);
-    expect(config.top['c']).toEqual([
+    expect(config.prefixShards).toBe(2);
+    // "c" spans cherry, commit, commits: more than 1 shard, so its top words are in the config.
+    const narrow = readWordsConfig(
+      parse(
+        [...writeWords(list, { shardBytes: 20, prefixShards: 1, topPerPrefix: 2, hash: sha256 }).files].find(([f]) =>
+          f.startsWith('words/config.'),
+        )![1],
+      ),
+      'config',
+    );
+    expect(shardsOfPrefix(narrow.first, 'c').length).toBeGreaterThan(1);
+    expect(narrow.top['c']).toEqual([
       ['commit', 50],
       ['commits', 20],
     ]);
+    for (const prefix of Object.keys(narrow.top))
+      expect(shardsOfPrefix(narrow.first, prefix).length, prefix).toBeGreaterThan(1);
     const all = config.files.flatMap((f) => readWordsShard(parse(files.get(f)), f).words);
     expect(all).toEqual(list.map((w) => w.word).sort());
     config.files.forEach((f, k) => expect(readWordsShard(parse(files.get(f)), f).words[0]).toBe(config.first[k]));
@@ -207,7 +225,7 @@ describe('the word list files', () => {
   });
 
   it('refuses a duplicate word, a config of another format or version, and a shard out of order', () => {
-    const options = { shardBytes: 20, topPerCharacter: 2, hash: sha256 };
+    const options = { shardBytes: 20, prefixShards: 2, topPerPrefix: 2, hash: sha256 };
     expect(refusal(() => writeWords([...list, { word: 'rebase', sections: 1 }], options)).code).toBe('invalid-input');
     const { config: name, files } = writeWords(list, options);
     const config = parse(files.get(name)) as Record<string, unknown>;
@@ -220,25 +238,50 @@ describe('the word list files', () => {
     expect(refusal(() => readWordsConfig(null, 'f')).code).toBe('index-schema');
     const short = refusal(() => readWordsConfig({ ...config, files: ['one'] }, 'f'));
     expect(short.message).toContain('one name per shard');
+    expect(refusal(() => readWordsConfig({ ...config, prefixShards: 0 }, 'f')).message).toContain('prefixShards 0');
     const shard = refusal(() => readWordsShard({ words: ['b', 'a'], sections: [1, 1] }, 'words/0.x.json'));
     expect(shard.code).toBe('index-corrupt');
     expect(shard.file).toBe('words/0.x.json');
     expect(refusal(() => readWordsShard({ words: ['a'], sections: [] }, 'f')).code).toBe('index-corrupt');
   });
 
-  it('completes from the shards of the prefix’s range only, and one character from the config', async () => {
-    const { words, loads } = wordList(list, 20);
-    expect((await words.complete('comm')).map((w) => w.word)).toEqual(['commit', 'commits']);
-    const forComm = new Set(loads);
-    expect(forComm.size).toBeLessThan(words.config.files.length);
-    loads.length = 0;
-    expect((await words.complete('c')).map((w) => w.word)).toEqual(['commit', 'commits', 'cherry']);
-    expect(loads).toEqual([]);
+  it('completes as a scan of the whole list would, reading at most prefixShards shards', async () => {
+    // Every word of the site texts, and every prefix of each: what complete() gives equals the top
+    // words of a scan of the whole list; a wide prefix reads no shard, any other at most 2.
+    const all = siteWordList(SITE_TEXTS, tokenizer().config);
+    const { words, loads } = wordList(all, 40, 2);
+    expect(words.config.files.length).toBeGreaterThan(10);
+    expect(Object.keys(words.config.top).length).toBeGreaterThan(0);
+    for (const prefix of Object.keys(words.config.top))
+      expect(shardsOfPrefix(words.config.first, prefix).length, prefix).toBeGreaterThan(2);
+    const prefixes = new Set(all.flatMap((w) => [...w.word].map((_, k) => [...w.word].slice(0, k + 1).join(''))));
+    for (const prefix of prefixes) {
+      loads.length = 0;
+      const got = await words.complete(prefix, 4);
+      const scan = topWords(
+        all.filter((w) => w.word.startsWith(prefix)),
+        4,
+      );
+      expect(got, prefix).toEqual(scan);
+      expect(new Set(loads).size, prefix).toBeLessThanOrEqual(prefix in words.config.top ? 0 : 2);
+    }
     expect(await words.complete('zz')).toEqual([]);
+  });
+
+  it('suggests from the shards of the word’s start, and of its start with two neighbours swapped', async () => {
+    const { words } = wordList(list, 20);
     expect((await words.complete('커')).map((w) => w.word)).toEqual(['커밋']);
     expect((await words.nearest('rebsae')).map((w) => w.word)).toEqual(['rebase', 'rebased']);
-    // Its first two characters swapped: looked for under both starts.
     expect((await words.nearest('erbase')).map((w) => w.word)).toEqual(['rebase', 'rebased']);
+    expect(suggestionStarts('rebsae', 3)).toEqual(['reb', 'erb', 'rbe']);
+    // Where two characters span too many shards, the start grows: "comit" is looked for under "com".
+    const many = [
+      ...list,
+      ...['coal', 'coat', 'code', 'coil', 'cold', 'cone', 'copy', 'core'].map((word) => ({ word, sections: 1 })),
+    ];
+    const wide = wordList(many, 20, 2);
+    expect(shardsOfPrefix(wide.words.config.first, 'co').length).toBeGreaterThan(2);
+    expect((await wide.words.nearest('comit')).map((w) => w.word)).toEqual(['commit', 'commits']);
   });
 });
 

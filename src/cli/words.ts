@@ -11,10 +11,18 @@ import type { WordPieceConfig } from '../site/wordpiece-format.ts';
 import { writeWords, type SiteWord } from '../site/words-format.ts';
 import { sha256 } from './content-hash.ts';
 
-/** Bytes of JSON per word-list shard before gzip (about 2 KB gzipped). */
-const WORD_SHARD_BYTES = 8192;
-/** Words kept per first character for one-character prefixes (the completions use up to 4). */
-const TOP_PER_CHARACTER = 4;
+/**
+ * Bytes of JSON per word-list shard before gzip (about 0.8 KB gzipped), or more so that a big site
+ * keeps under MAX_WORD_SHARDS of them (the config lists each shard's first word). On git-doc (10 584
+ * words) a cold query fetched a median 5.5 KB of the list with 2 KB shards, 12.9 KB with 8 KB ones
+ * (bench/prefix.ts): a query reads a shard per word, so small shards cost least.
+ */
+const WORD_SHARD_BYTES = 2048;
+const MAX_WORD_SHARDS = 256;
+/** The most shards a prefix's completions are read from: wider prefixes complete from the config. */
+const PREFIX_SHARDS = 3;
+/** Words kept per wide prefix in the config (the completions use up to 4). */
+const TOP_PER_PREFIX = 4;
 
 /**
  * The words of `texts`, each with the number of texts holding it. Punctuation (a word of its own
@@ -40,7 +48,14 @@ export function wordListFiles(
   config: WordPieceConfig,
 ): { config: string; files: Map<string, Uint8Array>; words: number } {
   const list = siteWordList(texts, config);
-  const written = writeWords(list, { shardBytes: WORD_SHARD_BYTES, topPerCharacter: TOP_PER_CHARACTER, hash: sha256 });
+  const bytes = list.reduce((n, w) => n + Buffer.byteLength(w.word) + String(w.sections).length + 4, 0);
+  const shardBytes = Math.max(WORD_SHARD_BYTES, Math.ceil(bytes / MAX_WORD_SHARDS));
+  const written = writeWords(list, {
+    shardBytes,
+    prefixShards: PREFIX_SHARDS,
+    topPerPrefix: TOP_PER_PREFIX,
+    hash: sha256,
+  });
   return { ...written, words: list.length };
 }
 

@@ -28,9 +28,12 @@ export interface WordsConfig {
   first: string[];
   /** Shard k's file, relative to the index folder. */
   files: string[];
+  /** The most shards a prefix's completions are read from; a prefix spanning more has `top` words. */
+  prefixShards: number;
   /**
-   * The most frequent words of each one-character prefix (most sections first), so a query whose
-   * last word is one character so far fetches no shard: a short prefix spans many of them.
+   * The most frequent words (most sections first, with their counts) of each prefix whose words
+   * span more than `prefixShards` shards: short prefixes (`c`, `co`) complete from here, with no
+   * shard read, and a longer one reads at most `prefixShards` shards.
    */
   top: Record<string, [word: string, sections: number][]>;
 }
@@ -50,8 +53,10 @@ export interface SiteWord {
 export interface WordsWriteOptions {
   /** A shard is cut once its JSON reaches this many bytes (the last one may be smaller). */
   shardBytes: number;
-  /** Words kept per one-character prefix in the config's `top`. */
-  topPerCharacter: number;
+  /** The most shards a prefix's completions may be read from (wider prefixes get `top` words). */
+  prefixShards: number;
+  /** Words kept per prefix in the config's `top`. */
+  topPerPrefix: number;
   /** Hex content hash of a file's bytes; file names carry its first 12 digits. */
   hash: (bytes: Uint8Array) => string;
 }
@@ -59,6 +64,33 @@ export interface WordsWriteOptions {
 /** JavaScript string order (UTF-16 code units): what the reader's binary searches assume. */
 export function compareWords(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Above every word that starts with a prefix `p`: all of them sort below `p + END`. */
+export const END = '\uffff';
+
+/** The index of the first word of `sorted` that is not below `word`. */
+export function lowerBound(sorted: readonly string[], word: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareWords(sorted[mid]!, word) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The shard whose range holds `word` (shard k: from first[k] up to first[k + 1]). */
+export function shardOfWord(first: readonly string[], word: string): number {
+  return Math.max(0, lowerBound(first, word + '\u0000') - 1);
+}
+
+/** The shards whose ranges may hold words starting with `prefix`, in order (what a reader reads). */
+export function shardsOfPrefix(first: readonly string[], prefix: string): number[] {
+  const from = shardOfWord(first, prefix);
+  const to = shardOfWord(first, prefix + END);
+  return Array.from({ length: to - from + 1 }, (_, k) => from + k);
 }
 
 /**
@@ -95,31 +127,60 @@ export function writeWords(
     files.set(name, data);
     return name;
   });
-  const top: WordsConfig['top'] = {};
-  const byFirst = new Map<string, SiteWord[]>();
-  for (const w of sorted) {
-    const first = String.fromCodePoint(w.word.codePointAt(0)!);
-    const group = byFirst.get(first);
-    if (group) group.push(w);
-    else byFirst.set(first, [w]);
-  }
-  for (const [first, group] of byFirst)
-    top[first] = group
-      .sort((a, b) => b.sections - a.sections || compareWords(a.word, b.word))
-      .slice(0, options.topPerCharacter)
-      .map((w) => [w.word, w.sections]);
+  const first = shards.map((s) => s.words[0] ?? '');
+  const top = widePrefixes(shards, first, options.prefixShards, options.topPerPrefix);
   const config: WordsConfig = {
     format: WORDS_FORMAT,
     version: WORDS_VERSION,
     words: sorted.length,
-    first: shards.map((s) => s.words[0] ?? ''),
+    first,
     files: names,
+    prefixShards: options.prefixShards,
     top,
   };
   const configBytes = json(config);
   const name = `words/config.${options.hash(configBytes).slice(0, 12)}.json`;
   files.set(name, configBytes);
   return { config: name, files };
+}
+
+/**
+ * The top words of every prefix whose range spans more than `most` shards as a reader counts them
+ * (shardsOfPrefix): prefixes of one code point, then of two within those, and so on.
+ */
+function widePrefixes(
+  shards: readonly WordsShard[],
+  first: readonly string[],
+  most: number,
+  keep: number,
+): WordsConfig['top'] {
+  const top: WordsConfig['top'] = {};
+  const all = shards.flatMap((s) => s.words.map((word, j) => ({ word, sections: s.sections[j]! })));
+  let groups = [all];
+  for (let length = 1; groups.length > 0; length++) {
+    const next: (typeof all)[] = [];
+    for (const group of groups) {
+      const byPrefix = new Map<string, typeof all>();
+      for (const w of group) {
+        const cps = [...w.word];
+        if (cps.length < length) continue; // a word shorter than the prefix is found by its own shard
+        const prefix = cps.slice(0, length).join('');
+        const list = byPrefix.get(prefix);
+        if (list) list.push(w);
+        else byPrefix.set(prefix, [w]);
+      }
+      for (const [prefix, words] of byPrefix) {
+        if (shardsOfPrefix(first, prefix).length <= most) continue;
+        top[prefix] = [...words]
+          .sort((a, b) => b.sections - a.sections || compareWords(a.word, b.word))
+          .slice(0, keep)
+          .map((w) => [w.word, w.sections]);
+        next.push(words);
+      }
+    }
+    groups = next;
+  }
+  return top;
 }
 
 /**
@@ -152,7 +213,10 @@ export function readWordsConfig(value: unknown, file: string): WordsConfig {
     throw invalid(`names ${named} shard files for ${first.length} shards; accepted: one name per shard`);
   }
   if (typeof top !== 'object' || top === null || Array.isArray(top))
-    throw invalid('has no top words per first character (top); accepted: an object of word lists');
+    throw invalid('has no top words of wide prefixes (top); accepted: an object of word lists');
+  const most = c.prefixShards;
+  if (typeof most !== 'number' || !Number.isInteger(most) || most < 1)
+    throw invalid(`has prefixShards ${JSON.stringify(most ?? null)}; accepted: a whole number >= 1`);
   return c as WordsConfig;
 }
 

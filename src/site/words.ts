@@ -5,17 +5,23 @@
  * and their shares of a word's weight, edit distance and the nearest words. No I/O here: the
  * caller passes a function that returns a shard.
  */
-import { compareWords, type SiteWord, type WordsConfig, type WordsShard } from './words-format.ts';
+import {
+  compareWords,
+  END,
+  lowerBound,
+  shardOfWord,
+  shardsOfPrefix,
+  type SiteWord,
+  type WordsConfig,
+  type WordsShard,
+} from './words-format.ts';
+
+export { shardOfWord, shardsOfPrefix };
 
 /** Completions a partial last word expands to (measured by bench/prefix.ts: 3 to 5 did alike). */
 export const COMPLETIONS = 4;
 /** Suggestions kept per word that matched nothing. */
 export const SUGGESTIONS = 3;
-/** A prefix whose range spans more shards than this is completed from the config's top words only. */
-const MAX_PREFIX_SHARDS = 4;
-
-/** The last code point a word can hold after a prefix: every word starting with `p` sorts below `p + END`. */
-const END = '\uffff';
 
 /** Edits allowed between a word and a suggestion: 2 from 5 characters, 1 from 3, none below. */
 export function maxEdits(word: string): number {
@@ -52,33 +58,9 @@ export function editDistance(a: string, b: string, limit: number): number {
   return Math.min(previous[y.length]!, limit + 1);
 }
 
-/** The index of the first word of `sorted` that is not below `word`. */
-function lowerBound(sorted: readonly string[], word: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareWords(sorted[mid]!, word) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The positions [start, end) of the words of `sorted` that start with `prefix`. */
 export function prefixRange(sorted: readonly string[], prefix: string): [number, number] {
   return [lowerBound(sorted, prefix), lowerBound(sorted, prefix + END)];
-}
-
-/** The shard whose range holds `word` (shard k: from first[k] up to first[k + 1]). */
-export function shardOfWord(first: readonly string[], word: string): number {
-  return Math.max(0, lowerBound(first, word + '\u0000') - 1);
-}
-
-/** The shards whose ranges hold words starting with `prefix`, in order. */
-export function shardsOfPrefix(first: readonly string[], prefix: string): number[] {
-  const from = shardOfWord(first, prefix);
-  const to = shardOfWord(first, prefix + END);
-  return Array.from({ length: to - from + 1 }, (_, k) => from + k);
 }
 
 /** The `max` words held by most sections (ties: in word order), most first. */
@@ -114,15 +96,20 @@ export function nearestWords(word: string, candidates: readonly SiteWord[], max:
 }
 
 /**
- * The first characters a misspelling of `word` is looked for under: its own first two, and the two
- * swapped (`ebrase` for `rebase`). Suggestions are found among words sharing such a start; a typo
- * elsewhere in the first two characters is not corrected (the price of fetching a few shards only).
+ * The starts a misspelling of `word` is looked for under: its first `length` characters, and those
+ * with two neighbours swapped (`erbase` for `rebase`). Suggestions are found among words sharing
+ * such a start; another typo within the start is not corrected (the price of reading a few shards).
  */
-export function suggestionStarts(word: string): string[] {
-  const cps = [...word];
-  const starts = [cps.slice(0, 2).join('')];
-  if (cps.length >= 2 && cps[0] !== cps[1]) starts.push(cps[1]! + cps[0]!);
-  return starts;
+export function suggestionStarts(word: string, length = 2): string[] {
+  const cps = [...word].slice(0, length);
+  const starts = new Set([cps.join('')]);
+  for (let k = 0; k + 1 < cps.length; k++) {
+    if (cps[k] === cps[k + 1]) continue;
+    const swapped = [...cps];
+    [swapped[k], swapped[k + 1]] = [swapped[k + 1]!, swapped[k]!];
+    starts.add(swapped.join(''));
+  }
+  return [...starts];
 }
 
 /** A site's word list, its shards loaded as asked for (each once; a failed load is asked again). */
@@ -168,33 +155,38 @@ export class SiteWords {
   }
 
   /**
-   * Up to `max` words that start with `prefix`, held by most sections first. A prefix of one
-   * character takes the config's top words (no shard); one whose range spans many shards reads
-   * the first few only.
+   * Up to `max` words that start with `prefix`, held by most sections first. A prefix whose words
+   * span many shards (`c`, `co`) takes the config's top words, reading no shard.
    */
   async complete(prefix: string, max = COMPLETIONS): Promise<SiteWord[]> {
     if (prefix.length === 0) return [];
     const top = this.config.top[prefix];
-    if ([...prefix].length === 1) return (top ?? []).slice(0, max).map(([word, sections]) => ({ word, sections }));
+    if (top) return top.slice(0, max).map(([word, sections]) => ({ word, sections }));
     const spanned = shardsOfPrefix(this.config.first, prefix);
-    if (spanned.length > MAX_PREFIX_SHARDS) {
-      const firsts: SiteWord[] = [];
-      for (const k of spanned.slice(0, MAX_PREFIX_SHARDS)) {
-        const shard = await this.shard(k);
-        const [from, to] = prefixRange(shard.words, prefix);
-        for (let j = from; j < to; j++) firsts.push({ word: shard.words[j]!, sections: shard.sections[j]! });
-      }
-      return topWords(firsts, max);
+    // Wider than the writer allows only if the config is inconsistent: read what it allows.
+    const words: SiteWord[] = [];
+    for (const k of spanned.slice(0, this.config.prefixShards)) {
+      const shard = await this.shard(k);
+      const [from, to] = prefixRange(shard.words, prefix);
+      for (let j = from; j < to; j++) words.push({ word: shard.words[j]!, sections: shard.sections[j]! });
     }
-    return topWords(await this.withPrefix(prefix), max);
+    return topWords(words, max);
   }
 
-  /** Up to `max` words a page holds within maxEdits(word) of `word` (see suggestionStarts). */
+  /**
+   * Up to `max` words a page holds within maxEdits(word) of `word`, looked for under its start
+   * (suggestionStarts): two characters, or more where those words span too many shards.
+   */
   async nearest(word: string, max = SUGGESTIONS): Promise<SiteWord[]> {
     if (maxEdits(word) === 0) return [];
+    const most = this.config.prefixShards;
+    const length = [...word].length;
+    let starts = suggestionStarts(word, 2);
+    for (let n = 3; n <= length && starts.some((s) => shardsOfPrefix(this.config.first, s).length > most); n++)
+      starts = suggestionStarts(word, n);
     const candidates: SiteWord[] = [];
-    for (const start of suggestionStarts(word)) {
-      if (shardsOfPrefix(this.config.first, start).length > MAX_PREFIX_SHARDS) continue;
+    for (const start of starts) {
+      if (shardsOfPrefix(this.config.first, start).length > most) continue;
       candidates.push(...(await this.withPrefix(start)));
     }
     return nearestWords(word, candidates, max);
