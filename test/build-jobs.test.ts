@@ -6,7 +6,7 @@
  * the single path's SpladeError with no worker thread left; abort; and the --jobs flag.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../src/cli/args.ts';
@@ -14,7 +14,7 @@ import { build, type BuildSummary } from '../src/cli/build.ts';
 import { collectSections } from '../src/cli/collect.ts';
 import { encodeOnWorkers, runningEncodeWorkers } from '../src/cli/encode-pool.ts';
 import { dealingOrder, dealUnits, ENCODE_CALL, unitsOf, type EncodeUnit } from '../src/cli/encode-units.ts';
-import { encodeSections } from '../src/cli/encode.ts';
+import { defaultJobs, encodeSections } from '../src/cli/encode.ts';
 import { modelKeyOf } from '../src/cli/model-key.ts';
 import type { EncodedVector } from '../src/encode/encoder.ts';
 import { SpladeError } from '../src/errors.ts';
@@ -115,6 +115,21 @@ describe('units and dealing', () => {
       () => {},
     );
     expect(ran).toBe(0);
+  });
+});
+
+describe('the default number of jobs', () => {
+  it('is the cores for a model whose logits are pooled in JS, 1 for a graph that pools itself', async () => {
+    const bundled = await SparseEncoder.fromPretrained(MODEL);
+    expect(defaultJobs(bundled)).toBe(availableParallelism());
+    await bundled.dispose();
+    const built = await SparseEncoder.fromPretrained(
+      './test/fixtures/hub/opensearch-project/opensearch-neural-sparse-encoding-doc-v3-gte',
+    );
+    const route = built.spec.document;
+    expect(route.kind === 'mlm' && route.built?.tail).toBe('max');
+    expect(defaultJobs(built)).toBe(1);
+    await built.dispose();
   });
 });
 

@@ -19,7 +19,7 @@ export interface BuildCommand {
   cache?: string;
   baseUrl?: string;
   batchSize?: number;
-  /** Encoders at work at once: worker threads with one model each (default: the cores); 1 = this thread only. */
+  /** Encoders at work at once: worker threads with one model each; 1 = this thread only (default: build.ts). */
   jobs?: number;
   /** Precision of the document model (see src/model/dtype.ts); default 'auto'. */
   dtype?: DtypeOption;
@@ -56,8 +56,9 @@ export const USAGE = `usage:
     --base-url <prefix>       URL prefix of the site's pages (default: /)
     --batch-size <n>          sections encoded per step, a whole number >= 1 (default: 64)
     --jobs <n>                encoders at once, each a worker thread with its own copy of the
-                              model, a whole number >= 1 (default: the number of cores);
-                              1 encodes in the main thread
+                              model, a whole number >= 1; 1 encodes in the main thread (default:
+                              the number of cores, or 1 for a graph built from safetensors,
+                              which pools inside onnxruntime on all cores already)
   splade-web export <dir> --format <format> --out <file> [--field <name>]
     --format <format>         one of ${EXPORT_FORMATS.join(', ')}
     --out <file>              the bulk file to write (side files are written beside it)

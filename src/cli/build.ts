@@ -11,13 +11,12 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpladeError } from '../errors.ts';
 import { SparseEncoder } from '../node.ts';
 import { collectSections, type CollectedSections } from './collect.ts';
-import { encodeSections } from './encode.ts';
+import { defaultJobs, encodeSections } from './encode.ts';
 import { packIndex } from './pack.ts';
 import { querySide, querySideBytes, type QuerySideBytes } from './query-side.ts';
 import { wordListBytes, wordListFiles } from './words.ts';
@@ -42,7 +41,10 @@ export interface BuildOptions {
   /** URL prefix of the site's pages (default "/"). */
   baseUrl?: string;
   batchSize?: number;
-  /** Encoders at once, each a worker thread with its own model (default: the cores); 1 = this thread. */
+  /**
+   * Encoders at once, each a worker thread with its own model; 1 = this thread. Default: the cores,
+   * or 1 for a graph that pools inside onnxruntime (encode.ts defaultJobs).
+   */
   jobs?: number;
   /** Smallest posting chunk file (default 4 KiB; tests use small ones to see what a query fetches). */
   chunkBytes?: number;
@@ -96,7 +98,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       log,
       progress: options.progress,
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-      jobs: options.jobs ?? availableParallelism(),
+      jobs: options.jobs ?? defaultJobs(encoder),
       // Workers load what loadEncoder loaded, with the same options.
       model: { source: existsSync(modelSource) ? resolve(modelSource) : modelSource, ...hub, ...dtype },
     });

@@ -1,10 +1,11 @@
 /**
  * The build's encode workers: N worker threads (encode-worker.ts), each with its own encoder on
  * onnxruntime-node. onnxruntime-node runs a session synchronously on the calling JS thread, and
- * tokenizing, pooling the [batch, tokens, vocab] logits and merging windows are JS on that same
- * thread, so one thread leaves most of a second core idle whatever ORT's own thread count; N
- * threads, each running everything for its units, use N cores. Units are dealt from one queue
- * (encode-units.ts), so a faster worker takes more.
+ * tokenizing, pooling the [batch, tokens, vocab] logits (models that ship ONNX) and merging windows
+ * are JS on that same thread: with the bundled model, one thread carried about 80% of the encode's
+ * CPU time while onnxruntime's second intra-op thread did the rest, so a second core stayed mostly
+ * idle. N threads, each running everything for its units on one intra-op thread, use N cores.
+ * Units are dealt from one queue (encode-units.ts), so a faster worker takes more.
  *
  * A failure anywhere (a worker's model load, a unit that throws, a worker that dies, the caller's
  * AbortSignal) ends every worker before the call rejects, with the error the single-thread path
@@ -23,6 +24,9 @@ import {
 import { dealingOrder, dealUnits, type EncodeUnit } from './encode-units.ts';
 
 export type { WorkerModel } from './encode-protocol.ts';
+
+/** Encode workers started and not yet ended, in this process. */
+let running = 0;
 
 export interface PoolOptions {
   model: WorkerModel;
@@ -47,10 +51,7 @@ export async function encodeOnWorkers(
 ): Promise<void> {
   throwIfAborted(options.signal);
   const count = Math.max(1, Math.min(options.workers, units.length));
-  const workers = Array.from(
-    { length: count },
-    () => new EncodeWorker({ model: options.model, threads: options.threads }),
-  );
+  const workers: EncodeWorker[] = [];
   const onAbort = () => {
     const error = new SpladeError('aborted', 'the operation was aborted by its AbortSignal', {
       cause: options.signal?.reason,
@@ -59,6 +60,7 @@ export async function encodeOnWorkers(
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    for (let k = 0; k < count; k++) workers.push(new EncodeWorker({ model: options.model, threads: options.threads }));
     await dealUnits(
       dealingOrder(units),
       count,
@@ -88,7 +90,6 @@ export async function encodeOnWorkers(
 export function runningEncodeWorkers(): number {
   return running;
 }
-let running = 0;
 
 /**
  * One worker thread: its model load (`ready`, the model's cache key) and one unit at a time. It is

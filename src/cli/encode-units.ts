@@ -3,7 +3,9 @@
  * unit-tested directly). The work is cut into units of `batchSize` consecutive texts, exactly the
  * texts of one encoder call of the single-thread path: a unit's windows are batched (and padded)
  * the same wherever it runs, so every vector comes out bit for bit as that path gives it, whichever
- * worker encodes it and in whatever order units finish.
+ * worker encodes it and in whatever order units finish. (That also takes onnxruntime's CPU kernels
+ * giving the same bits on one intra-op thread as on several, as they do for the bundled model and a
+ * built GTE graph; test/build-jobs.test.ts compares whole builds byte for byte.)
  */
 
 /** The options of every encoder call of the build, in this thread or a worker (one source of truth). */

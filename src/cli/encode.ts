@@ -23,7 +23,8 @@ export interface EncodeOptions {
    * Encoders at work at once (default 1: `encoder`, in this thread). More are worker threads that
    * load `model` themselves, each with onnxruntime on `threads` intra-op threads; `encoder`'s session
    * is released first (its model then lives once per worker; its spec stays readable). No more
-   * workers start than there are units of `batchSize` texts to encode, and one unit is encoded here.
+   * workers start than there are units of `batchSize` texts to encode; a single unit is encoded in
+   * this thread (a worker would first have to load the model).
    */
   jobs?: number;
   /** How a worker loads the model `encoder` was loaded from (needed when `jobs` > 1). */
@@ -45,6 +46,21 @@ export interface EncodedSections {
   seconds: number;
   /** Worker threads that encoded (0: this thread did). */
   workers: number;
+}
+
+/**
+ * How many encoders a build runs unless told otherwise (--jobs). One per core where the model's
+ * [batch, tokens, vocab] logits come back to JS to be pooled (ONNX files, the bundled model): that
+ * JS, tokenizing and onnxruntime's serial parts keep one thread busy while the second core mostly
+ * idles (bench:build, 2 cores: 1.95x one core's rate, 1.68x the main thread with onnxruntime's
+ * default threads). One where the graph pools itself (a graph built from safetensors, on the CPU):
+ * onnxruntime's own intra-op threads keep the cores busy already, and a worker per core only adds a
+ * copy of the model (2 cores: 1.00x the rate at 1.9x the peak RSS, 6.0 vs 3.2 GiB, for a 527 MB GTE).
+ */
+export function defaultJobs(encoder: SparseEncoder): number {
+  const d = encoder.spec.document;
+  const pooledInGraph = d.kind === 'mlm' && d.built !== undefined && d.built.tail !== 'logits';
+  return pooledInGraph ? 1 : availableParallelism();
 }
 
 /** Vectors of `texts` (the sections' texts, repeats included) by `encoder`. */
