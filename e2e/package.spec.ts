@@ -111,7 +111,19 @@ test('the installed `splade-web build` command indexes a site with the bundled d
   const out = join(work, 'site-index');
   const log = sh(
     join(app, 'node_modules', '.bin', 'splade-web'),
-    ['build', join(repo, 'test', 'fixtures', 'site'), '--out', out, '--cache', join(work, 'vector-cache')],
+    // --jobs 2 with small units: the encode runs on worker threads, from the package's dist/cli/encode-worker.js.
+    [
+      'build',
+      join(repo, 'test', 'fixtures', 'site'),
+      '--out',
+      out,
+      '--cache',
+      join(work, 'vector-cache'),
+      '--jobs',
+      '2',
+      '--batch-size',
+      '8',
+    ],
     app,
   );
   expect(log).toMatch(/splade-web build: \d+ pages, \d+ sections/);
