@@ -176,6 +176,8 @@ export async function run(query: string): Promise<void> {
         : `${hits.length === RESULTS ? `Top ${hits.length}` : hits.length} of ${total.toLocaleString('en')} passages in ${ms.toFixed(0)} ms (query ${queryMs.toFixed(0)} ms${app.model?.inferenceFree ? ', static weights, no model call' : ', model call'}).`;
     info.textContent += queueNote();
     info.dataset['count'] = String(hits.length);
+    // The query these figures are for: a script (or a test) waiting for a query's answer waits on it.
+    info.dataset['query'] = query;
     const result: SearchResult = { query, vector, queryMs, hits, words };
     showNoMatch(words.unmatched);
     results.replaceChildren(...hits.map((hit, k) => hitItem(result, k)));

@@ -151,6 +151,8 @@ async function allIndexed(page: Page, files: number): Promise<void> {
 
 async function search(page: Page, query: string): Promise<void> {
   await page.fill('#query', query);
+  // This query's answer, not the previous one's (its figures are still shown while this one runs).
+  await expect(page.locator('#search-info')).toHaveAttribute('data-query', query);
   await expect(page.locator('#search-info')).toContainText(/passages in \d+ ms|No passage/);
 }
 
