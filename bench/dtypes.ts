@@ -6,6 +6,7 @@
 // bench/results/dtypes.json.
 //
 //   npx tsx bench/dtypes.ts [--model ./.cache/bench-models/naver/splade-v3] [--dtypes fp32,fp16,q8,q4,q4f16]
+//                           [--corpus git-doc|gimp-help-ko] (--paths '' measures accuracy only)
 //                           [--paths node,wasm] [--docs 200] [--speed-docs 16] [--rounds 3] [--batch 8]
 //                           [--threads 1]
 //                           [--out bench/results/dtypes.json]
@@ -24,7 +25,7 @@ import { isModelDtype, type ModelDtype } from '../src/model/dtype.ts';
 import { buildFromSafetensors, type BuiltModel } from '../src/model/graph/load.ts';
 import { loadModelSpec, type MlmRoute } from '../src/model/layout.ts';
 import { openModelSource } from '../src/model/source.ts';
-import { benchDocuments } from './corpus.mjs';
+import { benchDocuments, koreanBenchDocuments } from './corpus.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     dtypes: { type: 'string', default: 'fp32,fp16,q8,q4,q4f16' },
     paths: { type: 'string', default: 'node,wasm' },
     docs: { type: 'string', default: '200' },
+    corpus: { type: 'string', default: 'git-doc' },
     'speed-docs': { type: 'string', default: '16' },
     batch: { type: 'string', default: '8' },
     threads: { type: 'string', default: '1' },
@@ -41,7 +43,7 @@ const { values: args } = parseArgs({
 });
 const dtypes = args.dtypes.split(',').filter(isModelDtype);
 if (!dtypes.includes('fp32')) dtypes.unshift('fp32'); // the baseline every error is measured against
-const paths = args.paths.split(',') as ('node' | 'wasm')[];
+const paths = args.paths.split(',').filter(Boolean) as ('node' | 'wasm')[]; // '' = accuracy only
 const docCount = Number(args.docs);
 const speedDocs = Number(args['speed-docs']);
 const batchSize = Number(args.batch);
@@ -70,7 +72,10 @@ const route = spec.document as MlmRoute;
 const configFile = route.dir === '' ? 'config.json' : `${route.dir}/config.json`;
 const config = JSON.parse(new TextDecoder().decode(await files.read(configFile)));
 const special = Array.from(route.tokenizer.specialIds as ArrayLike<number>);
-const { source, texts } = benchDocuments(Math.max(docCount, speedDocs));
+if (args.corpus !== 'git-doc' && args.corpus !== 'gimp-help-ko')
+  throw new Error(`--corpus takes git-doc or gimp-help-ko, got '${args.corpus}'`);
+const passages = args.corpus === 'git-doc' ? benchDocuments : koreanBenchDocuments;
+const { source, texts } = passages(Math.max(docCount, speedDocs));
 const windows = texts.map((t) => route.tokenizer.withSpecial(t).slice(0, route.maxSeqLength));
 
 /** `threads` 0: onnxruntime-node's default (every core). */
