@@ -8,8 +8,8 @@
  * alone and the reference's batch encoded together (with padding). Special-token ids are zeroed on
  * both sides (the encoder zeroes them; the references keep them).
  *
- * Data-driven over test/fixtures/hub/references/*.json: a reference whose architecture has no graph
- * builder yet is listed as skipped, with the reason in its name. Optional reference fields:
+ * Data-driven over test/fixtures/hub/references/*.json: a reference that ships no ONNX and whose
+ * architecture has no graph builder fails the first test. Optional reference fields:
  * `dtype` (passed as the option), `load` (more fromPretrained options, e.g. spladePooling),
  * `onnxFile` + `externalData` (the files the load must use), `tolerance` ({absolute} or {relative}).
  */
@@ -154,19 +154,17 @@ afterAll(async () => {
 });
 
 describe('hub repositories by hub id, on onnxruntime-node', () => {
-  it('has references to check', () => {
+  it('has references to check, each shipping ONNX or with a graph builder for its architecture', () => {
     expect(references.length).toBeGreaterThan(0);
+    const unbuilt = references.filter((r) => r.onnxFile === undefined && !(r.architecture in ARCHITECTURES));
+    expect(unbuilt.map((r) => `${r.model} (${r.architecture})`)).toEqual([]);
   });
 
   for (const ref of references) {
-    // A repo that ships ONNX needs no graph builder.
-    const registered = ref.onnxFile !== undefined || ref.architecture in ARCHITECTURES;
     const tolerance = toleranceOf(ref);
     const what = ref.onnxFile ? `${ref.onnxFile}, ${ref.dtype ?? 'fp32'}` : ref.architecture;
-    const name = registered
-      ? `${ref.model} (${what}): texts alone and batched equal PyTorch within ${tolerance.toPrecision(2)}`
-      : `${ref.model}: skipped, no graph builder for ${ref.architecture} yet`;
-    it.skipIf(!registered)(name, async () => {
+    const name = `${ref.model} (${what}): texts alone and batched equal PyTorch within ${tolerance.toPrecision(2)}`;
+    it(name, async () => {
       const options: EncoderOptions = { hubUrl, cache: false, ...ref.load };
       if (ref.dtype) options.dtype = ref.dtype;
       const encoder = await SparseEncoder.fromPretrained(ref.model, options);
@@ -215,13 +213,12 @@ describe('hub repositories by hub id, on onnxruntime-node', () => {
 describe('built graphs at each dtype, by hub id, on onnxruntime-node', () => {
   const built = references.filter((ref) => ref.onnxFile === undefined && ref.dtype === undefined);
   for (const ref of built) {
-    const registered = ref.architecture in ARCHITECTURES;
     for (const [dtype, bound] of Object.entries(DTYPE_BOUNDS) as [
       keyof typeof DTYPE_BOUNDS,
       typeof DTYPE_BOUNDS.q8,
     ][]) {
       const name = `${ref.model} at ${dtype}: within ${bound.relative} of the largest weight, cosine >= ${bound.cosine}, top-10 overlap >= ${bound.top10}; batched = alone`;
-      it.skipIf(!registered)(name, async () => {
+      it(name, async () => {
         const encoder = await SparseEncoder.fromPretrained(ref.model, { hubUrl, cache: false, dtype });
         try {
           const route = encoder.spec.document;
