@@ -180,7 +180,15 @@ export async function run(query: string): Promise<void> {
     info.dataset['query'] = query;
     const result: SearchResult = { query, vector, queryMs, hits, words };
     showNoMatch(words.unmatched);
+    // A reader who moved into the list while this answer was on its way keeps their place: the
+    // button they were on is replaced, so focus goes to the one at the same position (or the field).
+    const buttons = Array.from(results.querySelectorAll<HTMLButtonElement>('.hit-open'));
+    const focusedAt = buttons.indexOf(document.activeElement as HTMLButtonElement);
     results.replaceChildren(...hits.map((hit, k) => hitItem(result, k)));
+    if (focusedAt >= 0) {
+      const again = results.querySelectorAll<HTMLButtonElement>('.hit-open');
+      (again[Math.min(focusedAt, again.length - 1)] ?? byId<HTMLInputElement>('query')).focus();
+    }
     announce(info.textContent);
     if (hits.length) showExplanation(result, 0);
     else clearExplanation();

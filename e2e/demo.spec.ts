@@ -345,7 +345,7 @@ test('cancel mid-way keeps whole committed batches, searchable; a reload keeps t
   const numbers = state.ids.map((id) => Number(id.split('#')[1])).sort((a, b) => a - b);
   expect(numbers).toEqual(Array.from({ length: kept }, (_, k) => k));
   await expect(page.locator('#encode-info')).toContainText(`has ${kept} of ${total} passages indexed`);
-  expect((await library(page))['big.jsonl']).toBe(`${kept} of ${total} passages indexed`);
+  await expect.poll(async () => (await library(page))['big.jsonl']).toBe(`${kept} of ${total} passages indexed`);
   // Committed passages are searchable now.
   await search(page, 'git');
   expect(Number(await page.locator('#search-info').getAttribute('data-count'))).toBeGreaterThan(0);
@@ -353,10 +353,10 @@ test('cancel mid-way keeps whole committed batches, searchable; a reload keeps t
   await page.reload();
   await ready(page);
   await expect(page.locator('#file-list li')).toHaveCount(1);
-  expect((await library(page))['big.jsonl']).toBe(`${kept} of ${total} passages indexed`);
+  await expect.poll(async () => (await library(page))['big.jsonl']).toBe(`${kept} of ${total} passages indexed`);
   await page.getByRole('button', { name: 'Index the rest of big.jsonl' }).click();
   await indexed(page, total);
-  expect((await library(page))['big.jsonl']).toBe(`${total} passages`);
+  await expect.poll(async () => (await library(page))['big.jsonl']).toBe(`${total} passages`);
   expect(watch.errors).toEqual([]);
   expect(await watch.violations()).toEqual([]);
 });
@@ -438,6 +438,8 @@ test('keyboard only: add text, search, open a hit, choose a term; every control 
   await expect(page.locator('#encode-info')).toContainText('2 documents', { timeout: 60_000 });
   await tabTo(page, '#query');
   await page.keyboard.type('rebase branch');
+  // The last keystroke's answer: an earlier one may still arrive while the keys below are pressed.
+  await expect(page.locator('#search-info')).toHaveAttribute('data-query', 'rebase branch');
   await expect(page.locator('#results li')).not.toHaveCount(0);
   await page.keyboard.press('ArrowDown');
   expect(await page.evaluate(() => document.activeElement?.classList.contains('hit-open'))).toBe(true);
@@ -461,7 +463,7 @@ test('Korean with the Korean model, its own index: another vocabulary is announc
   await ready(page);
   await expect(page.locator('#model-note')).toContainText('another vocabulary');
   // The English file is not in the Korean model's index; the library offers to index it.
-  expect((await library(page))['notes.txt']).toBe('1 passage, not indexed with this model');
+  await expect.poll(async () => (await library(page))['notes.txt']).toBe('1 passage, not indexed with this model');
   await expect(page.locator('#reindex button')).toContainText('with splade-tiny-ko');
   await addByInput(page, ['gimp-ko.txt']);
   await expect(page.locator('#file-list li[data-file] .file-count').last()).toHaveText(/^\d+ passages?$/, {
@@ -496,9 +498,9 @@ test('Korean with the Korean model, its own index: another vocabulary is announc
   await page.selectOption('#model', 'splade-tiny-en-if');
   await ready(page);
   // Back on English: its index holds the English file only.
-  const files = await library(page);
-  expect(files['notes.txt']).toBe('1 passage');
-  expect(files['gimp-ko.txt']).toMatch(/not indexed with this model/);
+  // The library is redrawn for the model just loaded: wait for it, not for the previous model's list.
+  await expect.poll(async () => (await library(page))['gimp-ko.txt']).toMatch(/not indexed with this model/);
+  expect((await library(page))['notes.txt']).toBe('1 passage');
   expect(watch.errors).toEqual([]);
   expect(await watch.violations()).toEqual([]);
 });
