@@ -124,7 +124,7 @@ export class ModelSession {
       stats.batches++;
       stats.windows += batch.rows.length;
       stats.readbackBytes += result.readbackBytes;
-      stats.logitsBytes += batch.rows.length * batch.tokens * vocab * 4;
+      stats.logitsBytes += result.logitsBytes ?? batch.rows.length * batch.tokens * vocab * 4;
       stats.device = backend.device;
       done += batch.rows.length;
       options.onBatch?.({ done, total, device: backend.device });

@@ -12,11 +12,12 @@
  * entry that fails is removed and rebuilt.
  */
 import type { ExternalDataFile } from '../runtime/types.ts';
-import { GRAPH_TAILS, type GraphTail } from './graph/tail.ts';
+import { GRAPH_TAILS, HEAD_FILE, type GraphTail } from './graph/tail.ts';
 
 /**
  * The manifest's format, and so what a build holds: 2 added the graph's tail (graph/tail.ts) to the
- * slot and the manifest. An entry of another format is unreadable: removed and rebuilt, never served,
+ * slot and the manifest. (The 'hidden' tail came later without a new format: its builds have slots
+ * of their own, which no earlier version reads, and a 'hidden' manifest must list the decoder file.) An entry of another format is unreadable: removed and rebuilt, never served,
  * so a graph an earlier version built (which ended in logits) never reaches a session expecting
  * pooled outputs.
  */
@@ -127,8 +128,14 @@ export function parseManifest(text: string): BuildManifest | undefined {
     count(m.onnx?.bytes) &&
     typeof m.onnx.checksum === 'string' &&
     Array.isArray(m.data) &&
-    m.data.every((d) => name(d?.path) && count(d.bytes));
+    m.data.every((d) => name(d?.path) && count(d.bytes)) &&
+    hasHead(m);
   return ok ? m : undefined;
+}
+
+/** A graph that ends at the hidden state is nothing without its decoder (graph/tail.ts 'hidden'). */
+function hasHead(m: Pick<BuildManifest, 'tail' | 'data'>): boolean {
+  return m.tail !== 'hidden' || m.data.some((d) => d.path === HEAD_FILE);
 }
 
 export interface CacheLookup {
@@ -198,5 +205,6 @@ export async function keepBuild(
     data: built.externalData.map((f) => ({ path: f.path, bytes: f.data.byteLength })),
   };
   if (!manifest.data.every((d) => /^[A-Za-z0-9_.-]+$/.test(d.path) && !d.path.startsWith('.'))) return undefined;
+  if (!hasHead(manifest)) return undefined;
   return lookup.store.save(lookup.slot, manifest, built.onnx, built.externalData);
 }

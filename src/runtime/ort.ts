@@ -5,7 +5,16 @@
  */
 import type * as Ort from 'onnxruntime-common';
 import { SpladeError } from '../errors.ts';
-import { MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT, sumOutput } from '../model/graph/tail.ts';
+import { decodeHeadFile, type HeadWeights } from '../model/graph/head-file.ts';
+import { HEAD_GRAPH_INPUT, headGraph } from '../model/graph/head-graph.ts';
+import {
+  HEAD_FILE,
+  HIDDEN_OUTPUT,
+  MAX_LOGIT_OUTPUT,
+  MAX_TOKEN_OUTPUT,
+  pooledTailFor,
+  sumOutput,
+} from '../model/graph/tail.ts';
 import { ACTIVATIONS, type Activation, type PoolingConfig } from '../pooling/config.ts';
 import { poolCpu } from '../pooling/cpu.ts';
 import { mergePooledRows } from '../pooling/pooled.ts';
@@ -13,13 +22,16 @@ import type {
   BackendInfo,
   BackendRunOptions,
   BackendRunResult,
+  CreateFusedHead,
   EncoderDevice,
   ExecutionBackend,
   ExternalDataFile,
+  FusedHeadLike,
   GpuPoolerLike,
   ModelBatch,
   ModelDetails,
 } from './types.ts';
+import { CPU_TENSOR_BYTES } from './types.ts';
 
 type OrtModule = typeof Ort;
 
@@ -35,6 +47,8 @@ export interface OrtBackendOptions {
   /** Where the logits are pooled: 'gpu' (WGSL, WebGPU only) or 'cpu' (logits read back). */
   pooling: 'gpu' | 'cpu';
   createGpuPooler?: (device: GPUDevice) => GpuPoolerLike;
+  /** For a graph built for WebGPU ('hidden' tail): the fused head, which pools its hidden state. */
+  createFusedHead?: CreateFusedHead;
   sessionOptions?: Ort.InferenceSession.SessionOptions;
 }
 
@@ -46,8 +60,12 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     graphOptimizationLevel: 'all',
     ...options.sessionOptions,
   };
+  // A graph built for WebGPU ends at the hidden state (graph/tail.ts 'hidden'); its decoder travels
+  // among its external data as the head file, which is for the head, not for onnxruntime.
+  const headFile = options.externalData?.find((f) => f.path === HEAD_FILE);
+  const graphData = options.externalData?.filter((f) => f.path !== HEAD_FILE);
   // In memory on both runtimes: onnxruntime-web mounts them by path, onnxruntime-node (1.30) copies them.
-  if (options.externalData?.length) sessionOptions.externalData = options.externalData;
+  if (graphData?.length) sessionOptions.externalData = graphData;
   // With the logits left on the GPU we get ORT's own buffer and pool it there.
   if (gpuPooling) sessionOptions.preferredOutputLocation = 'gpu-buffer';
   let session: Ort.InferenceSession;
@@ -83,14 +101,30 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     sum: (activation: Activation) => session.outputNames.includes(sumOutput(activation)),
   };
   const hasPooled = pooledTail.max || ACTIVATIONS.some(pooledTail.sum);
+  const hiddenTail = session.outputNames.includes(HIDDEN_OUTPUT);
+  let head: HeadWeights | undefined;
+  if (hiddenTail) {
+    try {
+      if (!headFile)
+        throw new SpladeError(
+          'model-file-invalid',
+          `${options.modelFile} was built to end at the hidden state (${HIDDEN_OUTPUT}) but its decoder file ${HEAD_FILE} is not among its external data`,
+          { file: options.modelFile },
+        );
+      head = decodeHeadFile(headFile.data);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
   /** The pooled outputs to fetch for `pooling`, when the graph has them. */
   const pooledFetches = (pooling: PoolingConfig, positions: boolean): string[] | undefined => {
-    if (pooling.strategy === 'max')
-      return pooledTail.max ? (positions ? [MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT] : [MAX_LOGIT_OUTPUT]) : undefined;
-    return pooledTail.sum(pooling.activation) ? [sumOutput(pooling.activation)] : undefined;
+    const has = pooling.strategy === 'max' ? pooledTail.max : pooledTail.sum(pooling.activation);
+    return has ? tailFetches(pooling, positions) : undefined;
   };
   const outputName =
-    asked ?? (session.outputNames.includes('logits') ? 'logits' : hasPooled ? undefined : session.outputNames[0]!);
+    asked ??
+    (session.outputNames.includes('logits') ? 'logits' : hasPooled || hiddenTail ? undefined : session.outputNames[0]!);
   const needsTypeIds = session.inputNames.includes('token_type_ids');
   const needsMask = session.inputNames.includes('attention_mask');
   for (const name of session.inputNames) {
@@ -105,6 +139,7 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
   }
 
   let gpu: { device: GPUDevice; pooler: GpuPoolerLike } | undefined;
+  let fused: FusedHeadLike | undefined;
   let lost = false;
   let lostPromise: Promise<never> | undefined;
   let maxBindingBytes = Infinity;
@@ -133,12 +168,50 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
       throw new SpladeError('gpu-device-lost', `the GPU device was lost (${info.reason}: ${info.message})`);
     });
     lostPromise.catch(() => {}); // observed through `lost` and the races below
-    if (gpuPooling) {
+    if (gpuPooling && head) {
+      // Once per session: the decoder goes to the GPU in the format the graph was built at.
+      try {
+        if (!options.createFusedHead)
+          throw new SpladeError('invalid-option', 'the fused SPLADE head needs WGSL (use the browser entry)');
+        fused = await options.createFusedHead(
+          gpuDevice,
+          { weight: head.weight, vocab: head.vocab, hidden: head.hidden, ...(head.bias ? { bias: head.bias } : {}) },
+          head.weight instanceof Uint16Array ? 'float16' : 'float32',
+        );
+      } catch (error) {
+        await session.release();
+        throw error;
+      }
+    } else if (gpuPooling) {
       if (!options.createGpuPooler)
         throw new SpladeError('invalid-option', 'GPU pooling needs a WGSL pooler (use the browser entry)');
       gpu = { device: gpuDevice, pooler: options.createGpuPooler(gpuDevice) };
     }
   }
+  info.pooling = fused ? 'fused-head' : gpu ? 'gpu' : hasPooled || head ? 'graph' : 'cpu';
+
+  /**
+   * A 'hidden' graph where the fused head cannot pool (a CPU backend, the WASM fallback after a lost
+   * device, WebGPU told to pool on the CPU): its decoder and the pooling tail run as a graph of their
+   * own (graph/head-graph.ts) on the CPU, one session per pooling, made when first needed.
+   */
+  const headSessions = new Map<string, Promise<Ort.InferenceSession>>();
+  const headSession = (pooling: PoolingConfig): Promise<Ort.InferenceSession> => {
+    const tail = pooledTailFor(pooling);
+    let made = headSessions.get(tail);
+    if (!made) {
+      made = headGraph(head!, tail).then((graph) =>
+        ort.InferenceSession.create(graph.model, {
+          executionProviders: [device === 'cpu' ? 'cpu' : 'wasm'],
+          graphOptimizationLevel: 'all',
+          ...(graph.externalData.length ? { externalData: graph.externalData } : {}),
+        }),
+      );
+      made.catch(() => headSessions.delete(tail));
+      headSessions.set(tail, made);
+    }
+    return made;
+  };
 
   // A lost device can leave GPU promises pending forever; the lost promise ends the wait.
   const loseGuard = <T>(p: Promise<T>): Promise<T> => (lostPromise ? Promise.race([p, lostPromise]) : p);
@@ -176,6 +249,59 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     }
   }
 
+  /** The hidden state [rows, tokens, hidden] of a 'hidden' graph, pooled by the fused head or the head graph. */
+  async function poolHidden(
+    hidden: Ort.Tensor,
+    batch: ModelBatch,
+    pooling: PoolingConfig,
+    runOptions: BackendRunOptions,
+  ): Promise<BackendRunResult> {
+    try {
+      const [rows, tokens, width] = hidden.dims as number[];
+      if (rows !== batch.rows || tokens !== batch.tokens || width !== head!.hidden || hidden.type !== 'float32')
+        throw new SpladeError(
+          'model-file-invalid',
+          `${options.modelFile} returned ${hidden.type} [${hidden.dims.join(', ')}] for ${HIDDEN_OUTPUT}, expected float32 [${batch.rows}, ${batch.tokens}, ${head!.hidden}]`,
+          { file: options.modelFile },
+        );
+      if (head!.vocab !== batch.vocab)
+        throw new SpladeError(
+          'model-file-invalid',
+          `${options.modelFile}'s decoder has ${head!.vocab} entries, but the model's vocabulary has ${batch.vocab}`,
+          { file: options.modelFile },
+        );
+      if (fused) {
+        const { rows, tokens, lengths, segments } = batch;
+        const shape = { rows, tokens, lengths, segments };
+        const { zeroIds, threshold, positions } = runOptions;
+        const vectors = await loseGuard(
+          fused.pool(hidden.gpuBuffer as GPUBuffer, shape, pooling, zeroIds, threshold, positions),
+        );
+        return { vectors, readbackBytes: fused.lastStats.readbackBytes, logitsBytes: 0 };
+      }
+      // On the CPU: the hidden state comes out of onnxruntime and goes into the head graph.
+      const data = (hidden.location === 'cpu' ? hidden.data : await loseGuard(hidden.getData())) as Float32Array;
+      const dims = [batch.rows, batch.tokens];
+      const feeds = {
+        [HEAD_GRAPH_INPUT]: new ort.Tensor('float32', data, hidden.dims),
+        attention_mask: new ort.Tensor('int64', batch.attentionMask, dims),
+      };
+      const names = tailFetches(pooling, runOptions.positions);
+      const outputs = await (await headSession(pooling)).run(feeds, names);
+      const pooled = await readPooled(outputs, names, batch, pooling, runOptions);
+      return { ...pooled, readbackBytes: pooled.readbackBytes + data.byteLength };
+    } catch (cause) {
+      if (cause instanceof SpladeError) throw cause;
+      if (lost)
+        throw new SpladeError('gpu-device-lost', `the GPU device was lost while pooling: ${(cause as Error).message}`, {
+          cause,
+        });
+      throw new SpladeError('runtime', `pooling failed: ${(cause as Error).message}`, { cause });
+    } finally {
+      hidden.dispose();
+    }
+  }
+
   return {
     device,
     info,
@@ -185,6 +311,7 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     maxBatchTokens(vocab) {
       return Math.max(1, Math.floor(maxBindingBytes / (vocab * 4)));
     },
+    maxTensorBytes: device === 'webgpu' ? maxBindingBytes : CPU_TENSOR_BYTES[device],
     async run(batch, pooling, runOptions) {
       if (lost) throw new SpladeError('gpu-device-lost', 'the GPU device was lost before the batch started');
       const dims = [batch.rows, batch.tokens];
@@ -195,14 +322,15 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
         feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(batch.inputIds.length), dims);
       // The pooled outputs when the graph has those of this pooling and the logits would be read back
       // (the CPU backends; on WebGPU the WGSL pooler takes the logits where they are).
-      const pooledNames = outputName !== undefined && gpu ? undefined : pooledFetches(pooling, runOptions.positions);
-      if (!pooledNames && outputName === undefined)
+      const pooledNames =
+        head || (outputName !== undefined && gpu) ? undefined : pooledFetches(pooling, runOptions.positions);
+      if (!head && !pooledNames && outputName === undefined)
         throw new SpladeError(
           'invalid-option',
           `${options.modelFile} was built to pool inside the graph as ${session.outputNames.join(', ')}, which cannot give ${pooling.strategy} pooling with ${pooling.activation}; build it for this pooling`,
           { file: options.modelFile },
         );
-      const fetches = pooledNames ?? [outputName!];
+      const fetches = head ? [HIDDEN_OUTPUT] : (pooledNames ?? [outputName!]);
       let outputs: Ort.InferenceSession.OnnxValueMapType;
       try {
         outputs = await loseGuard(session.run(feeds, fetches));
@@ -220,6 +348,7 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
           { cause },
         );
       }
+      if (head) return poolHidden(outputs[HIDDEN_OUTPUT] as Ort.Tensor, batch, pooling, runOptions);
       if (pooledNames) return readPooled(outputs, pooledNames, batch, pooling, runOptions);
       const logits = outputs[outputName!] as Ort.Tensor;
       try {
@@ -258,9 +387,17 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     },
     async dispose() {
       gpu?.pooler.dispose();
+      fused?.dispose();
+      for (const made of headSessions.values()) await (await made.catch(() => undefined))?.release();
       await session.release();
     },
   };
+}
+
+/** The outputs of the pooling tail for `pooling` (graph/tail.ts) to fetch. */
+function tailFetches(pooling: PoolingConfig, positions: boolean): string[] {
+  if (pooling.strategy === 'max') return positions ? [MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT] : [MAX_LOGIT_OUTPUT];
+  return [sumOutput(pooling.activation)];
 }
 
 /**

@@ -31,7 +31,28 @@ export interface BackendRunResult {
    * logits, or [rows, vocab] rows for a graph that pools inside itself (src/model/graph/tail.ts).
    */
   readbackBytes: number;
+  /**
+   * Bytes of [rows, tokens, vocab] float32 logits the model produced for this batch: 0 when the
+   * fused head pooled the hidden state (src/pooling/fused-head.ts), so the logits never existed.
+   * Absent: rows x tokens x vocab x 4.
+   */
+  logitsBytes?: number;
 }
+
+/**
+ * Where a backend's batches are pooled: 'fused-head', the hidden state of a graph built for WebGPU
+ * through the fused WGSL head (no logits); 'gpu', logits on the GPU through the WGSL pooler; 'graph',
+ * inside onnxruntime (a graph built with a pooling tail, or a 'hidden' graph followed by its decoder
+ * and pooling as a graph of their own); 'cpu', logits read back and pooled in JavaScript.
+ */
+export type PoolingPath = 'fused-head' | 'gpu' | 'graph' | 'cpu';
+
+/**
+ * What one tensor may take on the CPU devices when choosing a window (src/encode/window.ts): on WASM
+ * a pass over a window keeps its weights, the attention scores (and their softmax) and the logits in
+ * one 4 GiB heap; onnxruntime-node has the machine's memory.
+ */
+export const CPU_TENSOR_BYTES = { wasm: 512 * 2 ** 20, cpu: 2 ** 30 } as const;
 
 export interface ExecutionBackend {
   readonly device: EncoderDevice;
@@ -42,6 +63,12 @@ export interface ExecutionBackend {
    * `vocab`: its [rows, tokens, vocab] float32 logits must fit one GPU buffer. Infinity on the CPU.
    */
   maxBatchTokens(vocab: number): number;
+  /**
+   * The most bytes one tensor of a forward pass may take here: a WebGPU device's storage binding
+   * limit; on the CPU a budget (CPU_TENSOR_BYTES) that keeps a pass well inside WebAssembly's 4 GiB
+   * or a page's memory. The default window length is chosen by it (src/encode/window.ts).
+   */
+  readonly maxTensorBytes: number;
   run(batch: ModelBatch, pooling: PoolingConfig, options: BackendRunOptions): Promise<BackendRunResult>;
   /** True once the backend can no longer run (e.g. its GPU device was lost). */
   readonly lost: boolean;
@@ -61,6 +88,29 @@ export interface GpuPoolerLike {
   dispose(): void;
 }
 
+/** What the WebGPU path needs from the fused SPLADE head (src/pooling/fused-head.ts; injected likewise). */
+export interface FusedHeadLike {
+  pool(
+    hidden: GPUBuffer,
+    shape: Omit<PoolBatchShape, 'vocab'>,
+    config: PoolingConfig,
+    zeroIds: ArrayLike<number>,
+    threshold?: number,
+    positions?: boolean,
+  ): Promise<PooledVector[]>;
+  lastStats: { readbackBytes: number };
+  readonly vocab: number;
+  readonly hidden: number;
+  dispose(): void;
+}
+
+/** Makes the fused head for a session: uploads the decoder to `device` (ORT's) once. */
+export type CreateFusedHead = (
+  device: GPUDevice,
+  weights: { weight: Float32Array | Uint16Array; bias?: Float32Array; vocab: number; hidden: number },
+  weightFormat: 'float32' | 'float16',
+) => Promise<FusedHeadLike>;
+
 /** What a backend runs on, as the runtime chose it (for a page to show). */
 export interface BackendInfo {
   device: EncoderDevice;
@@ -75,6 +125,8 @@ export interface BackendInfo {
   modelFile?: string;
   /** The external data files of that ONNX file, by their paths in the repository (none for a built graph). */
   externalDataFiles?: string[];
+  /** Where batches are pooled (see PoolingPath). */
+  pooling?: PoolingPath;
 }
 
 /** What the loader learnt about a model that its session needs, or reports. */

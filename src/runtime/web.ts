@@ -1,9 +1,11 @@
 /**
  * The browser runtime: onnxruntime-web (one instance for the whole bundle), WebGPU with the WGSL
- * pooler on ORT's own device, or WASM with the CPU pooler.
+ * kernels on ORT's own device (the fused SPLADE head for graphs built from safetensors, the pooler
+ * for ONNX files that end in logits), or WASM with pooling in the graph or the CPU pooler.
  */
 import * as ort from 'onnxruntime-web';
 import { SpladeError } from '../errors.ts';
+import { FusedSpladeHead } from '../pooling/fused-head.ts';
 import { GpuPooler } from '../pooling/gpu.ts';
 import type { BackendOptions, EncoderDevice, ExternalDataFile, ModelDetails, Runtime } from './types.ts';
 import { DEFAULT_CACHE_NAME } from '../model/source.ts';
@@ -162,6 +164,8 @@ export const webRuntime: Runtime = {
         device,
         pooling: options.pooling ?? 'gpu',
         createGpuPooler: (gpuDevice) => new GpuPooler(gpuDevice),
+        createFusedHead: (gpuDevice, weights, weightFormat) =>
+          FusedSpladeHead.create(gpuDevice, weights, { weightFormat }),
       });
     } catch (error) {
       throw (await runtimeLoadError(error)) ?? error;

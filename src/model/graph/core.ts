@@ -101,6 +101,10 @@ export class GraphCore {
   private readonly initializers: TensorProtoData[] = [];
   private readonly pending: PendingWeight[] = [];
   private readonly external: { path: string; data: Uint8Array }[] = [];
+  private readonly sideFiles: {
+    path: string;
+    encode: (read: (weight: Value) => Promise<Float32Array>) => Promise<Uint8Array>;
+  }[] = [];
   private readonly weightValues = new Map<string, Value>();
   private readonly constants = new Map<string, Value>();
   private readonly names = new Set<string>();
@@ -366,13 +370,29 @@ export class GraphCore {
     return Array.isArray(v) ? this.ints(v) : (v as Value);
   }
 
+  /**
+   * An external data file that no node reads, written by `build()` after the weights: `encode` gets
+   * `read`, which gives a weight declared with `weight()` as stored in the file ([out, in], `rows`
+   * applied, not transposed, float32). The 'hidden' tail's decoder (tail.ts) travels this way.
+   */
+  sideFile(path: string, encode: (read: (weight: Value) => Promise<Float32Array>) => Promise<Uint8Array>): void {
+    this.sideFiles.push({ path, encode });
+  }
+
   // ---- output ----
 
   /** Reads the weights (tensor by tensor) and writes the model. Call once. */
   async build(options: { signal?: AbortSignal; metadata?: Record<string, string> } = {}): Promise<BuiltGraph> {
     let weightBytes = 0;
     let files = 0;
+    // A weight no node reads (the decoder of a graph that ends before it) is neither read nor kept.
+    const used = new Set(this.nodes.flatMap((n) => n.inputs));
+    const unused = new Set(this.pending.filter((p) => !p.tensors.some((t) => used.has(t.name))));
+    const byTensor = new Map(this.pending.flatMap((p) => p.tensors.map((t) => [t.name, p] as const)));
+    for (let k = this.initializers.length - 1; k >= 0; k--)
+      if (unused.has(byTensor.get(this.initializers[k]!.name)!)) this.initializers.splice(k, 1);
     for (const p of this.pending) {
+      if (unused.has(p)) continue;
       options.signal?.throwIfAborted();
       const encoded = p.encode(shapeWeight(await this.weights!.read(p.source), p.storedShape, p.options));
       for (const [k, bytes] of encoded.entries()) {
@@ -381,6 +401,18 @@ export class GraphCore {
         weightBytes += bytes.byteLength;
         p.tensors[k]!.external = { location: path, offset: 0, length: bytes.byteLength };
       }
+    }
+    const readStored = async (weight: Value): Promise<Float32Array> => {
+      const p = byTensor.get(weight.name);
+      if (!p) throw new Error(`GraphBuilder.sideFile: ${weight.name} is not a weight`);
+      const { rows } = p.options;
+      return shapeWeight(await this.weights!.read(p.source), p.storedShape, rows ? { rows } : {});
+    };
+    for (const side of this.sideFiles) {
+      options.signal?.throwIfAborted();
+      const data = await side.encode(readStored);
+      this.external.push({ path: side.path, data });
+      weightBytes += data.byteLength;
     }
     // MatMulNBits is onnxruntime's contrib op (com.microsoft, version 1).
     const contrib = [...this.domains].filter((d) => d !== '').map((domain) => ({ domain, version: 1 }));

@@ -7,7 +7,9 @@
  */
 import { SpladeError } from '../../errors.ts';
 import type { GraphBuilder, Value } from './builder.ts';
-import { MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT, sumOutput } from './tail.ts';
+import { encodeHeadFile } from './head-file.ts';
+import { toFloat16Array } from './quantize.ts';
+import { HEAD_FILE, HIDDEN_OUTPUT, MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT, sumOutput } from './tail.ts';
 
 /** GELU as torch's exact form: 0.5 x (1 + erf(x / sqrt 2)). */
 export function gelu(g: GraphBuilder, x: Value): Value {
@@ -156,6 +158,12 @@ export function vocabularyHead(
   sizes: { hidden: number; vocab: number },
   inputs: { inputIds: Value; attentionMask: Value },
 ): void {
+  if (g.tail === 'hidden') {
+    const wide = h.type === 'float32' ? h : g.exact(() => g.cast(h, 'float32'));
+    g.output(wide, HIDDEN_OUTPUT, ['batch', 'tokens', sizes.hidden]);
+    writeHeadFile(g, decoder, sizes);
+    return;
+  }
   let logits: Value;
   if (decoder.layout === 'hidden-vocab') {
     const scores = g.matmul(h, decoder.weight);
@@ -166,6 +174,24 @@ export function vocabularyHead(
     logits = { ...g.reshape(scores, g.concat([g.shape(inputs.inputIds), g.ints([sizes.vocab])], 0)), rank: 3 };
   }
   poolingTail(g, logits, inputs.attentionMask, sizes.vocab);
+}
+
+/**
+ * On the 'hidden' tail: declares the head file, written by `build()` from the decoder `weight`
+ * ([vocab, hidden] as stored, or the embeddings it is tied to) and `bias`, W in the graph's float type.
+ */
+export function writeHeadFile(
+  g: GraphBuilder,
+  decoder: { weight: Value; bias?: Value | undefined },
+  sizes: { hidden: number; vocab: number },
+): void {
+  const half = g.float === 'float16';
+  g.sideFile(HEAD_FILE, async (read) => {
+    const stored = await read(decoder.weight);
+    const weight = half ? toFloat16Array(stored) : stored;
+    const bias = decoder.bias ? await read(decoder.bias) : undefined;
+    return encodeHeadFile({ weight, bias, vocab: sizes.vocab, hidden: sizes.hidden });
+  });
 }
 
 /**

@@ -4,8 +4,20 @@
  * nodes; src/runtime/ort.ts reads the outputs by these names; the build cache keys a build by its
  * tail (src/model/build-cache.ts), since one set of weights gives a different graph per tail.
  *
- * - 'logits': `logits` [batch, tokens, vocab] float32, as ONNX exports have it. WebGPU pools them in
- *   WGSL without a readback, so it keeps this tail.
+ * - 'logits': `logits` [batch, tokens, vocab] float32, as ONNX exports have it: what a graph is built
+ *   with where the device is not known, and on WebGPU when the caller asks for the logits to be
+ *   pooled in JavaScript (`pooling: 'cpu'`).
+ * - 'hidden': WebGPU's tail. The graph ends at the last hidden state after the MLM transform (dense →
+ *   activation → norm), `HIDDEN_OUTPUT` [batch, tokens, hidden] float32, and the decoder (W [vocab,
+ *   hidden], b [vocab]) is not in the graph: it travels beside it as one more external data file,
+ *   `HEAD_FILE` (a safetensors file, `encodeHeadFile`), which the runtime hands to the fused SPLADE
+ *   head (src/pooling/fused-head.ts) once per session instead of to onnxruntime. The head computes
+ *   projection, activation, mask and pooling in one WGSL kernel, so the [batch, tokens, vocab] logits
+ *   never exist (62.5 MB per 512-token window at 30522 entries). W is float16 in the file where the
+ *   graph is float16 (fp16, q4f16), float32 elsewhere: at q4 (and q8) the decoder is not quantized in
+ *   any graph (dtypes.ts), so the head takes the float32 decoder the logits graph would have held.
+ *   Where the hidden state cannot be pooled on the GPU (the WASM fallback after a lost device), the
+ *   runtime runs the decoder and a pooling tail below as a small graph of their own (`headGraph` in head-file.ts).
  * - 'max': SPLADE max pooling inside the graph, for the CPU backends (onnxruntime-web WASM,
  *   onnxruntime-node), so only [batch, vocab] reaches JavaScript instead of [batch, tokens, vocab]:
  *   `MAX_LOGIT_OUTPUT` [batch, vocab] float32, the largest raw logit over each row's real tokens, and
@@ -39,8 +51,13 @@
 import type { Activation, PoolingConfig } from '../../pooling/config.ts';
 import type { EncoderDevice } from '../../runtime/types.ts';
 
-export type GraphTail = 'logits' | 'max' | 'sum-relu' | 'sum-log1p_relu';
-export const GRAPH_TAILS: readonly GraphTail[] = ['logits', 'max', 'sum-relu', 'sum-log1p_relu'];
+export type GraphTail = 'logits' | 'hidden' | 'max' | 'sum-relu' | 'sum-log1p_relu';
+export const GRAPH_TAILS: readonly GraphTail[] = ['logits', 'hidden', 'max', 'sum-relu', 'sum-log1p_relu'];
+
+/** [batch, tokens, hidden] float32: the hidden state after the MLM transform, before the decoder ('hidden' tail). */
+export const HIDDEN_OUTPUT = 'splade_web_hidden';
+/** The external data file that holds a 'hidden' graph's decoder (safetensors: `weight`, `bias`). */
+export const HEAD_FILE = 'splade_web_head.safetensors';
 
 /** [batch, vocab] float32: per row, the largest logit over its real tokens (before the activation). */
 export const MAX_LOGIT_OUTPUT = 'splade_web_max_logit';
@@ -52,15 +69,27 @@ export function sumOutput(activation: Activation): string {
   return `splade_web_sum_${activation}`;
 }
 
-/** The tail that pools with `pooling` on `device`, or 'logits' where the logits must stay (WebGPU, device unknown). */
+/**
+ * The tail for `pooling` on `device`: pooling in the graph on the CPU backends, the hidden state for
+ * the fused head on WebGPU, the logits where the device is not known. (A WebGPU session asked to pool
+ * on the CPU, `pooling: 'cpu'`, reads a 'hidden' graph's hidden state back and runs `headGraph` on
+ * WASM: the decoder and the pooling tail, as on the CPU backends.)
+ */
 export function graphTailFor(device: EncoderDevice | undefined, pooling: PoolingConfig): GraphTail {
+  if (device === 'webgpu') return 'hidden';
   if (device !== 'wasm' && device !== 'cpu') return 'logits';
+  return pooledTailFor(pooling);
+}
+
+/** The tail that pools inside the graph with `pooling` ('max', or 'sum-' and its activation). */
+export function pooledTailFor(pooling: PoolingConfig): Exclude<GraphTail, 'logits' | 'hidden'> {
   return pooling.strategy === 'max' ? 'max' : `sum-${pooling.activation}`;
 }
 
 /** The outputs a graph with `tail` declares, with their element types (for the session check). */
 export function tailOutputs(tail: GraphTail): string[] {
   if (tail === 'logits') return ['logits'];
+  if (tail === 'hidden') return [HIDDEN_OUTPUT];
   if (tail === 'max') return [MAX_LOGIT_OUTPUT, MAX_TOKEN_OUTPUT];
   return [sumOutput(tail === 'sum-relu' ? 'relu' : 'log1p_relu')];
 }
