@@ -25,6 +25,7 @@ function budgetRuntime(tokens: number, ran: { rows: number; tokens: number }[]):
           return real.lost;
         },
         maxBatchTokens: () => tokens,
+        maxTensorBytes: real.maxTensorBytes,
         run(batch, pooling, options) {
           ran.push({ rows: batch.rows, tokens: batch.tokens });
           return real.run(batch, pooling, options);

@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SparseEncoder } from '../src/node.ts';
 import { ARCHITECTURES } from '../src/model/graph/architectures.ts';
 import type { EncodedVector } from '../src/encode/merge.ts';
+import { maxDifference } from './support.ts';
 import type { EncoderOptions } from '../src/encode/types.ts';
 import type { ModelDtype } from '../src/model/dtype.ts';
 
@@ -74,21 +75,6 @@ function hubServer(): Server {
     });
     res.end(body);
   });
-}
-
-/** The largest |a - b| over every vocabulary entry, `zeroed` ids dropped from the reference. */
-function maxDifference(got: EncodedVector, want: Reference['vectors'][number], zeroed: ReadonlySet<number>): number {
-  const dense = new Map<number, number>();
-  want.indices.forEach((id, k) => {
-    if (!zeroed.has(id)) dense.set(id, want.values[k]!);
-  });
-  let worst = 0;
-  got.indices.forEach((id, k) => {
-    worst = Math.max(worst, Math.abs(got.values[k]! - (dense.get(id) ?? 0)));
-    dense.delete(id);
-  });
-  for (const value of dense.values()) worst = Math.max(worst, Math.abs(value));
-  return worst;
 }
 
 /** A sparse vector as a Map, `zeroed` ids left out. */

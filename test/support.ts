@@ -58,3 +58,23 @@ export function topKMismatches(
       out.push(`doc ${w.doc} (${w.score}) missing above ${kth}`);
   return out;
 }
+
+/** The largest |a - b| over every vocabulary entry, `zeroed` ids dropped from the reference. */
+export function maxDifference(
+  got: { indices: ArrayLike<number>; values: ArrayLike<number> },
+  want: { indices: readonly number[]; values: readonly number[] },
+  zeroed: ReadonlySet<number>,
+): number {
+  const dense = new Map<number, number>();
+  want.indices.forEach((id, k) => {
+    if (!zeroed.has(id)) dense.set(id, want.values[k]!);
+  });
+  let worst = 0;
+  for (let k = 0; k < got.indices.length; k++) {
+    const id = got.indices[k]!;
+    worst = Math.max(worst, Math.abs(got.values[k]! - (dense.get(id) ?? 0)));
+    dense.delete(id);
+  }
+  for (const value of dense.values()) worst = Math.max(worst, Math.abs(value));
+  return worst;
+}

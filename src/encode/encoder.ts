@@ -22,6 +22,7 @@ import { ENCODER_DEVICES, type BackendInfo, type EncoderDevice, type Runtime } f
 import { decodeVector, explainMatch, type Explanation, type TokenWeight } from '../results/explain.ts';
 import type { SparseVector } from '../vector.ts';
 import { truncatedWindow, windowsOf } from './plan.ts';
+import { windowTokens } from './window.ts';
 import { ModelSession } from './session.ts';
 import { attachSpans, mergeParts, NO_SPAN, selectTopK, type DocumentTokens, type EncodedVector } from './merge.ts';
 import { type EncodeOptions, type EncoderOptions, type EncodeStats, type SparseTextEncoder } from './types.ts';
@@ -109,6 +110,7 @@ export class SparseEncoder implements SparseTextEncoder {
       try {
         throwIfAborted(options.signal);
         await encoder.session.start(route);
+        encoder.windowLength(route); // a maxTokens this model cannot take fails the load
       } catch (error) {
         await encoder.dispose();
         throw error;
@@ -133,6 +135,16 @@ export class SparseEncoder implements SparseTextEncoder {
    */
   get device(): EncoderDevice | undefined {
     return this.session.backend?.device;
+  }
+
+  /**
+   * Tokens per window of a document, special tokens included: `maxTokens` when given, else the
+   * longest window up to the model's max_seq_length whose largest tensor (attention scores, logits)
+   * fits the device (src/encode/window.ts). A longer document is encoded in windows of this length.
+   */
+  get windowTokens(): number {
+    const route = this.spec.document;
+    return route.kind === 'mlm' ? this.windowLength(route) : 0;
   }
 
   /** What documents are encoded on (adapter, or WASM threads and isolation); undefined where `device` is. */
@@ -239,11 +251,33 @@ export class SparseEncoder implements SparseTextEncoder {
   }
 
   private windowsFor(route: MlmRoute, text: string): number[][] {
-    const ids = route.tokenizer.contentIds(text);
+    return this.cut(route, route.tokenizer.contentIds(text));
+  }
+
+  /** Content ids cut into the windows one pass each encodes (or the first alone, with 'truncate'). */
+  private cut(route: MlmRoute, ids: readonly number[]): number[][] {
     const { prefix, suffix } = route.tokenizer;
+    const length = this.windowLength(route);
     return this.options.longDocuments === 'truncate'
-      ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix)
-      : windowsOf(ids, route.maxSeqLength, prefix, suffix);
+      ? truncatedWindow(ids, length, prefix, suffix)
+      : windowsOf(ids, length, prefix, suffix);
+  }
+
+  /**
+   * The window length on the backend running now (it can change: a lost GPU device leaves WASM);
+   * before a session exists (queryOnly), the model's own limit.
+   */
+  private windowLength(route: MlmRoute): number {
+    const backend = this.session.backend;
+    const model = {
+      maxSeqLength: route.maxSeqLength,
+      attentionHeads: route.attentionHeads,
+      vocab: route.pooling.vocabSize,
+      // The fused head pools the hidden state: a window's logits never exist there.
+      logits: backend?.info.pooling !== 'fused-head',
+      specialTokens: route.tokenizer.prefix.length + route.tokenizer.suffix.length,
+    };
+    return windowTokens(model, backend?.maxTensorBytes ?? Infinity, this.options.maxTokens);
   }
 
   /** Windows of a document and, for spans, its content tokens with offsets in the text (prompt removed). */
@@ -254,10 +288,7 @@ export class SparseEncoder implements SparseTextEncoder {
   ): { windows: number[][]; tokens: DocumentTokens } {
     const { ids, offsets } = route.tokenizer.contentTokens(prompt + clean);
     const { prefix, suffix } = route.tokenizer;
-    const windows =
-      this.options.longDocuments === 'truncate'
-        ? truncatedWindow(ids, route.maxSeqLength, prefix, suffix)
-        : windowsOf(ids, route.maxSeqLength, prefix, suffix);
+    const windows = this.cut(route, ids);
     // Offsets into the text alone: tokens wholly inside the prompt have none; one that straddles
     // the prompt's end (a prompt not ending in a space) keeps its part in the text.
     const p = prompt.length;
@@ -368,6 +399,12 @@ function validateOptions(options: EncoderOptions): void {
     throw new SpladeError(
       'invalid-option',
       `wasmThreads must be a positive integer, got ${JSON.stringify(options.wasmThreads)}`,
+    );
+  }
+  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 3)) {
+    throw new SpladeError(
+      'invalid-option',
+      `maxTokens must be an integer of at least 3 (tokens per window, special tokens included), got ${JSON.stringify(options.maxTokens)}`,
     );
   }
   if (options.longDocuments !== undefined && !['window', 'truncate'].includes(options.longDocuments)) {

@@ -54,6 +54,12 @@ export interface EncoderOptions extends SourceOptions, BackendOptions {
    * max-pools across them; 'truncate' keeps the first window, as sentence-transformers does.
    */
   longDocuments?: 'window' | 'truncate';
+  /**
+   * Tokens per window, special tokens included (at most the model's max_seq_length). Default: the
+   * longest window the device holds, up to max_seq_length: a window's attention scores grow with the
+   * square of its length (src/encode/window.ts); `encoder.windowTokens` says what was chosen.
+   */
+  maxTokens?: number;
 }
 
 export interface EncodeOptions {

@@ -65,6 +65,8 @@ export interface MlmRoute {
   };
   pooling: PoolingConfig;
   maxSeqLength: number;
+  /** Attention heads per layer (config.json; 12 when it does not say): sizes a window's attention scores. */
+  attentionHeads: number;
 }
 
 export type Route = StaticRoute | MlmRoute;
@@ -296,6 +298,8 @@ async function loadMlm(
   const hf = (hfJson ?? {}) as {
     max_position_embeddings?: number;
     vocab_size?: number;
+    num_attention_heads?: number;
+    n_heads?: number;
   };
   let maxSeqLength = bert.max_seq_length ?? 512;
   if (hf.max_position_embeddings) maxSeqLength = Math.min(maxSeqLength, hf.max_position_embeddings);
@@ -315,6 +319,7 @@ async function loadMlm(
     dtype: options.dtype === undefined || options.dtype === 'auto' ? 'fp32' : options.dtype,
     pooling: poolingConfig,
     maxSeqLength,
+    attentionHeads: positiveInteger(hf.num_attention_heads ?? hf.n_heads) ?? DEFAULT_ATTENTION_HEADS,
   };
   if (options.queryOnly) return route;
 
@@ -401,4 +406,11 @@ function join(dir: string, file: string): string {
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s ? s : undefined;
+}
+
+/** BERT-base's heads: what a window is sized for when config.json does not say (an ONNX-only repository). */
+const DEFAULT_ATTENTION_HEADS = 12;
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }

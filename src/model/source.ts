@@ -334,9 +334,12 @@ class HttpModelFiles implements ModelFiles {
     const modified = revalidate?.headers.get('last-modified');
     if (etag) conditional['if-none-match'] = etag;
     if (modified) conditional['if-modified-since'] = modified;
-    if (Object.keys(conditional).length === 0) return doFetch(url, init);
+    // A request that fails before any answer is tried once more, plain: a kept-alive connection the
+    // server had just closed fails the first request sent on it (ECONNRESET), and the second opens a
+    // new one (a refused conditional request is retried the same way). Offline, both fail at once.
+    const first = Object.keys(conditional).length === 0 ? init : { ...init, headers: conditional };
     try {
-      return await doFetch(url, { ...init, headers: conditional });
+      return await doFetch(url, first);
     } catch {
       throwIfAborted(this.options.signal);
       return doFetch(url, init);

@@ -36,6 +36,8 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
     public device: EncoderDevice | undefined,
     /** What documents are encoded on (adapter, or WASM threads and isolation); alike. */
     public backendInfo: BackendInfo | undefined,
+    /** Tokens per window of a document (SparseEncoder.windowTokens in the worker); updated after each encode. */
+    public windowTokens: number,
   ) {
     worker.addEventListener('message', (event: MessageEvent<FromWorker>) => this.onMessage(event.data));
     worker.addEventListener('error', (event) =>
@@ -79,6 +81,7 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
         loaded.vocabSize,
         loaded.device,
         loaded.backend,
+        loaded.windowTokens,
       );
     } catch (error) {
       worker.terminate();
@@ -200,6 +203,7 @@ export class WorkerSparseEncoder implements SparseTextEncoder {
       // A device lost mid-encode moves the encoder to its fallback: follow it.
       if (msg.device) this.device = msg.device;
       if (msg.backend) this.backendInfo = msg.backend;
+      this.windowTokens = msg.windowTokens;
       this.settle(msg.id, msg.vectors);
     } else if (msg.type === 'windows') this.settle(msg.id, msg.windows);
     else if (msg.type === 'tokens') this.settle(msg.id, { ids: msg.ids, offsets: msg.offsets });

@@ -41,6 +41,7 @@ export type FromWorker =
       vocabSize: number;
       device: EncoderDevice | undefined;
       backend: BackendInfo | undefined;
+      windowTokens: number;
     }
   | { type: 'load-error'; error: SerializedError }
   | { type: 'batch'; id: number; done: number; total: number; device: EncoderDevice }
@@ -51,6 +52,7 @@ export type FromWorker =
       stats: EncodeStats;
       device: EncoderDevice | undefined;
       backend: BackendInfo | undefined;
+      windowTokens: number;
     }
   | { type: 'windows'; id: number; windows: number[][] }
   | { type: 'tokens'; id: number; ids: number[]; offsets: Uint32Array }

@@ -39,6 +39,7 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
           vocabSize: encoder.vocabSize,
           device: encoder.device,
           backend: encoder.backendInfo,
+          windowTokens: encoder.windowTokens,
         });
       } catch (error) {
         post({ type: 'load-error', error: serialize(error) });
@@ -71,6 +72,7 @@ scope.onmessage = async (event: MessageEvent<ToWorker>) => {
             stats: encoder.lastStats,
             device: encoder.device,
             backend: encoder.backendInfo,
+            windowTokens: encoder.windowTokens,
           },
           [...new Set(transfer)],
         );
