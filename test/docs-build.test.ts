@@ -40,9 +40,16 @@ describe('build', () => {
     expect(names).toContain('splade-entry.json');
     // The widget's script, loaded by a script tag (a fixed name, like splade.js).
     expect(names).toContain('splade-search.js');
-    expect(statSync(join(out, 'splade-entry.json')).size).toBeLessThan(4096);
+    // The entry carries what every query needs first (the index's layout and page table, the
+    // tokenizer's and word list's configs: ~8 KB of JSON here, most of it the tokenizer's config).
+    expect(statSync(join(out, 'splade-entry.json')).size).toBeLessThan(12_288);
     const fixed = ['splade.js', 'splade-search.js', 'splade-entry.json'];
-    for (const n of names.filter((n) => !fixed.includes(n))) expect(n).toMatch(/\.[0-9a-f]{12,16}\.(bin|json)$/);
+    // The index's files in one folder named by their content; the query side's files by their own.
+    const entry = JSON.parse(readFileSync(join(out, 'splade-entry.json'), 'utf8'));
+    expect(entry.index.folder).toMatch(/^index\.[0-9a-f]{16}\/$/);
+    expect(entry.index.pages.reduce((a: number, b: number) => a + b, 0)).toBe(first.sections);
+    for (const n of names.filter((n) => !fixed.includes(n)))
+      expect(n).toMatch(/^index\.[0-9a-f]{16}\/[\w-]+\.bin$|\.[0-9a-f]{12,16}\.(bin|json)$/);
     for (const js of ['splade.js', 'splade-search.js'])
       expect(readFileSync(join(out, js), 'utf8')).not.toMatch(/onnxruntime/);
     expect(readFileSync(join(out, 'splade-search.js'), 'utf8')).toContain('splade-search');

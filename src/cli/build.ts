@@ -106,6 +106,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const packs = await packIndex(docs, (text) => encoded.cache.get(text), {
       model: modelSource,
       chunkBytes: options.chunkBytes,
+      sectionsPerPage: sections.sectionsPerPage,
     });
     // 5. The words the sections hold, as the query tokenizer splits them (inference-free sites).
     const words = query.wordpiece ? wordListFiles(texts, query.wordpiece) : undefined;

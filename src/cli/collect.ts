@@ -22,6 +22,12 @@ export interface CollectedSections {
   docs: SectionDoc[];
   /** Pages that gave at least one section. */
   pages: number;
+  /**
+   * Sections (docs) per page, in order: docs of one page are consecutive, so this is the site's
+   * page table (src/index/store/pack.ts PageTable). Pages that share a URL (a.md beside a.html)
+   * are one page here, as searchPages groups them.
+   */
+  sectionsPerPage: number[];
   skipped: { file: string; why: string }[];
   warnings: string[];
 }
@@ -36,7 +42,8 @@ export async function collectSections(
   baseUrl: string,
   countTokens: TokenCounter,
 ): Promise<CollectedSections> {
-  const out: CollectedSections = { docs: [], pages: 0, skipped: [], warnings: [] };
+  const out: CollectedSections = { docs: [], pages: 0, sectionsPerPage: [], skipped: [], warnings: [] };
+  let lastUrl: string | undefined;
   for (const file of files) {
     const rel = relative(site, file).split(sep).join('/');
     const bytes = await readFile(file);
@@ -63,6 +70,9 @@ export async function collectSections(
     }
     out.pages++;
     const url = baseUrl + (markdown ? rel.replace(/\.md$/i, '.html') : rel);
+    if (url === lastUrl) out.sectionsPerPage[out.sectionsPerPage.length - 1]! += passages.length;
+    else out.sectionsPerPage.push(passages.length);
+    lastUrl = url;
     const seen = new Map<string, number>();
     let sectionId = '';
     let sectionFields: Fields = {};

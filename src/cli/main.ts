@@ -9,6 +9,7 @@ import { COMMANDS, parseCommandLine, USAGE, type CommandLine } from './args.ts';
 import { build, type BuildSummary } from './build.ts';
 import { exportIndex } from './export.ts';
 import { progressBar } from './progress.ts';
+import { preloadHints } from './write.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let line: CommandLine;
@@ -77,7 +78,11 @@ function searchBoxHint(site: string, out: string, baseUrl: string): string {
     inside && !inside.startsWith('..') && !isAbsolute(inside)
       ? `${baseUrl.replace(/\/?$/, '/')}${inside.split(sep).join('/')}/splade-search.js`
       : `<the URL of ${out}>/splade-search.js`;
-  return `  search box: <script type="module" src="${url}"></script> and <splade-search></splade-search> on a page`;
+  const hints = preloadHints(url.replace(/splade-search\.js$/, '')).join(' ');
+  return [
+    `  search box: <script type="module" src="${url}"></script> and <splade-search></splade-search> on a page`,
+    `  in its <head>, so a first search does not wait for what every search loads: ${hints}`,
+  ].join('\n');
 }
 
 function size(bytes: number): string {

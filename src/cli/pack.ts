@@ -3,11 +3,13 @@
  * (in memory) -> static files a host serves as they are. Posting lists are re-chunked so a query
  * fetches about the bytes of its own terms, the dictionary and metadata are paged so a cold query
  * reads only the entries of its terms and the records of the hits it shows, and everything is
- * packed into content-hashed files (src/index/store/pack.ts).
+ * packed into files of one content-hashed folder, records in small files by page
+ * (src/index/store/pack.ts).
  */
 import type { EncodedVector } from '../encode/encoder.ts';
 import { SparseIndex, type IndexDocument } from '../index/engine/sparse-index.ts';
-import { MANIFEST_KEY, checkManifest } from '../index/format/manifest.ts';
+import { SpladeError } from '../errors.ts';
+import { MANIFEST_KEY, checkManifest, metadataKeys, type SegmentMeta } from '../index/format/manifest.ts';
 import { paginateSegments } from '../index/format/pages.ts';
 import { rechunkSegments } from '../index/format/rechunk.ts';
 import { sealJson, unsealJson } from '../index/format/records.ts';
@@ -29,7 +31,16 @@ export interface PackOptions {
   model: string;
   /** Smallest posting chunk file (default 4 KiB). */
   chunkBytes?: number | undefined;
+  /** Sections per page, in order (collect.ts sectionsPerPage): the page table. */
+  sectionsPerPage: readonly number[];
 }
+
+/**
+ * Records per record file. Measured on PostgreSQL's manual (8 743 sections, 1 169 pages) and
+ * git-doc: see bench/README.md (docs); a file holds a page's sections in order, so a page's best
+ * sections usually share one.
+ */
+export const RECORDS_PER_FILE = 4;
 
 /** The pack files of an index of `docs`, each with its vector `vectorOf(text)`. */
 export async function packIndex(
@@ -61,5 +72,12 @@ export async function packIndex(
   for (const k of paged.removed) values.delete(k);
   for (const [k, v] of paged.values) values.set(k, v);
   values.set(MANIFEST_KEY, sealJson(paged.manifest));
-  return planPacks(values, { hash: sha256 });
+  // The page table and record files rest on section number = record number, which a fresh
+  // index's one add() gives (documents and records are numbered in order from 0): checked here.
+  const meta = paged.manifest.segments.flatMap((s) =>
+    metadataKeys(s).flatMap((k) => unsealJson<SegmentMeta>(values.get(k), k).records),
+  );
+  if (meta.length !== docs.length || meta.some((r, k) => r !== k))
+    throw new SpladeError('index-corrupt', 'the built index numbers its records apart from its sections');
+  return planPacks(values, { hash: sha256, pages: options.sectionsPerPage, recordsPerFile: RECORDS_PER_FILE });
 }

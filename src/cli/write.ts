@@ -2,19 +2,21 @@
  * The build's last stage: the output folder, written complete beside the old one
  * (`<out>.building-<pid>`) and only then swapped in, so a failed or interrupted build leaves the
  * previous index serving. Only splade.js, splade-search.js and splade-entry.json keep fixed names;
- * everything else is content-hashed (cached forever by a host).
+ * everything else is content-hashed (cached forever by a host): the index's files in a folder
+ * named by their content (`index.<hash>/`), the tokenizer's and word list's files by their own.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PackPlan } from '../index/store/pack.ts';
-import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from '../site/site.ts';
-import { jsonBytes, sha256 } from './content-hash.ts';
+import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry, type WordPieceConfig } from '../site/site.ts';
+import type { WordsConfig } from '../site/words-format.ts';
+import { jsonBytes } from './content-hash.ts';
 import type { QuerySide } from './query-side.ts';
 import { runtimeBundle, widgetBundle } from './runtime-bundle.ts';
 
 export interface SiteOutput {
-  /** The index's pack files and their directory. */
+  /** The index's pack files and their layout. */
   packs: PackPlan;
   querySide: QuerySide;
   /** The site's word list (inference-free sites; words-format.ts): its config's name and its files. */
@@ -28,7 +30,7 @@ export interface SiteOutput {
 export interface WrittenSite {
   files: number;
   bytes: number;
-  /** The index alone (pack files, directory, entry), without the query runtime and query side. */
+  /** The index alone (pack files, word list, entry), without the query runtime and query side. */
   indexBytes: number;
 }
 
@@ -38,20 +40,23 @@ export async function writeSite(out: string, output: SiteOutput): Promise<Writte
   await rm(temporary, { recursive: true, force: true });
   await mkdir(temporary, { recursive: true });
   const written = new Map<string, Uint8Array>(output.packs.files);
-  const directoryBytes = jsonBytes(output.packs.directory);
-  const directoryName = `dir.${sha256(directoryBytes).slice(0, 16)}.json`;
-  written.set(directoryName, directoryBytes);
+  // What every query needs first is inline in the entry (one request, not one per file in turn):
+  // the index's layout, the static tokenizer's config and the word list's config. Their files
+  // stay too (splade-web export and older tools read them by name).
+  const query = { ...output.querySide.query };
+  if (query.kind === 'static') query.config = parseJson(output.querySide.files, query.tokenizer) as WordPieceConfig;
   const entry: SiteEntry = {
     format: SITE_FORMAT,
     version: SITE_VERSION,
     model: output.model,
-    directory: directoryName,
-    query: output.querySide.query,
+    index: output.packs.layout,
+    query,
     pages: output.pages,
     sections: output.sections,
   };
   if (output.words) {
     entry.words = output.words.config;
+    entry.wordsConfig = parseJson(output.words.files, output.words.config) as WordsConfig;
     for (const [name, data] of output.words.files) written.set(name, data);
   }
   written.set(ENTRY_FILE, jsonBytes(entry));
@@ -69,6 +74,23 @@ export async function writeSite(out: string, output: SiteOutput): Promise<Writte
   }
   await swap(temporary, out);
   return { files: written.size, bytes, indexBytes };
+}
+
+function parseJson(files: ReadonlyMap<string, Uint8Array>, name: string): unknown {
+  return JSON.parse(new TextDecoder().decode(files.get(name)));
+}
+
+/**
+ * What a page with the search should add to its <head> so that the files every query needs are
+ * fetched while the page loads, not when the reader first types: the runtime module and the entry
+ * (which holds the index's layout and the tokenizer's config). `base` is the URL of the index folder.
+ */
+export function preloadHints(base: string): string[] {
+  const at = base.replace(/\/?$/, '/');
+  return [
+    `<link rel="modulepreload" href="${at}splade.js">`,
+    `<link rel="preload" href="${at}${ENTRY_FILE}" as="fetch" crossorigin>`,
+  ];
 }
 
 /** Where the new output is written before the swap (a build's page walk skips these folders). */

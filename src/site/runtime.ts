@@ -5,18 +5,29 @@
  *   const hits = await splade.search('rebase a branch', { limit: 5 });
  *   // [{ id, url, title, path, score, fields, snippet: { text, offset, highlights } }]
  *
- * It opens the index the build packed beside it with SparseIndex.openStore over a read-only HTTP
- * store: the core (dictionaries, section metadata) on the first search, then per query only the
- * posting chunks of its terms and the records of the hits it returns. With an inference-free model
- * the query is tokenized by the sharded WordPiece (no transformer, no onnxruntime); a symmetric
- * model's encoder module is loaded only by sites built with one. Everything fetched is kept in the
- * Cache API, so a site searched once searches offline. Nothing here touches the DOM: it runs in a
- * page or a Worker, and hits carry text, never HTML.
+ * It opens the index the build packed beside it over a read-only HTTP store. The entry (one
+ * request) holds what every query needs: the index's layout and manifest, the page table, the
+ * tokenizer's and word list's configs. Per query it then fetches, in parallel where it can, the
+ * tokenizer shards and word-list shards of its words, the dictionary pages and posting chunks of
+ * its terms, and the record files of the sections it shows; searchPages groups sections by page
+ * through the page table, reading no section metadata. With an inference-free model the query is
+ * tokenized by the sharded WordPiece (no transformer, no onnxruntime); a symmetric model's encoder
+ * module is loaded only by sites built with one. Everything fetched is kept in the Cache API, so a
+ * site searched once searches offline. A site rebuilt under an open page is noticed (a build file
+ * gone, or an entry that names another build) and the query is answered from the new index alone.
+ * Nothing here touches the DOM: it runs in a page or a Worker, and hits carry text, never HTML.
  */
 import { SpladeError } from '../errors.ts';
 import { SparseIndex, type SearchOptions } from '../index/engine/sparse-index.ts';
-import { fetchCurrentJson, fetchImmutableJson, openHttpStore, type HttpStoreOptions } from '../index/store/http.ts';
-import type { PackDirectory } from '../index/store/pack.ts';
+import {
+  fetchCurrentJson,
+  fetchImmutableJson,
+  forgetOtherBuilds,
+  openHttpStore,
+  type HttpStoreOptions,
+} from '../index/store/http.ts';
+import { checkLayout, PageTable } from '../index/store/pack.ts';
+import type { ReadableStore } from '../index/store/types.ts';
 import type { Hit } from '../results/hits.ts';
 import type { SparseVector } from '../vector.ts';
 import { ENTRY_FILE, SITE_FORMAT, SITE_VERSION, type SiteEntry } from './site.ts';
@@ -24,6 +35,7 @@ import type { QueryEncoderOptions } from './model-encoder.ts';
 import { encodeTypedQuery, type QueryWords } from './query-words.ts';
 import { ShardedWordPiece } from './wordpiece.ts';
 import { readWordPieceConfig, type WordPieceShard } from './wordpiece-format.ts';
+import { SiteReader } from './page-search.ts';
 import { SiteWords } from './words.ts';
 import { readWordsConfig, readWordsShard } from './words-format.ts';
 
@@ -72,6 +84,12 @@ export interface RuntimeOptions {
    * hardware GPU, WASM otherwise (a software adapter such as SwiftShader is slower than WASM).
    */
   device?: 'auto' | 'webgpu' | 'wasm';
+  /**
+   * Milliseconds between looks at whether the site was rebuilt (the entry, revalidated beside a
+   * query; default 60 000; 0: beside every query). A query that needs a file of a build that is
+   * gone notices at once whatever this says.
+   */
+  checkEvery?: number;
 }
 
 interface QueryEncoder {
@@ -91,9 +109,16 @@ interface TypedVector {
 }
 
 interface Opened {
-  index: SparseIndex;
+  /** The engine over the site's store, for search() and filtered searches: opened when first needed. */
+  index(): Promise<SparseIndex>;
+  /** The page search (page table, no section metadata). */
+  pages: SiteReader;
   encoder: QueryEncoder;
   entry: SiteEntry;
+  base: string;
+  http: HttpStoreOptions;
+  /** When the entry was last fetched (performance.now()). */
+  checked: number;
 }
 
 let settings: RuntimeOptions = {};
@@ -126,11 +151,45 @@ export function open(): Promise<Opened> {
   return opened;
 }
 
-async function openSite(): Promise<Opened> {
+async function openSite(fetched?: SiteEntry): Promise<Opened> {
   const base = baseUrl();
   const http: HttpStoreOptions = {};
   if (settings.cacheName !== undefined) http.cacheName = settings.cacheName;
   if (settings.onFetch) http.onFetch = settings.onFetch;
+  const entry = fetched ?? (await fetchEntry(base, http));
+  const layout = checkLayout(entry.index, `${base}${ENTRY_FILE} (index)`);
+  const store = openHttpStore(base, layout, http);
+  let pages: SiteReader | undefined;
+  try {
+    const table = new PageTable(layout.pages);
+    const [encoder, reader] = await Promise.all([queryEncoder(entry, base, http), SiteReader.open(store, table)]);
+    pages = reader;
+    let index: Promise<SparseIndex> | undefined;
+    const opened: Opened = {
+      index: () =>
+        (index ??= SparseIndex.openStore(sharedStore(store), { name: 'site', tokenOf: (id) => encoder.token(id) })),
+      pages: reader,
+      encoder,
+      entry,
+      base,
+      http,
+      checked: performance.now(),
+    };
+    void forgetOtherBuilds(base, layout.folder, http);
+    return opened;
+  } catch (error) {
+    (pages ?? store).close();
+    throw error;
+  }
+}
+
+/** The store, shared by the page search and the engine: closing one does not close it under the other. */
+function sharedStore(store: ReadableStore): ReadableStore {
+  return { get: (k) => store.get(k), getMany: (k) => store.getMany(k), close() {} };
+}
+
+/** The entry, checked: a format this runtime cannot read is a clear index-schema error. */
+async function fetchEntry(base: string, http: HttpStoreOptions): Promise<SiteEntry> {
   const entry = await fetchCurrentJson<SiteEntry>(new URL(ENTRY_FILE, base).href, http);
   if (entry?.format !== SITE_FORMAT || entry.version !== SITE_VERSION) {
     const found =
@@ -143,18 +202,73 @@ async function openSite(): Promise<Opened> {
       { file: ENTRY_FILE },
     );
   }
-  const directory = await fetchImmutableJson<PackDirectory>(new URL(entry.directory, base).href, http);
-  const store = openHttpStore(base, directory, http);
-  const encoder = await queryEncoder(entry, base, http);
-  const index = await SparseIndex.openStore(store, { name: 'site', tokenOf: (id) => encoder.token(id) });
-  return { index, encoder, entry };
+  return entry;
+}
+
+/**
+ * Runs `work` on the open site. A site rebuilt and redeployed under this page shows as a build file
+ * gone (index-changed, or the engine's index-corrupt after its own retry) or, for a query that
+ * needs no file it has not read, as an entry naming another build: the entry is revalidated beside
+ * the query (a conditional request, usually a 304; not on the query's critical path) when the last
+ * look is older than `checkEvery`. Either way the entry is fetched again, once, and `work` runs
+ * again on the new index alone: a query never mixes the postings of one build with the records
+ * of another. An error while the entry still names the same build is the error.
+ */
+async function onSite<T>(work: (o: Opened) => Promise<T>): Promise<T> {
+  const o = await open();
+  const due = performance.now() - o.checked >= (settings.checkEvery ?? 60_000);
+  const moved = due ? newerEntry(o) : undefined;
+  let result: T;
+  try {
+    result = await work(o);
+  } catch (error) {
+    if (!(error instanceof SpladeError) || !['index-changed', 'index-corrupt', 'network'].includes(error.code))
+      throw error;
+    const fresh = await (moved ?? newerEntry(o));
+    if (!fresh) throw error;
+    return work(await reopen(o, fresh));
+  }
+  const fresh = await moved;
+  return fresh ? work(await reopen(o, fresh)) : result;
+}
+
+/** The site's entry if it now names another build than `o`'s (undefined when not, or offline). */
+async function newerEntry(o: Opened): Promise<SiteEntry | undefined> {
+  o.checked = performance.now();
+  const fresh = await fetchEntry(o.base, o.http).catch(() => undefined);
+  return fresh !== undefined && fresh.index?.folder !== o.entry.index.folder ? fresh : undefined;
+}
+
+/** Drops `stale` (if it is still the open site) and opens the site again from `entry` (just fetched). */
+async function reopen(stale: Opened, entry: SiteEntry): Promise<Opened> {
+  if (opened) {
+    const current = await opened.catch(() => undefined);
+    if (current === stale) {
+      opened = undefined;
+      release(stale);
+      opened = openSite(entry).catch((error: unknown) => {
+        opened = undefined;
+        throw error;
+      });
+    }
+  }
+  return open();
+}
+
+function release(o: Opened): void {
+  void o.encoder.dispose?.().catch(() => {});
+  void o
+    .index()
+    .then((i) => i.dispose())
+    .catch(() => {});
+  o.pages.close();
 }
 
 async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptions): Promise<QueryEncoder> {
   if (entry.query.kind === 'static') {
     const q = entry.query;
     const url = new URL(q.tokenizer, base).href;
-    const config = readWordPieceConfig(await fetchImmutableJson<unknown>(url, http), url);
+    const config = readWordPieceConfig(q.config ?? (await fetchImmutableJson<unknown>(url, http)), url);
     const wordpiece = new ShardedWordPiece(config, (k) =>
       fetchImmutableJson<WordPieceShard>(new URL(config.files![k]!, base).href, http),
     );
@@ -170,16 +284,19 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
     };
     if (!entry.words) return encoder;
     const wordsUrl = new URL(entry.words, base).href;
-    // The word list's config is read on the first typed query, with its first shards.
+    // The word list's config is in the entry (a file before version 3); its shards are read by queries.
     let words: Promise<SiteWords> | undefined;
+    const inline = entry.wordsConfig;
     const siteWords = () =>
-      (words ??= fetchImmutableJson<unknown>(wordsUrl, http).then((value) => {
-        const c = readWordsConfig(value, wordsUrl);
-        return new SiteWords(c, async (k) => {
-          const url = new URL(c.files[k]!, base).href;
-          return readWordsShard(await fetchImmutableJson<unknown>(url, http), url);
-        });
-      })).catch((error: unknown) => {
+      (words ??= (inline ? Promise.resolve<unknown>(inline) : fetchImmutableJson<unknown>(wordsUrl, http)).then(
+        (value) => {
+          const c = readWordsConfig(value, wordsUrl);
+          return new SiteWords(c, async (k) => {
+            const url = new URL(c.files[k]!, base).href;
+            return readWordsShard(await fetchImmutableJson<unknown>(url, http), url);
+          });
+        },
+      )).catch((error: unknown) => {
         words = undefined; // offline, say: asked again by the next query
         throw error;
       });
@@ -205,11 +322,14 @@ async function queryEncoder(entry: SiteEntry, base: string, http: HttpStoreOptio
 
 /** The top sections for `query`, best first. */
 export async function search(query: string, options: SiteSearchOptions = {}): Promise<SiteHit[]> {
-  const { index, vector } = await prepare(query, options, false);
-  const engine: SearchOptions = { limit: options.limit ?? 10, explain: true };
-  if (options.filter !== undefined) engine.filter = options.filter;
-  if (options.signal) engine.signal = options.signal;
-  return (await index.search(vector, engine)).map((h) => siteHit(h, options.explain === true));
+  checkQuery(query, options);
+  return onSite(async (site) => {
+    const { vector } = await prepare(site, query, options, false);
+    const engine: SearchOptions = { limit: options.limit ?? 10, explain: true };
+    if (options.filter !== undefined) engine.filter = options.filter;
+    if (options.signal) engine.signal = options.signal;
+    return (await (await site.index()).search(vector, engine)).map((h) => siteHit(h, options.explain === true));
+  });
 }
 
 export interface PageResult {
@@ -274,10 +394,53 @@ export async function searchPagesWithWords(query: string, options: PageSearchOpt
         `searchPages() option ${name} must be a whole number from 1, got ${String(n)}`,
       );
   }
-  const { index, vector, words } = await prepare(query, options, true);
+  checkQuery(query, options);
+  return onSite(async (site) => {
+    const { vector, words } = await prepare(site, query, options, true);
+    // A query all of whose words matched nothing has no vector: no page, and no index read.
+    if (vector.indices.length === 0) return { pages: [], words };
+    const candidates = Math.max(PAGE_CANDIDATES, limit * per * 2);
+    if (options.filter !== undefined) {
+      const index = await site.index();
+      return { pages: await filteredPages(index, vector, options, candidates, limit, per), words };
+    }
+    const found = await site.pages.searchPages(vector, {
+      candidates,
+      per,
+      limit,
+      tokenOf: (id) => site.encoder.token(id),
+      signal: options.signal,
+    });
+    const pages = found.pages.map((p, k) => pageResult(found.best[k]!, found.others[k]!, p.score, options));
+    return { pages, words };
+  });
+}
+
+function pageResult(best: Hit, others: readonly Hit[], score: number, options: SiteSearchOptions): PageResult {
+  const first = siteHit(best, options.explain === true);
+  return {
+    url: pageUrl(best),
+    title: typeof first.fields['page'] === 'string' ? first.fields['page'] : (first.path[0] ?? first.title),
+    score,
+    sections: [first, ...others.map((h) => siteHit(h, false))],
+  };
+}
+
+/**
+ * searchPages with a filter: the engine's search, which reads the sections' metadata to filter
+ * them, grouping its hits by URL (the page table says nothing of fields).
+ */
+async function filteredPages(
+  index: SparseIndex,
+  vector: SparseVector,
+  options: PageSearchOptions,
+  candidates: number,
+  limit: number,
+  per: number,
+): Promise<PageResult[]> {
   let pages: { sections: Hit[]; score: number }[] = [];
   const engine: SearchOptions = {
-    limit: Math.max(PAGE_CANDIDATES, limit * per * 2),
+    limit: candidates,
     explain: true,
     pick(hits) {
       const byPage = new Map<string, Hit[]>();
@@ -302,28 +465,12 @@ export async function searchPagesWithWords(query: string, options: PageSearchOpt
   };
   if (options.filter !== undefined) engine.filter = options.filter;
   if (options.signal) engine.signal = options.signal;
-  // A query all of whose words matched nothing has no vector: no page, and no index read.
-  const best = vector.indices.length === 0 ? [] : await index.search(vector, engine);
-  if (best.length === 0) pages = [];
-  const results = pages.map((p, k) => {
-    const first = siteHit(best[k]!, options.explain === true);
-    const sections = [first, ...p.sections.slice(1).map((h) => siteHit(h, false))];
-    return {
-      url: pageUrl(best[k]!),
-      title: typeof first.fields['page'] === 'string' ? first.fields['page'] : (first.path[0] ?? first.title),
-      score: p.score,
-      sections,
-    };
-  });
-  return { pages: results, words };
+  const best = await index.search(vector, engine);
+  if (best.length === 0) return [];
+  return pages.map((p, k) => pageResult(best[k]!, p.sections.slice(1), p.score, options));
 }
 
-/** The query's vector; `typing` is the default of the prefix and matchWords options. */
-async function prepare(
-  query: string,
-  options: SiteSearchOptions,
-  typing: boolean,
-): Promise<{ index: SparseIndex; vector: SparseVector; words: QueryWords }> {
+function checkQuery(query: string, options: SiteSearchOptions): void {
   if (typeof query !== 'string')
     throw new SpladeError(
       'invalid-input',
@@ -334,14 +481,20 @@ async function prepare(
     if (value !== undefined && typeof value !== 'boolean')
       throw new SpladeError('invalid-option', `search option ${name} must be true or false, got ${String(value)}`);
   }
+}
+
+/** The query's vector; `typing` is the default of the prefix and matchWords options. */
+async function prepare(
+  site: Opened,
+  query: string,
+  options: SiteSearchOptions,
+  typing: boolean,
+): Promise<{ vector: SparseVector; words: QueryWords }> {
   const prefix = options.prefix ?? typing;
   const matchWords = options.matchWords ?? typing;
-  const { index, encoder } = await open();
-  if (encoder.encodeTyped && (prefix || matchWords)) {
-    const typed = await encoder.encodeTyped(query, { prefix, matchWords });
-    return { index, ...typed };
-  }
-  return { index, vector: await encoder.encodeQuery(query), words: { unmatched: [] } };
+  const { encoder } = site;
+  if (encoder.encodeTyped && (prefix || matchWords)) return encoder.encodeTyped(query, { prefix, matchWords });
+  return { vector: await encoder.encodeQuery(query), words: { unmatched: [] } };
 }
 
 function pageUrl(h: Hit): string {

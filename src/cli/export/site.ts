@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SpladeError } from '../../errors.ts';
 import { SparseIndex } from '../../index/engine/sparse-index.ts';
-import { locate, type PackDirectory } from '../../index/store/pack.ts';
+import { checkLayout, packStore } from '../../index/store/pack.ts';
 import type { ReadableStore } from '../../index/store/types.ts';
 import type { SparseEncoder } from '../../node.ts';
 import { ENTRY_FILE, SITE_FORMAT, type ModelQuery, type SiteEntry } from '../../site/site.ts';
@@ -113,18 +113,15 @@ export async function openBuiltSite(dir: string): Promise<OpenedSite> {
       { file: ENTRY_FILE },
     );
   }
-  const directory = parse(await readText(entry.directory), entry.directory) as PackDirectory;
-  const places = locate(directory, entry.directory);
-  const files = new Map<number, Promise<Buffer>>();
-  const read = async (key: string) => {
-    const loc = places.get(key);
-    if (!loc) return undefined;
-    let f = files.get(loc.file);
-    if (!f) files.set(loc.file, (f = readFile(join(root, directory.files[loc.file]!.name))));
-    const b = await f;
-    return new Uint8Array(b.buffer, b.byteOffset + loc.offset, loc.length);
+  const layout = checkLayout(entry.index, join(dir, ENTRY_FILE));
+  const files = new Map<string, Promise<Uint8Array>>();
+  const readPackFile = (name: string) => {
+    let f = files.get(name);
+    if (!f)
+      files.set(name, (f = readFile(join(root, name)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.length))));
+    return f;
   };
-  const store: ReadableStore = { get: read, getMany: (keys) => Promise.all(keys.map(read)), close() {} };
+  const store: ReadableStore = packStore(layout, readPackFile, dir);
   let vocabulary = new Map<number, string>();
   let tokenizer: ShardedWordPiece | undefined;
   let encoder: SparseEncoder | undefined;

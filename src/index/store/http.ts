@@ -1,14 +1,19 @@
 /**
  * A read-only store over HTTP: an index that `splade-web build` packed into files on a static
- * host (see pack.ts). It fetches only what is asked for: a `whole` file (the core, a posting chunk)
- * in one request, a document record by a Range request on its pack file. What it fetched is kept
- * in the Cache API (when the page has it), so a site visited once searches offline: files are
- * named by their content, so a cached copy is never stale.
+ * host (see pack.ts). It fetches only what is asked for, each file whole and once (posting chunks,
+ * dictionary and metadata pages, small files of records), so a host's gzip applies and no Range
+ * request is ever made: a host that ignores Range serves it as well as one that honours it. What
+ * it fetched is kept in the Cache API (when the page has it), so a site visited once searches
+ * offline: the build's files sit in a folder named by its content, so a cached copy is never stale.
+ *
+ * A file of the build that is gone (HTTP 404 or 410) means the site was rebuilt and redeployed
+ * under the open page: that is `index-changed`, which the site runtime answers by reloading the
+ * entry and asking the new index, never by mixing the two.
  *
  * Works in a page or a Worker; needs only fetch (and caches, when present).
  */
 import { SpladeError } from '../../errors.ts';
-import { locate, type Location, type PackDirectory } from './pack.ts';
+import { packStore, type PackLayout } from './pack.ts';
 import type { ReadableStore } from './types.ts';
 
 export interface HttpStoreOptions {
@@ -20,35 +25,29 @@ export interface HttpStoreOptions {
   onFetch?: (event: { url: string; bytes: number; fromCache: boolean }) => void;
 }
 
-/** A read-only store of the packed index whose directory is at `base + directoryFile`. */
-export function openHttpStore(base: string, directory: PackDirectory, options: HttpStoreOptions = {}): ReadableStore {
-  const where = `the pack directory of ${base}`;
-  const places = locate(directory, where);
+/** A read-only store of the packed index described by `layout`, its files under `base`. */
+export function openHttpStore(base: string, layout: PackLayout, options: HttpStoreOptions = {}): ReadableStore {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const cacheName = options.cacheName === undefined ? `splade-web:${base}` : options.cacheName;
   const cache =
     cacheName && typeof caches !== 'undefined'
       ? caches.open(cacheName).catch(() => undefined)
       : Promise.resolve(undefined);
-  /** Whole files (and ranges) being fetched or fetched: one request each, shared by callers. */
+  /** Files being fetched or fetched: one request each, shared by callers. */
   const files = new Map<string, Promise<Uint8Array>>();
-  let closed = false;
 
-  const urlOf = (loc: Location) => new URL(directory.files[loc.file]!.name, base).href;
-
-  /** Bytes from the Cache API, or the network (then cached). `range`: [start, end) of the file. */
-  const fetchBytes = async (url: string, range?: [number, number]): Promise<Uint8Array> => {
-    const key = range ? `${url}?bytes=${range[0]}-${range[1]}` : url;
+  /** A file's bytes, from the Cache API or the network (then cached). */
+  const fetchFile = async (url: string): Promise<Uint8Array> => {
     const c = await cache;
-    const hit = await c?.match(key).catch(() => undefined);
+    const hit = await c?.match(url).catch(() => undefined);
     if (hit) {
       const bytes = new Uint8Array(await hit.arrayBuffer());
-      options.onFetch?.({ url: key, bytes: bytes.length, fromCache: true });
+      options.onFetch?.({ url, bytes: bytes.length, fromCache: true });
       return bytes;
     }
     let response: Response;
     try {
-      response = await doFetch(url, range ? { headers: { Range: `bytes=${range[0]}-${range[1] - 1}` } } : {});
+      response = await doFetch(url);
     } catch (cause) {
       throw new SpladeError(
         'network',
@@ -56,72 +55,54 @@ export function openHttpStore(base: string, directory: PackDirectory, options: H
         { file: url, cause },
       );
     }
+    if (response.status === 404 || response.status === 410)
+      throw new SpladeError(
+        'index-changed',
+        `${url} is gone (HTTP ${response.status}): the site's index was rebuilt since this page opened it`,
+        { file: url },
+      );
     if (!response.ok)
       throw new SpladeError(
         'network',
         `fetching ${url} failed with HTTP ${response.status}; the site's index folder may be incomplete or from another build`,
         { file: url },
       );
-    let bytes = new Uint8Array(await response.arrayBuffer());
-    options.onFetch?.({ url: key, bytes: bytes.length, fromCache: false });
-    if (range && response.status !== 206) {
-      // The host ignored Range and sent the whole file: take the part, keep the whole for later reads.
-      files.set(url, Promise.resolve(bytes));
-      void c?.put(url, new Response(bytes.slice())).catch(() => {});
-      bytes = bytes.slice(range[0], range[1]);
-    }
-    void c?.put(key, new Response(bytes.slice())).catch(() => {});
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    options.onFetch?.({ url, bytes: bytes.length, fromCache: false });
+    void c?.put(url, new Response(bytes.slice())).catch(() => {});
     return bytes;
   };
 
-  const read = async (key: string): Promise<Uint8Array | undefined> => {
-    if (closed) throw new SpladeError('disposed', `the HTTP store at ${base} was closed`);
-    const loc = places.get(key);
-    if (!loc) return undefined;
-    const file = directory.files[loc.file]!;
-    const url = urlOf(loc);
-    const whole = files.get(url);
-    if (file.kind === 'whole' || whole) {
-      let p = whole;
-      if (!p) {
-        p = fetchBytes(url);
-        files.set(url, p);
-        p.catch(() => files.delete(url)); // a failed request is asked again next time
-      }
-      const bytes = await p;
-      if (bytes.length !== file.bytes)
-        throw new SpladeError(
-          'index-corrupt',
-          `the stored index is damaged: ${url} has ${bytes.length} bytes, the directory says ${file.bytes}`,
-          { file: url },
-        );
-      return bytes.subarray(loc.offset, loc.offset + loc.length);
-    }
-    const rangeKey = `${url}#${loc.offset}`;
-    let p = files.get(rangeKey);
+  const readFile = (name: string): Promise<Uint8Array> => {
+    const url = new URL(name, base).href;
+    let p = files.get(url);
     if (!p) {
-      p = fetchBytes(url, [loc.offset, loc.offset + loc.length]);
-      files.set(rangeKey, p);
-      p.catch(() => files.delete(rangeKey));
+      p = fetchFile(url);
+      files.set(url, p);
+      p.catch(() => files.delete(url)); // a failed request is asked again next time
     }
-    const bytes = await p;
-    if (bytes.length !== loc.length)
-      throw new SpladeError(
-        'index-corrupt',
-        `the stored index is damaged: ${key} in ${url} came back with ${bytes.length} bytes, not ${loc.length}`,
-        { file: key },
-      );
-    return bytes;
+    return p;
   };
+  return packStore(layout, readFile, base, () => files.clear());
+}
 
-  return {
-    get: read,
-    getMany: (keys) => Promise.all(keys.map(read)),
-    close() {
-      closed = true;
-      files.clear();
-    },
-  };
+/**
+ * Deletes what the Cache API holds of builds other than `folder` under `base` (a redeployed site's
+ * old files, which no entry names any more). Best effort: a failure changes nothing else.
+ */
+export async function forgetOtherBuilds(base: string, folder: string, options: HttpStoreOptions = {}): Promise<void> {
+  const cacheName = options.cacheName === undefined ? `splade-web:${base}` : options.cacheName;
+  if (!cacheName || typeof caches === 'undefined') return;
+  try {
+    const c = await caches.open(cacheName);
+    const current = new URL(folder, base).href;
+    for (const request of await c.keys()) {
+      const url = request.url;
+      if (url.startsWith(`${base}index.`) && !url.startsWith(current)) await c.delete(request);
+    }
+  } catch {
+    // The cache is an optimisation: one that cannot be listed or trimmed is left as it is.
+  }
 }
 
 /**

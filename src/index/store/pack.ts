@@ -1,175 +1,303 @@
 /**
- * Packs: many stored values in few files, for static hosts (which cap files per site, and where
- * every file is a request). A pack file is the sealed values of the index laid back to back,
- * unchanged; a directory maps each key to (file, offset, length). Files are named by a hash of
- * their content, so a host and the browser may cache them forever: a rebuild that changes a value
- * makes a new file name, and only the small entry file that names the directory is re-fetched.
+ * Packs: an index's stored values as files a static host serves as they are, laid out so that
+ * nothing a query fetches grows with the site but what its own terms and hits need.
  *
- * Files are of two kinds. `whole` files are read in one request (the index's core: manifest and
- * what is not paged; posting chunks and dictionary / metadata pages, one per file), so a host's
- * gzip applies.
- * `ranged` files hold many document records, of which a query reads a few: each value is read
- * with an HTTP Range request (a host that ignores Range sends the whole file, which also works).
+ * Every file of one build sits in one folder named by a hash of the whole build's content
+ * (`index.<hash>/`), and every file name in it is derived from the key it holds (a posting chunk,
+ * a dictionary or metadata page: the sealed value is the file). So there is no directory of files
+ * to fetch: the small layout below travels in the site's entry file, and a rebuild that changes
+ * anything makes a new folder, which a host and the browser may cache forever.
  *
- * Pure code: no I/O here (the Node writer and the HTTP reader do that).
+ * Document records are read by no Range request: they are in small files of at most
+ * `recordsPerFile` consecutive records of one page (a page of many sections has several), fetched
+ * whole, so a host's gzip applies and a host that ignores Range costs nothing more. Which file
+ * holds a record is arithmetic over the page table (the sections of each page, numbered together),
+ * which the runtime also uses to group hits by page without reading any metadata.
+ *
+ * Pure code: no I/O here (the Node writer, the HTTP reader and the export's file reader do that).
  */
 import { SpladeError } from '../../errors.ts';
+import type { Manifest } from '../format/manifest.ts';
+import { sealJson } from '../format/records.ts';
+import type { ReadableStore } from './types.ts';
 
 export const PACK_FORMAT = 'splade-web-pack';
-export const PACK_VERSION = 1;
+/** 2: a content-hashed folder and names derived from keys (1 had a directory file and ranged record packs). */
+export const PACK_VERSION = 2;
 
-export interface PackFile {
-  name: string;
-  /** whole: fetched in one request; ranged: each value by a Range request. */
-  kind: 'whole' | 'ranged';
-  bytes: number;
+/** Where an index's values are, as the site's entry carries it. */
+export interface PackLayout {
+  format: typeof PACK_FORMAT;
+  version: number;
+  /** The build's folder, relative to the index folder, ending in "/" (`index.<hash>/`). */
+  folder: string;
+  /** The index's manifest (key `manifest`), inline: every query needs it. */
+  manifest: Manifest;
+  /** Other values that are neither chunks, pages nor records (none in a fresh build): `core.bin`, back to back. */
+  core?: { names: string[]; lengths: number[] };
+  /**
+   * The page table: sections per page, in section order (the sections of a page are numbered
+   * together, and record number = section number). Section s is on page p where
+   * pageStart[p] <= s < pageStart[p + 1].
+   */
+  pages: number[];
+  /** Records per record file: a page's records are in files of this many (the last one fewer). */
+  recordsPerFile: number;
+}
+
+/** Where a key's value is: a whole file, a part of `core.bin`, or item `item` of a record file. */
+export type Place =
+  | { file: string; kind: 'whole' }
+  | { file: string; kind: 'core'; offset: number; length: number }
+  | { file: string; kind: 'bundle'; item: number };
+
+const SEGMENT_FILE = /^seg\/([A-Za-z0-9_-]+)\/(chunk|dict-page|meta-page)\/(\d+)$/;
+const STEMS = { chunk: 'c', 'dict-page': 'd', 'meta-page': 'm' } as const;
+
+/** A checked layout (throws `index-schema` for another version, `index-corrupt` for a damaged one). */
+export function checkLayout(value: unknown, where: string): PackLayout {
+  const l = value as Partial<PackLayout> | null;
+  if (l?.format !== PACK_FORMAT || l.version !== PACK_VERSION)
+    throw new SpladeError(
+      'index-schema',
+      `${where} is not a pack layout of version ${PACK_VERSION} (format "${PACK_FORMAT}"), found version ${JSON.stringify(l?.version ?? null)}; rebuild the site's index with this version of splade-web`,
+      { file: where },
+    );
+  const ok =
+    typeof l.folder === 'string' &&
+    /^[A-Za-z0-9._-]+\/$/.test(l.folder) &&
+    typeof l.manifest === 'object' &&
+    l.manifest !== null &&
+    Array.isArray(l.pages) &&
+    l.pages.every((n) => Number.isInteger(n) && n > 0) &&
+    Number.isInteger(l.recordsPerFile) &&
+    l.recordsPerFile! > 0 &&
+    (l.core === undefined || (Array.isArray(l.core.names) && l.core.names.length === l.core.lengths?.length));
+  if (!ok) throw new SpladeError('index-corrupt', `the stored index is damaged: ${where} is not a valid pack layout`);
+  return l as PackLayout;
+}
+
+/** Section number -> page number, from the page table (sections per page). */
+export class PageTable {
+  /** First section of each page; last entry: the number of sections. */
+  readonly start: Uint32Array;
+
+  constructor(sectionsPerPage: readonly number[]) {
+    this.start = new Uint32Array(sectionsPerPage.length + 1);
+    sectionsPerPage.forEach((n, p) => (this.start[p + 1] = this.start[p]! + n));
+  }
+
+  get pages(): number {
+    return this.start.length - 1;
+  }
+
+  get sections(): number {
+    return this.start[this.start.length - 1]!;
+  }
+
+  /** The page of section `s` (0 <= s < sections). */
+  pageOf(s: number): number {
+    let lo = 0;
+    let hi = this.start.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.start[mid]! <= s) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+/** The record file of record `r`, and its place in that file. */
+export function recordPlace(table: PageTable, recordsPerFile: number, r: number): { file: string; item: number } {
+  const page = table.pageOf(r);
+  const local = r - table.start[page]!;
+  const k = Math.floor(local / recordsPerFile);
+  return { file: `r${page}-${k}.bin`, item: local - k * recordsPerFile };
+}
+
+/** Where `key` is in `layout` (undefined: no such value), file names relative to the layout's folder. */
+export function placeOf(layout: PackLayout, table: PageTable, key: string): Place | undefined {
+  const m = SEGMENT_FILE.exec(key);
+  if (m) return { file: `${m[1]}-${STEMS[m[2] as keyof typeof STEMS]}${m[3]}.bin`, kind: 'whole' };
+  const doc = /^doc\/(\d+)$/.exec(key);
+  if (doc) {
+    const r = Number(doc[1]);
+    if (r >= table.sections) return undefined;
+    return { ...recordPlace(table, layout.recordsPerFile, r), kind: 'bundle' };
+  }
+  if (layout.core) {
+    let offset = 0;
+    for (let k = 0; k < layout.core.names.length; k++) {
+      const length = layout.core.lengths[k]!;
+      if (layout.core.names[k] === key) return { file: 'core.bin', kind: 'core', offset, length };
+      offset += length;
+    }
+  }
+  return undefined;
 }
 
 /**
- * Values of one file, back to back in this order. Keys are `prefix + name` for each name, or, for
- * runs of numbered keys (`doc/17`, `doc/18`, ...), `prefix + (from + k)`: a directory of thousands
- * of records stays a list of lengths.
+ * A read-only store over a layout, given how to read a file of the build's folder (whole): the
+ * one key -> bytes mapping that the HTTP store and the export's file reader share. `readFile`
+ * may return the same promise for the same name (the callers keep one request per file).
  */
-export interface PackGroup {
-  file: number;
-  prefix: string;
-  names?: string[];
-  from?: number;
-  lengths: number[];
+export function packStore(
+  layout: PackLayout,
+  readFile: (name: string) => Promise<Uint8Array>,
+  where: string,
+  onClose: () => void = () => {},
+): ReadableStore {
+  const table = new PageTable(layout.pages);
+  const manifest = sealJson(layout.manifest);
+  const bundles = new Map<string, Promise<Uint8Array[]>>();
+  let closed = false;
+  const read = async (key: string): Promise<Uint8Array | undefined> => {
+    if (closed) throw new SpladeError('disposed', `the index store at ${where} was closed`);
+    if (key === 'manifest') return manifest;
+    const place = placeOf(layout, table, key);
+    if (!place) return undefined;
+    const name = layout.folder + place.file;
+    if (place.kind === 'whole') return readFile(name);
+    if (place.kind === 'core') {
+      const bytes = await readFile(name);
+      if (place.offset + place.length > bytes.length)
+        throw new SpladeError('index-corrupt', `the stored index is damaged: ${name} is shorter than the layout says`, {
+          file: name,
+        });
+      return bytes.subarray(place.offset, place.offset + place.length);
+    }
+    let items = bundles.get(name);
+    if (!items) {
+      items = readFile(name).then((bytes) => unbundle(bytes, name));
+      bundles.set(name, items);
+      items.catch(() => bundles.delete(name));
+    }
+    const value = (await items)[place.item];
+    if (!value)
+      throw new SpladeError('index-corrupt', `the stored index is damaged: ${name} holds no record ${key}`, {
+        file: name,
+      });
+    return value;
+  };
+  return {
+    get: read,
+    getMany: (keys) => Promise.all(keys.map(read)),
+    close() {
+      closed = true;
+      bundles.clear();
+      onClose();
+    },
+  };
 }
 
-export interface PackDirectory {
-  format: typeof PACK_FORMAT;
-  version: number;
-  files: PackFile[];
-  groups: PackGroup[];
+/** Values back to back behind a header: u32 count, then each value's length (u32, little-endian). */
+export function bundle(values: readonly Uint8Array[]): Uint8Array {
+  const header = 4 + 4 * values.length;
+  const out = new Uint8Array(header + values.reduce((n, v) => n + v.length, 0));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, values.length, true);
+  let at = header;
+  values.forEach((v, k) => {
+    view.setUint32(4 + 4 * k, v.length, true);
+    out.set(v, at);
+    at += v.length;
+  });
+  return out;
 }
 
-export interface Location {
-  file: number;
-  offset: number;
-  length: number;
-}
-
-/** Key -> location, from a directory (checked: a damaged directory is index-corrupt, not a wrong read). */
-export function locate(directory: unknown, where: string): Map<string, Location> {
-  const d = directory as Partial<PackDirectory> | null;
-  if (d?.format !== PACK_FORMAT || d.version !== PACK_VERSION || !Array.isArray(d.files) || !Array.isArray(d.groups)) {
-    throw new SpladeError(
-      'index-schema',
-      `${where} is not a pack directory of version ${PACK_VERSION} (format "${PACK_FORMAT}"); rebuild the site's index with this version of splade-web`,
-      { file: where },
-    );
-  }
-  const out = new Map<string, Location>();
-  for (const g of d.groups) {
-    const file = d.files[g.file];
-    if (!file || !Array.isArray(g.lengths) || (g.names && g.names.length !== g.lengths.length))
-      throw new SpladeError(
-        'index-corrupt',
-        `the stored index is damaged: ${where} has a group that does not fit its files`,
-        { file: where },
-      );
-    let offset = 0;
-    g.lengths.forEach((length, k) => {
-      const key = g.prefix + (g.names ? g.names[k]! : String((g.from ?? 0) + k));
-      out.set(key, { file: g.file, offset, length });
-      offset += length;
+/** The values of a bundle (views into `bytes`). */
+export function unbundle(bytes: Uint8Array, where: string): Uint8Array[] {
+  const bad = () =>
+    new SpladeError('index-corrupt', `the stored index is damaged: ${where} is not a file of records`, {
+      file: where,
     });
-    if (offset > file.bytes)
-      throw new SpladeError(
-        'index-corrupt',
-        `the stored index is damaged: ${where} places values past the end of ${file.name}`,
-        { file: where },
-      );
+  if (bytes.length < 4) throw bad();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint32(0, true);
+  if (4 + 4 * n > bytes.length) throw bad();
+  const out: Uint8Array[] = [];
+  let at = 4 + 4 * n;
+  for (let k = 0; k < n; k++) {
+    const length = view.getUint32(4 + 4 * k, true);
+    if (at + length > bytes.length) throw bad();
+    out.push(bytes.subarray(at, at + length));
+    at += length;
   }
+  if (at !== bytes.length) throw bad();
   return out;
 }
 
 export interface PackPlan {
-  /** Files to write: name -> bytes. */
+  /** Files to write, relative to the index folder (all under `layout.folder`): name -> bytes. */
   files: Map<string, Uint8Array>;
-  directory: PackDirectory;
+  layout: PackLayout;
 }
 
 export interface PackOptions {
-  /** Hex digest of bytes, used to name files (sha-256 in Node). */
+  /** Hex digest of bytes (sha-256 in Node): names the build's folder. */
   hash: (bytes: Uint8Array) => string;
-  /** Target size of a ranged file of document records (default 1 MiB). */
-  recordFileBytes?: number;
+  /** Sections per page, in section order (see PackLayout.pages). */
+  pages: readonly number[];
+  /** Records per record file (default 4). */
+  recordsPerFile?: number;
 }
 
 /**
- * Lays out an index's values (key -> sealed bytes) as pack files: one `core` file with everything
- * but posting chunks, dictionary and metadata pages and document records, one file per chunk or
- * page, and document records in
- * ranged files of about `recordFileBytes`, in record order (a page's sections sit together).
+ * Lays out an index's values (key -> sealed bytes; a fresh build's: record number = section
+ * number) as the files of one folder: one file per posting chunk and dictionary / metadata page,
+ * records in small files by page, anything else in `core.bin`, and the manifest in the layout.
  */
 export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: PackOptions): PackPlan {
-  const recordFileBytes = options.recordFileBytes ?? 1 << 20;
-  const files = new Map<string, Uint8Array>();
-  const directory: PackDirectory = { format: PACK_FORMAT, version: PACK_VERSION, files: [], groups: [] };
-  const addFile = (stem: string, kind: PackFile['kind'], parts: Uint8Array[]) => {
-    const bytes = concat(parts);
-    const name = `${stem}.${options.hash(bytes).slice(0, 16)}.bin`;
-    files.set(name, bytes);
-    directory.files.push({ name, kind, bytes: bytes.length });
-    return directory.files.length - 1;
-  };
+  const recordsPerFile = options.recordsPerFile ?? 4;
+  const table = new PageTable(options.pages);
+  const named = new Map<string, Uint8Array>();
   const core: string[] = [];
-  const chunks: string[] = [];
-  const records: number[] = [];
-  for (const key of values.keys()) {
-    // Posting chunks and dictionary / metadata pages: a file each, so a query fetches only its own.
-    if (/^seg\/[^/]+\/(?:chunk|dict-page|meta-page)\/\d+$/.test(key)) chunks.push(key);
-    else if (/^doc\/\d+$/.test(key)) records.push(Number(key.slice(4)));
+  let records = 0;
+  let manifest: Manifest | undefined;
+  for (const [key, value] of values) {
+    if (key === 'manifest') {
+      manifest = JSON.parse(new TextDecoder().decode(value.subarray(4))) as Manifest;
+      continue;
+    }
+    const m = SEGMENT_FILE.exec(key);
+    if (m) named.set(`${m[1]}-${STEMS[m[2] as keyof typeof STEMS]}${m[3]}.bin`, value);
+    else if (/^doc\/\d+$/.test(key)) records++;
     else core.push(key);
   }
-  core.sort();
-  const coreFile = addFile(
-    'core',
-    'whole',
-    core.map((k) => values.get(k)!),
-  );
-  directory.groups.push({ file: coreFile, prefix: '', names: core, lengths: core.map((k) => values.get(k)!.length) });
-  chunks.sort();
-  for (const key of chunks) {
-    const slash = key.lastIndexOf('/') + 1;
-    const stem = /\/dict-page\//.test(key) ? 'dict' : /\/meta-page\//.test(key) ? 'meta' : 'chunk';
-    const file = addFile(stem, 'whole', [values.get(key)!]);
-    directory.groups.push({
-      file,
-      prefix: key.slice(0, slash),
-      names: [key.slice(slash)],
-      lengths: [values.get(key)!.length],
-    });
-  }
-  records.sort((a, b) => a - b);
-  let run: number[] = [];
-  let runBytes = 0;
-  const flush = () => {
-    if (!run.length) return;
-    const parts = run.map((r) => values.get(`doc/${r}`)!);
-    const file = addFile('docs', 'ranged', parts);
-    const lengths = parts.map((p) => p.length);
-    // Consecutive record numbers (a fresh build's) are a `from` run; otherwise names are listed.
-    const consecutive = run.every((r, k) => k === 0 || r === run[k - 1]! + 1);
-    directory.groups.push(
-      consecutive
-        ? { file, prefix: 'doc/', from: run[0]!, lengths }
-        : { file, prefix: 'doc/', names: run.map(String), lengths },
+  if (!manifest) throw new SpladeError('invalid-input', 'planPacks() needs the index manifest among the values');
+  if (records !== table.sections || !values.has(`doc/${table.sections - 1}`))
+    throw new SpladeError(
+      'invalid-input',
+      `planPacks() needs records doc/0 .. doc/${table.sections - 1} (one per section of the page table), got ${records}`,
     );
-    run = [];
-    runBytes = 0;
-  };
-  for (const r of records) {
-    const length = values.get(`doc/${r}`)!.length;
-    if (runBytes > 0 && runBytes + length > recordFileBytes) flush();
-    run.push(r);
-    runBytes += length;
+  for (let page = 0; page < table.pages; page++) {
+    for (let from = table.start[page]!; from < table.start[page + 1]!; from += recordsPerFile) {
+      const to = Math.min(from + recordsPerFile, table.start[page + 1]!);
+      const parts: Uint8Array[] = [];
+      for (let r = from; r < to; r++) parts.push(values.get(`doc/${r}`)!);
+      named.set(recordPlace(table, recordsPerFile, from).file, bundle(parts));
+    }
   }
-  flush();
-  return { files, directory };
+  core.sort();
+  if (core.length) named.set('core.bin', concat(core.map((k) => values.get(k)!)));
+  const layout: Omit<PackLayout, 'folder'> = {
+    format: PACK_FORMAT,
+    version: PACK_VERSION,
+    manifest,
+    ...(core.length ? { core: { names: core, lengths: core.map((k) => values.get(k)!.length) } } : {}),
+    pages: [...options.pages],
+    recordsPerFile,
+  };
+  // The folder's name: a hash of every file's name and content and of the layout, so two builds
+  // share a folder name only when they are the same index.
+  const names = [...named.keys()].sort();
+  const digestParts: Uint8Array[] = [new TextEncoder().encode(JSON.stringify(layout))];
+  for (const name of names) digestParts.push(new TextEncoder().encode(`\n${name}\n`), named.get(name)!);
+  const folder = `index.${options.hash(concat(digestParts)).slice(0, 16)}/`;
+  const files = new Map<string, Uint8Array>();
+  for (const name of names) files.set(folder + name, named.get(name)!);
+  return { files, layout: { ...layout, folder } };
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
