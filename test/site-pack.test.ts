@@ -58,6 +58,7 @@ function valuesOf(pages: number[]): Map<string, Uint8Array> {
   values.set('seg/g1p0/dict-page/3', Uint8Array.of(2, 2, 2));
   values.set('seg/g1p0/meta-page/1', Uint8Array.of(3));
   values.set('tomb/1', Uint8Array.of(7, 7));
+  values.set('page/0', sealJson({ ids: ['a', 'b', 'c'], fields: [{}, {}, {}] }));
   for (let r = 0; r < sections; r++) values.set(`doc/${r}`, Uint8Array.of(r, r + 1));
   return values;
 }
@@ -78,6 +79,7 @@ describe('planPacks and packStore', () => {
         'g1p0-c0.bin',
         'g1p0-d3.bin',
         'g1p0-m1.bin',
+        'h0.bin',
         'r0-0.bin',
         'r0-1.bin',
         'r1-0.bin',
@@ -124,6 +126,8 @@ describe('planPacks and packStore', () => {
     const t = new PageTable([2]);
     expect(placeOf(layout, t, 'seg/g3p1/chunk/12')).toEqual({ file: 'g3p1-c12.bin', kind: 'whole' });
     expect(placeOf(layout, t, 'doc/1')).toEqual({ file: 'r0-0.bin', item: 1, kind: 'bundle' });
+    expect(placeOf(layout, t, 'page/0')).toEqual({ file: 'h0.bin', kind: 'whole' });
+    expect(placeOf(layout, t, 'page/1')).toBeUndefined();
     expect(placeOf(layout, t, 'seg/../x/chunk/1')).toBeUndefined();
     expect(placeOf(layout, t, 'other')).toBeUndefined();
   });

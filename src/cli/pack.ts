@@ -14,7 +14,7 @@ import { paginateSegments } from '../index/format/pages.ts';
 import { rechunkSegments } from '../index/format/rechunk.ts';
 import { sealJson, unsealJson } from '../index/format/records.ts';
 import { openMemoryStore } from '../index/store/memory.ts';
-import { planPacks, type PackPlan } from '../index/store/pack.ts';
+import { pageHeadsKey, planPacks, type PackPlan, type PageHeads } from '../index/store/pack.ts';
 import type { SectionDoc } from './collect.ts';
 import { sha256 } from './content-hash.ts';
 
@@ -36,11 +36,18 @@ export interface PackOptions {
 }
 
 /**
- * Records per record file. Measured on PostgreSQL's manual (8 743 sections, 1 169 pages) and
- * git-doc: see bench/README.md (docs); a file holds a page's sections in order, so a page's best
- * sections usually share one.
+ * Records per record file: 1 (a query reads the record of each page's best section only; the
+ * others' ids and fields come from the page's heads file), or more on a site so large that one
+ * file per section would pass MAX_RECORD_FILES (hosts cap files per site). Measured on PostgreSQL's
+ * manual (8 743 sections, 1 169 pages, 25 queries, top 5 pages): the records a query reads were a
+ * median 15.7 KB gzipped with 1 record a file (plus heads), 24.3 KB with 2, 40.1 KB with 4; with
+ * the records of the 3 shown sections of each page read instead of heads, 35.1 KB (1), 76.8 KB (4).
  */
-export const RECORDS_PER_FILE = 4;
+const MAX_RECORD_FILES = 10_000;
+
+export function recordsPerFile(sections: number): number {
+  return Math.max(1, Math.ceil(sections / MAX_RECORD_FILES));
+}
 
 /** The pack files of an index of `docs`, each with its vector `vectorOf(text)`. */
 export async function packIndex(
@@ -79,5 +86,20 @@ export async function packIndex(
   );
   if (meta.length !== docs.length || meta.some((r, k) => r !== k))
     throw new SpladeError('index-corrupt', 'the built index numbers its records apart from its sections');
-  return planPacks(values, { hash: sha256, pages: options.sectionsPerPage, recordsPerFile: RECORDS_PER_FILE });
+  // A page of several sections: its sections' ids and fields in a file of its own (see pack.ts).
+  let first = 0;
+  options.sectionsPerPage.forEach((n, page) => {
+    const heads: PageHeads = { ids: [], fields: [] };
+    for (const d of docs.slice(first, first + n)) {
+      heads.ids.push(d.id);
+      heads.fields.push(d.fields);
+    }
+    if (n > 1) values.set(pageHeadsKey(page), sealJson(heads));
+    first += n;
+  });
+  return planPacks(values, {
+    hash: sha256,
+    pages: options.sectionsPerPage,
+    recordsPerFile: recordsPerFile(docs.length),
+  });
 }

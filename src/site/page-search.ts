@@ -1,8 +1,9 @@
 /**
  * searchPages on a built site without reading any section metadata: the index's top sections are
  * grouped by page through the page table (the sections of a page are numbered together, so a
- * section's page is a lookup in a small array that comes with the entry), and only the records of
- * the sections shown are read, from the small record files of their pages.
+ * section's page is a lookup in a small array that comes with the entry), and only the record of
+ * each shown page's best section is read (its snippet), with the page's heads file (its sections'
+ * ids and fields) when the page shows more than one section.
  *
  * The scoring is the engine's own (IndexReader's posting lists, prunedTopK over each segment into
  * one TopK), so the top sections, their scores and their order are those SparseIndex.search gives;
@@ -10,13 +11,13 @@
  */
 import { throwIfAborted } from '../errors.ts';
 import { IndexReader, present } from '../index/engine/reader.ts';
-import { decodeDocRecord } from '../index/format/records.ts';
+import { decodeDocRecord, unsealJson } from '../index/format/records.ts';
 import { docKey } from '../index/format/manifest.ts';
 import { isRemoved } from '../index/format/tombstones.ts';
 import { TopK, type Scored } from '../index/query/heap.ts';
 import { weightOf, type TermList } from '../index/query/lists.ts';
 import { prunedTopK } from '../index/query/maxscore.ts';
-import type { PageTable } from '../index/store/pack.ts';
+import { pageHeadsKey, type PageHeads, type PageTable } from '../index/store/pack.ts';
 import type { ReadableStore, WritableStore } from '../index/store/types.ts';
 import { describeMatch, type StoredSources } from '../results/describe.ts';
 import type { Hit } from '../results/hits.ts';
@@ -107,13 +108,15 @@ export class SiteReader {
       }
       const pages = rankPages(heap.sorted(), (s) => this.table.pageOf(s), options.per, options.limit);
       throwIfAborted(options.signal);
-      // Every section shown (a page's best, and the others under it) needs its record: the best for
-      // its snippet, the others for their URL, title and heading path. They share their page's
-      // record files (a few sections each), fetched at once.
-      const wanted = pages.flatMap((p) => p.sections.map((s) => s.doc));
-      const keys = wanted.map(docKey);
-      const values = await this.store.getMany(keys);
-      const records = new Map(wanted.map((doc, k) => [doc, decodeDocRecord(present(values[k], keys[k]!), keys[k]!)]));
+      // Each page's best section needs its record (text and spans, for the snippet); the others
+      // only their URL, title and heading path, from the page's heads file. All fetched at once.
+      const keys = pages.map((p) => docKey(p.sections[0]!.doc));
+      const headKeys = pages.filter((p) => p.sections.length > 1).map((p) => pageHeadsKey(p.page));
+      const [values, headValues] = await Promise.all([this.store.getMany(keys), this.store.getMany(headKeys)]);
+      const records = new Map(
+        pages.map((p, k) => [p.sections[0]!.doc, decodeDocRecord(present(values[k], keys[k]!), keys[k]!)]),
+      );
+      const heads = new Map(headKeys.map((key, k) => [key, unsealJson<PageHeads>(present(headValues[k], key), key)]));
       const best: Hit[] = [];
       const others: Hit[][] = [];
       for (const p of pages) {
@@ -133,10 +136,17 @@ export class SiteReader {
           contributions: described.contributions,
           snippet: described.snippet,
         });
+        const pageHeads = rest.length ? heads.get(pageHeadsKey(p.page))! : undefined;
         others.push(
           rest.map((s) => {
-            const r = records.get(s.doc)!;
-            return { id: r.id, score: s.score, fields: r.fields };
+            const at = s.doc - this.table.start[p.page]!;
+            const id = pageHeads?.ids[at];
+            if (id === undefined)
+              throw new SpladeError(
+                'index-corrupt',
+                `the stored index is damaged: ${pageHeadsKey(p.page)} has no section ${at}`,
+              );
+            return { id, score: s.score, fields: pageHeads!.fields[at] ?? {} };
           }),
         );
       }

@@ -69,6 +69,16 @@ export async function encodeTypedQuery(
     report.unmatched.push({ word, suggestions, partial });
   };
   // Words are independent: their shards load in parallel; results are applied in query order.
+  // A word's tokenizer shards are asked for beside its word-list shard, not after it (one round
+  // trip, not two, on a cold query's critical path): a whole word is tokenized unless no page holds
+  // it, and a partial word's completions share its first characters, so its first shards.
+  const early = new Map<string, Promise<Piece[][]>>();
+  for (const w of split) {
+    if (typeof w !== 'string' || isPunctuation(w) || early.has(w)) continue;
+    const p = wordpiece.tokensOfWords([w]);
+    p.catch(() => {}); // awaited below when needed; a failure then is that query's error
+    early.set(w, p);
+  }
   const plans = await Promise.all(
     split.map(async (w, k) => {
       if (typeof w !== 'string' || isPunctuation(w)) return { kind: 'whole' as const, w };
@@ -84,7 +94,8 @@ export async function encodeTypedQuery(
   );
   for (const plan of plans) {
     if (plan.kind === 'whole') {
-      for (const piece of (await wordpiece.tokensOfWords([plan.w]))[0]!) whole.set(piece.id, piece);
+      const pieces = (typeof plan.w === 'string' ? early.get(plan.w) : undefined) ?? wordpiece.tokensOfWords([plan.w]);
+      for (const piece of (await pieces)[0]!) whole.set(piece.id, piece);
     } else if (plan.kind === 'unmatched') {
       await unmatched(plan.w, plan.partial);
     } else {

@@ -12,7 +12,9 @@
  * `recordsPerFile` consecutive records of one page (a page of many sections has several), fetched
  * whole, so a host's gzip applies and a host that ignores Range costs nothing more. Which file
  * holds a record is arithmetic over the page table (the sections of each page, numbered together),
- * which the runtime also uses to group hits by page without reading any metadata.
+ * which the runtime also uses to group hits by page without reading any metadata. A page of
+ * several sections also has a small file of its sections' ids and fields (`page/<p>`, `h<p>.bin`):
+ * what a results list shows of a page's other sections, without their records.
  *
  * Pure code: no I/O here (the Node writer, the HTTP reader and the export's file reader do that).
  */
@@ -46,6 +48,14 @@ export interface PackLayout {
 }
 
 /** Where a key's value is: a whole file, a part of `core.bin`, or item `item` of a record file. */
+/** A page's sections' ids and fields (key `page/<p>`, sealed JSON): what a list shows of sections but the best. */
+export interface PageHeads {
+  ids: string[];
+  fields: Record<string, unknown>[];
+}
+
+export const pageHeadsKey = (page: number) => `page/${page}`;
+
 export type Place =
   | { file: string; kind: 'whole' }
   | { file: string; kind: 'core'; offset: number; length: number }
@@ -120,6 +130,8 @@ export function recordPlace(table: PageTable, recordsPerFile: number, r: number)
 export function placeOf(layout: PackLayout, table: PageTable, key: string): Place | undefined {
   const m = SEGMENT_FILE.exec(key);
   if (m) return { file: `${m[1]}-${STEMS[m[2] as keyof typeof STEMS]}${m[3]}.bin`, kind: 'whole' };
+  const head = /^page\/(\d+)$/.exec(key);
+  if (head) return Number(head[1]) < table.pages ? { file: `h${head[1]}.bin`, kind: 'whole' } : undefined;
   const doc = /^doc\/(\d+)$/.exec(key);
   if (doc) {
     const r = Number(doc[1]);
@@ -239,17 +251,18 @@ export interface PackOptions {
   hash: (bytes: Uint8Array) => string;
   /** Sections per page, in section order (see PackLayout.pages). */
   pages: readonly number[];
-  /** Records per record file (default 4). */
+  /** Records per record file (default 1). */
   recordsPerFile?: number;
 }
 
 /**
  * Lays out an index's values (key -> sealed bytes; a fresh build's: record number = section
- * number) as the files of one folder: one file per posting chunk and dictionary / metadata page,
- * records in small files by page, anything else in `core.bin`, and the manifest in the layout.
+ * number) as the files of one folder: one file per posting chunk and dictionary / metadata page
+ * and per page's heads (`page/<p>`: its sections' ids and fields, given by the caller), records in
+ * small files by page, anything else in `core.bin`, and the manifest in the layout.
  */
 export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: PackOptions): PackPlan {
-  const recordsPerFile = options.recordsPerFile ?? 4;
+  const recordsPerFile = options.recordsPerFile ?? 1;
   const table = new PageTable(options.pages);
   const named = new Map<string, Uint8Array>();
   const core: string[] = [];
@@ -261,7 +274,9 @@ export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: Pack
       continue;
     }
     const m = SEGMENT_FILE.exec(key);
+    const head = /^page\/(\d+)$/.exec(key);
     if (m) named.set(`${m[1]}-${STEMS[m[2] as keyof typeof STEMS]}${m[3]}.bin`, value);
+    else if (head) named.set(`h${head[1]}.bin`, value);
     else if (/^doc\/\d+$/.test(key)) records++;
     else core.push(key);
   }
