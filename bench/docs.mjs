@@ -455,7 +455,9 @@ try {
     const engines = mode === 'honour' ? ['splade', 'pagefind', 'minisearch'] : ['splade', 'pagefind'];
     const runs = (runsBy[mode] = Object.fromEntries(engines.map((e) => [e, []])));
     for (const engine of engines) {
-      console.log(`${engine} (Range ${mode === 'honour' ? 'honoured' : 'ignored'}): ${SITE_QUERIES.length} queries, each in a fresh browser context…`);
+      console.log(
+        `${engine} (Range ${mode === 'honour' ? 'honoured' : 'ignored'}): ${SITE_QUERIES.length} queries, each in a fresh browser context…`,
+      );
       for (const [q, wanted] of SITE_QUERIES) {
         const context = await browser.newContext();
         const page = await context.newPage();
