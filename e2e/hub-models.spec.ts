@@ -337,3 +337,182 @@ test('webgpu: a built graph at fp16, q4f16 (no shader-f16 here) or q8 is refused
     expect(error?.message).toMatch(dtype === 'q8' ? /4-bit weights only/ : /lacks the 'shader-f16' feature/);
   }
 });
+
+/**
+ * The fused head against the unfused path on the same weights, on WebGPU: each built fixture's graph
+ * for WebGPU (the 'hidden' tail, pooled by FusedSpladeHead) and its logits graph (as a graph built for
+ * no device in particular ends, pooled by the WGSL GpuPooler) run one padded batch: every reference
+ * text as a document of one window, and the longest cut into windows of 24 tokens (a document of
+ * several windows of unequal lengths). Vectors, (window, token) positions and what was read back are
+ * compared. naver/splade-v3's documents reach 736 non-zeros, more than the 512 a fresh head reserves
+ * per document: its first batch takes the compaction's overflow path. Three fixtures, both decoder
+ * layouts (BERT's [hidden, vocab] MatMul, ModernBERT's [vocab, hidden] Gemm), as SwiftShader is slow:
+ * all five took 7.9 minutes (each is checked through the fused head against PyTorch above).
+ */
+test('webgpu: the fused head equals the WGSL pooler on the logits of the same weights, padding and overflow included', async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  await openHarness(page);
+  const chosen = ['naver/splade-v3', 'sparse-encoder-testing/splade-xlm-roberta-tiny', 'telepix/PIXIE-Splade-Preview'];
+  const models = builtReferences
+    .filter((ref) => chosen.includes(ref.model))
+    .map((ref) => {
+      const raw = JSON.parse(readFileSync(join(REFERENCES_DIR, `${ref.model.replace('/', '__')}.json`), 'utf8')) as {
+        input_ids?: number[][];
+        ids?: number[][];
+      };
+      return { model: ref.model, ids: (raw.input_ids ?? raw.ids)! };
+    });
+  const results = await page.evaluate(async (models) => {
+    const at = (path: string) => import(/* @vite-ignore */ path);
+    const { openModelSource } = await at('/src/model/source.ts');
+    const { loadModelSpec } = await at('/src/model/layout.ts');
+    const { webRuntime } = await at('/src/runtime/web.ts');
+    const { planBatches, batchInputs } = await at('/src/encode/plan.ts');
+    const { INITIAL_CAPACITY } = await at('/src/pooling/gpu.ts');
+    const out = [];
+    for (const { model, ids } of models) {
+      const files = () => openModelSource(model, { hubUrl: `${location.origin}/hub`, cache: false });
+      const fusedRoute = (await loadModelSpec(files(), { device: 'webgpu', shaderF16: false })).document;
+      const logitsRoute = (await loadModelSpec(files(), {})).document;
+      const longest = ids.reduce((a: number[], b: number[]) => (b.length > a.length ? b : a));
+      const content = longest.slice(1, -1);
+      const windows: number[][] = [];
+      for (let k = 0; k < content.length; k += 22)
+        windows.push([longest[0]!, ...content.slice(k, k + 22), longest[longest.length - 1]!]);
+      const docs = [...ids.map((r: number[]) => [r]), windows];
+      const [planned, ...more] = planBatches(docs, 64);
+      const vocab = fusedRoute.pooling.vocabSize;
+      const batch = {
+        ...batchInputs(planned, fusedRoute.tokenizer.padId),
+        rows: planned.rows.length,
+        tokens: planned.tokens,
+        vocab,
+        segments: planned.segments,
+      };
+      const opts = { zeroIds: fusedRoute.tokenizer.specialIds, threshold: 0, positions: true };
+      const run = async (route: any) => {
+        const backend = await webRuntime.createBackend(route.onnx, route.onnxFile, 'webgpu', {}, route.externalData);
+        try {
+          const result = await backend.run(batch, route.pooling, opts);
+          return { pooling: backend.info.pooling, tail: route.built.tail, ...result };
+        } finally {
+          await backend.dispose();
+        }
+      };
+      const fused = await run(fusedRoute);
+      const unfused = await run(logitsRoute);
+      let maxAbs = 0;
+      let samePositions = 0;
+      let entries = 0;
+      let sameIds = true;
+      fused.vectors.forEach((v: any, k: number) => {
+        const w = unfused.vectors[k];
+        const theirs = new Map<number, number>();
+        w.indices.forEach((id: number, j: number) => theirs.set(id, j));
+        for (let j = 0; j < v.indices.length; j++) {
+          const other = theirs.get(v.indices[j]);
+          if (other === undefined) {
+            maxAbs = Math.max(maxAbs, v.values[j]);
+            sameIds = false;
+            continue;
+          }
+          theirs.delete(v.indices[j]);
+          maxAbs = Math.max(maxAbs, Math.abs(v.values[j] - w.values[other]));
+          entries++;
+          if (v.positions[2 * j] === w.positions[2 * other] && v.positions[2 * j + 1] === w.positions[2 * other + 1])
+            samePositions++;
+        }
+        for (const j of theirs.values()) {
+          maxAbs = Math.max(maxAbs, w.values[j]);
+          sameIds = false;
+        }
+      });
+      out.push({
+        model,
+        batches: 1 + more.length,
+        rows: batch.rows,
+        lengths: Array.from(batch.lengths as Int32Array),
+        windowsOfLast: windows.length,
+        fused: { pooling: fused.pooling, tail: fused.tail, readback: fused.readbackBytes, logits: fused.logitsBytes },
+        unfused: { pooling: unfused.pooling, tail: unfused.tail, readback: unfused.readbackBytes },
+        mostEntries: Math.max(...fused.vectors.map((v: any) => v.indices.length)),
+        capacity: INITIAL_CAPACITY,
+        maxAbs,
+        sameIds,
+        samePositions,
+        entries,
+      });
+    }
+    return out;
+  }, models);
+  for (const r of results) {
+    console.log(
+      `${r.model}: ${r.rows} rows of ${Math.min(...r.lengths)}-${Math.max(...r.lengths)} tokens, fused vs unfused ` +
+        `max difference ${r.maxAbs.toExponential(2)}, positions ${r.samePositions}/${r.entries}, read back ` +
+        `${r.fused.readback} vs ${r.unfused.readback} bytes, most non-zeros ${r.mostEntries}`,
+    );
+    expect(r.batches).toBe(1);
+    expect(new Set(r.lengths).size).toBeGreaterThan(1); // padding
+    expect(r.windowsOfLast).toBeGreaterThan(1);
+    expect(r.fused).toMatchObject({ pooling: 'fused-head', tail: 'hidden', logits: 0 });
+    expect(r.unfused).toMatchObject({ pooling: 'gpu', tail: 'logits' });
+    expect(r.sameIds).toBe(true);
+    expect(r.maxAbs).toBeLessThan(1e-4);
+    // A tie between two tokens' float32 logits may fall either way when the sums are ordered differently.
+    expect(r.samePositions).toBeGreaterThan(0.99 * r.entries);
+  }
+  expect(results.find((r) => r.model === 'naver/splade-v3')!.mostEntries).toBeGreaterThan(results[0]!.capacity);
+});
+
+test('webgpu: a GPU device lost under the fused head: the batch is redone on WASM through the decoder graph, equal to PyTorch', async ({
+  page,
+}) => {
+  const ref = builtReferences.find((r) => r.model === 'naver/splade-v3')!;
+  await openHarness(page);
+  const r = await page.evaluate(
+    async ({ model, texts }) => {
+      const { SparseEncoder } = window.splade;
+      const ort = (window as any).ort;
+      const enc = await SparseEncoder.fromPretrained(model, {
+        hubUrl: `${location.origin}/hub`,
+        device: 'webgpu',
+        batchSize: 2,
+        cache: false,
+      });
+      try {
+        const before = enc.backendInfo?.pooling;
+        let lostAt = -1;
+        const vectors = await enc.encodeDocument(texts, {
+          onBatch: async ({ done, device }: any) => {
+            if (lostAt < 0 && device === 'webgpu') {
+              lostAt = done;
+              (await ort.env.webgpu.device).destroy(); // the next batch meets a lost device
+            }
+          },
+        });
+        return {
+          vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })),
+          specialIds: Array.from(enc.spec.document.tokenizer.specialIds as ArrayLike<number>),
+          stats: enc.lastStats,
+          device: enc.device,
+          before,
+          after: enc.backendInfo?.pooling,
+          lostAt,
+        };
+      } finally {
+        await enc.dispose();
+      }
+    },
+    { model: ref.model, texts: ref.texts },
+  );
+  expect(r.lostAt).toBeGreaterThan(0);
+  expect(r.stats.recovered).toBe(1);
+  expect(r.device).toBe('wasm');
+  expect([r.before, r.after]).toEqual(['fused-head', 'graph']);
+  const zeroed = new Set(r.specialIds);
+  r.vectors.forEach((v: PlainVector, k: number) =>
+    expect(maxDifference(v, ref.vectors[k]!, zeroed)).toBeLessThan(1e-4),
+  );
+});
