@@ -7,25 +7,25 @@
  * only they are read back. The [rows, tokens, vocab] logits never exist: the largest buffer a call
  * allocates is [segments, vocab].
  *
- * How it is meant to be wired (the runtime adopts it later; nothing imports it yet):
- * - The graph ends at the transformed hidden state [rows, tokens, hidden] (an output after the MLM
- *   transform's norm, before the decoder), run with `preferredOutputLocation: 'gpu-buffer'` on
- *   onnxruntime-web's WebGPU EP; its `tensor.gpuBuffer` is on `ort.env.webgpu.device`.
- * - Once per session: `FusedSpladeHead.create(ort.env.webgpu.device, { weight, bias, vocab, hidden })`
- *   with the decoder weight [vocab, hidden] and bias [vocab] the graph builder read for the decoder
- *   (the tied word embeddings when the file leaves the decoder out). The head uploads them itself
- *   (float16 where the device has 'shader-f16', as the graph's own 'auto' dtype does; float32
- *   elsewhere), so the graph no longer needs them.
+ * How it is wired (src/runtime/ort.ts; the graph side is src/model/graph/tail.ts, 'hidden'):
+ * - A graph built from safetensors for WebGPU ends at the transformed hidden state [rows, tokens,
+ *   hidden] (`splade_web_hidden`, after the MLM transform's norm, before the decoder), run with
+ *   `preferredOutputLocation: 'gpu-buffer'` on onnxruntime-web's WebGPU EP; its `tensor.gpuBuffer` is
+ *   on `ort.env.webgpu.device`.
+ * - Once per session: `FusedSpladeHead.create(ort.env.webgpu.device, { weight, bias, vocab, hidden },
+ *   { weightFormat })` with the decoder weight [vocab, hidden] and bias [vocab] the graph builder
+ *   wrote beside the graph (graph/head-file.ts; the tied word embeddings when the file leaves the
+ *   decoder out), in the format the graph was built at (float16 for fp16 and q4f16, else float32).
  * - Per batch: `head.pool(tensor.gpuBuffer, { rows, tokens, lengths, segments }, pooling, zeroIds,
- *   threshold, positions)` in place of GpuPooler.pool: the same PooledVector[] (ids ascending,
- *   (window, token) positions for max pooling), the same overflow re-pool, `lastStats` alike.
+ *   threshold, positions)` where an ONNX file's logits take GpuPooler.pool: the same PooledVector[]
+ *   (ids ascending, (window, token) positions for max pooling), the same compaction and overflow
+ *   re-run (readback.ts, shared with GpuPooler), `lastStats` alike.
  * - `dispose()` with the session. A lost device fails `pool` with SpladeError 'gpu-device-lost', the
- *   code the encoder already answers by redoing the batch on WASM.
+ *   code the encoder answers by redoing the batch on WASM (where graph/head-graph.ts runs the decoder).
  */
 import kernelSource from './fused-head.wgsl?raw';
 import type { PoolingConfig } from './config.ts';
 import type { PoolBatchShape, PooledVector } from './cpu.ts';
-import { decodeEntries, outputBytes } from './entries.ts';
 import {
   checkTiling,
   COMPACT_PARAMS,
@@ -39,8 +39,8 @@ import {
   type Range,
   type WeightFormat,
 } from './fused-head-plan.ts';
-import { INITIAL_CAPACITY } from './gpu.ts';
 import { checkPositionPacking } from './packing.ts';
+import { Compaction, INITIAL_CAPACITY, segmentTable, ZeroMask, type CompactionStats } from './readback.ts';
 import { SpladeError } from '../errors.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../model/graph/quantize.ts';
 
@@ -74,11 +74,7 @@ export interface FusedHeadOptions {
 /** A batch of windows: as PoolBatchShape, less the vocabulary (the head's own). */
 export type FusedBatchShape = Omit<PoolBatchShape, 'vocab'>;
 
-export interface FusedHeadStats {
-  /** Bytes copied back from the GPU for this call. */
-  readbackBytes: number;
-  /** Compactions (more than one when a segment overflowed its capacity). */
-  launches: number;
+export interface FusedHeadStats extends CompactionStats {
   /** Head dispatches (weight chunks × runs of segments). */
   dispatches: number;
 }
@@ -89,8 +85,9 @@ const LABEL = 'splade-web fused head';
 export class FusedSpladeHead {
   /** What the call before the last left behind, for tests and benchmarks. */
   lastStats: FusedHeadStats = { readbackBytes: 0, launches: 0, dispatches: 0 };
-  private slots: number;
-  private zeroMask: { key: string; buffer: GPUBuffer } | undefined;
+  private readonly zeroMask: ZeroMask;
+  /** The compaction after the head, and the capacity it starts with (readback.ts). */
+  private readonly compaction: Compaction;
   private lostInfo: GPUDeviceLostInfo | undefined;
   private readonly lost: Promise<never>;
   private disposed = false;
@@ -105,9 +102,10 @@ export class FusedSpladeHead {
     private readonly bias: GPUBuffer,
     private readonly headPipeline: GPUComputePipeline,
     private readonly compactPipeline: GPUComputePipeline,
-    private readonly initialCapacity: number,
+    initialCapacity: number,
   ) {
-    this.slots = initialCapacity;
+    this.zeroMask = new ZeroMask(device, `${LABEL} zeroed ids`);
+    this.compaction = new Compaction(device, LABEL, initialCapacity);
     this.lost = device.lost.then((info) => {
       this.lostInfo = info;
       throw lostError(info);
@@ -222,7 +220,7 @@ export class FusedSpladeHead {
 
   /** Entries per segment the next call starts with. */
   get capacity(): number {
-    return this.slots;
+    return this.compaction.capacity;
   }
 
   /**
@@ -260,8 +258,7 @@ export class FusedSpladeHead {
     this.disposed = true;
     for (const c of this.chunks) c.buffer.destroy();
     this.bias.destroy();
-    this.zeroMask?.buffer.destroy();
-    this.zeroMask = undefined;
+    this.zeroMask.dispose();
   }
 
   private async run(
@@ -272,7 +269,7 @@ export class FusedSpladeHead {
     threshold: number,
     withPositions: boolean,
   ): Promise<PooledVector[]> {
-    const { rows, tokens, lengths, segments } = shape;
+    const { rows, tokens, segments } = shape;
     const { device, vocab } = this;
     checkShape(shape);
     const needed = rows * tokens * this.hidden * 4;
@@ -294,15 +291,10 @@ export class FusedSpladeHead {
         `pooling ${segments.length} documents over ${vocab} entries needs ${pooledBytes} bytes, more than this GPU device's maxStorageBufferBindingSize (${limit}); accepted: batches of at most ${Math.floor(limit / (vocab * 4))} documents`,
       );
     if (withPositions) checkPositionPacking(tokens, segments);
-    this.lastStats = { readbackBytes: 0, launches: 0, dispatches: 0 };
+    const stats: FusedHeadStats = { readbackBytes: 0, launches: 0, dispatches: 0 };
+    this.lastStats = stats;
     if (segments.length === 0) return [];
 
-    const info = new Uint32Array(2 * segments.length + rows);
-    segments.forEach((s, k) => {
-      info[2 * k] = s.start;
-      info[2 * k + 1] = s.end;
-    });
-    for (let r = 0; r < rows; r++) info[2 * segments.length + r] = lengths[r]!;
     const owned: GPUBuffer[] = [];
     const create = (label: string, size: number, usage: number) => {
       const b = device.createBuffer({ label: `${LABEL} ${label}`, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
@@ -319,8 +311,8 @@ export class FusedSpladeHead {
       return b;
     };
     try {
-      const segInfo = upload('segments', info);
-      const zeroBuffer = this.zeroMaskBuffer(zeroIds);
+      const segInfo = upload('segments', segmentTable(shape));
+      const zeroBuffer = this.zeroMask.buffer(vocab, zeroIds);
       const pooledValues = create('pooled values', pooledBytes, GPUBufferUsage.STORAGE);
       const pooledPositions = withPositions
         ? create('pooled positions', pooledBytes, GPUBufferUsage.STORAGE)
@@ -365,96 +357,49 @@ export class FusedSpladeHead {
             }),
           );
           pass.dispatchWorkgroups(Math.ceil(chunk.range.count / tileVocab), run.count);
-          this.lastStats.dispatches++;
+          stats.dispatches++;
         }
       }
       pass.end();
       device.queue.submit([encoder.finish()]);
 
       // The compaction, again with more room while a segment overflows (pooledValues stays).
-      let capacity = Math.min(this.slots, vocab);
-      for (;;) {
-        const outBytes = outputBytes(segments.length, capacity);
-        if (outBytes > limit)
-          throw new SpladeError(
-            'invalid-input',
-            `pooling ${segments.length} documents of up to ${capacity} non-zeros each needs a ${outBytes}-byte output buffer, more than this GPU device's maxStorageBufferBindingSize (${limit}); accepted: batches whose documents x non-zeros x 12 bytes fit (use a smaller batchSize)`,
-          );
-        const out = create(
-          'output',
-          outBytes,
-          GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-        );
-        const staging = create('readback', outBytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
-        const compact = device.createCommandEncoder({ label: `${LABEL} compact` });
-        compact.clearBuffer(out, 0, segments.length * 4); // counts start at zero
-        const cpass = compact.beginComputePass({ label: `${LABEL} compact pass` });
-        cpass.setPipeline(this.compactPipeline);
-        for (const run of planRuns(segments.length, maxGroups)) {
-          const params = COMPACT_PARAMS.pack({
-            vocab,
-            segments: segments.length,
-            segmentBase: run.start,
-            capacity,
-            positions: withPositions ? 1 : 0,
-          });
-          cpass.setBindGroup(
-            0,
-            device.createBindGroup({
-              label: `${LABEL} compact bindings`,
-              layout: this.compactPipeline.getBindGroupLayout(0),
-              entries: [
-                { binding: 5, resource: { buffer: pooledValues } },
-                { binding: 6, resource: { buffer: pooledPositions } },
-                { binding: 8, resource: { buffer: out } },
-                { binding: 9, resource: { buffer: upload('compact params', params, GPUBufferUsage.UNIFORM) } },
-              ],
-            }),
-          );
-          cpass.dispatchWorkgroups(Math.ceil(vocab / COMPACT_WORKGROUP), run.count);
-        }
-        cpass.end();
-        compact.copyBufferToBuffer(out, 0, staging, 0, outBytes);
-        device.queue.submit([compact.finish()]);
-        await staging.mapAsync(GPUMapMode.READ);
-        const data = new Uint32Array(staging.getMappedRange().slice(0));
-        staging.unmap();
-        this.lastStats.readbackBytes += outBytes;
-        this.lastStats.launches++;
-        let most = 0;
-        for (let s = 0; s < segments.length; s++) most = Math.max(most, data[s]!);
-        if (most > capacity) {
-          // Counted but not stored: compact again with room for the largest segment (as GpuPooler).
-          capacity = Math.min(vocab, most);
-          this.slots = Math.min(vocab, Math.max(this.slots, nextPow2(most)));
-          continue;
-        }
-        const decayed = Math.max(this.initialCapacity, Math.ceil(this.slots / 2));
-        if (most <= decayed) this.slots = decayed;
-        return decodeEntries(data, segments.length, capacity, withPositions);
-      }
+      const compactions = { segments: segments.length, vocab, withPositions, stats };
+      return await this.compaction.run(
+        compactions,
+        (compact, out, capacity) => {
+          const cpass = compact.beginComputePass({ label: `${LABEL} compact pass` });
+          cpass.setPipeline(this.compactPipeline);
+          for (const run of planRuns(segments.length, maxGroups)) {
+            const params = COMPACT_PARAMS.pack({
+              vocab,
+              segments: segments.length,
+              segmentBase: run.start,
+              capacity,
+              positions: withPositions ? 1 : 0,
+            });
+            cpass.setBindGroup(
+              0,
+              device.createBindGroup({
+                label: `${LABEL} compact bindings`,
+                layout: this.compactPipeline.getBindGroupLayout(0),
+                entries: [
+                  { binding: 5, resource: { buffer: pooledValues } },
+                  { binding: 6, resource: { buffer: pooledPositions } },
+                  { binding: 8, resource: { buffer: out } },
+                  { binding: 9, resource: { buffer: upload('compact params', params, GPUBufferUsage.UNIFORM) } },
+                ],
+              }),
+            );
+            cpass.dispatchWorkgroups(Math.ceil(vocab / COMPACT_WORKGROUP), run.count);
+          }
+          cpass.end();
+        },
+        (buffer) => owned.push(buffer),
+      );
     } finally {
       for (const b of owned) b.destroy();
     }
-  }
-
-  private zeroMaskBuffer(zeroIds: ArrayLike<number>): GPUBuffer {
-    const key = Array.from(zeroIds).join(',');
-    if (this.zeroMask?.key === key) return this.zeroMask.buffer;
-    const bits = new Uint32Array(Math.max(4, Math.ceil(this.vocab / 32)));
-    for (let k = 0; k < zeroIds.length; k++) {
-      const id = zeroIds[k]!;
-      if (id < this.vocab) bits[id >>> 5]! |= 1 << (id & 31);
-    }
-    this.zeroMask?.buffer.destroy();
-    const buffer = this.device.createBuffer({
-      label: `${LABEL} zeroed ids`,
-      size: bits.byteLength,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
-    this.device.queue.writeBuffer(buffer, 0, bits);
-    this.zeroMask = { key, buffer };
-    return buffer;
   }
 }
 
@@ -528,8 +473,4 @@ function lostError(info: GPUDeviceLostInfo, when = '', cause?: unknown): SpladeE
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function nextPow2(n: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 }
