@@ -600,7 +600,14 @@ const targets = {
 function breakdown(fetched) {
   const out = {};
   for (const r of fetched) {
-    const kind = r.path.replace(/[._][0-9a-f]{7,}/g, '').replace(/\/\d+\./, '/N.') + (r.range ? ' (range)' : '');
+    const kind =
+      r.path
+        .replace(/[._][0-9a-f]{7,}/g, '')
+        .replace(/\/\d+\./, '/N.')
+        // splade-web's build folder: posting chunks, dictionary and metadata pages, record and heads files.
+        .replace(/\/(\w+)-([cdm])\d+\.bin$/, '/$1-$2N.bin')
+        .replace(/\/r\d+-\d+\.bin$/, '/rN-N.bin')
+        .replace(/\/h\d+\.bin$/, '/hN.bin') + (r.range ? ' (range)' : '');
     out[kind] ??= { requests: 0, bytes: 0 };
     out[kind].requests++;
     out[kind].bytes += r.bytes;

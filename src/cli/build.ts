@@ -46,7 +46,7 @@ export interface BuildOptions {
    * or 1 for a graph that pools inside onnxruntime (encode.ts defaultJobs).
    */
   jobs?: number;
-  /** Smallest posting chunk file (default 4 KiB; tests use small ones to see what a query fetches). */
+  /** Smallest posting chunk file (default 1 KiB; tests use small ones to see what a query fetches). */
   chunkBytes?: number;
   /** Progress and messages; `progress` draws a bar when given (a TTY). */
   log?: (line: string) => void;
