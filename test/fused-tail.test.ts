@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { findBuild, keepBuild, parseManifest, type BuildManifest, type BuildStore } from '../src/model/build-cache.ts';
-import { batchInputs, planBatches } from '../src/encode/plan.ts';
+import { batchInputs, largestBatchBuffer, planBatches } from '../src/encode/plan.ts';
 import type { ModelDtype } from '../src/model/dtype.ts';
 import { buildModelGraph } from '../src/model/graph/architectures.ts';
 import { ModelConfig } from '../src/model/graph/config.ts';
@@ -111,10 +111,37 @@ describe('the head file', () => {
       expect(Array.from(head.weight)).toEqual(Array.from(weight));
       expect(Array.from(head.bias!)).toEqual(Array.from(bias));
     }
-    const half = decodeHeadFile(encodeHeadFile({ weight: new Uint16Array([1, 2, 3, 4]), vocab: 2, hidden: 2 }));
+    const half = decodeHeadFile(
+      encodeHeadFile({ weight: new Uint16Array([1, 2, 3, 4]), vocab: 2, hidden: 2, heads: 1, intermediate: 8 }),
+    );
+    expect([half.heads, half.intermediate]).toEqual([1, 8]);
     expect(half.weight).toBeInstanceOf(Uint16Array);
     expect(Array.from(half.weight)).toEqual([1, 2, 3, 4]);
     expect(half.bias).toBeUndefined();
+  });
+});
+
+describe('batches under the fused head', () => {
+  const bertBase = { hidden: 768, vocab: 30522, heads: 12, intermediate: 3072 };
+  it('are bounded by the largest activation, not by logits', () => {
+    // One 512-token window: attention scores 12 x 512 x 512 x 4 = 12.6 MB, the MLP's 2 x 3072 wide
+    // up projection less; the logits it no longer has were 62.5 MB.
+    expect(largestBatchBuffer(1, 512, bertBase)).toBe(12 * 512 * 512 * 4);
+    expect(largestBatchBuffer(1, 128, bertBase)).toBe(128 * 6144 * 4);
+    // Short rows: the [documents, vocab] accumulators.
+    expect(largestBatchBuffer(4, 4, { hidden: 8, vocab: 30522 })).toBe(4 * 30522 * 4);
+    // Unknown heads and MLP width: hidden / 64 heads, 4 x hidden wide.
+    expect(largestBatchBuffer(1, 512, { hidden: 768, vocab: 30522 })).toBe(largestBatchBuffer(1, 512, bertBase));
+  });
+  it('planBatches takes a byte budget: 128 MiB holds 10 windows of 512 tokens, against 2 with logits', () => {
+    const limit = 128 * 1024 * 1024;
+    const docs = Array.from({ length: 16 }, () => [Array.from({ length: 512 }, (_, k) => k)]);
+    const fused = planBatches(docs, 16, (rows, tokens) => largestBatchBuffer(rows, tokens, bertBase) <= limit);
+    expect(fused.map((b) => b.rows.length)).toEqual([10, 6]);
+    const logits = planBatches(docs, 16, Math.floor(limit / (30522 * 4)));
+    expect(logits.map((b) => b.rows.length)).toEqual(Array(8).fill(2));
+    // A batch always takes its first row, even one over the budget.
+    expect(planBatches(docs.slice(0, 2), 16, () => false).map((b) => b.rows.length)).toEqual([1, 1]);
   });
 });
 
@@ -190,6 +217,7 @@ describe.each(FIXTURES)("$id: the 'hidden' tail", ({ id, dir }) => {
       const headFile = built.externalData.find((f) => f.path === HEAD_FILE)!;
       const head = decodeHeadFile(headFile.data);
       expect([head.vocab, head.hidden]).toEqual([vocab, hidden]);
+      expect(head.heads).toBe(config.int(config.has('n_heads') ? 'n_heads' : 'num_attention_heads'));
       expect(head.weight).toBeInstanceOf(dtype === 'fp16' ? Uint16Array : Float32Array);
       // The graph without the decoder holds at least vocab x hidden fewer bytes less the head file's
       // copy: no more than the pooled graph (which holds the decoder once, tied or not).

@@ -56,16 +56,19 @@ export interface PlannedBatch {
 }
 
 /**
- * Groups windows into batches of at most `maxRows` rows and at most `maxTokens` padded tokens.
+ * Groups windows into batches of at most `maxRows` rows and at most `limit` padded tokens (rows x
+ * tokens), or, given a function, of the sizes it accepts (`fits(rows, tokens)`: a byte budget, e.g.
+ * `largestBatchBuffer` against a GPU's binding limit). A batch always takes its first row.
  * Documents are taken shortest first so rows in a batch have similar lengths (less padding); a long
  * document's windows stay in order and may span batches (their pooled parts are merged afterwards).
  */
 export function planBatches(
   docs: readonly (readonly number[][])[],
   maxRows: number,
-  maxTokens = Infinity,
+  limit: number | ((rows: number, tokens: number) => boolean) = Infinity,
 ): PlannedBatch[] {
   if (!(maxRows >= 1)) throw new RangeError(`maxRows must be at least 1, got ${maxRows}`);
+  const fits = typeof limit === 'function' ? limit : (rows: number, tokens: number) => rows * tokens <= limit;
   const order = docs.map((_, k) => k).filter((k) => docs[k]!.length > 0);
   const cost = (k: number) => docs[k]!.reduce((n, w) => Math.max(n, w.length), 0);
   order.sort((a, b) => cost(a) - cost(b) || a - b);
@@ -74,7 +77,7 @@ export function planBatches(
   for (const doc of order) {
     docs[doc]!.forEach((ids, window) => {
       const tokens = Math.max(current?.tokens ?? 0, ids.length);
-      if (!current || current.rows.length >= maxRows || tokens * (current.rows.length + 1) > maxTokens) {
+      if (!current || current.rows.length >= maxRows || !fits(current.rows.length + 1, tokens)) {
         current = { rows: [], tokens: 0, segments: [] };
         batches.push(current);
       }
@@ -87,6 +90,30 @@ export function planBatches(
     });
   }
   return batches;
+}
+
+/** What bounds a batch's GPU buffers once the logits are gone (graph/head-file.ts HeadWeights). */
+export interface ActivationSizes {
+  hidden: number;
+  vocab: number;
+  /** Attention heads; unknown: hidden / 64 (the head size of every architecture built here). */
+  heads?: number | undefined;
+  /** MLP width; unknown: 4 x hidden. */
+  intermediate?: number | undefined;
+}
+
+/**
+ * Bytes of the largest single GPU buffer a batch of `rows` windows of `tokens` needs when its logits
+ * never exist (the fused head, src/pooling/fused-head.ts): the widest per-token activation of a layer
+ * (the hidden state, the MLP's up projection, up to 2 x intermediate with a gate, or a row of
+ * attention scores, heads x tokens) over every token, or the head's [documents, vocab] accumulators
+ * (documents <= rows). With logits, [rows, tokens, vocab] was the largest by far (62.5 MB per
+ * 512-token window at 30522 entries, against 12.6 MB of attention scores for 12 heads).
+ */
+export function largestBatchBuffer(rows: number, tokens: number, s: ActivationSizes): number {
+  const heads = s.heads ?? Math.max(1, Math.round(s.hidden / 64));
+  const widest = Math.max(s.hidden, 2 * (s.intermediate ?? 4 * s.hidden), heads * tokens);
+  return Math.max(rows * tokens * widest * 4, rows * s.vocab * 4);
 }
 
 /** Model inputs of one batch: right-padded ids and the attention mask, as int64 for ONNX. */

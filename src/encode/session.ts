@@ -3,7 +3,8 @@
  * 'auto' falling back to WASM when a GPU session will not start, replaced by the fallback device
  * when the GPU device is lost mid-encode) and the batches windows are run in, one model call at a
  * time. Batches are planned by their padded tokens against what one batch's logits may take on
- * the backend (a WebGPU buffer limit), not by the route's max_seq_length: a model that accepts 8192
+ * the backend (a WebGPU buffer limit), or, under the fused head, its largest activation
+ * (plan.ts largestBatchBuffer), not by the route's max_seq_length: a model that accepts 8192
  * tokens still runs many short windows in one batch.
  */
 import { SpladeError, throwIfAborted } from '../errors.ts';
@@ -99,7 +100,8 @@ export class ModelSession {
     const vocab = route.pooling.vocabSize;
     const rows = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     // Planned with the backend met first; a fallback device (CPU) takes any batch a GPU could.
-    const batches = planBatches(docs as number[][][], rows, backend.maxBatchTokens(vocab));
+    const fits = backend.batchFits?.bind(backend);
+    const batches = planBatches(docs as number[][][], rows, fits ?? backend.maxBatchTokens(vocab));
     const runOptions = { zeroIds: route.tokenizer.specialIds, threshold: options.threshold ?? 0, positions };
     let done = 0;
     for (const batch of batches) {

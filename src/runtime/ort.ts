@@ -16,6 +16,7 @@ import {
   sumOutput,
 } from '../model/graph/tail.ts';
 import { ACTIVATIONS, type Activation, type PoolingConfig } from '../pooling/config.ts';
+import { largestBatchBuffer } from '../encode/plan.ts';
 import { poolCpu } from '../pooling/cpu.ts';
 import { mergePooledRows } from '../pooling/pooled.ts';
 import type {
@@ -311,6 +312,10 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     maxBatchTokens(vocab) {
       return Math.max(1, Math.floor(maxBindingBytes / (vocab * 4)));
     },
+    // Under the fused head no batch has logits: it is bounded by the layers' activations instead.
+    ...(fused && head
+      ? { batchFits: (rows: number, tokens: number) => largestBatchBuffer(rows, tokens, head!) <= maxBindingBytes }
+      : {}),
     maxTensorBytes: device === 'webgpu' ? maxBindingBytes : CPU_TENSOR_BYTES[device],
     async run(batch, pooling, runOptions) {
       if (lost) throw new SpladeError('gpu-device-lost', 'the GPU device was lost before the batch started');

@@ -64,6 +64,12 @@ export interface ExecutionBackend {
    */
   maxBatchTokens(vocab: number): number;
   /**
+   * Whether a batch of `rows` windows of `tokens` fits this backend's buffers, where that is not
+   * rows x tokens against maxBatchTokens: the fused head, whose batches are bounded by the layers'
+   * activations rather than by logits (src/encode/plan.ts largestBatchBuffer). Takes precedence.
+   */
+  batchFits?(rows: number, tokens: number): boolean;
+  /**
    * The most bytes one tensor of a forward pass may take here: a WebGPU device's storage binding
    * limit; on the CPU a budget (CPU_TENSOR_BYTES) that keeps a pass well inside WebAssembly's 4 GiB
    * or a page's memory. The default window length is chosen by it (src/encode/window.ts).

@@ -21,14 +21,23 @@ export interface HeadWeights {
   bias?: Float32Array | undefined;
   vocab: number;
   hidden: number;
+  /**
+   * The encoder's attention heads and MLP width, when the builder gave them: what bounds a batch on
+   * the GPU once the logits are gone (src/encode/plan.ts `largestBatchBuffer`).
+   */
+  heads?: number | undefined;
+  intermediate?: number | undefined;
 }
 
 /** The head file's bytes: a safetensors file of `weight` (and `bias`). */
 export function encodeHeadFile(head: HeadWeights): Uint8Array {
   const { weight, bias, vocab, hidden } = head;
   const weightBytes = weight.byteLength;
+  const metadata: Record<string, string> = { format: FORMAT, vocab: String(vocab), hidden: String(hidden) };
+  if (head.heads !== undefined) metadata['heads'] = String(head.heads);
+  if (head.intermediate !== undefined) metadata['intermediate'] = String(head.intermediate);
   const header: Record<string, unknown> = {
-    __metadata__: { format: FORMAT, vocab: String(vocab), hidden: String(hidden) },
+    __metadata__: metadata,
     weight: {
       dtype: weight instanceof Uint16Array ? 'F16' : 'F32',
       shape: [vocab, hidden],
@@ -75,5 +84,17 @@ export function decodeHeadFile(bytes: Uint8Array, file = HEAD_FILE): HeadWeights
   const b = bias
     ? (({ buffer, offset, length }) => new Float32Array(buffer, offset, length))(slice(bias.begin, bias.end, 4))
     : undefined;
-  return { weight: w, bias: b, vocab, hidden };
+  // Sizes from the metadata (safetensors keeps strings there); parseSafetensorsHeader checked the rest.
+  const metadata = (() => {
+    const length = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as {
+      __metadata__?: Record<string, unknown>;
+    };
+    return header.__metadata__ ?? {};
+  })();
+  const size = (key: string) => {
+    const n = Number(metadata[key]);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  return { weight: w, bias: b, vocab, hidden, heads: size('heads'), intermediate: size('intermediate') };
 }

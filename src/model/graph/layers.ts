@@ -155,7 +155,7 @@ export function vocabularyHead(
   g: GraphBuilder,
   h: Value,
   decoder: VocabularyDecoder,
-  sizes: { hidden: number; vocab: number },
+  sizes: { hidden: number; vocab: number; heads?: number; intermediate?: number },
   inputs: { inputIds: Value; attentionMask: Value },
 ): void {
   if (g.tail === 'hidden') {
@@ -183,14 +183,15 @@ export function vocabularyHead(
 export function writeHeadFile(
   g: GraphBuilder,
   decoder: { weight: Value; bias?: Value | undefined },
-  sizes: { hidden: number; vocab: number },
+  sizes: { hidden: number; vocab: number; heads?: number; intermediate?: number },
 ): void {
   const half = g.float === 'float16';
   g.sideFile(HEAD_FILE, async (read) => {
     const stored = await read(decoder.weight);
     const weight = half ? toFloat16Array(stored) : stored;
     const bias = decoder.bias ? await read(decoder.bias) : undefined;
-    return encodeHeadFile({ weight, bias, vocab: sizes.vocab, hidden: sizes.hidden });
+    const { vocab, hidden, heads, intermediate } = sizes;
+    return encodeHeadFile({ weight, bias, vocab, hidden, heads, intermediate });
   });
 }
 

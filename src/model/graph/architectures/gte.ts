@@ -195,7 +195,7 @@ export const buildNewForMaskedLM: ArchitectureBuilder = ({ config, graph: g }) =
     g,
     h,
     { layout: 'vocab-hidden', weight: decoder, bias: decoderBias },
-    { hidden, vocab },
+    { hidden, vocab, heads, intermediate },
     { inputIds, attentionMask },
   );
 };

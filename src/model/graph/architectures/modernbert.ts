@@ -260,7 +260,7 @@ export const buildModernBertForMaskedLM: ArchitectureBuilder = ({ config, graph:
     g,
     h,
     { layout: 'vocab-hidden', weight: decoder, bias: decoderBias },
-    { hidden, vocab },
+    { hidden, vocab, heads, intermediate },
     { inputIds, attentionMask },
   );
 };
