@@ -81,7 +81,7 @@ describe('build with a symmetric model', () => {
     ).toBe(true);
     // Everything but the two fixed names is content-hashed (a file's name, or its folder's).
     for (const n of filesUnder(out).filter((n) => !['splade.js', 'splade-search.js', 'splade-entry.json'].includes(n)))
-      expect(n).toMatch(/(\.[0-9a-f]{12,16}\.[a-z]+$)|(^model\.[0-9a-f]{16}\/)/);
+      expect(n).toMatch(/(\.[0-9a-f]{12,16}\.[a-z]+$)|(^(model|index)\.[0-9a-f]{16}\/)/);
   });
 
   it('copies exactly the model files the loader reads (and special_tokens_map.json), byte for byte', () => {
@@ -130,7 +130,9 @@ describe('build with a symmetric model', () => {
   it('keeps onnxruntime out of splade.js; the encoder module is self-contained', () => {
     const runtime = readFileSync(join(out, 'splade.js'), 'utf8');
     expect(runtime).not.toMatch(/onnxruntime|InferenceSession/);
-    expect(gzipSync(runtime).length).toBeLessThan(30_000);
+    // ~30 KB gzipped (the engine's read side, the page search, the sharded tokenizer): onnxruntime
+    // inside would be hundreds of KB.
+    expect(gzipSync(runtime).length).toBeLessThan(32_000);
     const encoder = readFileSync(join(out, (entry.query as ModelQuery).encoder), 'utf8');
     expect(encoder).toMatch(/export\s*\{[^}]*loadQueryEncoder/);
     // No static or dynamic import of a bare specifier: a static site has no bundler.
