@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ARCHITECTURES } from '../src/model/graph/architectures.ts';
+import { maxDifference } from '../test/support.ts';
 import { openHarness } from './support/page.ts';
 
 interface Reference {
@@ -50,20 +51,6 @@ function toleranceOf(ref: Reference): number {
   if (ref.tolerance?.relative !== undefined)
     return ref.tolerance.relative * Math.max(...ref.vectors.flatMap((v) => v.values));
   return ref.tolerance?.absolute ?? TOLERANCE;
-}
-
-function maxDifference(got: PlainVector, want: PlainVector, zeroed: ReadonlySet<number>): number {
-  const dense = new Map<number, number>();
-  want.indices.forEach((id, k) => {
-    if (!zeroed.has(id)) dense.set(id, want.values[k]!);
-  });
-  let worst = 0;
-  got.indices.forEach((id, k) => {
-    worst = Math.max(worst, Math.abs(got.values[k]! - (dense.get(id) ?? 0)));
-    dense.delete(id);
-  });
-  for (const value of dense.values()) worst = Math.max(worst, Math.abs(value));
-  return worst;
 }
 
 test('there are references to check', () => {
