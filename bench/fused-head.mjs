@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
+import { hubHandler } from './hub-server.mjs';
 
 const config = {
   vocab: Number(process.env.BENCH_VOCAB ?? 30522),
@@ -43,9 +44,98 @@ if (process.env.BENCH_ADAPTER !== 'default') args.push('--use-webgpu-adapter=swi
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? execSync('command -v chromium', { encoding: 'utf8' }).trim();
 const port = Number(process.env.BENCH_PORT ?? 5173);
-const server = await createServer({ logLevel: 'warn', server: { port, strictPort: true, hmr: false } });
+// BENCH_MODEL: the full-size random-weight repositories bench/make_models.py writes, served as a hub.
+// BENCH_HUB_ROOT serves another folder of them (e.g. a copy whose config.json has fewer layers).
+const hub = hubHandler(process.env.BENCH_HUB_ROOT ?? '.cache/bench-models', '/bench-hub');
+const server = await createServer({
+  logLevel: 'warn',
+  server: { port, strictPort: true, hmr: false },
+  plugins: [
+    {
+      name: 'bench-hub',
+      configureServer(vite) {
+        vite.middlewares.use((req, res, next) => hub.handle(req, res, next));
+      },
+    },
+  ],
+});
 await server.listen();
 const browser = await chromium.launch({ executablePath: chromiumPath, args });
+if (process.env.BENCH_MODEL) {
+  await modelBench(process.env.BENCH_MODEL);
+  process.exit(0);
+
+  /**
+   * BENCH_MODEL=naver/splade-v3 (any repository under .cache/bench-models; `python3 bench/make_models.py
+   * bert` writes it): the whole model, fused against unfused, BENCH_ROWS (1) windows of each of
+   * BENCH_WINDOWS (512; e.g. 512,2048 for a model with that many positions) tokens, each path in a page
+   * of its own; bench/results/fused-head-model.json (BENCH_NOTE is kept with the run, e.g. to say the
+   * repository served was a copy with fewer layers). See runModelBench in bench/fused-head.ts.
+   */
+  async function modelBench(model) {
+    const windows = (process.env.BENCH_WINDOWS ?? '512').split(',').map(Number);
+    const rows = Number(process.env.BENCH_ROWS ?? 1);
+    const runs = [];
+    try {
+      for (const tokens of windows) {
+        for (const path of ['fused', 'unfused']) {
+          const page = await browser.newPage();
+          page.on('console', (m) => console.log(`[page] ${m.text()}`));
+          page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+          await page.goto(`http://127.0.0.1:${port}/bench/fused-head.html`);
+          await page.waitForFunction(() => 'runModelBench' in window);
+          const hubUrl = `http://127.0.0.1:${port}/bench-hub`;
+          runs.push(await page.evaluate((cfg) => window.runModelBench(cfg), { model, hubUrl, path, rows, tokens }));
+          await page.close();
+        }
+      }
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    const mib = (n) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    const out = [];
+    for (const tokens of windows) {
+      const [fused, unfused] = ['fused', 'unfused'].map((p) => runs.find((r) => r.path === p && r.tokens === tokens));
+      // The same batch, two paths: the largest difference between their vectors.
+      let maxDifference = 0;
+      fused.vectors.forEach((v, k) => {
+        const other = new Map(unfused.vectors[k].indices.map((id, j) => [id, unfused.vectors[k].values[j]]));
+        v.indices.forEach((id, j) => {
+          maxDifference = Math.max(maxDifference, Math.abs(v.values[j] - (other.get(id) ?? 0)));
+          other.delete(id);
+        });
+        for (const x of other.values()) maxDifference = Math.max(maxDifference, x);
+      });
+      for (const r of [fused, unfused]) delete r.vectors;
+      out.push({
+        tokens,
+        rows,
+        ...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
+        fused,
+        unfused,
+        maxDifference,
+      });
+      console.log(`${model}, ${rows} x ${tokens} tokens (${fused.adapter?.architecture ?? 'unknown adapter'}):`);
+      for (const r of [fused, unfused])
+        console.log(
+          `  ${r.path.padEnd(7)} (${r.pooling}): session ${mib(r.sessionGpuBytes)}, batch peak ${mib(r.batchPeakGpuBytes)} above it, ` +
+            `logits ${mib(r.logitsBytes)}, read back ${r.readbackBytes} bytes, batch ${(r.batchMs / 1000).toFixed(1)} s`,
+        );
+      console.log(`  vectors: largest difference ${maxDifference.toExponential(2)}`);
+    }
+    const file = 'bench/results/fused-head-model.json';
+    const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+    const runsByKey = { ...previous.runs };
+    for (const r of out)
+      runsByKey[`${model}, ${rows} x ${r.tokens} tokens, ${r.fused.adapter?.architecture ?? 'unknown'}`] = r;
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(
+      file,
+      `${JSON.stringify({ machine: { cores: cpus().length, loadAverage: loadavg() }, date: new Date().toISOString(), runs: runsByKey }, null, 2)}\n`,
+    );
+  }
+}
 let result;
 try {
   const page = await browser.newPage();

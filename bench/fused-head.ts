@@ -182,3 +182,122 @@ async function runFusedBench(config: FusedBenchConfig) {
 
 (window as unknown as { runFusedBench: typeof runFusedBench }).runFusedBench = runFusedBench;
 log('ready');
+
+/**
+ * `BENCH_MODEL=<hub id>` (bench/fused-head.mjs): a whole built model, fused against unfused, on
+ * WebGPU. One path per page load (a fresh GPUDevice each), chosen by `path`:
+ * - 'fused': the graph built for WebGPU (tail 'hidden') and the fused head, as an encoder runs it;
+ * - 'unfused': the graph of the same weights ending in logits (as built for no device in
+ *   particular), pooled by the WGSL pooler: what WebGPU ran before the fused head.
+ * Every GPU buffer made on the page (onnxruntime's and ours) is counted as it is created and
+ * destroyed (GPUDevice.createBuffer / GPUBuffer.destroy, wrapped before onnxruntime makes its
+ * device): the session's buffers once made (weights, the decoder on the head), and over one batch of
+ * `rows` windows of `tokens` the peak of what was live above that: what the batch itself needed
+ * (activations, logits or hidden state, the pooling's buffers). Cold (first) batch: onnxruntime keeps
+ * the buffers a run freed for the next one, so a later batch allocates nothing new.
+ */
+const gpuBytes = { live: 0, peak: 0, sizes: new Map<GPUBuffer, number>() };
+if (typeof GPUDevice !== 'undefined') {
+  const create = GPUDevice.prototype.createBuffer;
+  GPUDevice.prototype.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
+    const buffer = create.call(this, descriptor);
+    gpuBytes.sizes.set(buffer, buffer.size);
+    gpuBytes.live += buffer.size;
+    gpuBytes.peak = Math.max(gpuBytes.peak, gpuBytes.live);
+    return buffer;
+  };
+  const destroy = GPUBuffer.prototype.destroy;
+  GPUBuffer.prototype.destroy = function (this: GPUBuffer) {
+    const size = gpuBytes.sizes.get(this);
+    if (size !== undefined) {
+      gpuBytes.live -= size;
+      gpuBytes.sizes.delete(this);
+    }
+    return destroy.call(this);
+  };
+}
+
+export interface ModelBenchConfig {
+  model: string;
+  hubUrl: string;
+  path: 'fused' | 'unfused';
+  rows: number;
+  tokens: number;
+}
+
+async function runModelBench(config: ModelBenchConfig) {
+  const at = (path: string) => import(/* @vite-ignore */ path);
+  const { openModelSource } = await at('/src/model/source.ts');
+  const { loadModelSpec } = await at('/src/model/layout.ts');
+  const { webRuntime } = await at('/src/runtime/web.ts');
+  const { batchInputs } = await at('/src/encode/plan.ts');
+  const files = openModelSource(config.model, { hubUrl: config.hubUrl, cache: false });
+  const started = performance.now();
+  const spec = await loadModelSpec(files, config.path === 'fused' ? { device: 'webgpu', shaderF16: false } : {});
+  const route = spec.document;
+  const buildMs = performance.now() - started;
+  const vocab: number = route.pooling.vocabSize;
+  const rng = mulberry(5);
+  const { prefix, suffix } = route.tokenizer as { prefix: number[]; suffix: number[] };
+  const content = config.tokens - prefix.length - suffix.length;
+  const rows = Array.from({ length: config.rows }, (_, r) => ({
+    doc: r,
+    window: 0,
+    ids: [...prefix, ...Array.from({ length: content }, () => 1000 + Math.floor(rng() * (vocab - 2000))), ...suffix],
+  }));
+  const planned = {
+    rows,
+    tokens: config.tokens,
+    segments: rows.map((_, r) => ({ doc: r, firstWindow: 0, start: r, end: r + 1 })),
+  };
+  const batch = {
+    ...batchInputs(planned, route.tokenizer.padId),
+    rows: config.rows,
+    tokens: config.tokens,
+    vocab,
+    segments: planned.segments,
+  };
+  const before = gpuBytes.live;
+  const backend = await webRuntime.createBackend(route.onnx, route.onnxFile, 'webgpu', {}, route.externalData);
+  const sessionBytes = gpuBytes.live - before;
+  const adapter = ((await ort.env.webgpu.device) as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  try {
+    const base = gpuBytes.live;
+    gpuBytes.peak = base;
+    const t0 = performance.now();
+    const result = await backend.run(batch, route.pooling, {
+      zeroIds: route.tokenizer.specialIds,
+      threshold: 0,
+      positions: true,
+    });
+    const batchMs = performance.now() - t0;
+    log(`${config.path}: batch of ${config.rows} x ${config.tokens} in ${batchMs.toFixed(0)} ms`);
+    return {
+      model: config.model,
+      path: config.path,
+      pooling: backend.info.pooling,
+      tail: route.built?.tail,
+      dtype: route.dtype,
+      vocab,
+      rows: config.rows,
+      tokens: config.tokens,
+      buildMs,
+      batchMs,
+      sessionGpuBytes: sessionBytes,
+      batchPeakGpuBytes: gpuBytes.peak - base,
+      peakGpuBytes: gpuBytes.peak - before,
+      readbackBytes: result.readbackBytes,
+      logitsBytes: result.logitsBytes ?? config.rows * config.tokens * vocab * 4,
+      nonZeros: result.vectors.map((v: { indices: Uint32Array }) => v.indices.length),
+      vectors: result.vectors.map((v: { indices: Uint32Array; values: Float32Array }) => ({
+        indices: Array.from(v.indices),
+        values: Array.from(v.values),
+      })),
+      adapter: adapter ? { vendor: adapter.vendor, architecture: adapter.architecture } : undefined,
+    };
+  } finally {
+    await backend.dispose();
+  }
+}
+
+(window as unknown as { runModelBench: typeof runModelBench }).runModelBench = runModelBench;
