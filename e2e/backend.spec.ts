@@ -78,10 +78,17 @@ test('backendInfo names the WebGPU adapter, or the WASM threads and isolation; w
   expect(r.isolated).toBe(true); // the dev server sends COOP/COEP
   // The precision and the files the session was made from (issue 18 §3).
   const files = { dtype: 'fp32', modelFile: 'document_0_MLMTransformer/onnx/model.onnx', externalDataFiles: [] };
-  expect(r.wasmInfo).toEqual({ device: 'wasm', threads: 1, crossOriginIsolated: true, ...files });
-  expect(r.gpuInfo).toMatchObject({ device: 'webgpu', ...files });
+  // An ONNX file's logits: pooled in JS on WASM, by the WGSL pooler on WebGPU (BackendInfo.pooling).
+  expect(r.wasmInfo).toEqual({ device: 'wasm', threads: 1, crossOriginIsolated: true, ...files, pooling: 'cpu' });
+  expect(r.gpuInfo).toMatchObject({ device: 'webgpu', ...files, pooling: 'gpu' });
   expect(r.gpuInfo.adapter.architecture).toBe('swiftshader');
   // The worker has its own ORT: threads up to 4, as many as the cores.
-  expect(r.workerInfo).toEqual({ device: 'wasm', threads: Math.min(4, r.cores), crossOriginIsolated: true, ...files });
+  expect(r.workerInfo).toEqual({
+    device: 'wasm',
+    threads: Math.min(4, r.cores),
+    crossOriginIsolated: true,
+    ...files,
+    pooling: 'cpu',
+  });
   expect(r.bad).toMatch(/^invalid-option:wasmThreads must be a positive integer, got 0/);
 });
