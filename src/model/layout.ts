@@ -337,7 +337,7 @@ async function loadMlm(
     return route;
   }
   // No ONNX file (and none asked for by name): build the graph from config.json + safetensors,
-  // pooling inside it on the CPU backends (graph/tail.ts), ending in logits for WebGPU's WGSL pooler.
+  // pooling inside it on the CPU backends, ending at the hidden state for WebGPU's fused head (graph/tail.ts).
   const tail = graphTailFor(options.device, poolingConfig);
   const built: LoadedModel | undefined =
     !options.onnxFile && hfJson !== undefined && !notFound
