@@ -110,10 +110,12 @@ async function nodePath(model) {
 
 // Browser: the page and the hub layout from one Vite server (same origin: no CORS), one Chromium
 // per model and device.
+// BENCH_ADAPTER=default leaves the adapter to Chromium (a hardware GPU where there is one: bench/gpu.sh);
+// otherwise SwiftShader, the only adapter a machine without a GPU has.
 const chromiumArgs = [
   '--no-sandbox',
   '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
+  ...(process.env.BENCH_ADAPTER === 'default' ? ['--ignore-gpu-blocklist'] : ['--use-webgpu-adapter=swiftshader']),
   '--enable-features=Vulkan',
   '--disable-background-networking',
   '--disable-component-update',
