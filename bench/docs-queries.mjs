@@ -103,3 +103,125 @@ export const POSTGRESQL_QUERIES = [
   ],
   ['partition a table by date range', ['ddl-partitioning.html'], 'declarative range partitioning'],
 ];
+
+/**
+ * Several Debian documentation packages side by side (bench:docs --site debian, 6 825 pages): each
+ * package in a folder of its own (git/, postgresql/, python/, nodejs/, go/, django/, pandas/). Each
+ * wanted page was chosen from what the pages are for, before any engine was run on this site.
+ */
+export const DEBIAN_QUERIES = [
+  // [query, wanted pages (any one counts, paths under the site), reason]
+  [
+    'read a file line by line in python',
+    ['python/tutorial/inputoutput.html'],
+    'the tutorial\'s "Reading and Writing Files"',
+  ],
+  ['regular expression named groups', ['python/library/re.html'], '(?P<name>...) in the re module'],
+  ['start an http server in node', ['nodejs/http.html'], 'http.createServer'],
+  ['read a file asynchronously with fs promises', ['nodejs/fs.html'], 'fsPromises.readFile'],
+  [
+    'spawn a child process and read its output',
+    ['nodejs/child_process.html', 'python/library/subprocess.html'],
+    'child_process.spawn, subprocess.run',
+  ],
+  ['parse command line arguments', ['python/library/argparse.html'], 'argparse'],
+  ['django model field types', ['django/ref/models/fields.html'], 'the model field reference'],
+  ['map urls to views in django', ['django/topics/http/urls.html'], 'URL dispatcher'],
+  [
+    'merge two dataframes on a key column',
+    ['pandas/reference/api/pandas.merge.html', 'pandas/user_guide/merging.html'],
+    'pandas.merge and the merging guide',
+  ],
+  ['group rows and aggregate', ['pandas/user_guide/groupby.html'], 'the group by guide'],
+  ['undo the last commit', ['git/git-reset.html', 'git/git-revert.html'], 'git reset / git revert'],
+  ['create an index without locking the table', ['postgresql/sql-createindex.html'], 'CREATE INDEX CONCURRENTLY'],
+  ['memory model happens before', ['go/go_mem.html'], 'the Go memory model'],
+  ['add days to a date', ['python/library/datetime.html'], 'timedelta arithmetic'],
+  ['encode an object as json', ['python/library/json.html'], 'json.dumps'],
+  ['add a listener for an event', ['nodejs/events.html'], 'EventEmitter.on'],
+  ['stream backpressure', ['nodejs/stream.html'], 'backpressure in streams'],
+  ['list comprehensions', ['python/tutorial/datastructures.html'], "the tutorial's list comprehensions"],
+  [
+    'create a virtual environment',
+    ['python/library/venv.html', 'python/tutorial/venv.html'],
+    'venv and the tutorial chapter',
+  ],
+  ['validate a form field', ['django/ref/forms/validation.html'], 'form and field validation'],
+  [
+    'read a csv file into a dataframe',
+    ['pandas/reference/api/pandas.read_csv.html', 'pandas/user_guide/io.html'],
+    'read_csv',
+  ],
+  ['point in time recovery', ['postgresql/continuous-archiving.html'], 'continuous archiving and PITR'],
+  [
+    'fill missing values',
+    ['pandas/user_guide/missing_data.html', 'pandas/reference/api/pandas.DataFrame.fillna.html'],
+    'fillna and the missing data guide',
+  ],
+  ['run javascript in parallel threads', ['nodejs/worker_threads.html'], 'worker_threads'],
+  ['log in and log out a user', ['django/topics/auth/default.html'], 'django.contrib.auth login/logout'],
+];
+
+/**
+ * Misspelled and made-up queries (issue 20 §2), written before any engine was run on them. A
+ * misspelling has the pages that its intended words answer (any one counts) and the words meant; a
+ * made-up query has no intended page (wanted: []), no page holds its words. A search box does well
+ * on a misspelling when it shows the intended page in the top 5 or says "no match" (offering the
+ * word meant), on a made-up query when it says "no match" (or, for Pagefind, shows no result).
+ */
+export const TYPO_QUERIES = {
+  'git-doc': [
+    // [typed, wanted pages, meant]
+    ['rebsae', ['git-rebase.html'], 'rebase'],
+    ['cherry-pikc', ['git-cherry-pick.html'], 'cherry-pick'],
+    ['stahs changes', ['git-stash.html'], 'stash changes'],
+    ['submodlue', ['git-submodule.html', 'gitsubmodules.html'], 'submodule'],
+    ['bisetc', ['git-bisect.html'], 'bisect'],
+    ['wroktree', ['git-worktree.html'], 'worktree'],
+    ['blmae a line', ['git-blame.html'], 'blame a line'],
+    ['reflgo', ['git-reflog.html'], 'reflog'],
+    ['gitignroe', ['gitignore.html'], 'gitignore'],
+    ['sparse chekcout', ['git-sparse-checkout.html'], 'sparse checkout'],
+    ['format-ptach', ['git-format-patch.html'], 'format-patch'],
+    ['garbage colection', ['git-gc.html'], 'garbage collection'],
+    ['revret a commit', ['git-revert.html'], 'revert a commit'],
+    ['clnoe a repository', ['git-clone.html'], 'clone a repository'],
+    ['archvie', ['git-archive.html'], 'archive'],
+    ['merge confilct', ['git-merge.html'], 'merge conflict'],
+    ['zyzzyva', [], null],
+    ['flurbish', [], null],
+    ['quixotry', [], null],
+    ['blorptastic', [], null],
+    ['snarfle', [], null],
+    ['glimwhistle', [], null],
+    ['vorpalize', [], null],
+    ['trundlewick', [], null],
+  ],
+  postgresql: [
+    ['vaccum', ['sql-vacuum.html', 'routine-vacuuming.html'], 'vacuum'],
+    ['explian analyze', ['sql-explain.html', 'using-explain.html'], 'explain analyze'],
+    ['pg_dupm', ['app-pgdump.html'], 'pg_dump'],
+    ['pg_restroe', ['app-pgrestore.html'], 'pg_restore'],
+    ['alter tabel add column', ['sql-altertable.html', 'ddl-alter.html'], 'alter table add column'],
+    ['max_conections', ['runtime-config-connection.html'], 'max_connections'],
+    ['pg_hab.conf', ['auth-pg-hba-conf.html'], 'pg_hba.conf'],
+    ['create trigegr', ['sql-createtrigger.html', 'plpgsql-trigger.html'], 'create trigger'],
+    ['partitoning', ['ddl-partitioning.html'], 'partitioning'],
+    ['generate_seires', ['functions-srf.html'], 'generate_series'],
+    ['recurisve query', ['queries-with.html'], 'recursive query'],
+    ['window fucntions', ['functions-window.html', 'tutorial-window.html'], 'window functions'],
+    ['tablespcae', ['manage-ag-tablespaces.html', 'sql-createtablespace.html'], 'tablespace'],
+    ['autovacum', ['routine-vacuuming.html', 'runtime-config-autovacuum.html'], 'autovacuum'],
+    ['transacton isolation', ['transaction-iso.html'], 'transaction isolation'],
+    ['foriegn key', ['ddl-constraints.html'], 'foreign key'],
+    ['materialzed view', ['sql-creatematerializedview.html', 'rules-materializedviews.html'], 'materialized view'],
+    ['zyzzyva', [], null],
+    ['flurbish', [], null],
+    ['quixotry', [], null],
+    ['blorptastic', [], null],
+    ['snarfle', [], null],
+    ['glimwhistle', [], null],
+    ['vorpalize', [], null],
+    ['trundlewick', [], null],
+  ],
+};
