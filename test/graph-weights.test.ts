@@ -185,6 +185,7 @@ describe('SafetensorsWeights', () => {
     const g = new GraphBuilder(weights);
     const decoder = g.weight('cls.decoder.weight', [3, 2], { tiedTo: 'emb', transpose: true });
     expect(decoder.name).toBe('emb.T');
+    g.output(decoder, 'decoder', [2, 3]); // a weight no node reads is left out of the graph
     const built = await g.build();
     expect(Array.from(new Float32Array(built.externalData[0]!.data.slice().buffer))).toEqual([1, 3, 5, 2, 4, 6]);
   });
