@@ -27,6 +27,7 @@ describe('loading', () => {
       dtype: 'fp32',
       modelFile: 'document_0_MLMTransformer/onnx/model.onnx',
       externalDataFiles: [],
+      pooling: 'cpu', // an ONNX file's logits, read back and pooled in JavaScript
     });
     expect(enc.lastStats.batches).toBe(0);
     expect(await enc.windows('hello world')).toEqual([[101, 7592, 2088, 102]]);
