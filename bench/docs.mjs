@@ -17,7 +17,9 @@
 // against a server that answers Range with 206 and again against one that ignores Range and sends
 // the whole file with 200, as Python's http.server and some CDNs do); --splade-root <checkout>
 // (build with another checkout's splade-web, e.g. the commit before a change, for before/after
-// figures; BENCH_DOCS_LABEL names the results file then); --no-throughput (skip section 3).
+// figures; BENCH_DOCS_LABEL names the results file then); --no-throughput (skip section 3);
+// --typing-only (only section 5b, search as you type and misspelled or made-up queries, into
+// docs-<site>-typing.json, leaving the cold-query figures of the last full run as they are).
 //
 // Encoding every git-doc section takes minutes on 2 cores, so vectors are cached by content hash in
 // .cache/git-doc-vectors (gitignored; examples/git-doc uses it too). The first build (empty cache)
@@ -33,7 +35,7 @@ import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { POSTGRESQL_QUERIES, QUERIES } from './docs-queries.mjs';
+import { DEBIAN_QUERIES, POSTGRESQL_QUERIES, QUERIES, TYPO_QUERIES } from './docs-queries.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -57,6 +59,25 @@ const SITES = {
     vectors: 'postgresql-vectors',
     queries: POSTGRESQL_QUERIES.map(([q, wanted]) => [q, wanted]),
   },
+  // Several Debian documentation packages side by side, each in a folder of its own (6 825 pages):
+  // the size of a large documentation site. git-doc's and PostgreSQL's sections are the same texts
+  // as on their own sites, so the first build starts from those sites' vector caches (seedVectors).
+  debian: {
+    dirs: {
+      git: '/usr/share/doc/git-doc',
+      postgresql: '/usr/share/doc/postgresql-doc-15/html',
+      python: '/usr/share/doc/python3.11/html',
+      nodejs: '/usr/share/doc/nodejs/api',
+      go: '/usr/share/doc/golang-1.19-doc/html',
+      django: '/usr/share/doc/python-django-doc/html',
+      pandas: '/usr/share/doc/python-pandas-doc/html',
+    },
+    package: 'git-doc postgresql-doc-15 python3-doc nodejs-doc golang-doc python-django-doc python-pandas-doc',
+    work: 'bench-docs-debian',
+    vectors: 'debian-vectors',
+    seedVectors: ['git-doc-vectors', 'postgresql-vectors'],
+    queries: DEBIAN_QUERIES.map(([q, wanted]) => [q, wanted]),
+  },
 };
 const SITE_NAME = option('--site', 'git-doc');
 const SITE_CONFIG = SITES[SITE_NAME];
@@ -73,7 +94,8 @@ const SPLADE_ROOT = resolve(option('--splade-root', ROOT));
 const LABEL =
   (process.env.BENCH_DOCS_LABEL ?? (SPLADE_ROOT === ROOT ? '' : 'other')) +
   (option('--network', 'localhost') === 'slow' ? `${process.env.BENCH_DOCS_LABEL ? '-' : ''}slow` : '');
-const THROUGHPUT = !argv.includes('--no-throughput');
+const TYPING_ONLY = argv.includes('--typing-only');
+const THROUGHPUT = !argv.includes('--no-throughput') && !TYPING_ONLY;
 // --network slow: every query under Chrome's network emulation (DevTools Protocol
 // Network.emulateNetworkConditions: 150 ms latency, 1.6 Mbps down, 750 kbps up), the issue's
 // "time to first results" condition; the default is the bare localhost.
@@ -83,14 +105,21 @@ if (!['localhost', 'slow'].includes(NETWORK)) {
   process.exit(2);
 }
 const SITE_QUERIES = SITE_CONFIG.queries;
-const DOC_DIR = SITE_CONFIG.dir;
+// A site of one package is one folder; a site of several is each package's folder under a name.
+const DOC_DIRS = SITE_CONFIG.dirs ?? { '': SITE_CONFIG.dir };
+const DOC_DIR = SITE_CONFIG.dir ?? Object.values(DOC_DIRS).join(' + ');
+// --build-only: copy the pages and make the first build (its figures kept in first-build.json), then
+// stop; for a large site whose first build takes longer than one sitting. BENCH_DOCS_JOBS passes
+// --jobs to splade-web build.
+const BUILD_ONLY = argv.includes('--build-only');
+const JOBS = process.env.BENCH_DOCS_JOBS;
 const WORK = join(ROOT, '.cache', SITE_CONFIG.work);
 const SITE = join(WORK, 'site');
 const VECTORS = join(ROOT, '.cache', SITE_CONFIG.vectors);
 const RESULTS = join(
   ROOT,
   'bench/results',
-  `docs${SITE_NAME === 'git-doc' ? '' : `-${SITE_NAME}`}${LABEL ? `-${LABEL}` : ''}.json`,
+  `docs${SITE_NAME === 'git-doc' ? '' : `-${SITE_NAME}`}${LABEL ? `-${LABEL}` : ''}${TYPING_ONLY ? '-typing' : ''}.json`,
 );
 const FIRST_BUILD = join(WORK, 'first-build.json');
 const OUT = {
@@ -102,7 +131,7 @@ const THROUGHPUT_EVERY = Number(process.env.BENCH_DOCS_THROUGHPUT_EVERY ?? 10);
 const WARM_REPEATS = 5;
 const PORT = Number(process.env.BENCH_DOCS_PORT ?? 4230);
 
-if (!existsSync(DOC_DIR)) {
+if (!Object.values(DOC_DIRS).every((d) => existsSync(d))) {
   console.error(
     `bench:docs --site ${SITE_NAME} indexes Debian's ${SITE_CONFIG.package} HTML: install it (sudo apt-get install ${SITE_CONFIG.package}), then run again`,
   );
@@ -143,13 +172,14 @@ function htmlFiles(dir) {
   return found;
 }
 
-const sourcePages = htmlFiles(DOC_DIR);
+const sourcePages = Object.entries(DOC_DIRS).flatMap(([name, dir]) =>
+  htmlFiles(dir).map((p) => ({ from: p, to: join(SITE, name, relative(dir, p)) })),
+);
 if (!existsSync(SITE) || htmlFiles(SITE).length !== sourcePages.length) {
   rmSync(SITE, { recursive: true, force: true });
-  for (const p of sourcePages) {
-    const to = join(SITE, relative(DOC_DIR, p));
+  for (const { from, to } of sourcePages) {
     mkdirSync(dirname(to), { recursive: true });
-    cpSync(p, to, { dereference: true });
+    cpSync(from, to, { dereference: true });
   }
 }
 const pages = htmlFiles(SITE);
@@ -202,7 +232,16 @@ function spladeBuild(site = SITE, out = OUT.splade, cache = VECTORS) {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    [join(SPLADE_ROOT, 'src/cli/bin.mjs'), 'build', site, '--out', out, '--cache', cache],
+    [
+      join(SPLADE_ROOT, 'src/cli/bin.mjs'),
+      'build',
+      site,
+      '--out',
+      out,
+      '--cache',
+      cache,
+      ...(JOBS ? ['--jobs', JOBS] : []),
+    ],
     { cwd: SPLADE_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   const seconds = (performance.now() - t0) / 1000;
@@ -227,14 +266,41 @@ if (process.env.BENCH_DOCS_FRESH === '1') {
 let firstBuild;
 if (!existsSync(FIRST_BUILD) || !existsSync(VECTORS)) {
   rmSync(VECTORS, { recursive: true, force: true });
-  console.log('splade-web build, first time (empty vector cache: every section is encoded; minutes)…');
-  firstBuild = { ...spladeBuild(), date: new Date().toISOString(), loadBefore: loadavg()[0] };
+  // Seeded: the vectors of sites whose pages this one holds unchanged (one cache file per model).
+  const seededFrom = [];
+  for (const seed of SITE_CONFIG.seedVectors ?? []) {
+    const from = join(ROOT, '.cache', seed);
+    if (!existsSync(from)) continue;
+    for (const name of readdirSync(from)) {
+      const to = join(VECTORS, name);
+      const into = existsSync(to) ? JSON.parse(readFileSync(to, 'utf8')) : { version: 1, entries: {} };
+      const add = JSON.parse(readFileSync(join(from, name), 'utf8'));
+      Object.assign(into.entries, add.entries);
+      mkdirSync(VECTORS, { recursive: true });
+      writeFileSync(to, JSON.stringify(into));
+    }
+    seededFrom.push(seed);
+  }
+  console.log(
+    `splade-web build, first time (${seededFrom.length ? `vector cache seeded from ${seededFrom.join(', ')}` : 'empty vector cache'}: every other section is encoded; minutes)…`,
+  );
+  firstBuild = {
+    ...spladeBuild(),
+    date: new Date().toISOString(),
+    loadBefore: loadavg()[0],
+    jobs: JOBS ? Number(JOBS) : cpus().length,
+    ...(seededFrom.length ? { seededFrom } : {}),
+  };
   writeFileSync(FIRST_BUILD, JSON.stringify(firstBuild, null, 2));
 } else {
   firstBuild = JSON.parse(readFileSync(FIRST_BUILD, 'utf8'));
   console.log(
     `first build recorded ${firstBuild.date} (${firstBuild.seconds.toFixed(1)} s); rebuilding from the vector cache…`,
   );
+}
+if (BUILD_ONLY) {
+  console.log(`first build: ${firstBuild.seconds.toFixed(0)} s; ${firstBuild.stdout.split('\n').at(-1)}`);
+  process.exit(0);
 }
 const rebuild = spladeBuild();
 console.log(
@@ -375,6 +441,28 @@ window.runQuery = async (q) => {
   }
   return { ms: performance.now() - t0, urls };
 };
+// A query as a search box shows it while typing: the top 5 pages, and for splade-web the words that
+// matched nothing (the box's "No match for …" line, with the nearest words), for Pagefind how many
+// results there were (its box says "No results" at 0).
+window.runTyped = async (q) => {
+  if (engine === 'splade') {
+    const s = await import('/splade/splade.js');
+    const r = await s.searchPagesWithWords(q, { limit: 5 });
+    return {
+      urls: r.pages.map((p) => p.sections[0].url),
+      results: r.pages.length,
+      unmatched: r.words.unmatched.map((u) => ({ word: u.word, suggestions: u.suggestions })),
+    };
+  }
+  if (engine === 'pagefind') {
+    const pf = await import('/pagefind/pagefind.js');
+    const r = await pf.search(q);
+    const urls = (await Promise.all(r.results.slice(0, 5).map((x) => x.data()))).map((d) => d.url);
+    return { urls, results: r.results.length, unmatched: [] };
+  }
+  const { urls } = await window.runQuery(q);
+  return { urls, results: urls.length, unmatched: [] };
+};
 window.ready = true;
 `;
 
@@ -458,8 +546,9 @@ const browser = await chromium.launch({
 });
 const MODES = RANGE === 'both' ? ['honour', 'ignore'] : ['honour'];
 const runsBy = {};
+let typing;
 try {
-  for (const mode of MODES) {
+  for (const mode of TYPING_ONLY ? [] : MODES) {
     rangeMode = mode;
     // MiniSearch reads one file whole: a host's Range support changes nothing for it.
     const engines = mode === 'honour' ? ['splade', 'pagefind', 'minisearch'] : ['splade', 'pagefind'];
@@ -515,9 +604,181 @@ try {
       }
     }
   }
+  typing = await typingRuns();
 } finally {
   await browser.close();
   server.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5b. Search as you type (issue 20 §2), with Range honoured, each engine in one page per query as a
+//     reader types into one box: every prefix of every query as typed (whole first words, the last
+//     word partial; a prefix ending in a space is the one before it again and is left out), wanted
+//     page in the top 5. Then the site's misspelled and made-up queries (TYPO_QUERIES), as typed.
+
+async function typingRuns() {
+  rangeMode = 'honour';
+  const typedPrefixes = (query) => {
+    const out = [];
+    for (let i = 1; i <= query.length; i++) if (query[i - 1] !== ' ') out.push(query.slice(0, i));
+    return out;
+  };
+  const open = async (engine) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${origin}/?e=${engine}`);
+    await page.waitForFunction(() => window.ready === true);
+    return { context, page, errors };
+  };
+  const prefixEngines = ['splade', 'pagefind', 'minisearch'];
+  const prefixRows = [];
+  console.log(`search as you type: every prefix of ${SITE_QUERIES.length} queries, ${prefixEngines.join(', ')}…`);
+  for (const [query, wanted] of SITE_QUERIES) {
+    const typed = typedPrefixes(query);
+    const row = { query, wanted, prefixes: typed.length };
+    for (const engine of prefixEngines) {
+      const { context, page, errors } = await open(engine);
+      const missed = [];
+      for (const q of typed) {
+        const r = await page.evaluate((text) => window.runTyped(text), q);
+        if (!r.urls.map(pageOf).some((p) => wanted.includes(p))) missed.push(q);
+      }
+      await context.close();
+      if (errors.length) throw new Error(`${engine} prefixes of "${query}": ${errors.join('; ')}`);
+      row[engine] = { inTop5: typed.length - missed.length, missed };
+    }
+    prefixRows.push(row);
+  }
+  const prefixCount = prefixRows.reduce((n, r) => n + r.prefixes, 0);
+  const prefixSummary = Object.fromEntries(
+    prefixEngines.map((e) => {
+      const n = prefixRows.reduce((k, r) => k + r[e].inTop5, 0);
+      return [e, { inTop5: n, share: n / prefixCount }];
+    }),
+  );
+  const prefixes = { queries: prefixRows.length, prefixes: prefixCount, ...prefixSummary, perQuery: prefixRows };
+
+  const typoQueries = TYPO_QUERIES[SITE_NAME];
+  let typos;
+  if (typoQueries) {
+    console.log(`misspelled and made-up queries: ${typoQueries.length}, splade-web and Pagefind…`);
+    const rows = typoQueries.map(([typed, wanted, meant]) => ({ typed, wanted, meant, madeUp: wanted.length === 0 }));
+    for (const engine of ['splade', 'pagefind']) {
+      const { context, page, errors } = await open(engine);
+      for (const row of rows) {
+        const r = await page.evaluate((text) => window.runTyped(text), row.typed);
+        const top = r.urls.map(pageOf);
+        const intended = top.some((p) => row.wanted.includes(p));
+        const noMatch = r.unmatched.length > 0;
+        const meantWords = (row.meant ?? '').split(/\s+/);
+        row[engine] = {
+          top,
+          results: r.results,
+          intendedInTop5: intended,
+          ...(engine === 'splade'
+            ? {
+                unmatched: r.unmatched,
+                noMatch,
+                // The word meant is among the nearest words offered ("did you mean").
+                suggested: r.unmatched.some((u) => u.suggestions.some((w) => meantWords.includes(w))),
+              }
+            : {}),
+          // What the box does well: a misspelling shows the intended page or says "no match"; a
+          // made-up query says "no match" (Pagefind: shows no result).
+          ok:
+            engine === 'splade'
+              ? row.madeUp
+                ? noMatch
+                : noMatch || intended
+              : row.madeUp
+                ? r.results === 0
+                : intended,
+          // Pagefind's "No results" counted as its "no match" on misspellings too.
+          okOrEmpty: row.madeUp ? r.results === 0 : intended || r.results === 0,
+        };
+      }
+      await context.close();
+      if (errors.length) throw new Error(`${engine} misspelled queries: ${errors.join('; ')}`);
+    }
+    const count = (list, engine, key) => list.filter((r) => r[engine][key]).length;
+    const misspelled = rows.filter((r) => !r.madeUp);
+    const madeUp = rows.filter((r) => r.madeUp);
+    const part = (list) => ({
+      queries: list.length,
+      splade: {
+        ok: count(list, 'splade', 'ok'),
+        noMatch: count(list, 'splade', 'noMatch'),
+        intendedInTop5: count(list, 'splade', 'intendedInTop5'),
+        suggested: count(list, 'splade', 'suggested'),
+        withResults: list.filter((r) => r.splade.results > 0).length,
+      },
+      pagefind: {
+        ok: count(list, 'pagefind', 'ok'),
+        okOrEmpty: count(list, 'pagefind', 'okOrEmpty'),
+        intendedInTop5: count(list, 'pagefind', 'intendedInTop5'),
+        noResults: list.filter((r) => r.pagefind.results === 0).length,
+      },
+    });
+    typos = {
+      queries: rows.length,
+      share: {
+        splade: count(rows, 'splade', 'ok') / rows.length,
+        pagefind: count(rows, 'pagefind', 'ok') / rows.length,
+        pagefindCountingNoResults: count(rows, 'pagefind', 'okOrEmpty') / rows.length,
+      },
+      misspelled: part(misspelled),
+      madeUp: part(madeUp),
+      perQuery: rows,
+    };
+  }
+  return { prefixes, typos };
+}
+
+function printTyping({ prefixes, typos }) {
+  const pct = (x) => `${(100 * x).toFixed(1)}%`;
+  console.log(
+    `\nsearch as you type, ${prefixes.prefixes} prefixes of ${prefixes.queries} queries, wanted page in the top 5: ` +
+      `splade-web ${prefixes.splade.inTop5} (${pct(prefixes.splade.share)}), Pagefind ${prefixes.pagefind.inTop5} (${pct(prefixes.pagefind.share)}), ` +
+      `MiniSearch ${prefixes.minisearch.inTop5} (${pct(prefixes.minisearch.share)})`,
+  );
+  if (!typos) return;
+  const m = typos.misspelled;
+  const u = typos.madeUp;
+  console.log(
+    `misspelled and made-up queries (${typos.queries}): shows "no match" or the intended page: splade-web ${pct(typos.share.splade)}, ` +
+      `Pagefind ${pct(typos.share.pagefind)} (${pct(typos.share.pagefindCountingNoResults)} counting its "No results" as "no match")`,
+  );
+  console.log(
+    `  ${m.queries} misspelled: splade-web no match ${m.splade.noMatch} (word meant offered ${m.splade.suggested}), intended page in top 5 ${m.splade.intendedInTop5}, either ${m.splade.ok}; ` +
+      `Pagefind intended page in top 5 ${m.pagefind.intendedInTop5}, no results ${m.pagefind.noResults}`,
+  );
+  console.log(
+    `  ${u.queries} made up: splade-web no match ${u.splade.noMatch} (pages still listed ${u.splade.withResults}); Pagefind no results ${u.pagefind.noResults}`,
+  );
+}
+
+if (TYPING_ONLY) {
+  printTyping(typing);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(
+    RESULTS,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAfter: loadavg() },
+        corpus: { site: SITE_NAME, source: DOC_DIR, pages: pages.length, sections: sections.length },
+        method:
+          'Range honoured, localhost; each engine in one browser context per query (prefixes) or per site (misspelled and made-up queries), as a reader types into one box; splade-web through searchPagesWithWords (its pages and unmatched words, what the <splade-search> box shows), Pagefind through search() and data() of its top 5, MiniSearch with prefix and fuzzy matching',
+        ...typing,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`wrote ${relative(ROOT, RESULTS)}`);
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -607,6 +868,20 @@ const targets = {
     target: '>=',
     met: S.splade.wantedInTop5 >= S.pagefind.wantedInTop5,
   },
+  prefixesVsPagefind: {
+    value: `${typing.prefixes.splade.inTop5} vs ${typing.prefixes.pagefind.inTop5} of ${typing.prefixes.prefixes}`,
+    target: '>=',
+    met: typing.prefixes.splade.inTop5 >= typing.prefixes.pagefind.inTop5,
+  },
+  ...(typing.typos
+    ? {
+        misspelledAndMadeUpVsPagefind: {
+          value: `${(100 * typing.typos.share.splade).toFixed(1)}% vs ${(100 * typing.typos.share.pagefind).toFixed(1)}%`,
+          target: '>=',
+          met: typing.typos.share.splade >= typing.typos.share.pagefind,
+        },
+      }
+    : {}),
   buildThroughputVsEncoder: {
     value: buildRate / encoderRate,
     buildSectionsPerSecond: buildRate,
@@ -691,6 +966,7 @@ for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).joi
 console.log(
   `\nbuild throughput ${buildRate.toFixed(2)} sections/s (whole command, ${samplePages.length}-page sample, empty cache) vs encoder alone ${encoderRate.toFixed(2)}/s: ${targets.buildThroughputVsEncoder.value.toFixed(2)}x`,
 );
+printTyping(typing);
 for (const [name, t] of Object.entries(targets))
   console.log(
     `target ${name}: ${typeof t.value === 'number' ? t.value.toFixed(2) : t.value} (${t.target}) ${t.met ? 'met' : 'NOT met'}`,
@@ -722,6 +998,9 @@ writeFileSync(
       site: SITE_NAME,
       spladeRoot: SPLADE_ROOT === ROOT ? 'this checkout' : SPLADE_ROOT,
       ...(ignored ? { rangeIgnored: ignored } : {}),
+      // Section 5b: search as you type, misspelled and made-up queries.
+      prefixes: typing.prefixes,
+      ...(typing.typos ? { typos: typing.typos } : {}),
       queries: SITE_QUERIES.map(([q], k) => ({
         query: q,
         wanted: SITE_QUERIES[k][1],
