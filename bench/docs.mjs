@@ -672,7 +672,8 @@ async function typingRuns() {
         const top = r.urls.map(pageOf);
         const intended = top.some((p) => row.wanted.includes(p));
         const noMatch = r.unmatched.length > 0;
-        const meantWords = (row.meant ?? '').split(/\s+/);
+        // Words as the word list holds them: pg_dump is the words pg and dump.
+        const meantWords = (row.meant ?? '').split(/[^\p{L}\p{N}]+/u);
         row[engine] = {
           top,
           results: r.results,
