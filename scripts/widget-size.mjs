@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Prints what the widget costs a site (`npm run build:widget` ends with it): splade-search.js and the
-// static-index query runtime it loads (splade.js), gzipped, against the 40 KB budget; the engine that
+// static-index query runtime it loads (splade.js), gzipped, against the 42 KB budget; the engine that
 // only the idb and page sources load is reported apart.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET = 40 * 1024;
+// 40 KB until site format 3 (issue 20) added page-table search and redeploy checks to splade.js
+// (+3.9 KB gz); splade.js still bundles SparseIndex's write side, which a read-only site reader would drop.
+const BUDGET = 42 * 1024;
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const widget = gz('dist/cdn/splade-search.js');
