@@ -11,14 +11,16 @@
  */
 import { throwIfAborted } from '../errors.ts';
 import { IndexReader, present } from '../index/engine/reader.ts';
+import { storedWeights } from '../index/engine/search.ts';
+import { readOnly } from '../index/engine/sparse-index.ts';
 import { decodeDocRecord, unsealJson } from '../index/format/records.ts';
 import { docKey } from '../index/format/manifest.ts';
 import { isRemoved } from '../index/format/tombstones.ts';
 import { TopK, type Scored } from '../index/query/heap.ts';
-import { weightOf, type TermList } from '../index/query/lists.ts';
+import type { TermList } from '../index/query/lists.ts';
 import { prunedTopK } from '../index/query/maxscore.ts';
 import { pageHeadsKey, type PageHeads, type PageTable } from '../index/store/pack.ts';
-import type { ReadableStore, WritableStore } from '../index/store/types.ts';
+import type { ReadableStore } from '../index/store/types.ts';
 import { describeMatch, type StoredSources } from '../results/describe.ts';
 import type { Hit } from '../results/hits.ts';
 import type { SparseVector } from '../vector.ts';
@@ -63,7 +65,7 @@ export class SiteReader {
     private readonly store: ReadableStore,
     private readonly table: PageTable,
   ) {
-    this.reader = new IndexReader('site', readOnly(store), {});
+    this.reader = new IndexReader('site', readOnly(store, 'site'), {});
   }
 
   static async open(store: ReadableStore, table: PageTable): Promise<SiteReader> {
@@ -161,30 +163,4 @@ export class SiteReader {
   close(): void {
     this.store.close();
   }
-}
-
-/** The stored (dequantized) weights of one document for the query's terms, as the engine explains a hit. */
-function storedWeights(lists: readonly TermList[], doc: number): SparseVector {
-  const pairs: [number, number][] = [];
-  for (const l of lists) {
-    const w = weightOf(l, doc);
-    if (w > 0) pairs.push([l.term, w]);
-  }
-  pairs.sort((a, b) => a[0] - b[0]);
-  return { indices: Uint32Array.from(pairs, (p) => p[0]), values: Float32Array.from(pairs, (p) => p[1]) };
-}
-
-function readOnly(store: ReadableStore): WritableStore {
-  const refuse = () =>
-    Promise.reject(new SpladeError('read-only', "a site's index is read-only; rebuild the site to change it"));
-  return {
-    get: (key) => store.get(key),
-    getMany: (keys) => store.getMany(keys),
-    close: () => store.close(),
-    setMany: refuse,
-    delMany: refuse,
-    keys: refuse,
-    deleted: false,
-    acknowledgeDeleted() {},
-  };
 }

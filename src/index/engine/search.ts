@@ -198,7 +198,7 @@ async function describeHits(
 }
 
 /** The stored (dequantized) weights of one document for the query's terms, as a sparse vector. */
-function storedWeights(lists: readonly TermList[], doc: number): SparseVector {
+export function storedWeights(lists: readonly TermList[], doc: number): SparseVector {
   const pairs: [number, number][] = [];
   for (const l of lists) {
     const w = weightOf(l, doc);

@@ -362,7 +362,7 @@ export class SparseIndex {
 }
 
 /** A read-only store as the engine sees stores: reads pass through, writes fail clearly. */
-function readOnly(store: ReadableStore, name: string): WritableStore {
+export function readOnly(store: ReadableStore, name: string): WritableStore {
   const refuse = () =>
     Promise.reject(
       new SpladeError(
