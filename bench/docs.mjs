@@ -227,6 +227,69 @@ function walkAll(dir) {
   return out;
 }
 
+/** Sections in the site's vector cache now. */
+function cachedSections() {
+  if (!existsSync(VECTORS)) return 0;
+  return readdirSync(VECTORS)
+    .filter((name) => name.endsWith('.json'))
+    .reduce((n, name) => n + Object.keys(JSON.parse(readFileSync(join(VECTORS, name), 'utf8')).entries).length, 0);
+}
+
+/**
+ * The first build, timed (with the parts of it stopped before, if any). Stopped again (Ctrl-C reaches
+ * the build too), it records this part and exits, so the next run resumes.
+ */
+function recordFirstBuild(seededFrom) {
+  const loadBefore = loadavg()[0];
+  const cachedBefore = cachedSections();
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
+  let run;
+  const t0 = performance.now();
+  try {
+    run = spladeBuild();
+  } catch (error) {
+    if (!/failed \(130\)/.test(String(error))) throw error;
+    const part = {
+      seconds: (performance.now() - t0) / 1000,
+      encoded: cachedSections() - cachedBefore,
+      date: new Date().toISOString(),
+      loadBefore,
+      ...(seededFrom.length ? { seededFrom } : {}),
+    };
+    writeFileSync(FIRST_BUILD_PARTS, JSON.stringify([...firstBuildParts, part], null, 2));
+    console.log(
+      `first build stopped after ${part.seconds.toFixed(0)} s (${part.encoded} sections encoded, kept); run again to resume`,
+    );
+    process.exit(130);
+  } finally {
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', ignore);
+  }
+  // A resumed build: its time and sections are this run's plus the stopped parts'.
+  const earlier = {
+    seconds: firstBuildParts.reduce((sum, part) => sum + part.seconds, 0),
+    encoded: firstBuildParts.reduce((sum, part) => sum + part.encoded, 0),
+  };
+  const record = {
+    ...run,
+    seconds: run.seconds + earlier.seconds,
+    encoded: run.encoded + earlier.encoded,
+    // The encode's own seconds of the stopped parts are not printed; their wall time stands in.
+    encodeSeconds: run.encodeSeconds + earlier.seconds,
+    reused: run.reused - earlier.encoded,
+    date: new Date().toISOString(),
+    loadBefore,
+    jobs: JOBS ? Number(JOBS) : cpus().length,
+    ...(seededFrom.length ? { seededFrom } : {}),
+    ...(firstBuildParts.length ? { parts: [...firstBuildParts, { seconds: run.seconds, encoded: run.encoded }] } : {}),
+  };
+  writeFileSync(FIRST_BUILD, JSON.stringify(record, null, 2));
+  rmSync(FIRST_BUILD_PARTS, { force: true });
+  return record;
+}
+
 /** Runs `splade-web build` as a user does; its own summary line gives the encode figures. */
 function spladeBuild(site = SITE, out = OUT.splade, cache = VECTORS) {
   const t0 = performance.now();
@@ -259,12 +322,24 @@ function spladeBuild(site = SITE, out = OUT.splade, cache = VECTORS) {
   };
 }
 
+// A first build stopped part-way (Ctrl-C: splade-web build keeps the sections it encoded in the vector
+// cache and exits 130) is resumed by the next run; each stopped part's time is kept here and added.
+const FIRST_BUILD_PARTS = join(WORK, 'first-build-parts.json');
 if (process.env.BENCH_DOCS_FRESH === '1') {
   rmSync(VECTORS, { recursive: true, force: true });
   rmSync(FIRST_BUILD, { force: true });
+  rmSync(FIRST_BUILD_PARTS, { force: true });
 }
 let firstBuild;
-if (!existsSync(FIRST_BUILD) || !existsSync(VECTORS)) {
+const firstBuildParts = existsSync(FIRST_BUILD_PARTS) ? JSON.parse(readFileSync(FIRST_BUILD_PARTS, 'utf8')) : [];
+if ((!existsSync(FIRST_BUILD) || !existsSync(VECTORS)) && firstBuildParts.length && existsSync(VECTORS)) {
+  const spent = firstBuildParts.reduce((sum, part) => sum + part.seconds, 0);
+  console.log(
+    `splade-web build, first time, resumed (${firstBuildParts.length} stopped part(s), ${spent.toFixed(0)} s, ${cachedSections()} sections in the vector cache)…`,
+  );
+  firstBuild = recordFirstBuild(firstBuildParts[0].seededFrom ?? []);
+} else if (!existsSync(FIRST_BUILD) || !existsSync(VECTORS)) {
+  rmSync(FIRST_BUILD_PARTS, { force: true });
   rmSync(VECTORS, { recursive: true, force: true });
   // Seeded: the vectors of sites whose pages this one holds unchanged (one cache file per model).
   const seededFrom = [];
@@ -284,14 +359,7 @@ if (!existsSync(FIRST_BUILD) || !existsSync(VECTORS)) {
   console.log(
     `splade-web build, first time (${seededFrom.length ? `vector cache seeded from ${seededFrom.join(', ')}` : 'empty vector cache'}: every other section is encoded; minutes)…`,
   );
-  firstBuild = {
-    ...spladeBuild(),
-    date: new Date().toISOString(),
-    loadBefore: loadavg()[0],
-    jobs: JOBS ? Number(JOBS) : cpus().length,
-    ...(seededFrom.length ? { seededFrom } : {}),
-  };
-  writeFileSync(FIRST_BUILD, JSON.stringify(firstBuild, null, 2));
+  firstBuild = recordFirstBuild(seededFrom);
 } else {
   firstBuild = JSON.parse(readFileSync(FIRST_BUILD, 'utf8'));
   console.log(

@@ -5,7 +5,7 @@
  * that does not load, a text the encoder refuses, a worker that loaded another model) surfacing as
  * the single path's SpladeError with no worker thread left; abort; and the --jobs flag.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -318,6 +318,48 @@ describe('failures and abort', () => {
     });
     expect(result.workers).toBe(0);
     expect(result.encoded).toBe(4);
+    await own.dispose();
+  });
+
+  it('a stopped encode keeps what it encoded: the rerun encodes only the rest, the same vectors', async () => {
+    const cacheDir = join(work, 'stopped-cache');
+    const own = await SparseEncoder.fromPretrained(MODEL);
+    const controller = new AbortController();
+    let reports = 0;
+    const error = await encodeSections(own, texts, {
+      cacheDir,
+      batchSize: 2,
+      signal: controller.signal,
+      log: () => {},
+      progress: () => {
+        if (++reports === 2) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpladeError);
+    expect((error as SpladeError).code).toBe('aborted');
+    const again = await encodeSections(own, texts, { cacheDir, batchSize: 2, log: () => {} });
+    expect(again.reused).toBeGreaterThanOrEqual(4);
+    expect(again.encoded).toBe(new Set(texts).size - 4);
+    for (const t of texts) expect(again.cache.get(t)).toEqual((await own.encodeDocument([t], ENCODE_CALL))[0]);
+    await own.dispose();
+  });
+
+  it('checkpoints the cache while encoding, not only at the end', async () => {
+    const cacheDir = join(work, 'checkpoint-cache');
+    const own = await SparseEncoder.fromPretrained(MODEL);
+    const seen: number[] = [];
+    await encodeSections(own, texts, {
+      cacheDir,
+      batchSize: 2,
+      checkpointEvery: 1,
+      log: () => {},
+      progress: () => {
+        // What the file held when this unit ended (the write of an earlier unit may still be under way).
+        const file = existsSync(cacheDir) ? readdirSync(cacheDir).find((f) => f.endsWith('.json')) : undefined;
+        seen.push(file ? Object.keys(JSON.parse(readFileSync(join(cacheDir, file), 'utf8')).entries).length : 0);
+      },
+    });
+    expect(Math.max(...seen)).toBeGreaterThan(0);
     await own.dispose();
   });
 });

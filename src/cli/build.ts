@@ -48,6 +48,11 @@ export interface BuildOptions {
   jobs?: number;
   /** Smallest posting chunk file (default 1 KiB; tests use small ones to see what a query fetches). */
   chunkBytes?: number;
+  /**
+   * Stops the build (the command line's Ctrl-C): the sections encoded so far are kept in the vector
+   * cache, the output folder is left as it was, and the call rejects with an 'aborted' error.
+   */
+  signal?: AbortSignal;
   /** Progress and messages; `progress` draws a bar when given (a TTY). */
   log?: (line: string) => void;
   progress?: (done: number, total: number) => void;
@@ -99,6 +104,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
       progress: options.progress,
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
       jobs: options.jobs ?? defaultJobs(encoder),
+      signal: options.signal,
       // Workers load what loadEncoder loaded, with the same options.
       model: { source: existsSync(modelSource) ? resolve(modelSource) : modelSource, ...hub, ...dtype },
     });

@@ -31,7 +31,12 @@ export interface EncodeOptions {
   model?: WorkerModel;
   /** onnxruntime intra-op threads per worker (default: the cores divided among the workers, at least 1). */
   threads?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /**
+   * Milliseconds between writes of what has been encoded so far to the cache (default 5 minutes;
+   * 0: only at the end). A failed or stopped encode writes it too, so a rerun starts where it stopped.
+   */
+  checkpointEvery?: number;
   log: (line: string) => void;
   progress?: ((done: number, total: number) => void) | undefined;
 }
@@ -74,6 +79,31 @@ export async function encodeSections(
   const missing = [...new Set(texts.filter((t) => !cache.has(t)))];
   const reused = texts.filter((t) => cache.has(t)).length;
   const started = performance.now();
+  throwIfAborted(options.signal);
+  const checkpoint = new Checkpoint(cache, texts, options.checkpointEvery ?? 5 * 60_000);
+  try {
+    return await encodeMissing(encoder, texts, missing, reused, cache, checkpoint, options, modelKey, started);
+  } catch (error) {
+    // A large site's encode runs for an hour or more: a failure or a stop (Ctrl-C, a killed worker)
+    // keeps the vectors encoded so far, so the next build encodes only the rest.
+    await checkpoint.write(true);
+    throw error;
+  } finally {
+    await checkpoint.settled();
+  }
+}
+
+async function encodeMissing(
+  encoder: SparseEncoder,
+  texts: readonly string[],
+  missing: readonly string[],
+  reused: number,
+  cache: VectorCache,
+  checkpoint: Checkpoint,
+  options: EncodeOptions,
+  modelKey: string,
+  started: number,
+): Promise<EncodedSections> {
   const units = unitsOf(missing, Math.max(1, options.batchSize ?? 64));
   const workers = Math.min(options.jobs ?? 1, units.length);
   if (workers > 1) {
@@ -96,6 +126,7 @@ export async function encodeSections(
         for (let k = unit.start; k < unit.end; k++) cache.set(missing[k]!, vectors[k - unit.start]!);
         done += unit.end - unit.start;
         options.progress?.(done, missing.length);
+        checkpoint.due();
       },
     );
   } else {
@@ -108,6 +139,7 @@ export async function encodeSections(
       });
       part.forEach((t, j) => cache.set(t, vectors[j]!));
       options.progress?.(unit.end, missing.length);
+      checkpoint.due();
     }
   }
   const seconds = (performance.now() - started) / 1000;
@@ -121,4 +153,51 @@ export async function encodeSections(
     );
   } else options.log(`all ${texts.length} sections from the cache (nothing changed)`);
   return { cache, encoded: missing.length, reused, seconds, workers: workers > 1 ? workers : 0 };
+}
+
+/**
+ * Writes the vectors encoded so far to the cache now and then, one write at a time, without holding
+ * up the encode. The interval grows with the write's own time (at least 20 times it), so a cache of a
+ * large site (tens of MB of JSON) never takes more than a small share of the build.
+ */
+class Checkpoint {
+  private last = performance.now();
+  private writing: Promise<void> | undefined;
+  private cost = 0;
+
+  constructor(
+    private readonly cache: VectorCache,
+    private readonly texts: readonly string[],
+    private readonly every: number,
+  ) {}
+
+  /** Starts a write when one is due. */
+  due(): void {
+    if (this.every <= 0 || this.writing) return;
+    if (performance.now() - this.last < Math.max(this.every, 20 * this.cost)) return;
+    void this.write(false);
+  }
+
+  /** Writes now (after any write under way); `final` writes even when checkpoints are off. */
+  async write(final: boolean): Promise<void> {
+    if (!final && this.every <= 0) return;
+    await this.settled();
+    const begun = performance.now();
+    this.writing = this.cache
+      .save(new Set(this.texts))
+      .catch(() => {
+        // A checkpoint that cannot be written (a full disk) costs only the resume; the build goes on
+        // and reports its own failure, if any, at the end.
+      })
+      .finally(() => {
+        this.cost = performance.now() - begun;
+        this.last = performance.now();
+        this.writing = undefined;
+      });
+    await this.writing;
+  }
+
+  async settled(): Promise<void> {
+    await this.writing;
+  }
 }

@@ -29,11 +29,25 @@ export async function main(argv: string[]): Promise<number> {
     if (line.command === 'build') {
       const { command: _, ...options } = line;
       const bar = progressBar(process.stderr.isTTY === true, (s) => process.stderr.write(s));
-      const summary = await build({
-        ...options,
-        log: (text) => bar.line(text),
-        progress: (done, total) => bar.update(done, total, 'sections encoded'),
-      });
+      const stop = stopOnSignal(() => bar.line('stopping: keeping the sections encoded so far (again to quit now)'));
+      let summary: BuildSummary;
+      try {
+        summary = await build({
+          ...options,
+          signal: stop.signal,
+          log: (text) => bar.line(text),
+          progress: (done, total) => bar.update(done, total, 'sections encoded'),
+        });
+      } catch (error) {
+        if (!stop.signal.aborted) throw error;
+        bar.done();
+        process.stderr.write(
+          'splade-web build: stopped; the sections encoded so far are kept, the next build resumes from them\n',
+        );
+        return 130;
+      } finally {
+        stop.release();
+      }
       bar.done();
       report(summary);
       process.stdout.write(`${searchBoxHint(line.site, line.out, line.baseUrl ?? '/')}\n`);
@@ -51,6 +65,28 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env['SPLADE_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return error instanceof SpladeError && error.code === 'invalid-option' ? 2 : 1;
   }
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during a build: the first stops it in order, so the vectors encoded so far
+ * reach the cache and a rerun resumes; a second quits at once.
+ */
+function stopOnSignal(onStop: () => void): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const handler = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    onStop();
+    controller.abort(new Error(`stopped by ${name}`));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
 function messageOf(error: unknown): string {
