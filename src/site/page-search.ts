@@ -12,7 +12,7 @@
 import { throwIfAborted } from '../errors.ts';
 import { IndexReader, present } from '../index/engine/reader.ts';
 import { storedWeights } from '../index/engine/search.ts';
-import { readOnly } from '../index/engine/sparse-index.ts';
+import { readOnly } from '../index/engine/read-only.ts';
 import { decodeDocRecord, unsealJson } from '../index/format/records.ts';
 import { docKey } from '../index/format/manifest.ts';
 import { isRemoved } from '../index/format/tombstones.ts';

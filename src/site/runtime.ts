@@ -18,7 +18,8 @@
  * Nothing here touches the DOM: it runs in a page or a Worker, and hits carry text, never HTML.
  */
 import { SpladeError } from '../errors.ts';
-import { SparseIndex, type SearchOptions } from '../index/engine/sparse-index.ts';
+import { ReadOnlyIndex } from '../index/engine/read-only.ts';
+import type { SearchOptions } from '../index/engine/types.ts';
 import {
   fetchCurrentJson,
   fetchImmutableJson,
@@ -110,7 +111,7 @@ interface TypedVector {
 
 interface Opened {
   /** The engine over the site's store, for search() and filtered searches: opened when first needed. */
-  index(): Promise<SparseIndex>;
+  index(): Promise<ReadOnlyIndex>;
   /** The page search (page table, no section metadata). */
   pages: SiteReader;
   encoder: QueryEncoder;
@@ -164,10 +165,9 @@ async function openSite(fetched?: SiteEntry): Promise<Opened> {
     const table = new PageTable(layout.pages);
     const [encoder, reader] = await Promise.all([queryEncoder(entry, base, http), SiteReader.open(store, table)]);
     pages = reader;
-    let index: Promise<SparseIndex> | undefined;
+    let index: Promise<ReadOnlyIndex> | undefined;
     const opened: Opened = {
-      index: () =>
-        (index ??= SparseIndex.openStore(sharedStore(store), { name: 'site', tokenOf: (id) => encoder.token(id) })),
+      index: () => (index ??= ReadOnlyIndex.open(sharedStore(store), 'site', (id) => encoder.token(id))),
       pages: reader,
       encoder,
       entry,
@@ -431,7 +431,7 @@ function pageResult(best: Hit, others: readonly Hit[], score: number, options: S
  * them, grouping its hits by URL (the page table says nothing of fields).
  */
 async function filteredPages(
-  index: SparseIndex,
+  index: ReadOnlyIndex,
   vector: SparseVector,
   options: PageSearchOptions,
   candidates: number,

@@ -6,6 +6,7 @@
  *   reader.ts    the committed generation this instance follows, records, posting lists, cache
  *                (loaded-segment.ts: a segment with its dictionary pages)
  *   search.ts    top-k per segment, exact rescoring, hits and their explanations
+ *   read-only.ts the search loop and read-only stores, apart for bundles that only search (splade.js)
  *   writer.ts    commits, merges and renumbering, garbage collection, rebuilding from records
  *                (recovery.ts: what the stored records hold when nothing else is trusted)
  *   verify.ts    the integrity check;  snapshot.ts  export / import snapshots
@@ -13,7 +14,7 @@
  *   coordination.ts, merge-policy.ts, cache.ts, types.ts
  * with ../format/ (the stored bytes), ../store/ (where they live) and ../query/ (scoring).
  */
-import { SpladeError, throwIfAborted } from '../../errors.ts';
+import { SpladeError } from '../../errors.ts';
 import { filterPredicate, type Filter, type Hit } from '../../results/hits.ts';
 import type { SparseVector } from '../../vector.ts';
 import { INDEX_FORMAT, INDEX_SCHEMA } from '../format/manifest.ts';
@@ -23,7 +24,8 @@ import type { ReadableStore, WritableStore } from '../store/types.ts';
 import { GenerationChannel, WriterLock } from './coordination.ts';
 import { DocumentEncoder, prepareDocuments } from './ingest.ts';
 import { IndexReader } from './reader.ts';
-import { searchIndex, type ExplainContext } from './search.ts';
+import { readOnly, searchCommitted } from './read-only.ts';
+import type { ExplainContext } from './search.ts';
 import { snapshotDocuments, snapshotOf } from './snapshot.ts';
 import {
   DEFAULT_COMMIT_SIZE,
@@ -289,23 +291,7 @@ export class SparseIndex {
     this.checkOpen();
     const limit = checkSearchOptions(options);
     const vector = await this.queryVector(query);
-    throwIfAborted(options.signal);
-    for (let attempt = 0; ; attempt++) {
-      if (this.reader.stale || this.store.deleted) await this.reader.reload();
-      try {
-        return await searchIndex(this.reader, this.explainContext, vector, limit, options);
-      } catch (error) {
-        // A writer in another tab collected a key of the generation we read: catch up, once.
-        if (!(error instanceof SpladeError && error.code === 'index-changed')) throw error;
-        if (attempt > 0)
-          throw new SpladeError(
-            'index-corrupt',
-            `the stored index is damaged: ${error.file} is missing. SparseIndex.repair(name) rebuilds what the stored documents allow`,
-            { file: error.file ?? '' },
-          );
-        this.reader.stale = true;
-      }
-    }
+    return searchCommitted(this.reader, this.store, this.explainContext, vector, limit, options);
   }
 
   /** Checks every stored value the committed generation needs, and lists keys nothing references. */
@@ -359,25 +345,4 @@ export class SparseIndex {
   private checkOpen(): void {
     if (this.disposed) throw new SpladeError('disposed', `index "${this.name}" was disposed`);
   }
-}
-
-/** A read-only store as the engine sees stores: reads pass through, writes fail clearly. */
-export function readOnly(store: ReadableStore, name: string): WritableStore {
-  const refuse = () =>
-    Promise.reject(
-      new SpladeError(
-        'read-only',
-        `index "${name}" was opened from a read-only store (e.g. a static host); it can be searched, not changed`,
-      ),
-    );
-  return {
-    get: (k) => store.get(k),
-    getMany: (k) => store.getMany(k),
-    close: () => store.close(),
-    setMany: refuse,
-    delMany: refuse,
-    keys: refuse,
-    deleted: false,
-    acknowledgeDeleted() {},
-  };
 }
