@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ARCHITECTURES } from '../src/model/graph/architectures.ts';
 import { maxDifference } from '../test/support.ts';
-import { openHarness } from './support/page.ts';
+import { encodeLosingDevice, openHarness } from './support/page.ts';
 
 interface Reference {
   model: string;
@@ -458,42 +458,8 @@ test('webgpu: a GPU device lost under the fused head: the batch is redone on WAS
 }) => {
   const ref = builtReferences.find((r) => r.model === 'naver/splade-v3')!;
   await openHarness(page);
-  const r = await page.evaluate(
-    async ({ model, texts }) => {
-      const { SparseEncoder } = window.splade;
-      const ort = (window as any).ort;
-      const enc = await SparseEncoder.fromPretrained(model, {
-        hubUrl: `${location.origin}/hub`,
-        device: 'webgpu',
-        batchSize: 2,
-        cache: false,
-      });
-      try {
-        const before = enc.backendInfo?.pooling;
-        let lostAt = -1;
-        const vectors = await enc.encodeDocument(texts, {
-          onBatch: async ({ done, device }: any) => {
-            if (lostAt < 0 && device === 'webgpu') {
-              lostAt = done;
-              (await ort.env.webgpu.device).destroy(); // the next batch meets a lost device
-            }
-          },
-        });
-        return {
-          vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })),
-          specialIds: Array.from(enc.spec.document.tokenizer.specialIds as ArrayLike<number>),
-          stats: enc.lastStats,
-          device: enc.device,
-          before,
-          after: enc.backendInfo?.pooling,
-          lostAt,
-        };
-      } finally {
-        await enc.dispose();
-      }
-    },
-    { model: ref.model, texts: ref.texts },
-  );
+  const hubUrl = new URL('/hub', page.url()).href; // the page's origin, as location.origin gives it
+  const r = await encodeLosingDevice(page, ref.model, { hubUrl, cache: false }, ref.texts);
   expect(r.lostAt).toBeGreaterThan(0);
   expect(r.stats.recovered).toBe(1);
   expect(r.device).toBe('wasm');

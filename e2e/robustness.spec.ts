@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { HUB_OVERLAY_DIR } from './support/hub-mirror.ts';
 import { expectMatchesGolden, loadGolden, type PlainVector } from './support/golden.ts';
-import { openHarness } from './support/page.ts';
+import { encodeLosingDevice, openHarness } from './support/page.ts';
 
 const EN = '/models/splade-tiny-en-if';
 
@@ -209,28 +209,11 @@ test('a GPU device lost during a batch: the batch is redone on WASM and results 
   const golden = loadGolden('splade-tiny-en-if');
   const docs = golden.cases.filter((c) => c.route === 'document');
   await openHarness(page);
-  const r = await page.evaluate(
-    async ({ texts }) => {
-      const { SparseEncoder } = (window as any).splade;
-      const ort = (window as any).ort;
-      const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-en-if', { device: 'webgpu', batchSize: 2 });
-      let lostAt = -1;
-      const vectors = await enc.encodeDocument(texts, {
-        onBatch: async ({ done, device }: any) => {
-          if (lostAt < 0 && device === 'webgpu') {
-            lostAt = done;
-            (await ort.env.webgpu.device).destroy(); // the next batch meets a lost device
-          }
-        },
-      });
-      return {
-        vectors: vectors.map((v: any) => ({ indices: Array.from(v.indices), values: Array.from(v.values) })),
-        stats: enc.lastStats,
-        device: enc.device,
-        lostAt,
-      };
-    },
-    { texts: docs.map((c) => c.text) },
+  const r = await encodeLosingDevice(
+    page,
+    '/models/splade-tiny-en-if',
+    {},
+    docs.map((c) => c.text),
   );
   expect(r.lostAt).toBeGreaterThan(0);
   expect(r.stats.recovered).toBe(1);

@@ -7,23 +7,19 @@
 //   run where no fused head is (onnxruntime-node here, as the WASM fallback runs it) the hidden state
 //   goes through the head graph and gives the vectors of the 'max' graph of the same weights.
 // (Through the fused head on WebGPU: e2e/hub-models.spec.ts.)
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { findBuild, keepBuild, parseManifest, type BuildManifest, type BuildStore } from '../src/model/build-cache.ts';
 import { batchInputs, largestBatchBuffer, planBatches } from '../src/encode/plan.ts';
 import type { ModelDtype } from '../src/model/dtype.ts';
 import { buildModelGraph } from '../src/model/graph/architectures.ts';
-import { ModelConfig } from '../src/model/graph/config.ts';
 import { decodeHeadFile, encodeHeadFile } from '../src/model/graph/head-file.ts';
 import { graphTailFor, HEAD_FILE, type GraphTail } from '../src/model/graph/tail.ts';
-import { SafetensorsWeights } from '../src/model/graph/weights.ts';
-import type { ModelFiles } from '../src/model/source.ts';
 import type { PoolingConfig } from '../src/pooling/config.ts';
 import type { PooledVector } from '../src/pooling/cpu.ts';
 import { createOrtBackend } from '../src/runtime/ort.ts';
 import type { ModelBatch } from '../src/runtime/types.ts';
+import { BUILT_FIXTURES, openHubFixture, referenceTokenIds } from './support.ts';
 
 describe('graphTailFor', () => {
   const max: PoolingConfig = { strategy: 'max', activation: 'relu', vocabSize: 10 };
@@ -145,35 +141,9 @@ describe('batches under the fused head', () => {
   });
 });
 
-const HUB = join(import.meta.dirname, 'fixtures', 'hub');
-const FIXTURES = [
-  { id: 'naver/splade-v3', dir: '' },
-  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-distill', dir: 'document_0_MLMTransformer' },
-  { id: 'sparse-encoder-testing/splade-xlm-roberta-tiny', dir: '' },
-  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-gte', dir: '' },
-  { id: 'telepix/PIXIE-Splade-Preview', dir: '' },
-];
-
-function folderFiles(id: string): ModelFiles {
-  return {
-    description: id,
-    read: async (path) => {
-      try {
-        return new Uint8Array(readFileSync(join(HUB, id, path)));
-      } catch {
-        return undefined;
-      }
-    },
-  };
-}
-
 /** The fixture's reference texts as one padded batch (rows of unequal lengths), each its own document. */
 function batchOf(id: string, vocab: number): ModelBatch {
-  const ref = JSON.parse(readFileSync(join(HUB, 'references', `${id.replace('/', '__')}.json`), 'utf8')) as {
-    input_ids?: number[][];
-    ids?: number[][];
-  };
-  const rows = (ref.input_ids ?? ref.ids)!;
+  const rows = referenceTokenIds(id);
   const [planned] = planBatches(
     rows.map((r) => [r]),
     64,
@@ -202,14 +172,11 @@ function relativeDifference(got: PooledVector, want: PooledVector): number {
   return worst / scale;
 }
 
-describe.each(FIXTURES)("$id: the 'hidden' tail", ({ id, dir }) => {
+describe.each(BUILT_FIXTURES)("$id: the 'hidden' tail", ({ id, dir }) => {
   const cases: ModelDtype[] = ['fp32', 'fp16'];
   for (const dtype of cases) {
     it(`${dtype}: ends at the hidden state, carries the decoder, and pools as the 'max' graph does`, async () => {
-      const files = folderFiles(id);
-      const json = JSON.parse(new TextDecoder().decode((await files.read(join(dir, 'config.json')))!));
-      const config = ModelConfig.from(json, 'config.json');
-      const weights = (await SafetensorsWeights.open(files, dir))!;
+      const { config, weights } = await openHubFixture(id, dir);
       const [vocab, hidden] = [config.int('vocab_size'), config.int(config.has('dim') ? 'dim' : 'hidden_size')];
       const built = await buildModelGraph(config, weights, { dtype, tail: 'hidden' });
       expect(built.externalData.filter((f) => f.path === HEAD_FILE).length).toBe(1);

@@ -5,8 +5,6 @@
 // - fp16 and q4f16: float32 logits within float16 rounding of fp32's (the PyTorch references per dtype
 //   are in hub-models.test.ts);
 // - the same weights give the same bytes at every dtype.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { ModelDtype } from '../src/model/dtype.ts';
@@ -14,38 +12,11 @@ import { architectureOf } from '../src/model/graph/architectures.ts';
 import { GraphBuilder, type BuiltGraph, type WeightSource } from '../src/model/graph/builder.ts';
 import { ModelConfig } from '../src/model/graph/config.ts';
 import { dequantizeBlocks, quantizeBlocks, type QuantBits } from '../src/model/graph/quantize.ts';
-import { SafetensorsWeights } from '../src/model/graph/weights.ts';
-import type { ModelFiles } from '../src/model/source.ts';
-
-const HUB = join(import.meta.dirname, 'fixtures', 'hub');
-const FIXTURES = [
-  { id: 'naver/splade-v3', dir: '' },
-  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-distill', dir: 'document_0_MLMTransformer' },
-  { id: 'sparse-encoder-testing/splade-xlm-roberta-tiny', dir: '' },
-  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-gte', dir: '' },
-  { id: 'telepix/PIXIE-Splade-Preview', dir: '' },
-];
-
-function folderFiles(id: string): ModelFiles {
-  return {
-    description: id,
-    read: async (path) => {
-      try {
-        return new Uint8Array(readFileSync(join(HUB, id, path)));
-      } catch {
-        return undefined;
-      }
-    },
-  };
-}
+import { BUILT_FIXTURES, openHubFixture, referenceTokenIds } from './support.ts';
 
 /** Reference token ids of the fixture's first texts (one short, one long: a padded batch). */
 function inputRows(id: string): number[][] {
-  const ref = JSON.parse(readFileSync(join(HUB, 'references', `${id.replace('/', '__')}.json`), 'utf8')) as {
-    input_ids?: number[][];
-    ids?: number[][];
-  };
-  const rows = (ref.input_ids ?? ref.ids)!;
+  const rows = referenceTokenIds(id);
   return [rows[0]!, rows.reduce((a, b) => (b.length > a.length ? b : a))];
 }
 
@@ -109,20 +80,12 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): { diff: number; scale: nu
   return { diff, scale };
 }
 
-describe.each(FIXTURES)('$id at each dtype', ({ id, dir }) => {
-  const open = async () => {
-    const files = folderFiles(id);
-    const config = ModelConfig.from(
-      JSON.parse(new TextDecoder().decode((await files.read(join(dir, 'config.json')))!)),
-      'config.json',
-    );
-    return { config, weights: (await SafetensorsWeights.open(files, dir))! };
-  };
+describe.each(BUILT_FIXTURES)('$id at each dtype', ({ id, dir }) => {
   const rows = inputRows(id);
 
   for (const dtype of ['q4', 'q8'] as const) {
     it(`${dtype}: equals fp32 on the dequantized weights of exactly the Linear layers it quantized`, async () => {
-      const { config, weights } = await open();
+      const { config, weights } = await openHubFixture(id, dir);
       const quantized = new Map<string, QuantBits>();
       const got = await logits(await build(config, weights, dtype, (name, bits) => quantized.set(name, bits)), rows);
       expect(quantized.size).toBeGreaterThan(0);
@@ -151,7 +114,7 @@ describe.each(FIXTURES)('$id at each dtype', ({ id, dir }) => {
 
   for (const dtype of ['fp16', 'q4f16'] as const) {
     it(`${dtype}: float32 logits${dtype === 'fp16' ? ' within float16 rounding of fp32' : ''}`, async () => {
-      const { config, weights } = await open();
+      const { config, weights } = await openHubFixture(id, dir);
       const got = await logits(await build(config, weights, dtype), rows);
       const fp32 = await logits(await build(config, weights, 'fp32'), rows);
       const { diff, scale } = maxAbsDiff(got, fp32);
@@ -161,7 +124,7 @@ describe.each(FIXTURES)('$id at each dtype', ({ id, dir }) => {
   }
 
   it('gives the same bytes for the same weights', async () => {
-    const { config, weights } = await open();
+    const { config, weights } = await openHubFixture(id, dir);
     for (const dtype of ['fp16', 'q4'] as const) {
       const a = await build(config, weights, dtype);
       const b = await build(config, weights, dtype);

@@ -13,8 +13,6 @@
 // - Through SparseEncoder by hub id: sum pooling (the spladePooling option of a bare repository)
 //   builds the sum tail, and a padded batch with a document of several windows equals the logits path.
 // (That built graphs loaded by hub id pool in the graph and equal PyTorch: hub-models.test.ts.)
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
@@ -22,18 +20,15 @@ import { batchInputs, planBatches } from '../src/encode/plan.ts';
 import type { ModelDtype } from '../src/model/dtype.ts';
 import { buildModelGraph } from '../src/model/graph/architectures.ts';
 import { GraphBuilder } from '../src/model/graph/builder.ts';
-import { ModelConfig } from '../src/model/graph/config.ts';
 import { modelInputs, poolingTail } from '../src/model/graph/layers.ts';
 import { graphTailFor, type GraphTail } from '../src/model/graph/tail.ts';
-import { SafetensorsWeights } from '../src/model/graph/weights.ts';
-import type { ModelFiles } from '../src/model/source.ts';
 import type { PoolingConfig } from '../src/pooling/config.ts';
 import type { PooledVector } from '../src/pooling/cpu.ts';
 import { SparseEncoder } from '../src/node.ts';
 import { createOrtBackend } from '../src/runtime/ort.ts';
 import type { BackendRunOptions, ExecutionBackend, ModelBatch } from '../src/runtime/types.ts';
 import { LocalHub } from './hub-server.ts';
-import { mulberry32 } from './support.ts';
+import { BUILT_FIXTURES, mulberry32, openHubFixture, referenceTokenIds } from './support.ts';
 
 ortWeb.env.wasm.numThreads = 1;
 const RUNTIMES = [
@@ -193,39 +188,13 @@ describe('the pooling tail on chosen logits', () => {
   }
 });
 
-const HUB = join(import.meta.dirname, 'fixtures', 'hub');
-const FIXTURES = [
-  { id: 'naver/splade-v3', dir: '' },
-  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-distill', dir: 'document_0_MLMTransformer' },
-  { id: 'sparse-encoder-testing/splade-xlm-roberta-tiny', dir: '' },
-  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-gte', dir: '' },
-  { id: 'telepix/PIXIE-Splade-Preview', dir: '' },
-];
-
-function folderFiles(id: string): ModelFiles {
-  return {
-    description: id,
-    read: async (path) => {
-      try {
-        return new Uint8Array(readFileSync(join(HUB, id, path)));
-      } catch {
-        return undefined;
-      }
-    },
-  };
-}
-
 /**
  * Documents from the fixture's reference token ids: each text alone (one window), and the longest
  * cut into windows of at most 24 tokens, each with the text's first and last id around it (several
  * windows of one document, of different lengths: padding).
  */
 function documentsOf(id: string): { docs: number[][][]; padId: number; zeroIds: number[] } {
-  const ref = JSON.parse(readFileSync(join(HUB, 'references', `${id.replace('/', '__')}.json`), 'utf8')) as {
-    input_ids?: number[][];
-    ids?: number[][];
-  };
-  const rows = (ref.input_ids ?? ref.ids)!;
+  const rows = referenceTokenIds(id);
   const longest = rows.reduce((a, b) => (b.length > a.length ? b : a));
   const [first, last] = [longest[0]!, longest[longest.length - 1]!];
   const content = longest.slice(1, -1);
@@ -235,12 +204,7 @@ function documentsOf(id: string): { docs: number[][][]; padId: number; zeroIds: 
   return { docs: [...rows.map((r) => [r]), windows], padId: last, zeroIds: [first, last] };
 }
 
-describe.each(FIXTURES)('$id: pooled in the graph equals the logits path (onnxruntime-node)', ({ id, dir }) => {
-  const open = async () => {
-    const files = folderFiles(id);
-    const json = JSON.parse(new TextDecoder().decode((await files.read(join(dir, 'config.json')))!));
-    return { config: ModelConfig.from(json, 'config.json'), weights: (await SafetensorsWeights.open(files, dir))! };
-  };
+describe.each(BUILT_FIXTURES)('$id: pooled in the graph equals the logits path (onnxruntime-node)', ({ id, dir }) => {
   const cases: { dtype: ModelDtype; poolings: typeof POOLINGS }[] = [
     { dtype: 'fp32', poolings: POOLINGS },
     // Other dtypes: the logits are cast to float32 first, the tail is the same.
@@ -250,7 +214,7 @@ describe.each(FIXTURES)('$id: pooled in the graph equals the logits path (onnxru
   for (const { dtype, poolings } of cases) {
     it(`${dtype}: ${poolings.map((p) => `${p.pooling.strategy}/${p.pooling.activation}`).join(', ')}`, async () => {
       const { docs, padId, zeroIds } = documentsOf(id);
-      const { config, weights } = await open();
+      const { config, weights } = await openHubFixture(id, dir);
       const vocab = config.int('vocab_size');
       const batch = batchOf(docs, vocab, padId);
       const logitsGraph = await buildModelGraph(config, weights, { dtype });
@@ -313,10 +277,8 @@ describe('through SparseEncoder by hub id (onnxruntime-node)', () => {
         expect(readbackBytes).toBe(windows * route.pooling.vocabSize * 4);
 
         // The same windows through the logits graph of the same weights and poolCpu.
-        const files = folderFiles('naver/splade-v3');
-        const json = JSON.parse(new TextDecoder().decode((await files.read('config.json'))!));
-        const weights = (await SafetensorsWeights.open(files, ''))!;
-        const logits = await backendOf(RUNTIMES[0], await buildModelGraph(ModelConfig.from(json), weights));
+        const { config, weights } = await openHubFixture('naver/splade-v3', '');
+        const logits = await backendOf(RUNTIMES[0], await buildModelGraph(config, weights));
         try {
           const batch = batchOf(docs, route.pooling.vocabSize, route.tokenizer.padId);
           const opts = { zeroIds: route.tokenizer.specialIds, threshold: 0, positions: false };

@@ -1,3 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelConfig } from '../src/model/graph/config.ts';
+import { SafetensorsWeights } from '../src/model/graph/weights.ts';
+import type { ModelFiles } from '../src/model/source.ts';
+
 /** Seeded PRNG so property-style tests are repeatable. */
 export function mulberry32(seed: number): () => number {
   return () => {
@@ -77,4 +83,52 @@ export function maxDifference(
   }
   for (const value of dense.values()) worst = Math.max(worst, Math.abs(value));
   return worst;
+}
+
+/** The hub fixtures: real SPLADE repository layouts, cut down (test/fixtures/hub/<owner>/<name>/). */
+const HUB_DIR = join(import.meta.dirname, 'fixtures', 'hub');
+
+/**
+ * The hub fixtures whose graph is built from config.json and safetensors (no ONNX), one per
+ * architecture: the hub id, and the folder of the MLM model inside the repository.
+ */
+export const BUILT_FIXTURES = [
+  { id: 'naver/splade-v3', dir: '' },
+  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-distill', dir: 'document_0_MLMTransformer' },
+  { id: 'sparse-encoder-testing/splade-xlm-roberta-tiny', dir: '' },
+  { id: 'opensearch-project/opensearch-neural-sparse-encoding-doc-v3-gte', dir: '' },
+  { id: 'telepix/PIXIE-Splade-Preview', dir: '' },
+];
+
+/** The hub fixture `id`'s folder as ModelFiles (a missing file reads as undefined). */
+function hubFixtureFiles(id: string): ModelFiles {
+  return {
+    description: id,
+    read: async (path) => {
+      try {
+        return new Uint8Array(readFileSync(join(HUB_DIR, id, path)));
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** The config and safetensors weights of the hub fixture `id`'s model in its folder `dir`. */
+export async function openHubFixture(
+  id: string,
+  dir: string,
+): Promise<{ config: ModelConfig; weights: SafetensorsWeights }> {
+  const files = hubFixtureFiles(id);
+  const json = JSON.parse(new TextDecoder().decode((await files.read(join(dir, 'config.json')))!));
+  return { config: ModelConfig.from(json, 'config.json'), weights: (await SafetensorsWeights.open(files, dir))! };
+}
+
+/** The token ids of the hub fixture `id`'s PyTorch reference texts (test/fixtures/hub/references/), a row a text. */
+export function referenceTokenIds(id: string): number[][] {
+  const ref = JSON.parse(readFileSync(join(HUB_DIR, 'references', `${id.replace('/', '__')}.json`), 'utf8')) as {
+    input_ids?: number[][];
+    ids?: number[][];
+  };
+  return (ref.input_ids ?? ref.ids)!;
 }
