@@ -18,6 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { hubHandler } from './hub-server.mjs';
+import { ORT_BACKEND, ortBackendViteConfig } from './ort-backend.mjs';
 
 const config = {
   vocab: Number(process.env.BENCH_VOCAB ?? 30522),
@@ -49,6 +50,7 @@ const port = Number(process.env.BENCH_PORT ?? 5173);
 const hub = hubHandler(process.env.BENCH_HUB_ROOT ?? '.cache/bench-models', '/bench-hub');
 const server = await createServer({
   logLevel: 'warn',
+  ...ortBackendViteConfig(),
   server: { port, strictPort: true, hmr: false },
   plugins: [
     {
@@ -80,12 +82,29 @@ if (process.env.BENCH_MODEL) {
       for (const tokens of windows) {
         for (const path of ['fused', 'unfused']) {
           const page = await browser.newPage();
-          page.on('console', (m) => console.log(`[page] ${m.text()}`));
+          // onnxruntime's warning when some nodes run on the CPU instead of WebGPU (which ones, only a
+          // non-minimal build of onnxruntime would say).
+          const placements = [];
+          page.on('console', (m) => {
+            const text = m.text();
+            if (/placed on \[|not assigned to the preferred/i.test(text)) placements.push(text);
+            else if (!/\[V:onnxruntime/.test(text)) console.log(`[page] ${text}`);
+          });
           page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
           await page.goto(`http://127.0.0.1:${port}/bench/fused-head.html`);
           await page.waitForFunction(() => 'runModelBench' in window);
           const hubUrl = `http://127.0.0.1:${port}/bench-hub`;
-          runs.push(await page.evaluate((cfg) => window.runModelBench(cfg), { model, hubUrl, path, rows, tokens }));
+          const run = await page.evaluate((cfg) => window.runModelBench(cfg), {
+            model,
+            hubUrl,
+            path,
+            rows,
+            tokens,
+            ortLogLevel: 'warning',
+          });
+          run.ort = ORT_BACKEND;
+          run.placements = placements;
+          runs.push(run);
           await page.close();
         }
       }
@@ -122,13 +141,17 @@ if (process.env.BENCH_MODEL) {
           `  ${r.path.padEnd(7)} (${r.pooling}): session ${mib(r.sessionGpuBytes)}, batch peak ${mib(r.batchPeakGpuBytes)} above it, ` +
             `logits ${mib(r.logitsBytes)}, read back ${r.readbackBytes} bytes, batch ${(r.batchMs / 1000).toFixed(1)} s`,
         );
+      for (const r of [fused, unfused])
+        for (const line of r.placements) console.log(`  ${r.path} ORT: ${line.slice(0, 400)}`);
       console.log(`  vectors: largest difference ${maxDifference.toExponential(2)}`);
     }
     const file = 'bench/results/fused-head-model.json';
     const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
     const runsByKey = { ...previous.runs };
     for (const r of out)
-      runsByKey[`${model}, ${rows} x ${r.tokens} tokens, ${r.fused.adapter?.architecture ?? 'unknown'}`] = r;
+      runsByKey[
+        `${model}, ${rows} x ${r.tokens} tokens, ${r.fused.adapter?.architecture ?? 'unknown'}${ORT_BACKEND === 'jsep' ? '' : `, ORT ${ORT_BACKEND}`}`
+      ] = r;
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(
       file,
@@ -153,12 +176,13 @@ result.date = new Date().toISOString();
 // Runs of other shapes accumulate in one file, keyed by shape, weight format and adapter.
 const file = 'bench/results/fused-head.json';
 const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-const key = `${result.shape.vocab}x${result.shape.hidden}, ${result.shape.tokens} tokens, ${result.weightFormat}, ${result.adapter?.architecture ?? 'unknown'}`;
+result.ort = ORT_BACKEND;
+const key = `${result.shape.vocab}x${result.shape.hidden}, ${result.shape.tokens} tokens, ${result.weightFormat}, ${result.adapter?.architecture ?? 'unknown'}${ORT_BACKEND === 'jsep' ? '' : `, ORT ${ORT_BACKEND}`}`;
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(file, `${JSON.stringify({ runs: { ...previous.runs, [key]: result } }, null, 2)}\n`);
 const w = result.msPer512TokenWindow;
 console.log(
-  `fused head vs onnxruntime-web MatMul (${result.shape.vocab} x ${result.shape.hidden}, ${result.shape.tokens} tokens, W ${result.weightFormat}, ${result.adapter?.architecture ?? 'unknown adapter'}):`,
+  `fused head vs onnxruntime-web (${ORT_BACKEND}) MatMul (${result.shape.vocab} x ${result.shape.hidden}, ${result.shape.tokens} tokens, W ${result.weightFormat}, ${result.adapter?.architecture ?? 'unknown adapter'}):`,
 );
 console.log(
   `  ms per 512-token window: fused ${w.fused.toFixed(1)}, ORT MatMul ${w.ortMatMul.toFixed(1)}, ORT MatMul + WGSL pool ${w.ortMatMulPool.toFixed(1)}`,

@@ -223,9 +223,12 @@ export interface ModelBenchConfig {
   path: 'fused' | 'unfused';
   rows: number;
   tokens: number;
+  /** onnxruntime's log level for this page (bench/fused-head.mjs reads the node placement from 'verbose'). */
+  ortLogLevel?: 'verbose' | 'info' | 'warning';
 }
 
 async function runModelBench(config: ModelBenchConfig) {
+  if (config.ortLogLevel) ort.env.logLevel = config.ortLogLevel;
   const at = (path: string) => import(/* @vite-ignore */ path);
   const { openModelSource } = await at('/src/model/source.ts');
   const { loadModelSpec } = await at('/src/model/layout.ts');

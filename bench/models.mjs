@@ -24,6 +24,7 @@ import { chromium } from 'playwright-core';
 import { createServer, searchForWorkspaceRoot } from 'vite';
 import { benchDocuments, koreanBenchDocuments } from './corpus.mjs';
 import { hubHandler, startHubServer } from './hub-server.mjs';
+import { ORT_BACKEND, ortBackendViteConfig } from './ort-backend.mjs';
 
 const MODELS = {
   bert: { id: 'naver/splade-v3', label: 'BERT-base', corpus: 'git-doc' },
@@ -36,7 +37,9 @@ const MODELS = {
   modernbert: { id: 'telepix/PIXIE-Splade-Preview', label: 'ModernBERT-base', corpus: 'gimp-help-ko' },
 };
 const PATHS = ['node', 'wasm', 'webgpu'];
-const REPOS = '.cache/bench-models';
+// BENCH_HUB_ROOT serves another folder of the same repositories (e.g. copies whose config.json has
+// fewer layers, to compare backends sooner); bench/make_models.py still makes the full ones first.
+const REPOS = process.env.BENCH_HUB_ROOT ?? '.cache/bench-models';
 const WINDOW_CAP = 512; // bench/models-common.ts
 
 const { values: args } = parseArgs({
@@ -131,6 +134,7 @@ async function startVite() {
   const port = Number(process.env.BENCH_PORT ?? 5173);
   vite = await createServer({
     logLevel: 'warn',
+    ...ortBackendViteConfig(),
     // node_modules may be a link (a snapshot of the tree run beside a busy checkout): allow its target.
     server: { port, hmr: false, fs: { allow: [searchForWorkspaceRoot(process.cwd()), realpathSync('node_modules')] } },
     plugins: [
@@ -394,6 +398,7 @@ const result = {
   },
   versions: versions(),
   options: {
+    ortBackend: ORT_BACKEND,
     documents: DOCS,
     gpuDocuments: GPU_DOCS,
     warmupDocuments: WARMUP,
