@@ -42,7 +42,7 @@ export default defineConfig({
   },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolation },
   // onnxruntime-web locates its .wasm next to its own module; pre-bundling would move it.
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: { exclude: ['onnxruntime-web', 'onnxruntime-web/webgpu'] },
   worker: { format: 'es' },
   // The demo site (`npm run build:demo`); dist/ holds the library (vite.lib.config.ts).
   build: {

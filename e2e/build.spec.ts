@@ -54,7 +54,7 @@ for (const isolated of [true, false]) {
       const count = (re: RegExp) => server.requests.filter((p) => re.test(p)).length;
       // One encoder worker per model load: onnxruntime's threads load its own module, not the worker.
       expect(count(/\/assets\/worker-[^/]*\.js$/)).toBe(1);
-      const module = count(/\/assets\/ort-wasm-simd-threaded\.jsep-[^/]*\.mjs$/);
+      const module = count(/\/assets\/ort-wasm-simd-threaded\.asyncify-[^/]*\.mjs$/);
       if (isolated) expect(module).toBeGreaterThan(1);
       else expect(module).toBe(1);
     } finally {

@@ -172,7 +172,7 @@ test('the model query side: hits equal onnxruntime-node query vectors on the sam
   expect(results.out.some((r) => r.hits.length > 0 && (r.hits[0]!.contributions?.length ?? 0) > 0)).toBe(true);
   // The model, the encoder module and ORT's files came from the index folder, content-hashed.
   expect(server.requests.some((p) => /^\/search\/splade-encoder\.[0-9a-f]{16}\.js$/.test(p))).toBe(true);
-  expect(server.requests.some((p) => /^\/search\/ort-wasm-simd-threaded\.jsep\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(
+  expect(server.requests.some((p) => /^\/search\/ort-wasm-simd-threaded\.asyncify\.[0-9a-f]{16}\.wasm$/.test(p))).toBe(
     true,
   );
   expect(server.requests.some((p) => /^\/search\/model\.[0-9a-f]{16}\/onnx\/model\.onnx$/.test(p))).toBe(true);

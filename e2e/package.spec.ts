@@ -152,8 +152,8 @@ test('the installed package: exports, declarations and no `.ts` or `?raw` left f
   expect(readdirSync(cdn).sort()).toEqual(['assets', 'splade-engine.js', 'splade-search.js']);
   for (const re of [
     /^worker-.*\.js$/,
-    /^ort-wasm-simd-threaded\.jsep-.*\.wasm$/,
-    /^ort-wasm-simd-threaded\.jsep-.*\.mjs$/,
+    /^ort-wasm-simd-threaded\.asyncify-.*\.wasm$/,
+    /^ort-wasm-simd-threaded\.asyncify-.*\.mjs$/,
   ])
     expect(
       assets.some((f) => re.test(f)),
@@ -190,9 +190,9 @@ for (const isolated of [true, false]) {
       const count = (re: RegExp) => server.requests.filter((p) => re.test(p)).length;
       // The encoder worker is loaded once: onnxruntime's threads load its own module, not the worker.
       expect(count(/\/assets\/worker-[^/]*\.js$/)).toBe(1);
-      expect(count(/\/assets\/ort-wasm-simd-threaded\.jsep-[^/]*\.wasm$/)).toBe(1);
+      expect(count(/\/assets\/ort-wasm-simd-threaded\.asyncify-[^/]*\.wasm$/)).toBe(1);
       // Isolated: the module is loaded by the encoder worker and again by each WASM thread.
-      const module = count(/\/assets\/ort-wasm-simd-threaded\.jsep-[^/]*\.mjs$/);
+      const module = count(/\/assets\/ort-wasm-simd-threaded\.asyncify-[^/]*\.mjs$/);
       if (isolated) expect(module).toBeGreaterThan(1);
       else expect(module).toBe(1);
     } finally {
@@ -236,7 +236,7 @@ test("onnxruntime-web's .wasm missing is reported with its URL and HTTP status",
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.code).toBe('runtime');
     expect(outcome.error?.message).toMatch(
-      /^onnxruntime-web could not load its WebAssembly runtime: GET http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded\.jsep-[^ ]+\.wasm answered HTTP 404/,
+      /^onnxruntime-web could not load its WebAssembly runtime: GET http:\/\/127\.0\.0\.1:\d+\/assets\/ort-wasm-simd-threaded\.asyncify-[^ ]+\.wasm answered HTTP 404/,
     );
   } finally {
     await server.close();

@@ -70,13 +70,13 @@ describe('build with a symmetric model', () => {
     const q = entry.query as ModelQuery;
     expect(q.model).toMatch(/^model\.[0-9a-f]{16}\/$/);
     expect(q.encoder).toMatch(/^splade-encoder\.[0-9a-f]{16}\.js$/);
-    expect(q.runtime.mjs).toMatch(/^ort-wasm-simd-threaded\.jsep\.[0-9a-f]{16}\.mjs$/);
-    expect(q.runtime.wasm).toMatch(/^ort-wasm-simd-threaded\.jsep\.[0-9a-f]{16}\.wasm$/);
+    expect(q.runtime.mjs).toMatch(/^ort-wasm-simd-threaded\.asyncify\.[0-9a-f]{16}\.mjs$/);
+    expect(q.runtime.wasm).toMatch(/^ort-wasm-simd-threaded\.asyncify\.[0-9a-f]{16}\.wasm$/);
     for (const f of [q.encoder, q.runtime.mjs, q.runtime.wasm]) expect(existsSync(join(out, f))).toBe(true);
     // Buffer.equals, not toEqual: a deep comparison of 28 MB element by element runs out of memory.
     expect(
       readFileSync(join(out, q.runtime.wasm)).equals(
-        readFileSync('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm'),
+        readFileSync('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'),
       ),
     ).toBe(true);
     // Everything but the two fixed names is content-hashed (a file's name, or its folder's).

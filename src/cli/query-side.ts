@@ -20,6 +20,7 @@ import type { SiteEntry } from '../site/site.ts';
 import { writeWordPiece, type TokenizerJson, type WordPieceConfig } from '../site/wordpiece-format.ts';
 import { sha256 } from './content-hash.ts';
 import { encoderBundle, ortRuntimeFiles } from './runtime-bundle.ts';
+import { ORT_RUNTIME_BASENAME } from '../runtime/ort-files.ts';
 
 /** Vocabulary shards of the query tokenizer (a query of a few words loads a handful). */
 const TOKENIZER_SHARDS = 256;
@@ -132,8 +133,8 @@ async function modelQuerySide(source: string, hub: { hubUrl?: string }): Promise
   written.set(encoder, encoderBytes);
   const ort = await ortRuntimeFiles();
   const runtime = {
-    mjs: `ort-wasm-simd-threaded.jsep.${sha256(ort.mjs).slice(0, 16)}.mjs`,
-    wasm: `ort-wasm-simd-threaded.jsep.${sha256(ort.wasm).slice(0, 16)}.wasm`,
+    mjs: `${ORT_RUNTIME_BASENAME}.${sha256(ort.mjs).slice(0, 16)}.mjs`,
+    wasm: `${ORT_RUNTIME_BASENAME}.${sha256(ort.wasm).slice(0, 16)}.wasm`,
   };
   written.set(runtime.mjs, ort.mjs);
   written.set(runtime.wasm, ort.wasm);

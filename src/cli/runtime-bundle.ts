@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpladeError } from '../errors.ts';
+import { ORT_RUNTIME_BASENAME } from '../runtime/ort-files.ts';
 
 interface Bundle {
   file: string;
@@ -60,15 +61,15 @@ export function widgetBundle(): Promise<Uint8Array> {
 
 /** onnxruntime-web's own file names, which the encoder module falls back to. */
 export const ORT_RUNTIME_FILES = {
-  mjs: 'ort-wasm-simd-threaded.jsep.mjs',
-  wasm: 'ort-wasm-simd-threaded.jsep.wasm',
+  mjs: `${ORT_RUNTIME_BASENAME}.mjs`,
+  wasm: `${ORT_RUNTIME_BASENAME}.wasm`,
 } as const;
 
-/** The installed onnxruntime-web's runtime files (WebGPU-capable "jsep" build, as the library loads). */
+/** The installed onnxruntime-web's runtime files (the build the library loads, src/runtime/ort-files.ts). */
 export async function ortRuntimeFiles(): Promise<{ mjs: Uint8Array; wasm: Uint8Array }> {
   let dist: string;
   try {
-    dist = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm')));
+    dist = join(dirname(createRequire(import.meta.url).resolve(`onnxruntime-web/${ORT_RUNTIME_FILES.wasm}`)));
   } catch (cause) {
     throw new SpladeError(
       'runtime',

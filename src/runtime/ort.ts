@@ -51,13 +51,22 @@ export interface OrtBackendOptions {
   /** For a graph built for WebGPU ('hidden' tail): the fused head, which pools its hidden state. */
   createFusedHead?: CreateFusedHead;
   sessionOptions?: Ort.InferenceSession.SessionOptions;
+  /**
+   * WebGPU: the device the session runs on when the caller made it (passed to onnxruntime as the
+   * execution provider's `device`); otherwise onnxruntime's own, `ort.env.webgpu.device`.
+   */
+  gpuDevice?: GPUDevice | undefined;
 }
 
 export async function createOrtBackend(options: OrtBackendOptions): Promise<ExecutionBackend> {
   const { ort, device } = options;
   const gpuPooling = device === 'webgpu' && options.pooling === 'gpu';
   const sessionOptions: Ort.InferenceSession.SessionOptions = {
-    executionProviders: [device],
+    executionProviders: [
+      device === 'webgpu' && options.gpuDevice
+        ? ({ name: 'webgpu', device: options.gpuDevice } as Ort.InferenceSession.ExecutionProviderConfig)
+        : device,
+    ],
     graphOptimizationLevel: 'all',
     ...options.sessionOptions,
   };
@@ -152,7 +161,7 @@ export async function createOrtBackend(options: OrtBackendOptions): Promise<Exec
     info.crossOriginIsolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   }
   if (device === 'webgpu') {
-    const gpuDevice = (await ort.env.webgpu.device) as GPUDevice;
+    const gpuDevice = options.gpuDevice ?? ((await ort.env.webgpu.device) as GPUDevice);
     // GPUDevice.adapterInfo (Chrome 126+) names the adapter ORT's own device came from.
     const adapter = (gpuDevice as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     if (adapter)

@@ -158,8 +158,8 @@ export interface BackendOptions {
   /** On WebGPU: pool on the GPU with WGSL (default) or read the logits back and pool in JS. */
   pooling?: 'gpu' | 'cpu';
   /**
-   * The GPUAdapter onnxruntime requests its device from (its device takes the adapter's limits,
-   * and batches are split to fit them). Takes effect before the page's first WebGPU session.
+   * The GPUAdapter to run on: a device is requested from it with its limits (batches are split to
+   * fit them) and shared by onnxruntime and the WGSL kernels. Without it, onnxruntime's own device.
    */
   gpuAdapter?: GPUAdapter;
 }

@@ -3,13 +3,14 @@
  * kernels on ORT's own device (the fused SPLADE head for graphs built from safetensors, the pooler
  * for ONNX files that end in logits), or WASM with pooling in the graph or the CPU pooler.
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/webgpu';
 import { SpladeError } from '../errors.ts';
 import { FusedSpladeHead } from '../pooling/fused-head.ts';
 import { GpuPooler } from '../pooling/gpu.ts';
 import type { BackendOptions, EncoderDevice, ExternalDataFile, ModelDetails, Runtime } from './types.ts';
 import { DEFAULT_CACHE_NAME } from '../model/source.ts';
 import { createOrtBackend } from './ort.ts';
+import { ORT_RUNTIME_BASENAME } from './ort-files.ts';
 import { webBuildStore } from './web-build-cache.ts';
 import { describeProbe, looksLikeHtml, notJavaScript, probeUrl } from './probe.ts';
 
@@ -47,9 +48,10 @@ export async function hardwareGpuAvailable(): Promise<boolean> {
  * module's own URL, ORT imports that module instead, and the threads load only it.
  */
 export function runtimeFiles(): { mjs: string; wasm: string } | undefined {
-  const mjs = new URL('onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs', import.meta.url).href;
-  const wasm = new URL('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm', import.meta.url).href;
-  // Only a bundler that emitted the files renames them (assets/ort-wasm-simd-threaded.jsep-<hash>.mjs);
+  // Literals (a bundler resolves only those): ORT_RUNTIME_BASENAME's two files (ort-files.ts).
+  const mjs = new URL('onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs', import.meta.url).href;
+  const wasm = new URL('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm', import.meta.url).href;
+  // Only a bundler that emitted the files renames them (assets/ort-wasm-simd-threaded.asyncify-<hash>.mjs);
   // that is also when ORT may share a script with the encoder worker. A URL still inside the package
   // means no bundling: unresolved (".../onnxruntime-web/ort-wasm...", no bundler, or Vite's dependency
   // pre-bundling) or served from the package as it is (a dev server, "/node_modules/onnxruntime-web/
@@ -106,12 +108,54 @@ async function runtimeLoadError(error: unknown): Promise<SpladeError | undefined
     if (problem) {
       return new SpladeError(
         'runtime',
-        `onnxruntime-web could not load its WebAssembly runtime: ${problem}; serve the files your bundler emitted for onnxruntime-web (ort-wasm-simd-threaded.jsep.mjs and .wasm) with the page's other assets`,
+        `onnxruntime-web could not load its WebAssembly runtime: ${problem}; serve the files your bundler emitted for onnxruntime-web (${ORT_RUNTIME_BASENAME}.mjs and .wasm) with the page's other assets`,
         { cause: error },
       );
     }
   }
   return undefined;
+}
+
+/** The device made from a caller's GPUAdapter (an adapter gives one device), while it is not lost. */
+let adapterDevice: { adapter: GPUAdapter; device: Promise<GPUDevice> } | undefined;
+
+/**
+ * A device of `adapter` for onnxruntime and the WGSL kernels to share. onnxruntime's native WebGPU
+ * backend makes its own device from an adapter of its own choosing (`ort.env.webgpu.adapter` is
+ * not used), so a caller's adapter is honoured by making the device here, as onnxruntime makes
+ * its own: the adapter's limits for what its kernels and ours size by, and shader-f16 when offered.
+ */
+function deviceOf(adapter: GPUAdapter): Promise<GPUDevice> {
+  if (adapterDevice?.adapter === adapter) return adapterDevice.device;
+  const limits = [
+    'maxBufferSize',
+    'maxStorageBufferBindingSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeWorkgroupSizeY',
+    'maxComputeWorkgroupSizeZ',
+    'maxComputeWorkgroupsPerDimension',
+    'maxStorageBuffersPerShaderStage',
+  ] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const key of limits) requiredLimits[key] = adapter.limits[key];
+  const requiredFeatures = (['shader-f16', 'timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) =>
+    adapter.features.has(f),
+  );
+  const device = adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'splade-web' });
+  const entry = { adapter, device };
+  adapterDevice = entry;
+  device.then(
+    (d) =>
+      d.lost.then(() => {
+        if (adapterDevice === entry) adapterDevice = undefined;
+      }),
+    () => {
+      if (adapterDevice === entry) adapterDevice = undefined;
+    },
+  );
+  return device;
 }
 
 export const webRuntime: Runtime = {
@@ -152,8 +196,8 @@ export const webRuntime: Runtime = {
           "device 'webgpu' was requested but this browser has no WebGPU (navigator.gpu is missing; it needs a secure context); use device 'auto' or 'wasm'",
         );
       }
-      if (options.gpuAdapter) ort.env.webgpu.adapter = options.gpuAdapter as never;
     }
+    const gpuDevice = device === 'webgpu' && options.gpuAdapter ? await deviceOf(options.gpuAdapter) : undefined;
     try {
       return await createOrtBackend({
         ort: ort as never,
@@ -162,6 +206,7 @@ export const webRuntime: Runtime = {
         externalData,
         details,
         device,
+        gpuDevice,
         pooling: options.pooling ?? 'gpu',
         createGpuPooler: (gpuDevice) => new GpuPooler(gpuDevice),
         createFusedHead: (gpuDevice, weights, weightFormat) =>

@@ -15,11 +15,12 @@
 import { SparseEncoder } from '../encode/browser.ts';
 import { SpladeError } from '../errors.ts';
 import { ort } from '../runtime/web.ts';
+import { ORT_RUNTIME_BASENAME } from '../runtime/ort-files.ts';
 import type { SparseVector } from '../vector.ts';
 
 export interface QueryEncoderOptions {
   /**
-   * onnxruntime-web's runtime files the build wrote (ort-wasm-simd-threaded.jsep.mjs and .wasm,
+   * onnxruntime-web's runtime files the build wrote (ORT_RUNTIME_BASENAME's .mjs and .wasm,
    * content-hashed), as URLs or paths relative to this module. Without them ORT looks beside
    * this module under its own file names.
    */
@@ -40,8 +41,6 @@ export interface QueryEncoder {
 }
 
 const DEVICES = ['auto', 'webgpu', 'wasm'] as const;
-/** onnxruntime-web's own names for its files (the build may add a content hash). */
-const ORT_BASENAME = 'ort-wasm-simd-threaded.jsep';
 
 export async function loadQueryEncoder(modelUrl: string, options: QueryEncoderOptions = {}): Promise<QueryEncoder> {
   if (typeof modelUrl !== 'string' || modelUrl === '')
@@ -57,7 +56,7 @@ export async function loadQueryEncoder(modelUrl: string, options: QueryEncoderOp
     );
   // Where ORT's Emscripten module and WebAssembly are: computed URLs (not literals), so a bundler
   // leaves them alone; configureWasm (runtime/web.ts) keeps paths that were set before it runs.
-  const files = options.wasm ?? { mjs: `./${ORT_BASENAME}.mjs`, wasm: `./${ORT_BASENAME}.wasm` };
+  const files = options.wasm ?? { mjs: `./${ORT_RUNTIME_BASENAME}.mjs`, wasm: `./${ORT_RUNTIME_BASENAME}.wasm` };
   ort.env.wasm.wasmPaths = {
     mjs: new URL(files.mjs, import.meta.url).href,
     wasm: new URL(files.wasm, import.meta.url).href,
