@@ -16,10 +16,9 @@ import { buildModelGraph } from '../src/model/graph/architectures.ts';
 import { decodeHeadFile, encodeHeadFile } from '../src/model/graph/head-file.ts';
 import { graphTailFor, HEAD_FILE, type GraphTail } from '../src/model/graph/tail.ts';
 import type { PoolingConfig } from '../src/pooling/config.ts';
-import type { PooledVector } from '../src/pooling/cpu.ts';
 import { createOrtBackend } from '../src/runtime/ort.ts';
 import type { ModelBatch } from '../src/runtime/types.ts';
-import { BUILT_FIXTURES, openHubFixture, referenceTokenIds } from './support.ts';
+import { BUILT_FIXTURES, openHubFixture, referenceTokenIds, relativeDifference } from './support.ts';
 
 describe('graphTailFor', () => {
   const max: PoolingConfig = { strategy: 'max', activation: 'relu', vocabSize: 10 };
@@ -156,20 +155,6 @@ function batchOf(id: string, vocab: number): ModelBatch {
     vocab,
     segments: planned!.segments,
   };
-}
-
-function relativeDifference(got: PooledVector, want: PooledVector): number {
-  const a = new Map<number, number>();
-  got.indices.forEach((id, k) => a.set(id, got.values[k]!));
-  let worst = 0;
-  let scale = 0;
-  want.indices.forEach((id, k) => {
-    worst = Math.max(worst, Math.abs((a.get(id) ?? 0) - want.values[k]!));
-    scale = Math.max(scale, want.values[k]!);
-    a.delete(id);
-  });
-  for (const v of a.values()) worst = Math.max(worst, v);
-  return worst / scale;
 }
 
 describe.each(BUILT_FIXTURES)("$id: the 'hidden' tail", ({ id, dir }) => {

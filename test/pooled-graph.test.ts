@@ -28,7 +28,7 @@ import { SparseEncoder } from '../src/node.ts';
 import { createOrtBackend } from '../src/runtime/ort.ts';
 import type { BackendRunOptions, ExecutionBackend, ModelBatch } from '../src/runtime/types.ts';
 import { LocalHub } from './hub-server.ts';
-import { BUILT_FIXTURES, mulberry32, openHubFixture, referenceTokenIds } from './support.ts';
+import { BUILT_FIXTURES, mulberry32, openHubFixture, referenceTokenIds, relativeDifference } from './support.ts';
 
 ortWeb.env.wasm.numThreads = 1;
 const RUNTIMES = [
@@ -45,19 +45,9 @@ const POOLINGS: { tail: GraphTail; pooling: Omit<PoolingConfig, 'vocabSize'> }[]
 
 /** The largest difference over the largest weight, and whether indices and positions are the same. */
 function compare(got: PooledVector, want: PooledVector): { relative: number; sameIndices: boolean } {
-  const a = new Map<number, number>();
-  got.indices.forEach((id, k) => a.set(id, got.values[k]!));
-  let worst = 0;
-  let scale = 0;
-  want.indices.forEach((id, k) => {
-    worst = Math.max(worst, Math.abs((a.get(id) ?? 0) - want.values[k]!));
-    scale = Math.max(scale, want.values[k]!);
-    a.delete(id);
-  });
-  for (const v of a.values()) worst = Math.max(worst, v);
   const sameIndices =
     got.indices.length === want.indices.length && got.indices.every((id, k) => id === want.indices[k]);
-  return { relative: worst / Math.max(scale, 1e-30), sameIndices };
+  return { relative: relativeDifference(got, want), sameIndices };
 }
 
 /** Pooled (tail graph) against logits + poolCpu: max bit for bit with positions, sum within float32 rounding. */

@@ -132,3 +132,25 @@ export function referenceTokenIds(id: string): number[][] {
   };
   return (ref.input_ids ?? ref.ids)!;
 }
+
+/**
+ * The largest difference between two sparse vectors (an entry missing from one counts as 0), over
+ * the largest weight of `want`: how far apart two pooled results are, whatever the model's scale.
+ */
+export function relativeDifference(
+  got: { indices: ArrayLike<number>; values: ArrayLike<number> },
+  want: { indices: ArrayLike<number>; values: ArrayLike<number> },
+): number {
+  const a = new Map<number, number>();
+  for (let k = 0; k < got.indices.length; k++) a.set(got.indices[k]!, got.values[k]!);
+  let worst = 0;
+  let scale = 0;
+  for (let k = 0; k < want.indices.length; k++) {
+    const id = want.indices[k]!;
+    worst = Math.max(worst, Math.abs((a.get(id) ?? 0) - want.values[k]!));
+    scale = Math.max(scale, want.values[k]!);
+    a.delete(id);
+  }
+  for (const v of a.values()) worst = Math.max(worst, Math.abs(v));
+  return worst / Math.max(scale, 1e-30);
+}
