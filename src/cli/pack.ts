@@ -66,7 +66,14 @@ export async function packIndex(
   options: PackOptions,
 ): Promise<PackPlan> {
   const memory = openMemoryStore();
-  const index = await SparseIndex.openStore(memory, { name: 'site', model: options.model });
+  // One segment, however large the site: a static index is written once, and every segment is one
+  // more dictionary lookup and posting list per query term, pruned apart (a 55 930-section site in
+  // the engine's default 20 000-document commits was 3 segments: 27 dictionary requests a query).
+  const index = await SparseIndex.openStore(memory, {
+    name: 'site',
+    model: options.model,
+    commitSize: Math.max(1, docs.length),
+  });
   const indexDocs: IndexDocument[] = docs.map((d) => ({
     id: d.id,
     text: d.text,
