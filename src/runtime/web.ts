@@ -1,6 +1,7 @@
 /**
- * The browser runtime: onnxruntime-web (one instance for the whole bundle), WebGPU with the WGSL
- * kernels on ORT's own device (the fused SPLADE head for graphs built from safetensors, the pooler
+ * The browser runtime: onnxruntime-web's native WebGPU build (one instance for the whole bundle,
+ * ort-files.ts), WebGPU with the WGSL kernels on the session's device (ORT's own, or the one made
+ * from a caller's gpuAdapter; the fused SPLADE head for graphs built from safetensors, the pooler
  * for ONNX files that end in logits), or WASM with pooling in the graph or the CPU pooler.
  */
 import * as ort from 'onnxruntime-web/webgpu';
