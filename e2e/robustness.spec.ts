@@ -329,6 +329,36 @@ test('a GPU device at the WebGPU default limits: batches are split to fit and re
   docs.forEach((c, k) => expectMatchesGolden(r.vectors[k] as PlainVector, c, 'default limits'));
 });
 
+test('a gpuAdapter that will not give a device is a gpu-unavailable SpladeError, and a fresh one then works', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const { SparseEncoder } = (window as any).splade;
+    // An adapter gives one device: this one is spent before the encoder sees it (Chromium rejects).
+    const spent = (await navigator.gpu.requestAdapter())!;
+    (await spent.requestDevice()).destroy();
+    let failure: { name: string; code: string; message: string } | undefined;
+    try {
+      const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'webgpu', gpuAdapter: spent });
+      await enc.encodeDocument('검색');
+    } catch (e: any) {
+      failure = { name: e.name, code: e.code, message: e.message };
+    }
+    // The failed request is not remembered: a fresh adapter gives the encoder its device.
+    const fresh = (await navigator.gpu.requestAdapter())!;
+    const enc = await SparseEncoder.fromPretrained('/models/splade-tiny-ko', { device: 'webgpu', gpuAdapter: fresh });
+    const v = await enc.encodeDocument('검색');
+    return { failure, device: enc.lastStats.device, nnz: v.indices.length };
+  });
+  expect(r.failure?.name).toBe('SpladeError');
+  expect(r.failure?.code).toBe('gpu-unavailable');
+  expect(r.failure?.message).toMatch(/gpuAdapter option's adapter would not give a GPU device \(.*consumed/);
+  expect(r.device).toBe('webgpu');
+  expect(r.nnz).toBeGreaterThan(0);
+});
+
 test('hub ids load through the hub URL layout, with progress events, and then offline from the cache', async ({
   page,
 }) => {

@@ -144,7 +144,19 @@ function deviceOf(adapter: GPUAdapter): Promise<GPUDevice> {
   const requiredFeatures = (['shader-f16', 'timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) =>
     adapter.features.has(f),
   );
-  const device = adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'splade-web' });
+  // A spent adapter (one that already made a device: an adapter gives one) or one whose limits its
+  // GPU cannot meet rejects; that is the caller's GPU failing to start, so it is told as such, and
+  // device 'auto' then leaves for WASM as it does when onnxruntime's own device fails.
+  const device = adapter
+    .requestDevice({ requiredLimits, requiredFeatures, label: 'splade-web' })
+    .catch((cause: unknown) => {
+      const reason = String(cause instanceof Error ? cause.message : cause).split('\n')[0];
+      throw new SpladeError(
+        'gpu-unavailable',
+        `the gpuAdapter option's adapter would not give a GPU device (${reason}); pass an adapter that has not made a device yet (an adapter gives one), or leave gpuAdapter out`,
+        { cause },
+      );
+    });
   const entry = { adapter, device };
   adapterDevice = entry;
   device.then(
