@@ -38,6 +38,9 @@ export default defineConfig({
     port: 5173,
     strictPort: true,
     headers: isolation,
+    // Benchmarks keep built sites and model copies under .cache (tens of thousands of files): watching
+    // them would exhaust the system's file watchers, and nothing there is the app's source.
+    watch: { ignored: ['**/.cache/**', '**/demo-dist/**', '**/dist/**'] },
     ...(process.env['E2E_NO_HMR'] ? { hmr: false } : {}),
   },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolation },
