@@ -72,7 +72,15 @@ export async function openHttpRanged(
 ): Promise<RangedFile | undefined | Response> {
   const { signal, onProgress, model } = options;
   const doFetch = options.fetch; // called bare: a page's fetch called as another object's method throws
-  const get = (range: string): Promise<Response> => doFetch(url, { signal: signal ?? null, headers: { range } });
+  // `no-store` keeps these requests out of the browser's HTTP cache. Chromium keeps every Range
+  // answer for a URL in one sparse cache entry, and a Range request whose answer arrives while
+  // another answer for the same URL is still being written there (TensorReader's prefetch beside
+  // the builder's next read) waits for that entry, gives up after a cache lock timeout, drops its
+  // answer mid-body with its connection and sends the same request again without the cache: those
+  // bytes were downloaded twice (GTE-base: the hub sent 756 MB for the 551 MB read). Nothing is
+  // lost: a later load reads the graph built from these bytes (build-cache.ts), not the bytes.
+  const get = (range: string): Promise<Response> =>
+    doFetch(url, { signal: signal ?? null, cache: 'no-store', headers: { range } });
   const first = await get('bytes=0-7');
   if (first.status === 404) {
     await first.body?.cancel(); // a body left unread keeps its connection busy
