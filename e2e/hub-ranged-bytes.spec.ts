@@ -43,8 +43,9 @@ interface Answer {
   ended?: number;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'splade-ranged-bytes-'));
-const repo = join(work, ...MODEL.split('/'));
+// Made in beforeAll, not at load: Playwright loads this file in its runner process too, which runs no hooks.
+let work = '';
+let repo = '';
 let server: Server;
 let hubUrl = '';
 const answers: Answer[] = [];
@@ -155,6 +156,8 @@ function serveHub(): Promise<void> {
 }
 
 test.beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'splade-ranged-bytes-'));
+  repo = join(work, ...MODEL.split('/'));
   writeModel();
   await serveHub();
 });
