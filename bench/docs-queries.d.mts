@@ -6,3 +6,5 @@ export declare const POSTGRESQL_QUERIES: [string, string[], string][];
 export declare const DEBIAN_QUERIES: [string, string[], string][];
 /** Misspelled ([typed, wanted pages, meant]) and made-up ([typed, [], null]) queries, per site. */
 export declare const TYPO_QUERIES: Record<'git-doc' | 'postgresql', [string, string[], string | null][]>;
+/** Every prefix of `query` as a reader types it (whole first words, the last word partial). */
+export declare function typedPrefixes(query: string): string[];

@@ -1,4 +1,4 @@
-// The queries of `npm run bench:docs` (and bench/page-ranking.ts): git-doc (QUERIES) and PostgreSQL 15's manual (POSTGRESQL_QUERIES).
+// The queries of `npm run bench:docs` (and bench/page-ranking.ts): git-doc (QUERIES), PostgreSQL 15's manual (POSTGRESQL_QUERIES), the Debian set (DEBIAN_QUERIES), and how a reader types them (typedPrefixes).
 
 /**
  * Queries as a reader types them, with the pages that answer them (any one counts). Written from
@@ -225,3 +225,13 @@ export const TYPO_QUERIES = {
     ['trundlewick', [], null],
   ],
 };
+
+/**
+ * Every prefix of `query` as a reader types it: whole first words, the last word partial; a prefix
+ * ending in a space is the one before it again and is left out.
+ */
+export function typedPrefixes(query) {
+  const out = [];
+  for (let i = 1; i <= query.length; i++) if (query[i - 1] !== ' ') out.push(query.slice(0, i));
+  return out;
+}

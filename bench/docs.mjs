@@ -40,7 +40,7 @@ import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { DEBIAN_QUERIES, POSTGRESQL_QUERIES, QUERIES, TYPO_QUERIES } from './docs-queries.mjs';
+import { DEBIAN_QUERIES, POSTGRESQL_QUERIES, QUERIES, TYPO_QUERIES, typedPrefixes } from './docs-queries.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -732,11 +732,6 @@ try {
 
 async function typingRuns() {
   rangeMode = 'honour';
-  const typedPrefixes = (query) => {
-    const out = [];
-    for (let i = 1; i <= query.length; i++) if (query[i - 1] !== ' ') out.push(query.slice(0, i));
-    return out;
-  };
   const open = async (engine) => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -180,18 +180,29 @@ test('hits equal a SparseIndex of the same vectors; only needed chunks and recor
   await site.index.dispose();
 });
 
-test("searchPages: pages ranked by the sum of their best sections, as plain grouping of the index's top sections gives; no section metadata is read, only each shown page's best record and heads", async ({
+test("searchPages: pages ranked by their best sections (each further one 0.75 of the one before) and their lead section, as plain grouping of the index's top sections gives; no section metadata is read, only each shown page's best record and heads", async ({
   page,
 }) => {
   const site = await openBuiltSite(out);
   // The reference, in plain code: the top 50 sections, grouped by URL without anchor, a page scored
-  // by the sum of its best 3, pages by score (ties by their best section's rank).
+  // by its best 3 (1, 0.75 and 0.5625 of their scores) and the score of its lead section (its first
+  // in document order, wherever it ranks), pages by score (ties by their best section's rank).
+  const urlOf = (d: { id: string; fields: unknown }) =>
+    String((d.fields as { url?: string }).url ?? d.id).split('#')[0]!;
+  const leadOfUrl = new Map<string, string>();
+  for (const id of await site.index.ids()) {
+    const url = urlOf((await site.index.get(id))!);
+    if (!leadOfUrl.has(url)) leadOfUrl.set(url, id);
+  }
   const expected: { url: string; score: number; sections: string[] }[][] = [];
+  const plainSums: typeof expected = []; // with pageScoring { laterSection: 1, leadSection: 0 }
   for (const q of QUERIES) {
-    const hits = await site.index.search(await site.tokenizer!.encodeQuery(q), { limit: 50 });
+    const vector = await site.tokenizer!.encodeQuery(q);
+    const all = new Map((await site.index.search(vector, { limit: 100_000 })).map((h) => [h.id, h.score]));
+    const hits = await site.index.search(vector, { limit: 50 });
     const pages: { url: string; ids: string[]; scores: number[] }[] = [];
     for (const h of hits) {
-      const url = String((h.fields as { url?: string }).url ?? h.id).split('#')[0]!;
+      const url = urlOf(h);
       let p = pages.find((x) => x.url === url);
       if (!p) pages.push((p = { url, ids: [], scores: [] }));
       if (p.ids.length < 3) {
@@ -199,21 +210,26 @@ test("searchPages: pages ranked by the sum of their best sections, as plain grou
         p.scores.push(h.score);
       }
     }
-    const scored = pages.map((p, k) => ({
-      k,
-      url: p.url,
-      score: p.scores.reduce((a, b) => a + b, 0),
-      sections: p.ids,
-    }));
-    scored.sort((a, b) => b.score - a.score || a.k - b.k);
-    expected.push(scored.slice(0, 4).map(({ url, score, sections }) => ({ url, score, sections })));
+    const ranked = (later: number, lead: number) =>
+      pages
+        .map((p, k) => ({
+          k,
+          url: p.url,
+          score: p.scores.reduce((a, b, i) => a + b * later ** i, 0) + lead * (all.get(leadOfUrl.get(p.url)!) ?? 0),
+          sections: p.ids,
+        }))
+        .sort((a, b) => b.score - a.score || a.k - b.k)
+        .slice(0, 4)
+        .map(({ url, score, sections }) => ({ url, score, sections }));
+    expected.push(ranked(0.75, 1));
+    plainSums.push(ranked(1, 0));
   }
   await site.index.dispose();
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => (window as unknown as { splade?: unknown }).splade !== undefined);
   for (const [k, q] of QUERIES.entries()) {
     requests.length = 0;
-    const got = await page.evaluate(async (query) => {
+    const [got, plain, refused] = await page.evaluate(async (query) => {
       const s = (
         window as unknown as {
           splade: {
@@ -226,12 +242,25 @@ test("searchPages: pages ranked by the sum of their best sections, as plain grou
       ).splade;
       // The query as the tokenizer encodes it (no completion of its last word, no word left out):
       // this test is about grouping; test/site-words.test.ts and e2e/prefix.spec.ts about the words.
-      return s.searchPages(query, { limit: 4, sectionsPerPage: 3, prefix: false, matchWords: false });
+      const options = { limit: 4, sectionsPerPage: 3, prefix: false, matchWords: false };
+      const refused = await s.searchPages(query, { ...options, pageScoring: { leadSection: -1 } }).then(
+        () => 'accepted',
+        (e: { name: string; code: string; message: string }) => `${e.name}:${e.code}:${e.message}`,
+      );
+      return [
+        await s.searchPages(query, options),
+        await s.searchPages(query, { ...options, pageScoring: { laterSection: 1, leadSection: 0 } }),
+        refused,
+      ] as const;
     }, q);
-    expect(
-      got.map((p) => ({ url: p.url, score: p.score, sections: p.sections.map((h) => h.id) })),
-      q,
-    ).toEqual(expected[k]!.map((p) => ({ ...p, score: expect.closeTo(p.score, 5) })));
+    const shown = (pages: typeof got) =>
+      pages.map((p) => ({ url: p.url, score: p.score, sections: p.sections.map((h) => h.id) }));
+    const close = (pages: (typeof expected)[number]) => pages.map((p) => ({ ...p, score: expect.closeTo(p.score, 5) }));
+    expect(shown(got), q).toEqual(close(expected[k]!));
+    expect(shown(plain), q).toEqual(close(plainSums[k]!));
+    expect(refused).toBe(
+      'SpladeError:invalid-option:searchPages() option pageScoring.leadSection must be a number from 0, got -1',
+    );
     for (const p of got) {
       expect(p.title.length, q).toBeGreaterThan(0);
       expect(p.sections[0]!.snippet, q).toBeDefined();

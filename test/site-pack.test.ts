@@ -18,7 +18,7 @@ import {
   unbundle,
   type PackLayout,
 } from '../src/index/store/pack.ts';
-import { rankPages } from '../src/site/page-search.ts';
+import { pageScore, rankPages, type RankedPage } from '../src/site/page-search.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -159,22 +159,71 @@ describe('checkLayout', () => {
 });
 
 describe('rankPages', () => {
-  it('groups the top sections by page, scores a page by its best `per`, ties by best rank', () => {
-    const pageOf = (s: number) => Math.floor(s / 10);
-    const top = [
-      { doc: 11, score: 5 },
-      { doc: 21, score: 4 },
-      { doc: 12, score: 1 },
-      { doc: 22, score: 2 },
-      { doc: 23, score: 0.5 },
-      { doc: 31, score: 3 },
-      { doc: 41, score: 3 },
-    ];
-    const pages = rankPages(top, pageOf, 2, 3);
-    expect(pages.map((p) => [p.page, p.score, p.sections.map((s) => s.doc)])).toEqual([
+  const pageOf = (s: number) => Math.floor(s / 10);
+  const top = [
+    { doc: 11, score: 5 },
+    { doc: 21, score: 4 },
+    { doc: 12, score: 1 },
+    { doc: 22, score: 2 },
+    { doc: 23, score: 0.5 },
+    { doc: 31, score: 3 },
+    { doc: 41, score: 3 },
+  ];
+  const ranked = (pages: RankedPage[]) => pages.map((p) => [p.page, p.score, p.sections.map((s) => s.doc)]);
+
+  it('groups the top sections by page, scores a page by its best `per`, each further one counting less', () => {
+    // 5 + 0.75 * 1 against 4 + 0.75 * 2: under a plain sum (laterSection 1) the two pages tie at 6.
+    expect(ranked(rankPages(top, pageOf, 2, 3))).toEqual([
+      [1, 5.75, [11, 12]],
+      [2, 5.5, [21, 22]],
+      [3, 3, [31]],
+    ]);
+    expect(ranked(rankPages(top, pageOf, 2, 3, () => 0, { laterSection: 1, leadSection: 1 }))).toEqual([
       [1, 6, [11, 12]],
       [2, 6, [21, 22]],
       [3, 3, [31]],
     ]);
+  });
+
+  it('a page with one strong section outranks one that mentions the query in three weaker ones', () => {
+    const spread = [
+      { doc: 10, score: 15 },
+      { doc: 20, score: 6 },
+      { doc: 21, score: 6 },
+      { doc: 22, score: 6 },
+    ];
+    // 15 against 6 + 4.5 + 3.375 = 13.875; a plain sum would say 18.
+    expect(rankPages(spread, pageOf, 3, 2).map((p) => p.page)).toEqual([1, 2]);
+    expect(rankPages(spread, pageOf, 3, 2, () => 0, { laterSection: 1, leadSection: 1 }).map((p) => p.page)).toEqual([
+      2, 1,
+    ]);
+  });
+
+  it("counts a page's lead section once more, read through leadOf, and keeps ties in section order", () => {
+    const lead = new Map([[4, 2]]);
+    const pages = rankPages(top, pageOf, 2, 4, (page) => lead.get(page) ?? 0);
+    expect(ranked(pages)).toEqual([
+      [1, 5.75, [11, 12]],
+      [2, 5.5, [21, 22]],
+      [4, 5, [41]],
+      [3, 3, [31]],
+    ]);
+    expect(
+      ranked(rankPages(top, pageOf, 2, 4, (page) => lead.get(page) ?? 0, { laterSection: 0.75, leadSection: 0 })),
+    ).toEqual([
+      [1, 5.75, [11, 12]],
+      [2, 5.5, [21, 22]],
+      [3, 3, [31]],
+      [4, 3, [41]],
+    ]);
+  });
+});
+
+describe('pageScore', () => {
+  it('adds the best section, 0.75 of the next, 0.5625 of the third, and the lead section', () => {
+    expect(pageScore([4, 2, 1], 0)).toBeCloseTo(4 + 1.5 + 0.5625, 12);
+    expect(pageScore([4, 2, 1], 3)).toBeCloseTo(7 + 1.5 + 0.5625, 12);
+    expect(pageScore([4, 2, 1], 3, { laterSection: 0, leadSection: 0 })).toBe(4);
+    expect(pageScore([], 3)).toBe(3);
   });
 });
