@@ -252,6 +252,42 @@ test('the chosen option decides the URL: Enter on the second result opens its UR
   expect(new URL(chosen!, server.url).href).toBe(page.url());
 });
 
+test('a hit on the page the reader is on: its anchor scrolls there, no anchor scrolls to the top; neither reloads the page', async ({
+  page,
+}) => {
+  await openHarness(page);
+  const r = await page.evaluate(async () => {
+    const at = (path: string) => import(/* @vite-ignore */ path);
+    const { followHit } = await at('/src/widget/navigate.ts');
+    const tall = document.createElement('div');
+    tall.style.height = '5000px';
+    const target = document.createElement('h2');
+    target.id = 'later';
+    target.textContent = 'Later';
+    document.body.append(tall, target);
+    (window as unknown as { marker: number }).marker = 42; // gone if the page reloads
+    const here = location.href.replace(/#.*$/, '');
+    let closed = 0;
+    followHit({ id: 'a', url: `${here}#later`, title: 'Later' } as never, () => closed++);
+    await new Promise((done) => setTimeout(done, 1500));
+    const atAnchor = { y: window.scrollY, hash: location.hash };
+    followHit({ id: 'b', url: here, title: 'Top' } as never, () => closed++);
+    await new Promise((done) => setTimeout(done, 1500));
+    return {
+      atAnchor,
+      atTop: { y: window.scrollY, hash: location.hash, href: location.href },
+      here,
+      closed,
+      marker: (window as unknown as { marker?: number }).marker,
+    };
+  });
+  expect(r.atAnchor.hash).toBe('#later');
+  expect(r.atAnchor.y).toBeGreaterThan(1000);
+  expect(r.atTop).toEqual({ y: 0, hash: '', href: r.here });
+  expect(r.closed).toBe(2);
+  expect(r.marker).toBe(42);
+});
+
 test('"/" opens, but not while typing in a field; Escape closes and returns focus; Tab stays in the dialog', async ({
   page,
 }) => {
@@ -364,7 +400,7 @@ test('recent searches: kept when a hit is chosen, offered when the box is empty,
   page,
 }) => {
   // Not from git-clean.html: the top hit may be that page itself (its lead section, no anchor), and
-  // choosing the page one is on reloads it at the same URL, which waitForURL below would not see.
+  // choosing the page one is on scrolls to its top without leaving it; this test follows a link away.
   await visit(page, '/docs/git-branch.html');
   await page.evaluate(() => localStorage.clear());
   await page.keyboard.press('Control+k');

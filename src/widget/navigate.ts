@@ -23,11 +23,19 @@ export function followHit(hit: WidgetHit, close: () => void): string | undefined
   const url = safeUrl(hit.url, document.baseURI);
   if (!url) return `refused to follow ${JSON.stringify(hit.url.slice(0, 80))}: only http and https links are followed`;
   const here = new URL(location.href);
-  if (url.origin === here.origin && url.pathname === here.pathname && url.search === here.search && url.hash) {
+  if (url.origin === here.origin && url.pathname === here.pathname && url.search === here.search) {
     close();
-    location.hash = url.hash;
-    const target = document.getElementById(decodeURIComponent(url.hash.slice(1)));
-    if (target) markTarget(target);
+    if (url.hash) {
+      location.hash = url.hash;
+      const target = document.getElementById(decodeURIComponent(url.hash.slice(1)));
+      if (target) markTarget(target);
+    } else {
+      // The page's own lead section (a page's hit without an anchor): its top, without reloading
+      // the page the reader is on (location.assign to the same URL would).
+      if (here.hash) history.pushState(null, '', url.pathname + url.search);
+      const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;
+      window.scrollTo({ top: 0, behavior: smooth ? 'smooth' : 'auto' });
+    }
     return undefined;
   }
   location.assign(url.href);
