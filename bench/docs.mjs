@@ -1050,7 +1050,7 @@ function breakdown(fetched) {
         // splade-web's build folder: posting chunks, dictionary and metadata pages, record and heads files.
         .replace(/\/(\w+)-([cdm])\d+\.bin$/, '/$1-$2N.bin')
         .replace(/\/r\d+-\d+\.bin$/, '/rN-N.bin')
-        .replace(/\/h\d+\.bin$/, '/hN.bin') + (r.range ? ' (range)' : '');
+        .replace(/\/h\d+(-\d+)?\.bin$/, '/hN.bin') + (r.range ? ' (range)' : '');
     out[kind] ??= { requests: 0, bytes: 0 };
     out[kind].requests++;
     out[kind].bytes += r.bytes;

@@ -6,12 +6,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { emptyManifest } from '../src/index/format/manifest.ts';
-import { sealJson } from '../src/index/format/records.ts';
+import { sealJson, unsealJson } from '../src/index/format/records.ts';
+import { packIndex } from '../src/cli/pack.ts';
 import {
   bundle,
   checkLayout,
   packStore,
+  pageHeadsKey,
   PageTable,
+  type PageHeads,
   placeOf,
   planPacks,
   recordPlace,
@@ -130,6 +133,47 @@ describe('planPacks and packStore', () => {
     expect(placeOf(layout, t, 'page/1')).toBeUndefined();
     expect(placeOf(layout, t, 'seg/../x/chunk/1')).toBeUndefined();
     expect(placeOf(layout, t, 'other')).toBeUndefined();
+    // A layout built before heads were split has no headsPerFile: one heads file a page, no parts.
+    expect(placeOf(layout, t, 'page/0/0')).toBeUndefined();
+  });
+
+  it("splits a page's heads into files of headsPerFile sections: h<page>-<part>.bin", () => {
+    const layout = { recordsPerFile: 1, headsPerFile: 2, pages: [5, 1], folder: 'index.0/' } as unknown as PackLayout;
+    const t = new PageTable([5, 1]);
+    expect([0, 1, 2, 3, 4].map((at) => pageHeadsKey(0, at, 2))).toEqual([
+      'page/0/0',
+      'page/0/0',
+      'page/0/1',
+      'page/0/1',
+      'page/0/2',
+    ]);
+    expect(pageHeadsKey(0, 4)).toBe('page/0'); // no headsPerFile: the one file of a page
+    expect(placeOf(layout, t, 'page/0/2')).toEqual({ file: 'h0-2.bin', kind: 'whole' });
+    expect(placeOf(layout, t, 'page/0/3')).toBeUndefined(); // sections 6.. are past the page's 5
+    expect(placeOf(layout, t, 'page/0')).toBeUndefined(); // not the whole-page key in a split layout
+    expect(placeOf(layout, t, 'page/2/0')).toBeUndefined(); // no page 2
+  });
+});
+
+describe('packIndex heads', () => {
+  it("writes a page's sections' ids and fields in parts of headsPerFile, and only for pages of several sections", async () => {
+    const docs = Array.from({ length: 6 }, (_, k) => ({
+      id: `${k < 5 ? 'a' : 'b'}.html#s${k}`,
+      text: `section ${k}`,
+      fields: { n: k },
+    }));
+    const plan = await packIndex(
+      docs,
+      (text) => ({ indices: Uint32Array.of(1 + Number(text.split(' ')[1])), values: Float32Array.of(1) }),
+      { model: 'test', sectionsPerPage: [5, 1], headsPerFile: 2 },
+    );
+    expect(plan.layout.headsPerFile).toBe(2);
+    const heads = [...plan.files.keys()]
+      .map((n) => n.slice(plan.layout.folder.length))
+      .filter((n) => n.startsWith('h'));
+    expect(heads.sort()).toEqual(['h0-0.bin', 'h0-1.bin', 'h0-2.bin']);
+    const part = unsealJson<PageHeads>(plan.files.get(`${plan.layout.folder}h0-1.bin`), 'h0-1.bin');
+    expect(part).toEqual({ ids: ['a.html#s2', 'a.html#s3'], fields: [{ n: 2 }, { n: 3 }] });
   });
 });
 

@@ -48,6 +48,8 @@ export interface BuildOptions {
   jobs?: number;
   /** Smallest posting chunk file (default 1 KiB; tests use small ones to see what a query fetches). */
   chunkBytes?: number;
+  /** Sections per heads file of a page (default 32, pack.ts HEADS_PER_FILE; tests use small ones). */
+  headsPerFile?: number;
   /**
    * Stops the build (the command line's Ctrl-C): the sections encoded so far are kept in the vector
    * cache, the output folder is left as it was, and the call rejects with an 'aborted' error.
@@ -112,6 +114,7 @@ export async function build(options: BuildOptions): Promise<BuildSummary> {
     const packs = await packIndex(docs, (text) => encoded.cache.get(text), {
       model: modelSource,
       chunkBytes: options.chunkBytes,
+      headsPerFile: options.headsPerFile,
       sectionsPerPage: sections.sectionsPerPage,
     });
     // 5. The words the sections hold, as the query tokenizer splits them (inference-free sites).

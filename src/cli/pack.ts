@@ -43,7 +43,16 @@ export interface PackOptions {
   chunkBytes?: number | undefined;
   /** Sections per page, in order (collect.ts sectionsPerPage): the page table. */
   sectionsPerPage: readonly number[];
+  /** Sections per heads file (default HEADS_PER_FILE). */
+  headsPerFile?: number | undefined;
 }
+
+/**
+ * Sections per heads file. Most pages have fewer (the Debian set: 8 sections a page on average),
+ * so they keep one heads file; a huge one-page manual (nodejs/all.html) is read in parts of about
+ * 1 KB gzipped instead of 84 KB whole to show two of its sections.
+ */
+export const HEADS_PER_FILE = 32;
 
 /**
  * Records per record file: 1 (a query reads the record of each page's best section only; the
@@ -103,20 +112,26 @@ export async function packIndex(
   );
   if (meta.length !== docs.length || meta.some((r, k) => r !== k))
     throw new SpladeError('index-corrupt', 'the built index numbers its records apart from its sections');
-  // A page of several sections: its sections' ids and fields in a file of its own (see pack.ts).
+  // A page of several sections: its sections' ids and fields in files of their own, HEADS_PER_FILE
+  // sections each (see pack.ts).
+  const headsPerFile = options.headsPerFile ?? HEADS_PER_FILE;
   let first = 0;
   options.sectionsPerPage.forEach((n, page) => {
-    const heads: PageHeads = { ids: [], fields: [] };
-    for (const d of docs.slice(first, first + n)) {
-      heads.ids.push(d.id);
-      heads.fields.push(d.fields);
-    }
-    if (n > 1) values.set(pageHeadsKey(page), sealJson(heads));
+    if (n > 1)
+      for (let at = 0; at < n; at += headsPerFile) {
+        const heads: PageHeads = { ids: [], fields: [] };
+        for (const d of docs.slice(first + at, first + Math.min(n, at + headsPerFile))) {
+          heads.ids.push(d.id);
+          heads.fields.push(d.fields);
+        }
+        values.set(pageHeadsKey(page, at, headsPerFile), sealJson(heads));
+      }
     first += n;
   });
   return planPacks(values, {
     hash: sha256,
     pages: options.sectionsPerPage,
     recordsPerFile: recordsPerFile(docs.length),
+    headsPerFile,
   });
 }

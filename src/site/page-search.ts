@@ -113,12 +113,14 @@ export class SiteReader {
   private constructor(
     private readonly store: ReadableStore,
     private readonly table: PageTable,
+    /** Sections per heads file (undefined: one heads file a page; the layout's headsPerFile). */
+    private readonly headsPerFile: number | undefined,
   ) {
     this.reader = new IndexReader('site', readOnly(store, 'site'), {});
   }
 
-  static async open(store: ReadableStore, table: PageTable): Promise<SiteReader> {
-    const site = new SiteReader(store, table);
+  static async open(store: ReadableStore, table: PageTable, headsPerFile?: number): Promise<SiteReader> {
+    const site = new SiteReader(store, table, headsPerFile);
     await site.reader.reload();
     const manifest = site.reader.manifest;
     if (manifest.docs !== table.sections || manifest.nextRecord !== table.sections)
@@ -177,9 +179,12 @@ export class SiteReader {
       );
       throwIfAborted(options.signal);
       // Each page's best section needs its record (text and spans, for the snippet); the others
-      // only their URL, title and heading path, from the page's heads file. All fetched at once.
+      // only their URL, title and heading path, from the page's heads files that hold them. All
+      // fetched at once.
       const keys = pages.map((p) => docKey(p.sections[0]!.doc));
-      const headKeys = pages.filter((p) => p.sections.length > 1).map((p) => pageHeadsKey(p.page));
+      const headsKeyOf = (p: RankedPage, s: Scored) =>
+        pageHeadsKey(p.page, s.doc - this.table.start[p.page]!, this.headsPerFile);
+      const headKeys = [...new Set(pages.flatMap((p) => p.sections.slice(1).map((s) => headsKeyOf(p, s))))];
       const [values, headValues] = await Promise.all([this.store.getMany(keys), this.store.getMany(headKeys)]);
       const records = new Map(
         pages.map((p, k) => [p.sections[0]!.doc, decodeDocRecord(present(values[k], keys[k]!), keys[k]!)]),
@@ -204,17 +209,17 @@ export class SiteReader {
           contributions: described.contributions,
           snippet: described.snippet,
         });
-        const pageHeads = rest.length ? heads.get(pageHeadsKey(p.page))! : undefined;
         others.push(
           rest.map((s) => {
             const at = s.doc - this.table.start[p.page]!;
-            const id = pageHeads?.ids[at];
+            const key = headsKeyOf(p, s);
+            // Within its heads file: the file holds sections from a multiple of headsPerFile on.
+            const within = this.headsPerFile === undefined ? at : at % this.headsPerFile;
+            const part = heads.get(key)!;
+            const id = part.ids[within];
             if (id === undefined)
-              throw new SpladeError(
-                'index-corrupt',
-                `the stored index is damaged: ${pageHeadsKey(p.page)} has no section ${at}`,
-              );
-            return { id, score: s.score, fields: pageHeads!.fields[at] ?? {} };
+              throw new SpladeError('index-corrupt', `the stored index is damaged: ${key} has no section ${at}`);
+            return { id, score: s.score, fields: part.fields[within] ?? {} };
           }),
         );
       }

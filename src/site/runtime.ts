@@ -164,7 +164,10 @@ async function openSite(fetched?: SiteEntry): Promise<Opened> {
   let pages: SiteReader | undefined;
   try {
     const table = new PageTable(layout.pages);
-    const [encoder, reader] = await Promise.all([queryEncoder(entry, base, http), SiteReader.open(store, table)]);
+    const [encoder, reader] = await Promise.all([
+      queryEncoder(entry, base, http),
+      SiteReader.open(store, table, layout.headsPerFile),
+    ]);
     pages = reader;
     let index: Promise<ReadOnlyIndex> | undefined;
     const opened: Opened = {

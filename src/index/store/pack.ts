@@ -13,8 +13,11 @@
  * whole, so a host's gzip applies and a host that ignores Range costs nothing more. Which file
  * holds a record is arithmetic over the page table (the sections of each page, numbered together),
  * which the runtime also uses to group hits by page without reading any metadata. A page of
- * several sections also has a small file of its sections' ids and fields (`page/<p>`, `h<p>.bin`):
- * what a results list shows of a page's other sections, without their records.
+ * several sections also has small files of its sections' ids and fields, `headsPerFile` sections
+ * each (`page/<p>/<k>`, `h<p>-<k>.bin`): what a results list shows of a page's other sections,
+ * without their records. In files of a bounded size because some pages are huge (Node's one-page
+ * manual, nodejs/all.html: 84 KB gzipped of heads in one file, read whole to show two sections).
+ * A layout without `headsPerFile` (built before it) has one heads file a page (`page/<p>`, `h<p>.bin`).
  *
  * Pure code: no I/O here (the Node writer, the HTTP reader and the export's file reader do that).
  */
@@ -45,6 +48,8 @@ export interface PackLayout {
   pages: number[];
   /** Records per record file: a page's records are in files of this many (the last one fewer). */
   recordsPerFile: number;
+  /** Sections per heads file of a page (absent: one heads file a page, as built before). */
+  headsPerFile?: number;
 }
 
 /** Where a key's value is: a whole file, a part of `core.bin`, or item `item` of a record file. */
@@ -54,7 +59,22 @@ export interface PageHeads {
   fields: Record<string, unknown>[];
 }
 
-export const pageHeadsKey = (page: number) => `page/${page}`;
+/**
+ * The key of the heads holding section `at` (numbered within its page) of `page`: one per page
+ * (`page/<p>`) when `headsPerFile` is undefined (a layout built before heads files were split),
+ * else `page/<p>/<k>` with sections k * headsPerFile .. (k + 1) * headsPerFile - 1.
+ */
+export const pageHeadsKey = (page: number, at = 0, headsPerFile?: number) =>
+  headsPerFile === undefined ? `page/${page}` : `page/${page}/${Math.floor(at / headsPerFile)}`;
+
+/** The heads file of a heads key (`page/<p>` or `page/<p>/<k>`), or undefined for another key. */
+function headsFile(key: string): { page: number; part?: number; file: string } | undefined {
+  const m = /^page\/(\d+)(?:\/(\d+))?$/.exec(key);
+  if (!m) return undefined;
+  return m[2] === undefined
+    ? { page: Number(m[1]), file: `h${m[1]}.bin` }
+    : { page: Number(m[1]), part: Number(m[2]), file: `h${m[1]}-${m[2]}.bin` };
+}
 
 export type Place =
   | { file: string; kind: 'whole' }
@@ -82,6 +102,7 @@ export function checkLayout(value: unknown, where: string): PackLayout {
     l.pages.every((n) => Number.isInteger(n) && n > 0) &&
     Number.isInteger(l.recordsPerFile) &&
     l.recordsPerFile! > 0 &&
+    (l.headsPerFile === undefined || (Number.isInteger(l.headsPerFile) && l.headsPerFile > 0)) &&
     (l.core === undefined || (Array.isArray(l.core.names) && l.core.names.length === l.core.lengths?.length));
   if (!ok) throw new SpladeError('index-corrupt', `the stored index is damaged: ${where} is not a valid pack layout`);
   return l as PackLayout;
@@ -130,8 +151,13 @@ export function recordPlace(table: PageTable, recordsPerFile: number, r: number)
 export function placeOf(layout: PackLayout, table: PageTable, key: string): Place | undefined {
   const m = SEGMENT_FILE.exec(key);
   if (m) return { file: `${m[1]}-${STEMS[m[2] as keyof typeof STEMS]}${m[3]}.bin`, kind: 'whole' };
-  const head = /^page\/(\d+)$/.exec(key);
-  if (head) return Number(head[1]) < table.pages ? { file: `h${head[1]}.bin`, kind: 'whole' } : undefined;
+  const head = headsFile(key);
+  if (head) {
+    if (head.page >= table.pages || (head.part === undefined) !== (layout.headsPerFile === undefined)) return undefined;
+    const sections = table.start[head.page + 1]! - table.start[head.page]!;
+    if (head.part !== undefined && head.part * layout.headsPerFile! >= sections) return undefined;
+    return { file: head.file, kind: 'whole' };
+  }
   const doc = /^doc\/(\d+)$/.exec(key);
   if (doc) {
     const r = Number(doc[1]);
@@ -253,12 +279,14 @@ export interface PackOptions {
   pages: readonly number[];
   /** Records per record file (default 1). */
   recordsPerFile?: number;
+  /** Sections per heads file (the caller wrote the heads as `page/<p>/<k>`); absent: `page/<p>`. */
+  headsPerFile?: number;
 }
 
 /**
  * Lays out an index's values (key -> sealed bytes; a fresh build's: record number = section
  * number) as the files of one folder: one file per posting chunk and dictionary / metadata page
- * and per page's heads (`page/<p>`: its sections' ids and fields, given by the caller), records in
+ * and per part of a page's heads (`page/<p>/<k>`: its sections' ids and fields, given by the caller), records in
  * small files by page, anything else in `core.bin`, and the manifest in the layout.
  */
 export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: PackOptions): PackPlan {
@@ -274,9 +302,9 @@ export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: Pack
       continue;
     }
     const m = SEGMENT_FILE.exec(key);
-    const head = /^page\/(\d+)$/.exec(key);
+    const head = headsFile(key);
     if (m) named.set(`${m[1]}-${STEMS[m[2] as keyof typeof STEMS]}${m[3]}.bin`, value);
-    else if (head) named.set(`h${head[1]}.bin`, value);
+    else if (head) named.set(head.file, value);
     else if (/^doc\/\d+$/.test(key)) records++;
     else core.push(key);
   }
@@ -303,6 +331,7 @@ export function planPacks(values: ReadonlyMap<string, Uint8Array>, options: Pack
     ...(core.length ? { core: { names: core, lengths: core.map((k) => values.get(k)!.length) } } : {}),
     pages: [...options.pages],
     recordsPerFile,
+    ...(options.headsPerFile !== undefined ? { headsPerFile: options.headsPerFile } : {}),
   };
   // The folder's name: a hash of every file's name and content and of the layout, so two builds
   // share a folder name only when they are the same index.
