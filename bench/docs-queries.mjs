@@ -224,6 +224,44 @@ export const TYPO_QUERIES = {
     ['vorpalize', [], null],
     ['trundlewick', [], null],
   ],
+  // The Debian set (paths under the site): written 2026-12-03 from the packages' module and page
+  // names, before any engine was run on them.
+  debian: [
+    ['argprase', ['python/library/argparse.html'], 'argparse'],
+    ['asycnio', ['python/library/asyncio.html'], 'asyncio'],
+    ['itertols', ['python/library/itertools.html'], 'itertools'],
+    ['subprocces', ['python/library/subprocess.html'], 'subprocess'],
+    ['datetiem', ['python/library/datetime.html'], 'datetime'],
+    ['pathlbi', ['python/library/pathlib.html'], 'pathlib'],
+    ['unittets', ['python/library/unittest.html'], 'unittest'],
+    ['child_porcess', ['nodejs/child_process.html'], 'child_process'],
+    ['worker_thraeds', ['nodejs/worker_threads.html'], 'worker_threads'],
+    ['event emmiter', ['nodejs/events.html'], 'event emitter'],
+    ['crypto hahs', ['nodejs/crypto.html'], 'crypto hash'],
+    ['midleware', ['django/topics/http/middleware.html', 'django/ref/middleware.html'], 'middleware'],
+    ['djagno migrations', ['django/topics/migrations.html'], 'django migrations'],
+    [
+      'dataframe groupyb',
+      ['pandas/user_guide/groupby.html', 'pandas/reference/api/pandas.DataFrame.groupby.html'],
+      'dataframe groupby',
+    ],
+    [
+      'pivot_tabel',
+      ['pandas/reference/api/pandas.DataFrame.pivot_table.html', 'pandas/reference/api/pandas.pivot_table.html'],
+      'pivot_table',
+    ],
+    ['read_cvs', ['pandas/reference/api/pandas.read_csv.html'], 'read_csv'],
+    ['mising data', ['pandas/user_guide/missing_data.html'], 'missing data'],
+    ['vaccum', ['postgresql/sql-vacuum.html', 'postgresql/routine-vacuuming.html'], 'vacuum'],
+    ['zyzzyva', [], null],
+    ['flurbish', [], null],
+    ['quixotry', [], null],
+    ['blorptastic', [], null],
+    ['snarfle', [], null],
+    ['glimwhistle', [], null],
+    ['vorpalize', [], null],
+    ['trundlewick', [], null],
+  ],
 };
 
 /**
