@@ -169,6 +169,18 @@ export const DEBIAN_QUERIES = [
  * on a misspelling when it shows the intended page in the top 5 or says "no match" (offering the
  * word meant), on a made-up query when it says "no match" (or, for Pagefind, shows no result).
  */
+/** Words no site holds ([typed, no wanted page, nothing meant]): the same on every site. */
+const MADE_UP = [
+  'zyzzyva',
+  'flurbish',
+  'quixotry',
+  'blorptastic',
+  'snarfle',
+  'glimwhistle',
+  'vorpalize',
+  'trundlewick',
+].map((word) => [word, [], null]);
+
 export const TYPO_QUERIES = {
   'git-doc': [
     // [typed, wanted pages, meant]
@@ -188,14 +200,7 @@ export const TYPO_QUERIES = {
     ['clnoe a repository', ['git-clone.html'], 'clone a repository'],
     ['archvie', ['git-archive.html'], 'archive'],
     ['merge confilct', ['git-merge.html'], 'merge conflict'],
-    ['zyzzyva', [], null],
-    ['flurbish', [], null],
-    ['quixotry', [], null],
-    ['blorptastic', [], null],
-    ['snarfle', [], null],
-    ['glimwhistle', [], null],
-    ['vorpalize', [], null],
-    ['trundlewick', [], null],
+    ...MADE_UP,
   ],
   postgresql: [
     ['vaccum', ['sql-vacuum.html', 'routine-vacuuming.html'], 'vacuum'],
@@ -215,14 +220,7 @@ export const TYPO_QUERIES = {
     ['transacton isolation', ['transaction-iso.html'], 'transaction isolation'],
     ['foriegn key', ['ddl-constraints.html'], 'foreign key'],
     ['materialzed view', ['sql-creatematerializedview.html', 'rules-materializedviews.html'], 'materialized view'],
-    ['zyzzyva', [], null],
-    ['flurbish', [], null],
-    ['quixotry', [], null],
-    ['blorptastic', [], null],
-    ['snarfle', [], null],
-    ['glimwhistle', [], null],
-    ['vorpalize', [], null],
-    ['trundlewick', [], null],
+    ...MADE_UP,
   ],
   // The Debian set (paths under the site): written 2026-12-03 from the packages' module and page
   // names, before any engine was run on them.
@@ -253,14 +251,7 @@ export const TYPO_QUERIES = {
     ['read_cvs', ['pandas/reference/api/pandas.read_csv.html'], 'read_csv'],
     ['mising data', ['pandas/user_guide/missing_data.html'], 'missing data'],
     ['vaccum', ['postgresql/sql-vacuum.html', 'postgresql/routine-vacuuming.html'], 'vacuum'],
-    ['zyzzyva', [], null],
-    ['flurbish', [], null],
-    ['quixotry', [], null],
-    ['blorptastic', [], null],
-    ['snarfle', [], null],
-    ['glimwhistle', [], null],
-    ['vorpalize', [], null],
-    ['trundlewick', [], null],
+    ...MADE_UP,
   ],
 };
 
